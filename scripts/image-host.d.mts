@@ -1,0 +1,21 @@
+export interface ImagePair {
+  original: Buffer;
+  thumb: Buffer;
+  contentType: string;
+}
+export interface ImageHost {
+  origin: string;
+  images: Map<string, ImagePair>;
+  /** Paths requested, in order (query strings kept). */
+  requests: string[];
+  /** Names served by /fault/switch/<name> with HTTP 503 while they are in this set, as images after. */
+  failing: Set<string>;
+  hits(pathPrefix: string): number;
+  close(): Promise<void>;
+}
+export function makePng(width: number, height: number, seed: number): Buffer;
+export function makeJpeg(label: string, padding?: number): Buffer;
+export const TINY_WEBP: Buffer;
+export function sha256(bytes: Buffer): string;
+export function fixtureImages(): Map<string, ImagePair>;
+export function startImageHost(options?: { port?: number }): Promise<ImageHost>;

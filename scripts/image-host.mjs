@@ -1,0 +1,144 @@
+// A local image host on 127.0.0.1 for the end-to-end tests, the benchmark and the offline demo. It serves the
+// Google fixtures' originals and thumbnails (different bytes, so a test can tell which was saved) and misbehaves
+// on purpose under /fault/<kind>/<name>. Every request is logged.
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
+
+function crc32(bytes) {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function pngChunk(type, data) {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'ascii');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** An RGB PNG of width×height with a pattern seeded by `seed`. */
+export function makePng(width, height, seed) {
+  const stride = width * 3 + 1;
+  const raw = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * stride + 1 + x * 3;
+      raw[i] = (x * 7 + seed * 31) & 255;
+      raw[i + 1] = (y * 5 + seed * 17) & 255;
+      raw[i + 2] = ((x ^ y) + seed * 3) & 255;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// A valid 1×1 baseline JPEG; a comment segment (FFFE) after SOI makes each image's bytes unique.
+const TINY_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
+
+export function makeJpeg(label, padding = 0) {
+  const text = Buffer.from(`${label}${'.'.repeat(padding)}`, 'latin1');
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(text.length + 2, 0);
+  return Buffer.concat([TINY_JPEG.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, TINY_JPEG.subarray(2)]);
+}
+
+/** A valid 1×1 lossless WebP. */
+export const TINY_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
+
+export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** The images the Google fixtures name: `{{IMG}}/originals/<name>` and `{{IMG}}/thumbs/<name>`. */
+export function fixtureImages() {
+  const jpeg = (name, seed) => ({ original: makeJpeg(`original ${name} ${seed}`, 4000), thumb: makeJpeg(`thumb ${name} ${seed}`), contentType: 'image/jpeg' });
+  return new Map([
+    ['dog.png', { original: makePng(160, 120, 1), thumb: makePng(16, 12, 1), contentType: 'image/png' }],
+    ['cat.jpg', jpeg('cat', 2)],
+    ['bird.jpg', jpeg('bird', 3)],
+    ['fish.webp', { original: TINY_WEBP, thumb: makePng(8, 8, 4), contentType: 'image/webp' }],
+    ['fox.jpg', jpeg('fox', 5)],
+    ['owl.jpg', jpeg('owl', 6)],
+  ]);
+}
+
+function sendImage(res, body, type) {
+  res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function sendStatus(res, status, body, type = 'text/plain') {
+  res.writeHead(status, { 'content-type': type });
+  res.end(body);
+}
+
+/** Starts the host on 127.0.0.1 (a free port unless `port` is given). */
+export async function startImageHost({ port = 0 } = {}) {
+  const images = fixtureImages();
+  const requests = [];
+  const counts = new Map();
+  const failing = new Set();
+  const original = (name) => images.get(name);
+
+  const faults = {
+    // HTTP 500 on every request.
+    500: (_req, res) => sendStatus(res, 500, 'server error'),
+    // HTTP 503 while the name is in `failing`, the image once it is taken out.
+    switch: (_req, res, name) => {
+      const pair = original(name);
+      if (failing.has(name) || !pair) sendStatus(res, 503, 'unavailable');
+      else sendImage(res, pair.original, pair.contentType);
+    },
+    404: (_req, res) => sendStatus(res, 404, '<!doctype html><title>Not found</title><h1>Not found</h1>', 'text/html'),
+    // An HTML page with status 200 where the image should be (a hotlink-protection page, say).
+    html: (_req, res) =>
+      sendStatus(res, 200, '<!doctype html><html><head><title>Blocked</title></head><body>No hotlinking</body></html>', 'text/html; charset=utf-8'),
+    // A PNG whatever the name says (photo.jpg), with a lying content type.
+    'png-as-jpg': (_req, res) => sendImage(res, makePng(40, 30, 9), 'image/jpeg'),
+    empty: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 0 });
+      res.end();
+    },
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    requests.push(url.pathname + url.search);
+    counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
+    const [kind, a, b] = url.pathname.split('/').filter(Boolean);
+    if (kind === 'originals' && original(a)) return sendImage(res, original(a).original, original(a).contentType);
+    if (kind === 'thumbs' && original(a)) return sendImage(res, original(a).thumb, 'image/jpeg');
+    if (kind === 'fault' && Object.hasOwn(faults, a)) return faults[a](req, res, b ?? '');
+    sendStatus(res, 404, 'no such fixture');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    images,
+    requests,
+    failing,
+    hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,495 @@
+/**
+ * The download saga (the seed's process manager): queued → validating the source → initiating → downloading
+ * (⇄ paused) → completed, or failed → retry after a backoff → … → dead-lettered.
+ *
+ * Its state lives in the event store, never only in memory. Each step reads the download's row (kept in step
+ * with its stream inside every append), decides, appends with the row's version as the expected version, and only
+ * then acts on the browser. Before `chrome.downloads.download` it writes the intent (`DownloadInitiated`), so a
+ * worker stopped at any point can find on restart what it had begun (`recover`) and finish it exactly once.
+ */
+import { RUNNING_PHASES, SETTLED_PHASES, controlState, isSettled, type DownloadState } from '../domain/download.ts';
+import type { EventData, ImageCandidate } from '../domain/events.ts';
+import { classifyInterrupt, failureEvent, type Failure, type RetryPolicy } from '../domain/failure.ts';
+import { buildDownloadPath } from '../domain/filename.ts';
+import { isImageMime } from '../domain/image-type.ts';
+import { ConcurrencyError, type EventStore, type NewEvent } from '../store/event-store.ts';
+import type { AlarmsPort, DownloadDelta, DownloadItemView, DownloadsPort, TabsPort } from '../platform/ports.ts';
+import type { ControlUpdate } from '../shared/protocol.ts';
+import type { ProbeResult } from './probe.ts';
+import type { Settings } from './settings.ts';
+
+export interface DownloadQueries {
+  get(streamId: string): Promise<DownloadState | undefined>;
+  unsettled(): Promise<DownloadState[]>;
+  byChromeDownloadId(id: number): Promise<DownloadState | undefined>;
+  byImageUrl(imageUrl: string): Promise<DownloadState[]>;
+  deadLettered(): Promise<DownloadState[]>;
+}
+
+export interface SagaDeps {
+  store: EventStore;
+  queries: DownloadQueries;
+  downloads: DownloadsPort;
+  alarms: AlarmsPort;
+  tabs: TabsPort;
+  probe: (url: string, settings: Settings) => Promise<ProbeResult>;
+  settings: () => Settings;
+  now: () => number;
+  random: () => number;
+  newId: () => string;
+  /** Test hook: the worker's timers; real ones by default. */
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+}
+
+export const WAKE_ALARM = 'semantest:saga-wake';
+const PROGRESS_INTERVAL_MS = 500;
+
+export interface RequestResult {
+  streamId: string;
+  joined: boolean;
+}
+
+export class DownloadSaga {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Streams a step is working on in this worker instance (a queued download being validated counts). */
+  private readonly active = new Set<string>();
+  private pumping: Promise<void> = Promise.resolve();
+  private pumpAgain = false;
+  private progressTimer: unknown = null;
+  private readonly lastBytes = new Map<string, { bytes: number; at: number }>();
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+
+  constructor(private readonly deps: SagaDeps) {
+    this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  }
+
+  /** A click: start a download of this image, or join the one already queued or running for it. */
+  async request(image: ImageCandidate, commandId: string, tabId: number | null): Promise<RequestResult> {
+    const running = (await this.deps.queries.byImageUrl(image.imageUrl)).find((row) => !isSettled(row));
+    if (running) {
+      this.notify(running);
+      return { streamId: running.streamId, joined: true };
+    }
+    const streamId = this.deps.newId();
+    const event: NewEvent = {
+      type: 'GoogleImageDownloadRequested',
+      data: { ...image },
+      metadata: { correlationId: this.deps.newId(), causationId: commandId, ...(tabId !== null ? { tabId } : {}) },
+    };
+    await this.deps.store.appendToStream(streamId, [event], { expectedVersion: 'no-stream', aggregateType: 'Download' });
+    const row = await this.deps.queries.get(streamId);
+    if (row) this.notify(row);
+    this.pump();
+    return { streamId, joined: false };
+  }
+
+  /** A user's retry of a failed or dead-lettered download: the same stream, a new correlation id. */
+  async retry(streamId: string, commandId: string): Promise<boolean> {
+    const done = await this.withLock(streamId, async () => {
+      const row = await this.deps.queries.get(streamId);
+      if (!row || (row.phase !== 'failed' && row.phase !== 'dead-lettered')) return false;
+      await this.append(row, [{ type: 'GoogleImageDownloadRetryRequested', data: {} }], { correlationId: this.deps.newId(), causationId: commandId });
+      return true;
+    });
+    if (done) this.pump();
+    return done;
+  }
+
+  async discard(streamId: string, commandId: string): Promise<boolean> {
+    const row = await this.deps.queries.get(streamId);
+    if (!row || row.phase !== 'dead-lettered' || row.discarded) return false;
+    await this.deps.store.appendToStream(
+      'dead-letter-queue',
+      [{ type: 'DeadLetterDiscarded', data: { downloadId: streamId }, metadata: { correlationId: this.deps.newId(), causationId: commandId } }],
+      { expectedVersion: 'any', aggregateType: 'DeadLetterQueue' },
+    );
+    return true;
+  }
+
+  async pause(streamId: string): Promise<boolean> {
+    const row = await this.deps.queries.get(streamId);
+    if (row?.phase !== 'downloading' || row.chromeDownloadId === null) return false;
+    await this.deps.downloads.pause(row.chromeDownloadId);
+    await this.refresh(row.chromeDownloadId);
+    return true;
+  }
+
+  async resume(streamId: string): Promise<boolean> {
+    const row = await this.deps.queries.get(streamId);
+    if (row?.phase !== 'paused' || row.chromeDownloadId === null) return false;
+    await this.deps.downloads.resume(row.chromeDownloadId);
+    await this.refresh(row.chromeDownloadId);
+    return true;
+  }
+
+  async cancel(streamId: string): Promise<boolean> {
+    const row = await this.deps.queries.get(streamId);
+    if (!row || isSettled(row)) return false;
+    if (row.chromeDownloadId !== null) {
+      await this.deps.downloads.cancel(row.chromeDownloadId).catch(() => undefined);
+      await this.refresh(row.chromeDownloadId);
+      return true;
+    }
+    return this.withLock(streamId, async () => {
+      const current = await this.deps.queries.get(streamId);
+      if (!current || isSettled(current) || current.chromeDownloadId !== null) return false;
+      await this.fail(current, classifyInterrupt('USER_CANCELED'));
+      return true;
+    });
+  }
+
+  async show(streamId: string): Promise<boolean> {
+    const row = await this.deps.queries.get(streamId);
+    if (row?.phase !== 'completed' || row.chromeDownloadId === null) return false;
+    this.deps.downloads.show(row.chromeDownloadId);
+    return true;
+  }
+
+  /** On every worker start: finish what a stopped worker had begun, then start what waits. */
+  async recover(): Promise<void> {
+    const rows = await this.deps.queries.unsettled();
+    await Promise.all(rows.filter((row) => RUNNING_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
+    this.pump();
+  }
+
+  /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
+  async onDownloadChanged(delta: DownloadDelta): Promise<void> {
+    if (delta.state === undefined && delta.paused === undefined) return;
+    await this.refresh(delta.id);
+  }
+
+  private async refresh(chromeDownloadId: number): Promise<void> {
+    const row = await this.deps.queries.byChromeDownloadId(chromeDownloadId);
+    if (row) await this.run(row.streamId);
+  }
+
+  /** Starts queued downloads while fewer than `concurrency` run; arranges a wake-up for the next retry. */
+  pump(): void {
+    if (this.pumpAgain) return;
+    this.pumpAgain = true;
+    this.pumping = this.pumping.then(async () => {
+      this.pumpAgain = false;
+      try {
+        await this.pumpOnce();
+      } catch (error) {
+        console.error('Semantest: scheduling downloads failed', error);
+      }
+    });
+  }
+
+  /** Resolves once the pumps asked for so far have run (tests and the benchmark wait on it). */
+  async idle(): Promise<void> {
+    await this.pumping;
+  }
+
+  private async pumpOnce(): Promise<void> {
+    const now = this.deps.now();
+    const rows = await this.deps.queries.unsettled();
+    const running = new Set([...rows.filter((row) => RUNNING_PHASES.has(row.phase)).map((row) => row.streamId), ...this.active]);
+    const waiting = rows
+      .filter((row) => !running.has(row.streamId) && (row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now)))
+      .sort((a, b) => a.requestedAt - b.requestedAt);
+    let free = this.deps.settings().concurrency - running.size;
+    for (const row of waiting) {
+      if (free <= 0) break;
+      free -= 1;
+      void this.run(row.streamId);
+    }
+    const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
+    if (Number.isFinite(nextDue)) {
+      this.setTimer(() => this.pump(), nextDue - now);
+      // If the worker is stopped before the timer fires, the alarm wakes it (the wake-up calls recover()).
+      await this.deps.alarms.wakeAt(WAKE_ALARM, nextDue).catch(() => undefined);
+    }
+  }
+
+  /** One step of one stream, serialised with every other step of that stream in this worker. */
+  private run(streamId: string): Promise<void> {
+    return this.withLock(streamId, async () => {
+      this.active.add(streamId);
+      try {
+        await this.step(streamId);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        // Another context wrote to this stream first: the next step starts from what is stored now.
+      } finally {
+        this.active.delete(streamId);
+      }
+    })
+      .catch((error: unknown) => console.error('Semantest: download step failed', streamId, error))
+      .finally(() => this.pump());
+  }
+
+  private async step(streamId: string): Promise<void> {
+    const row = await this.deps.queries.get(streamId);
+    if (!row || SETTLED_PHASES.has(row.phase)) return;
+    switch (row.phase) {
+      case 'queued':
+      case 'retry-wait':
+        if (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > this.deps.now()) return;
+        return this.validate(row);
+      case 'validating':
+        return this.initiate(row);
+      case 'initiating':
+        return this.adoptOrInitiate(row);
+      case 'downloading':
+      case 'paused':
+        return this.reconcile(row);
+      default:
+        return;
+    }
+  }
+
+  private async validate(row: DownloadState): Promise<void> {
+    const settings = this.deps.settings();
+    const result = await this.deps.probe(row.request.imageUrl, settings);
+    if (!result.ok) return this.fail(row, result.failure);
+    const filename = buildDownloadPath({
+      imageUrl: row.request.imageUrl,
+      title: row.request.title,
+      folder: settings.folder,
+      extension: result.type.extension,
+    });
+    const data: EventData<'ImageSourceValidated'> = {
+      attempt: row.attempt,
+      mimeType: result.type.mimeType,
+      extension: result.type.extension,
+      filename,
+      contentLength: result.contentLength,
+    };
+    const next = await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+    return this.initiate(next);
+  }
+
+  private async initiate(row: DownloadState): Promise<void> {
+    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
+    const next = await this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    return this.startChromeDownload(next);
+  }
+
+  /** After a stop between the intent and `DownloadStarted`: adopt the download Chrome has, or start it now. */
+  private async adoptOrInitiate(row: DownloadState): Promise<void> {
+    const since = (row.initiatedAt ?? 0) - 2000;
+    const items = await this.deps.downloads.search({ url: row.request.imageUrl });
+    const mine = items
+      .filter((item) => Date.parse(item.startTime) >= since && !(this.claimedElsewhere.has(item.id)))
+      .sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime))[0];
+    if (mine && !(await this.deps.queries.byChromeDownloadId(mine.id))) {
+      const next = await this.append(row, [{ type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: mine.id } }]);
+      return this.handleItem(next, mine);
+    }
+    return this.startChromeDownload(row);
+  }
+
+  /** Ids a timed-out `download()` resolved to after we gave up on it: cancelled, never adopted. */
+  private readonly claimedElsewhere = new Set<number>();
+
+  private async startChromeDownload(row: DownloadState): Promise<void> {
+    const settings = this.deps.settings();
+    let id: number;
+    try {
+      id = await withTimeout(
+        this.deps.downloads.download({ url: row.request.imageUrl, filename: row.filename ?? 'Semantest/image.jpg', conflictAction: settings.conflictAction }),
+        settings.requestTimeoutMs,
+        (late) => {
+          this.claimedElsewhere.add(late);
+          void this.deps.downloads.cancel(late).catch(() => undefined);
+        },
+      );
+    } catch (error) {
+      const timedOut = error instanceof TimeoutError;
+      return this.fail(row, {
+        code: timedOut ? 'timeout' : 'download_interrupted',
+        retryable: timedOut,
+        message: timedOut ? 'Chrome did not start the download in time.' : `Chrome refused the download: ${errorText(error)}`,
+      });
+    }
+    const next = await this.append(row, [{ type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } }]);
+    // It may be finished already (small files): look now rather than wait for onChanged.
+    const [item] = await this.deps.downloads.search({ id });
+    if (item) await this.handleItem(next, item);
+    this.ensureProgressPolling();
+  }
+
+  private async reconcile(row: DownloadState): Promise<void> {
+    if (row.chromeDownloadId === null) return this.startChromeDownload(row);
+    const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
+    if (!item) {
+      return this.fail(row, { code: 'download_interrupted', retryable: true, message: 'The download disappeared from Chrome’s list.' });
+    }
+    await this.handleItem(row, item);
+    this.ensureProgressPolling();
+  }
+
+  private async handleItem(row: DownloadState, item: DownloadItemView): Promise<void> {
+    if (item.state === 'complete') return this.complete(row, item);
+    if (item.state === 'interrupted') {
+      const failure = classifyInterrupt(item.error ?? 'NETWORK_FAILED');
+      // A retry starts a fresh download: drop the partial one so nothing half-written stays on disk.
+      if (item.error !== 'USER_CANCELED') await this.deps.downloads.cancel(item.id).catch(() => undefined);
+      return this.fail(row, failure);
+    }
+    if (item.paused && row.phase === 'downloading') {
+      await this.append(row, [{ type: 'DownloadPaused', data: {} }]);
+    } else if (!item.paused && row.phase === 'paused') {
+      await this.append(row, [{ type: 'DownloadResumed', data: {} }]);
+    }
+  }
+
+  private async complete(row: DownloadState, item: DownloadItemView): Promise<void> {
+    const size = item.fileSize || item.bytesReceived;
+    // The bytes were checked at the start; a server that then sent something else must not leave it on disk.
+    if (size === 0 || (item.mime && !isImageMime(item.mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(item.mime))) {
+      await this.deps.downloads.removeFile(item.id).catch(() => undefined);
+      return this.fail(row, {
+        code: size === 0 ? 'empty_body' : 'not_an_image',
+        retryable: false,
+        message: size === 0 ? 'The image server sent an empty file.' : 'The server sent a web page instead of the image.',
+      });
+    }
+    const data: EventData<'GoogleImageDownloadCompleted'> = {
+      imageUrl: row.request.imageUrl,
+      filePath: item.filename,
+      fileSize: size,
+      downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
+      mimeType: row.mimeType ?? item.mime,
+    };
+    await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data }]);
+    this.lastBytes.delete(row.streamId);
+  }
+
+  private async fail(row: DownloadState, failure: Failure): Promise<void> {
+    const settings = this.deps.settings();
+    const policy: RetryPolicy = { maxRetries: settings.maxRetries, baseDelayMs: settings.baseDelayMs, maxDelayMs: 60_000, jitter: 0.2 };
+    const data = failureEvent(row.request.imageUrl, failure, row.attempt, policy, this.deps.now(), this.deps.random());
+    await this.append(row, [{ type: 'GoogleImageDownloadFailed', data }]);
+    this.lastBytes.delete(row.streamId);
+  }
+
+  /** Appends to the download's stream at its current version, with correlation and causation carried over. */
+  private async append(
+    row: DownloadState,
+    events: DistributiveOmit<NewEvent, 'metadata'>[],
+    ids?: { correlationId: string; causationId: string },
+  ): Promise<DownloadState> {
+    let causationId = ids?.causationId ?? row.lastEventId;
+    const withMetadata = events.map((event) => {
+      const eventId = this.deps.newId();
+      const full = {
+        ...event,
+        eventId,
+        metadata: { correlationId: ids?.correlationId ?? row.correlationId, causationId, ...(row.tabId !== null ? { tabId: row.tabId } : {}) },
+      } as NewEvent;
+      causationId = eventId;
+      return full;
+    });
+    await this.deps.store.appendToStream(row.streamId, withMetadata, { expectedVersion: row.version });
+    const next = await this.deps.queries.get(row.streamId);
+    if (!next) throw new Error(`Download ${row.streamId} vanished after an append`);
+    this.notify(next);
+    return next;
+  }
+
+  /** Pushes a download's state to the Google tab that asked for it. */
+  notify(row: DownloadState, progress: number | null = null): void {
+    if (row.tabId === null) return;
+    this.deps.tabs.send(row.tabId, { type: 'control.update', update: toControlUpdate(row, progress) });
+  }
+
+  private ensureProgressPolling(): void {
+    if (this.progressTimer !== null) return;
+    this.progressTimer = this.setTimer(() => void this.pollProgress(), PROGRESS_INTERVAL_MS);
+  }
+
+  /** `onChanged` never reports bytes: poll running downloads for progress, and stop those that stall. */
+  private async pollProgress(): Promise<void> {
+    this.progressTimer = null;
+    const rows = (await this.deps.queries.unsettled()).filter((row) => row.phase === 'downloading' && row.chromeDownloadId !== null);
+    if (rows.length === 0) return;
+    const now = this.deps.now();
+    const stallMs = this.deps.settings().stallTimeoutMs;
+    for (const row of rows) {
+      const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId as number });
+      if (!item) continue;
+      if (item.state !== 'in_progress') {
+        await this.run(row.streamId);
+        continue;
+      }
+      const seen = this.lastBytes.get(row.streamId);
+      if (!seen || seen.bytes !== item.bytesReceived) {
+        this.lastBytes.set(row.streamId, { bytes: item.bytesReceived, at: now });
+      } else if (!item.paused && now - seen.at > stallMs) {
+        await this.deps.downloads.cancel(item.id).catch(() => undefined);
+        await this.withLock(row.streamId, async () => {
+          const current = await this.deps.queries.get(row.streamId);
+          if (current?.phase === 'downloading') {
+            await this.fail(current, { code: 'timeout', retryable: true, message: 'The image server stopped sending data.' });
+          }
+        });
+        this.pump();
+        continue;
+      }
+      this.notify(row, item.totalBytes > 0 ? Math.min(1, item.bytesReceived / item.totalBytes) : null);
+    }
+    this.ensureProgressPolling();
+  }
+
+  private withLock<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(streamId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(streamId, settled);
+    void settled.then(() => {
+      if (this.locks.get(streamId) === settled) this.locks.delete(streamId);
+    });
+    return next;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function toControlUpdate(row: DownloadState, progress: number | null = null): ControlUpdate {
+  const state = controlState(row.phase);
+  const fileName = row.filePath ? row.filePath.split(/[\\/]/).pop() ?? null : null;
+  const message =
+    state === 'completed'
+      ? fileName
+      : state === 'failed'
+        ? row.error
+        : row.phase === 'retry-wait'
+          ? `Retrying: ${row.error ?? 'the last attempt failed'}`
+          : null;
+  return { streamId: row.streamId, imageUrl: row.request.imageUrl, state, progress, message };
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/** Races `promise` against a timer; a value that arrives after the timeout is handed to `onLate`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new TimeoutError(`timed out after ${ms} ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        if (timedOut) onLate(value);
+        else {
+          clearTimeout(timer);
+          resolve(value);
+        }
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!timedOut) reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,90 @@
+/**
+ * The worker's side of the protocol: who may send what, parsed with zod, then dispatched to the saga.
+ * Anything else gets a refusal in words and changes nothing.
+ */
+import { isGoogleImagesUrl } from '../content/google-domains.ts';
+import type { MessageSender } from '../platform/listeners.ts';
+import { CONTENT_SCRIPT_REQUESTS, WorkerRequest, type WorkerResponse } from '../shared/protocol.ts';
+import { toControlUpdate, type DownloadQueries, type DownloadSaga } from './download-saga.ts';
+
+export interface MessageContext {
+  saga: DownloadSaga;
+  queries: DownloadQueries;
+  extensionId: string;
+  extensionOrigin: string;
+  newId: () => string;
+}
+
+export function senderRefusal(sender: MessageSender, ctx: Pick<MessageContext, 'extensionId' | 'extensionOrigin'>): string | null {
+  if (sender.id !== ctx.extensionId) return 'Messages are only accepted from this extension.';
+  if (sender.fromContentScript) {
+    return sender.url && isGoogleImagesUrl(sender.url) ? null : 'Messages from content scripts are only accepted from Google Images pages.';
+  }
+  if (!sender.url) return 'The sender has no address.';
+  try {
+    return new URL(sender.url).origin === ctx.extensionOrigin ? null : 'Messages are only accepted from this extension’s pages.';
+  } catch {
+    return 'The sender’s address is not valid.';
+  }
+}
+
+const done = (ok: boolean, what: string): WorkerResponse =>
+  ok ? { ok: true } : { ok: false, error: `That download cannot ${what} in its current state.` };
+
+export async function handleMessage(raw: unknown, sender: MessageSender, ctx: MessageContext): Promise<WorkerResponse> {
+  const refusal = senderRefusal(sender, ctx);
+  if (refusal) return { ok: false, error: refusal };
+  const parsed = WorkerRequest.safeParse(raw);
+  if (!parsed.success) return { ok: false, error: 'Unknown or malformed message.' };
+  const request = parsed.data;
+  if (sender.fromContentScript && !CONTENT_SCRIPT_REQUESTS.has(request.type)) {
+    return { ok: false, error: `A Google page may not send ${request.type}.` };
+  }
+  const { saga, queries } = ctx;
+  switch (request.type) {
+    case 'ping':
+      return { ok: true };
+    case 'download.request': {
+      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null);
+      return { ok: true, streamId: result.streamId, joined: result.joined };
+    }
+    case 'download.states': {
+      const urls = [...new Set(request.imageUrls)];
+      const rows = (await Promise.all(urls.map((url) => queries.byImageUrl(url)))).flat();
+      // The newest download of each image decides what its control shows.
+      const newest = new Map<string, (typeof rows)[number]>();
+      for (const row of rows) {
+        const seen = newest.get(row.request.imageUrl);
+        if (!seen || seen.requestedAt < row.requestedAt) newest.set(row.request.imageUrl, row);
+      }
+      return { ok: true, updates: [...newest.values()].map((row) => toControlUpdate(row)) };
+    }
+    case 'download.retry': {
+      let count = 0;
+      for (const id of request.streamIds) if (await saga.retry(id, ctx.newId())) count += 1;
+      return { ok: true, count };
+    }
+    case 'download.retryAllDeadLetters': {
+      let count = 0;
+      for (const row of await queries.deadLettered()) if (await saga.retry(row.streamId, ctx.newId())) count += 1;
+      return { ok: true, count };
+    }
+    case 'download.discard': {
+      let count = 0;
+      for (const id of request.streamIds) if (await saga.discard(id, ctx.newId())) count += 1;
+      return { ok: true, count };
+    }
+    case 'download.pause':
+      return done(await saga.pause(request.streamId), 'pause');
+    case 'download.resume':
+      return done(await saga.resume(request.streamId), 'resume');
+    case 'download.cancel':
+      return done(await saga.cancel(request.streamId), 'cancel');
+    case 'download.show':
+      return done(await saga.show(request.streamId), 'show');
+    default: {
+      const never: never = request;
+      return { ok: false, error: `Unhandled message ${String(never)}` };
+    }
+  }
+}

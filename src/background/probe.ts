@@ -1,0 +1,98 @@
+/**
+ * "Fetching metadata / validating the source": ask the host for the original and read only its first bytes, to
+ * learn the real type before anything is written to disk. The file itself is then saved by chrome.downloads.
+ */
+import { classifyHttpStatus, type Failure } from '../domain/failure.ts';
+import { SNIFF_BYTES, sniffImageType, type ImageType } from '../domain/image-type.ts';
+import { validateSourceUrl } from '../domain/urls.ts';
+
+export type ProbeResult = { ok: true; type: ImageType; contentLength: number | null } | { ok: false; failure: Failure };
+
+export interface ProbeOptions {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+export async function probeImage(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const invalid = validateSourceUrl(url);
+  if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await options.fetch(url, { signal, redirect: 'follow', credentials: 'include', cache: 'no-store' });
+  } catch (error) {
+    return { ok: false, failure: networkFailure(error) };
+  }
+  const httpFailure = classifyHttpStatus(response.status);
+  if (httpFailure) {
+    void response.body?.cancel().catch(() => undefined);
+    return { ok: false, failure: httpFailure };
+  }
+  const declared = Number(response.headers.get('content-length'));
+  const contentLength = Number.isFinite(declared) && response.headers.has('content-length') ? declared : null;
+  if (contentLength !== null && contentLength > options.maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    return { ok: false, failure: tooLarge(contentLength, options.maxBytes) };
+  }
+  let head: Uint8Array;
+  try {
+    head = await readHead(response, SNIFF_BYTES);
+  } catch (error) {
+    return { ok: false, failure: networkFailure(error) };
+  }
+  if (head.length === 0) {
+    return { ok: false, failure: { code: 'empty_body', retryable: false, message: 'The image server sent an empty file.' } };
+  }
+  const type = sniffImageType(head);
+  if (!type) {
+    const text = new TextDecoder().decode(head.subarray(0, 256)).trimStart().toLowerCase();
+    const isPage = text.startsWith('<!doctype html') || text.startsWith('<html') || text.includes('<head') || text.includes('<body');
+    return {
+      ok: false,
+      failure: {
+        code: 'not_an_image',
+        retryable: false,
+        message: isPage ? 'The address gives a web page, not an image.' : 'The server sent something that is not an image.',
+      },
+    };
+  }
+  return { ok: true, type, contentLength };
+}
+
+async function readHead(response: Response, bytes: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < bytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out.subarray(0, Math.min(size, bytes));
+}
+
+function networkFailure(error: unknown): Failure {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return { code: 'timeout', retryable: true, message: 'The image server did not answer in time.' };
+  }
+  return { code: 'network', retryable: true, message: 'The image server could not be reached.' };
+}
+
+function tooLarge(size: number, max: number): Failure {
+  const mb = (n: number): string => `${(n / 1_048_576).toFixed(1)} MB`;
+  return { code: 'too_large', retryable: false, message: `The image is ${mb(size)}, over the ${mb(max)} limit in the settings.` };
+}

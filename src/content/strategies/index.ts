@@ -1,0 +1,104 @@
+/**
+ * Finds the image results on a Google Images page and, for each, the ORIGINAL image's address (never Google's
+ * thumbnail). Pure: reads the DOM, changes nothing, never throws. Strategies are tried per result from the most
+ * to the least reliable: per-result data (`rg_meta`), TBNID-keyed page data (`af_init_data`), the `/imgres` link
+ * (`imgres_link`), then page data matched by thumbnail or position (`udm2_inline`).
+ */
+import { fromAfInitData } from './af-init-data.ts';
+import { fromImgresLink } from './imgres-link.ts';
+import { readInlineImages, type InlineImages } from './inline-data.ts';
+import type { FoundCandidate, Outcome } from './outcome.ts';
+import { fromPreviewPanel } from './preview-panel.ts';
+import { collectResults, RESULT_SELECTOR as SELECTOR, type ResultEntry } from './result-elements.ts';
+import { fromRgMeta } from './rg-meta.ts';
+import { alignUdm2, fromUdm2Inline, type Udm2Alignment } from './udm2-inline.ts';
+
+/** `Omit<ImageCandidate, 'query' | 'pageUrl'>`: the content script adds those two. */
+export type { FoundCandidate };
+export interface FoundResult {
+  /** The result's element (the control is placed inside it; it gets position:relative from our CSS). */
+  element: HTMLElement;
+  /** The original image, or null when it cannot be found (then `problem` says why, in plain English,
+   *  and `thumbnailUrl` holds Google's thumbnail if there is one, so the UI can OFFER it explicitly). */
+  candidate: FoundCandidate | null;
+  thumbnailUrl?: string;
+  problem?: string;
+}
+
+/** CSS selector matching any result container of any known layout (used by a MutationObserver to find new ones). */
+export const RESULT_SELECTOR: string = SELECTOR;
+
+const NOT_FOUND = 'Could not find the original image of this result on the page (Google may have changed its page).';
+
+/** Computes a value on first use, once. */
+function lazy<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T | undefined;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value as T;
+  };
+}
+
+function baseUrlOf(doc: Document): string {
+  try {
+    return doc.baseURI || doc.URL || 'https://www.google.com/';
+  } catch {
+    return 'https://www.google.com/';
+  }
+}
+
+function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl'>, outcome: Outcome | null): FoundResult {
+  if (outcome && 'found' in outcome) return { element: entry.element, candidate: outcome.found };
+  const result: FoundResult = { element: entry.element, candidate: null, problem: outcome?.problem ?? NOT_FOUND };
+  if (entry.thumbnailUrl) result.thumbnailUrl = entry.thumbnailUrl;
+  return result;
+}
+
+/** Every image result under `root` (default: the whole document), in page order. Never throws. */
+export function findResults(doc: Document, root: ParentNode = doc): FoundResult[] {
+  try {
+    const entries = collectResults(root);
+    if (entries.length === 0) return [];
+    const images = lazy(() => readInlineImages(doc));
+    const allEntries = root === doc ? () => entries : lazy(() => collectResults(doc));
+    const alignment = lazy((): Udm2Alignment => alignUdm2(allEntries(), images()));
+    const baseUrl = baseUrlOf(doc);
+    const strategies: Array<(entry: ResultEntry) => Outcome | null> = [
+      (entry) => fromRgMeta(entry),
+      (entry) => fromAfInitData(entry, images),
+      (entry) => fromImgresLink(entry, baseUrl),
+      (entry) => fromUdm2Inline(entry, images, alignment),
+    ];
+    return entries.map((entry) => {
+      let problem: Outcome | null = null;
+      for (const strategy of strategies) {
+        let outcome: Outcome | null;
+        try {
+          outcome = strategy(entry);
+        } catch {
+          outcome = { problem: NOT_FOUND };
+        }
+        if (outcome && 'found' in outcome) return toFoundResult(entry, outcome);
+        problem ??= outcome;
+      }
+      return toFoundResult(entry, problem);
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** The open preview panel's large image as a result (element = the panel container), or null. Never throws. */
+export function findPreview(doc: Document): FoundResult | null {
+  try {
+    const images = lazy((): InlineImages => readInlineImages(doc));
+    const preview = fromPreviewPanel(doc, images);
+    return preview ? toFoundResult({ element: preview.element, thumbnailUrl: preview.base.thumbnailUrl }, preview.outcome) : null;
+  } catch {
+    return null;
+  }
+}

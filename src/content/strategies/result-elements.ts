@@ -1,0 +1,118 @@
+/**
+ * Which elements are image results. No layout is available (the tests run without one and Google's grid may
+ * not be laid out yet), so a result is told by its attributes: a known container hook and a real thumbnail.
+ */
+import { isGoogleHost, toHttpUrl, toPixels, toThumbnailUrl, toTitle } from './url.ts';
+import type { ResultBase } from './outcome.ts';
+
+/** The `/imgres?imgurl=...` links of the basic layout (and those Google sets on hover in the others). */
+export const IMGRES_LINK_SELECTOR = 'a[href*="/imgres?"]';
+
+/**
+ * Result containers, stable hooks only: 2024+ (`jsname="dTDiAc"`, `data-lpage`), 2018-2023 (`data-ri`,
+ * `data-tbnid`), basic HTML (`/imgres` links).
+ */
+export const RESULT_SELECTOR = ['[jsname="dTDiAc"]', '[data-lpage]', '[data-ri]', '[data-tbnid]', IMGRES_LINK_SELECTOR].join(', ');
+
+/** Site icons and other decorations are narrower than this (declared width); result thumbnails are wider. */
+export const MIN_THUMBNAIL_WIDTH = 100;
+
+export type Layout = 'rg_meta' | 'af_init_data' | 'udm2' | 'basic' | 'other';
+
+export interface ResultEntry extends ResultBase {
+  layout: Layout;
+}
+
+function isElement(node: ParentNode): node is Element {
+  return typeof (node as Partial<Element>).matches === 'function';
+}
+
+/** The result's thumbnail: a non-empty alt (site icons have `alt=""`) and no declared width under the minimum. */
+export function findThumbnail(container: Element, allowMissingAlt: boolean): HTMLImageElement | null {
+  const images = container.querySelectorAll('img');
+  for (const image of images) {
+    const alt = image.getAttribute('alt');
+    if (alt === null ? !allowMissingAlt : alt.trim() === '') continue;
+    const width = toPixels(image.getAttribute('width'));
+    if (width !== undefined && width < MIN_THUMBNAIL_WIDTH) continue;
+    return image;
+  }
+  return null;
+}
+
+/** The address the thumbnail shows (or will show, for a lazily loaded one). */
+export function thumbnailSource(image: HTMLImageElement): string | undefined {
+  for (const name of ['src', 'data-src', 'data-iurl']) {
+    const url = toThumbnailUrl(image.getAttribute(name));
+    if (url) return url;
+  }
+  return undefined;
+}
+
+/** The first link in the result that leads off Google: the page the image is on. */
+export function outboundLink(container: Element): string | undefined {
+  const links = container.matches('a[href]') ? [container] : container.querySelectorAll('a[href]');
+  for (const link of links) {
+    const url = toHttpUrl(link.getAttribute('href'));
+    if (url && !isGoogleHost(url)) return url;
+  }
+  return undefined;
+}
+
+function layoutOf(container: Element): Layout {
+  if (container.querySelector('.rg_meta')) return 'rg_meta';
+  if (container.hasAttribute('data-tbnid') || container.hasAttribute('data-id')) return 'af_init_data';
+  if (container.hasAttribute('data-lpage') || container.getAttribute('jsname') === 'dTDiAc') return 'udm2';
+  if (container.matches(IMGRES_LINK_SELECTOR)) return 'basic';
+  return 'other';
+}
+
+/**
+ * The element a basic-layout link's control goes into: its parent cell when that holds only this result, so the
+ * control is not inside the `<a>` (a click there would follow the link).
+ */
+function basicResultElement(link: HTMLElement): HTMLElement {
+  const parent = link.parentElement;
+  if (!parent || parent.matches('body, html') || parent.querySelectorAll(`${IMGRES_LINK_SELECTOR} img`).length !== 1) return link;
+  return parent;
+}
+
+/** The result a matched container stands for, or null when it is not one (nested in another, no thumbnail). */
+function toEntry(container: HTMLElement): ResultEntry | null {
+  if (container.parentElement?.closest(RESULT_SELECTOR)) return null;
+  const layout = layoutOf(container);
+  const thumbnail = findThumbnail(container, layout === 'basic');
+  if (!thumbnail) return null;
+  const element = layout === 'basic' ? basicResultElement(container) : container;
+  return {
+    element,
+    layout,
+    thumbnail,
+    thumbnailUrl: thumbnailSource(thumbnail),
+    title: toTitle(thumbnail.getAttribute('alt')) ?? toTitle(container.getAttribute('title')),
+    sourcePageUrl: toHttpUrl(container.getAttribute('data-lpage')) ?? outboundLink(container),
+  };
+}
+
+/** The results at or under `root`, in page order; a result around `root` is not included. */
+export function collectResults(root: ParentNode): ResultEntry[] {
+  const containers: HTMLElement[] = [];
+  if (isElement(root) && root.matches(RESULT_SELECTOR)) containers.push(root as HTMLElement);
+  for (const element of root.querySelectorAll<HTMLElement>(RESULT_SELECTOR)) containers.push(element);
+  const entries: ResultEntry[] = [];
+  for (const container of containers) {
+    const entry = toEntry(container);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/** Hidden by markup (`hidden`, `aria-hidden`, inline `display:none`/`visibility:hidden`) at or above `element`. */
+export function isHiddenByMarkup(element: Element): boolean {
+  for (let node: Element | null = element; node; node = node.parentElement) {
+    if (node.hasAttribute('hidden') || node.getAttribute('aria-hidden') === 'true') return true;
+    const style = node.getAttribute('style');
+    if (style && /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b/i.test(style)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,217 @@
+/**
+ * The download aggregate: its state is a fold (`evolve`) over its stream's events. The saga reads this state to
+ * decide the next step; the history read model stores it as one row per download.
+ */
+import type { EventData, StoredEvent } from './events.ts';
+
+/** Internal states of the saga (the seed's "Process Manager"); `publicStatus` maps them to what users see. */
+export type DownloadPhase =
+  | 'queued' // requested, waiting for a free slot
+  | 'validating' // fetching the first bytes to learn the real type
+  | 'initiating' // intent written, chrome.downloads.download called or about to be
+  | 'downloading'
+  | 'paused'
+  | 'retry-wait' // a retryable failure, next attempt at `nextAttemptAt`
+  | 'completed'
+  | 'failed'
+  | 'dead-lettered';
+
+/** The contract's statuses (`history-item[data-status]`). */
+export type PublicStatus = 'queued' | 'downloading' | 'paused' | 'completed' | 'failed' | 'dead-lettered';
+/** The content script control's states (`semantest-download[data-state]`), `idle` before any click. */
+export type ControlState = 'idle' | 'queued' | 'downloading' | 'completed' | 'failed';
+
+export interface DownloadState {
+  streamId: string;
+  version: number;
+  phase: DownloadPhase;
+  request: EventData<'GoogleImageDownloadRequested'>;
+  /** Host of the page the image comes from (or of the image itself): the "source site". */
+  sourceHost: string;
+  requestedAt: number;
+  updatedAt: number;
+  /** Correlation id of the latest user action on this download (the click, or a retry). */
+  correlationId: string;
+  /** eventId of the latest event: the causation id of whatever the saga writes next. */
+  lastEventId: string;
+  tabId: number | null;
+  attempt: number;
+  mimeType: string | null;
+  /** The relative path asked of chrome.downloads (`Semantest/x.png`). */
+  filename: string | null;
+  /** The absolute path Chrome wrote. */
+  filePath: string | null;
+  fileSize: number | null;
+  chromeDownloadId: number | null;
+  initiatedAt: number | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  durationMs: number | null;
+  error: string | null;
+  errorCode: string | null;
+  retryable: boolean | null;
+  nextAttemptAt: number | null;
+  failures: number;
+  discarded: boolean;
+}
+
+export const SETTLED_PHASES: ReadonlySet<DownloadPhase> = new Set(['completed', 'failed', 'dead-lettered']);
+export const RUNNING_PHASES: ReadonlySet<DownloadPhase> = new Set(['validating', 'initiating', 'downloading', 'paused']);
+
+export function isSettled(state: DownloadState): boolean {
+  return SETTLED_PHASES.has(state.phase);
+}
+
+export function publicStatus(phase: DownloadPhase): PublicStatus {
+  switch (phase) {
+    case 'queued':
+    case 'validating':
+    case 'initiating':
+    case 'retry-wait':
+      return 'queued';
+    case 'downloading':
+      return 'downloading';
+    case 'paused':
+      return 'paused';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return 'failed';
+    case 'dead-lettered':
+      return 'dead-lettered';
+    default:
+      return assertNever(phase);
+  }
+}
+
+export function controlState(phase: DownloadPhase): ControlState {
+  const status = publicStatus(phase);
+  if (status === 'paused') return 'downloading';
+  if (status === 'dead-lettered') return 'failed';
+  return status;
+}
+
+export function hostOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return '';
+  }
+}
+
+/** Folds one stored event into the state. Unknown-to-this-stream events leave it unchanged. */
+export function evolve(state: DownloadState | undefined, event: StoredEvent): DownloadState | undefined {
+  if (event.type === 'GoogleImageDownloadRequested') {
+    const request = event.data as EventData<'GoogleImageDownloadRequested'>;
+    return {
+      streamId: event.streamId,
+      version: event.version,
+      phase: 'queued',
+      request,
+      sourceHost: hostOf(request.sourcePageUrl) || hostOf(request.imageUrl),
+      requestedAt: event.createdAt,
+      updatedAt: event.createdAt,
+      correlationId: event.correlationId,
+      lastEventId: event.eventId,
+      tabId: typeof event.metadata.tabId === 'number' ? event.metadata.tabId : null,
+      attempt: 1,
+      mimeType: null,
+      filename: null,
+      filePath: null,
+      fileSize: null,
+      chromeDownloadId: null,
+      initiatedAt: null,
+      startedAt: null,
+      completedAt: null,
+      durationMs: null,
+      error: null,
+      errorCode: null,
+      retryable: null,
+      nextAttemptAt: null,
+      failures: 0,
+      discarded: false,
+    };
+  }
+  if (!state) return undefined;
+  const next: DownloadState = {
+    ...state,
+    version: event.version,
+    updatedAt: event.createdAt,
+    lastEventId: event.eventId,
+    correlationId: event.correlationId,
+  };
+  switch (event.type) {
+    case 'ImageSourceValidated': {
+      const data = event.data as EventData<'ImageSourceValidated'>;
+      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename };
+    }
+    case 'DownloadInitiated': {
+      const data = event.data as EventData<'DownloadInitiated'>;
+      return { ...next, phase: 'initiating', filename: data.filename, initiatedAt: event.createdAt, chromeDownloadId: null };
+    }
+    case 'DownloadStarted': {
+      const data = event.data as EventData<'DownloadStarted'>;
+      return { ...next, phase: 'downloading', chromeDownloadId: data.chromeDownloadId, startedAt: state.startedAt ?? event.createdAt };
+    }
+    case 'DownloadPaused':
+      return { ...next, phase: 'paused' };
+    case 'DownloadResumed':
+      return { ...next, phase: 'downloading' };
+    case 'GoogleImageDownloadCompleted': {
+      const data = event.data as EventData<'GoogleImageDownloadCompleted'>;
+      return {
+        ...next,
+        phase: 'completed',
+        filePath: data.filePath,
+        fileSize: data.fileSize,
+        mimeType: data.mimeType,
+        completedAt: event.createdAt,
+        durationMs: data.downloadTime,
+        error: null,
+        errorCode: null,
+        retryable: null,
+        nextAttemptAt: null,
+      };
+    }
+    case 'GoogleImageDownloadFailed': {
+      const data = event.data as EventData<'GoogleImageDownloadFailed'>;
+      const phase: DownloadPhase = data.deadLettered ? 'dead-lettered' : data.nextAttemptAt !== null ? 'retry-wait' : 'failed';
+      return {
+        ...next,
+        phase,
+        attempt: phase === 'retry-wait' ? data.attempt + 1 : data.attempt,
+        error: data.error,
+        errorCode: data.code,
+        retryable: data.retryable,
+        nextAttemptAt: data.nextAttemptAt,
+        failures: state.failures + 1,
+        chromeDownloadId: null,
+      };
+    }
+    case 'GoogleImageDownloadRetryRequested':
+      return {
+        ...next,
+        phase: 'queued',
+        attempt: 1,
+        error: null,
+        errorCode: null,
+        retryable: null,
+        nextAttemptAt: null,
+        chromeDownloadId: null,
+        discarded: false,
+      };
+    default:
+      return next;
+  }
+}
+
+export function foldStream(events: readonly StoredEvent[]): DownloadState | undefined {
+  let state: DownloadState | undefined;
+  for (const event of events) state = evolve(state, event);
+  return state;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${String(value)}`);
+}

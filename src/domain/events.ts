@@ -1,0 +1,143 @@
+/**
+ * The events of a download, as zod schemas: the single source of their types (`z.infer`).
+ * Past tense, one stream per download. Every type has a schema per `schemaVersion` (all are at 1 so far); a
+ * later version adds its schema here and an upcaster from the one before.
+ */
+import { z } from 'zod';
+
+const httpUrl = z.string().max(8192);
+
+/** How the original's URL was found on the page; the popup shows it and tests pin it. */
+export const Strategy = z.enum(['rg_meta', 'af_init_data', 'udm2_inline', 'imgres_link', 'preview_panel', 'context_menu', 'thumbnail']);
+export type Strategy = z.infer<typeof Strategy>;
+
+export const ImageCandidate = z.object({
+  imageUrl: httpUrl,
+  thumbnailUrl: z.string().max(2_000_000).optional(),
+  sourcePageUrl: httpUrl.optional(),
+  title: z.string().max(2000).optional(),
+  width: z.number().int().nonnegative().optional(),
+  height: z.number().int().nonnegative().optional(),
+  query: z.string().max(2000).optional(),
+  pageUrl: httpUrl.optional(),
+  strategy: Strategy,
+});
+export type ImageCandidate = z.infer<typeof ImageCandidate>;
+
+export const FailureCode = z.enum([
+  'network', 'timeout', 'http_server_error', 'http_rate_limited', 'http_client_error', 'not_an_image',
+  'empty_body', 'too_large', 'invalid_url', 'download_interrupted', 'user_canceled', 'file_error', 'unknown',
+]);
+export type FailureCode = z.infer<typeof FailureCode>;
+
+export const eventSchemas = {
+  GoogleImageDownloadRequested: {
+    1: ImageCandidate.extend({ fileName: z.string().max(1024).optional() }),
+  },
+  /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
+  ImageSourceValidated: {
+    1: z.object({
+      attempt: z.number().int().positive(),
+      mimeType: z.string(),
+      extension: z.string(),
+      filename: z.string(),
+      contentLength: z.number().int().nonnegative().nullable(),
+    }),
+  },
+  /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
+  DownloadInitiated: {
+    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl }),
+  },
+  DownloadStarted: {
+    1: z.object({ attempt: z.number().int().positive(), chromeDownloadId: z.number().int().nonnegative() }),
+  },
+  DownloadPaused: { 1: z.object({}) },
+  DownloadResumed: { 1: z.object({}) },
+  GoogleImageDownloadCompleted: {
+    1: z.object({
+      imageUrl: httpUrl,
+      filePath: z.string(),
+      fileSize: z.number().int().nonnegative(),
+      downloadTime: z.number().nonnegative(),
+      mimeType: z.string(),
+    }),
+  },
+  GoogleImageDownloadFailed: {
+    1: z.object({
+      imageUrl: httpUrl,
+      error: z.string(),
+      code: FailureCode,
+      retryable: z.boolean(),
+      attempt: z.number().int().positive(),
+      /** Epoch ms of the next attempt; null when this failure is final. */
+      nextAttemptAt: z.number().nullable(),
+      /** Retries used up: the download waits in the dead-letter queue for the user. */
+      deadLettered: z.boolean(),
+    }),
+  },
+  /** A user asked again for a dead-lettered or failed download (a new user action, a new correlation id). */
+  GoogleImageDownloadRetryRequested: { 1: z.object({}) },
+  /** The user removed a dead-lettered download from the queue; the download's own stream stays settled. */
+  DeadLetterDiscarded: { 1: z.object({ downloadId: z.string() }) },
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+type Latest<T extends EventType> = (typeof eventSchemas)[T][1];
+export type EventData<T extends EventType> = z.infer<Latest<T>>;
+
+export const CURRENT_SCHEMA_VERSION: Record<EventType, number> = Object.fromEntries(
+  Object.entries(eventSchemas).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
+) as Record<EventType, number>;
+
+export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventSchemas, type);
+}
+
+/** An event as the domain sees it: typed payload, current schema. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+export interface EventMetadata {
+  correlationId: string;
+  causationId: string;
+  /** Where the user action came from (tab of the Google page), when it matters to later steps. */
+  tabId?: number;
+  [key: string]: unknown;
+}
+
+/** A stored event: the contract's row shape in IndexedDB. */
+export interface StoredEvent<E extends DomainEvent = DomainEvent> {
+  position: number;
+  eventId: string;
+  streamId: string;
+  version: number;
+  type: E['type'];
+  schemaVersion: number;
+  data: E['data'];
+  metadata: EventMetadata;
+  correlationId: string;
+  causationId: string;
+  createdAt: number;
+}
+
+export class EventSchemaError extends Error {
+  constructor(
+    readonly eventType: string,
+    readonly schemaVersion: number,
+    detail: string,
+  ) {
+    super(`Event ${eventType} v${schemaVersion} does not match its schema: ${detail}`);
+    this.name = 'EventSchemaError';
+  }
+}
+
+/** Validates a payload against the current schema of its type; throws `EventSchemaError` with the reason. */
+export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  // The map's index type is a union of schemas; the one at `type` is the one for EventData<T>.
+  const schema = eventSchemas[type][1] as unknown as z.ZodType<EventData<T>>;
+  const result = schema.safeParse(data);
+  if (!result.success) throw new EventSchemaError(type, 1, z.prettifyError(result.error));
+  return result.data;
+}

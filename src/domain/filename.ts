@@ -1,0 +1,80 @@
+/**
+ * File names that are safe on every desktop OS and that `chrome.downloads` accepts as a relative path:
+ * at most 255 bytes of UTF-8 per segment, none of `<>:"/\|?*` or control characters, not starting with `.` or
+ * `~`, not ending with `.` or a space, no Windows reserved device name before the first dot.
+ */
+const FORBIDDEN = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f]/g;
+const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)$/i;
+const MAX_SEGMENT_BYTES = 255;
+/** Room left in a 255-byte name for Chrome's ` (12)` when `conflictAction: 'uniquify'` renames. */
+const UNIQUIFY_ROOM = 8;
+
+const utf8 = new TextEncoder();
+const byteLength = (text: string): number => utf8.encode(text).length;
+
+/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character (or a surrogate pair). */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (byteLength(text) <= maxBytes) return text;
+  let out = '';
+  let used = 0;
+  for (const char of text) {
+    const size = byteLength(char);
+    if (used + size > maxBytes) break;
+    out += char;
+    used += size;
+  }
+  return out;
+}
+
+/** A safe base name (without extension) from anything; `fallback` when nothing usable is left. */
+export function sanitizeBaseName(raw: string, fallback = 'image'): string {
+  let name = raw.normalize('NFC').replace(FORBIDDEN, ' ').replace(/\s+/g, ' ').trim();
+  name = name.replace(/^[.~\s]+/, '').replace(/[.\s]+$/, '');
+  name = truncateUtf8(name, MAX_SEGMENT_BYTES - UNIQUIFY_ROOM - 16).replace(/[.\s]+$/, '');
+  if (!name) return fallback;
+  const stem = name.split('.')[0] ?? '';
+  if (RESERVED.test(stem.trim())) name = `_${name}`;
+  return name;
+}
+
+/** A safe folder path relative to the download folder (`Semantest`, `Semantest/cats`); '' for none. */
+export function sanitizeFolder(raw: string): string {
+  return raw
+    .split(/[\\/]+/)
+    .map((segment) => segment.trim())
+    .filter((segment) => segment && segment !== '.' && segment !== '..')
+    .map((segment) => sanitizeBaseName(segment, 'folder'))
+    .join('/');
+}
+
+/** The last path segment of a URL without its extension, decoded; '' when there is none. */
+export function baseNameFromUrl(url: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return '';
+  }
+  const last = path.split('/').filter(Boolean).pop() ?? '';
+  let decoded = last;
+  try {
+    decoded = decodeURIComponent(last);
+  } catch {
+    // A malformed escape: keep the raw segment.
+  }
+  return decoded.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+}
+
+/**
+ * The relative path to pass to `chrome.downloads.download`: folder, a name from the image's URL (or its title
+ * when the URL has no useful name), and the extension of the real type.
+ */
+export function buildDownloadPath(input: { imageUrl: string; title?: string | undefined; folder: string; extension: string }): string {
+  const fromUrl = baseNameFromUrl(input.imageUrl);
+  const useful = fromUrl && /[A-Za-z0-9\u00c0-\uffff]{2,}/.test(fromUrl) && !/^(image|images|img|photo|download|index)$/i.test(fromUrl);
+  const base = sanitizeBaseName(useful ? fromUrl : input.title || fromUrl);
+  const extension = input.extension.replace(/[^a-z0-9]/gi, '').slice(0, 5) || 'img';
+  const folder = sanitizeFolder(input.folder);
+  const file = `${base}.${extension}`;
+  return folder ? `${folder}/${file}` : file;
+}

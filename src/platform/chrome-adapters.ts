@@ -1,0 +1,55 @@
+/** The ports of `ports.ts` on the real `chrome.*` APIs. */
+import type { AlarmsPort, DownloadItemView, DownloadsPort, PagesPort, TabsPort } from './ports.ts';
+
+const ignore = (): void => undefined;
+
+function toView(item: chrome.downloads.DownloadItem): DownloadItemView {
+  return {
+    id: item.id,
+    url: item.url,
+    finalUrl: item.finalUrl,
+    filename: item.filename,
+    state: item.state as DownloadItemView['state'],
+    ...(item.error ? { error: item.error } : {}),
+    paused: item.paused,
+    canResume: item.canResume,
+    bytesReceived: item.bytesReceived,
+    totalBytes: item.totalBytes,
+    fileSize: item.fileSize,
+    mime: item.mime ?? '',
+    exists: item.exists,
+    danger: item.danger,
+    startTime: item.startTime,
+  };
+}
+
+export const chromeDownloads: DownloadsPort = {
+  download: (options) => chrome.downloads.download({ ...options, saveAs: false }),
+  search: async (query) => (await chrome.downloads.search(query)).map(toView),
+  pause: (id) => chrome.downloads.pause(id),
+  resume: (id) => chrome.downloads.resume(id),
+  cancel: (id) => chrome.downloads.cancel(id),
+  removeFile: (id) => chrome.downloads.removeFile(id),
+  show: (id) => chrome.downloads.show(id),
+};
+
+export const chromeAlarms: AlarmsPort = {
+  wakeAt: async (name, when) => {
+    await chrome.alarms.create(name, { when });
+  },
+  clear: async (name) => {
+    await chrome.alarms.clear(name);
+  },
+};
+
+export const chromeTabs: TabsPort = {
+  // The tab may be gone or on another page: a lost update is fine, the control asks again when it loads.
+  send: (tabId, message) => void chrome.tabs.sendMessage(tabId, message).catch(ignore),
+};
+
+export const chromePages: PagesPort = {
+  broadcast: (message) => void chrome.runtime.sendMessage(message).catch(ignore),
+};
+
+export const extensionId = (): string => chrome.runtime.id;
+export const extensionOrigin = (): string => new URL(chrome.runtime.getURL('/')).origin;

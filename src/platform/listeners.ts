@@ -1,0 +1,49 @@
+/**
+ * The worker's browser listeners. `registerWorkerListeners` must be called synchronously at the top level of
+ * the worker script: only listeners added then receive the event that woke a stopped worker.
+ */
+import type { DownloadDelta } from './ports.ts';
+
+export interface MessageSender {
+  id: string | undefined;
+  url: string | undefined;
+  tabId: number | undefined;
+  frameId: number | undefined;
+  /** True when the sender is a content script (it has a tab), false for an extension page. */
+  fromContentScript: boolean;
+}
+
+export interface WorkerListeners {
+  message(message: unknown, sender: MessageSender): Promise<unknown>;
+  downloadChanged(delta: DownloadDelta): void;
+  alarm(name: string): void;
+  started(reason: 'startup' | 'installed'): void;
+}
+
+export function registerWorkerListeners(listeners: WorkerListeners): void {
+  chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+    const from: MessageSender = {
+      id: sender.id,
+      url: sender.url,
+      tabId: sender.tab?.id,
+      frameId: sender.frameId,
+      fromContentScript: sender.tab !== undefined,
+    };
+    listeners
+      .message(message, from)
+      .then(sendResponse, (error: unknown) => sendResponse({ ok: false, error: error instanceof Error ? error.message : String(error) }));
+    return true; // the answer comes asynchronously
+  });
+  chrome.downloads.onChanged.addListener((delta) => {
+    listeners.downloadChanged({
+      id: delta.id,
+      ...(delta.state?.current ? { state: delta.state.current as DownloadDelta['state'] } : {}),
+      ...(delta.error?.current ? { error: delta.error.current } : {}),
+      ...(delta.paused ? { paused: delta.paused.current ?? false } : {}),
+      ...(delta.filename?.current ? { filename: delta.filename.current } : {}),
+    });
+  });
+  chrome.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
+  chrome.runtime.onStartup.addListener(() => listeners.started('startup'));
+  chrome.runtime.onInstalled.addListener(() => listeners.started('installed'));
+}

@@ -1,0 +1,64 @@
+/**
+ * What the worker needs from the browser, as small interfaces. `chrome-adapters.ts` implements them on
+ * `chrome.*`; unit tests use the fakes in test/fakes/. Nothing outside src/platform touches `chrome.*`.
+ */
+export type DownloadStateName = 'in_progress' | 'interrupted' | 'complete';
+
+export interface DownloadItemView {
+  id: number;
+  url: string;
+  finalUrl: string;
+  /** Absolute path Chrome writes to ('' until it is decided). */
+  filename: string;
+  state: DownloadStateName;
+  error?: string;
+  paused: boolean;
+  canResume: boolean;
+  bytesReceived: number;
+  totalBytes: number;
+  fileSize: number;
+  mime: string;
+  exists: boolean;
+  danger: string;
+  /** ISO time. */
+  startTime: string;
+}
+
+export interface DownloadDelta {
+  id: number;
+  state?: DownloadStateName;
+  error?: string;
+  paused?: boolean;
+  filename?: string;
+}
+
+export interface DownloadOptions {
+  url: string;
+  filename: string;
+  conflictAction: 'uniquify' | 'overwrite';
+}
+
+export interface DownloadsPort {
+  download(options: DownloadOptions): Promise<number>;
+  search(query: { id?: number; url?: string }): Promise<DownloadItemView[]>;
+  pause(id: number): Promise<void>;
+  resume(id: number): Promise<void>;
+  cancel(id: number): Promise<void>;
+  removeFile(id: number): Promise<void>;
+  show(id: number): void;
+}
+
+export interface AlarmsPort {
+  /** One wake-up at `when` (epoch ms), replacing any earlier one of the same name. */
+  wakeAt(name: string, when: number): Promise<void>;
+  clear(name: string): Promise<void>;
+}
+
+export interface TabsPort {
+  send(tabId: number, message: unknown): void;
+}
+
+export interface PagesPort {
+  /** Broadcast to open extension pages (popup, options); nobody listening is fine. */
+  broadcast(message: unknown): void;
+}

@@ -1,0 +1,57 @@
+/**
+ * The one typed protocol between the content script, the extension pages and the worker. Every message is
+ * parsed with zod on the receiving side: a content script runs on a page we do not control, so its messages are
+ * untrusted input.
+ */
+import { z } from 'zod';
+import { ImageCandidate } from '../domain/events.ts';
+
+const streamId = z.string().min(1).max(100);
+
+export const WorkerRequest = z.discriminatedUnion('type', [
+  /** A click on a control: the user wants this original. */
+  z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate }),
+  /** The content script asks for the current state of downloads it shows (after a reload of the page). */
+  z.object({ type: z.literal('download.states'), imageUrls: z.array(z.string().max(8192)).max(20_000) }),
+  z.object({ type: z.literal('download.retry'), streamIds: z.array(streamId).min(1).max(10_000) }),
+  z.object({ type: z.literal('download.retryAllDeadLetters') }),
+  z.object({ type: z.literal('download.discard'), streamIds: z.array(streamId).min(1).max(10_000) }),
+  z.object({ type: z.literal('download.pause'), streamId }),
+  z.object({ type: z.literal('download.resume'), streamId }),
+  z.object({ type: z.literal('download.cancel'), streamId }),
+  z.object({ type: z.literal('download.show'), streamId }),
+  z.object({ type: z.literal('ping') }),
+]);
+export type WorkerRequest = z.infer<typeof WorkerRequest>;
+export type WorkerRequestType = WorkerRequest['type'];
+
+/** Requests a content script may send; everything else needs an extension page. */
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.states', 'download.show', 'ping']);
+
+export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
+
+export const ControlUpdate = z.object({
+  streamId,
+  imageUrl: z.string(),
+  state: ControlStateSchema,
+  /** 0..1 while downloading, when the size is known. */
+  progress: z.number().min(0).max(1).nullable(),
+  /** Shown on hover: the file name when done, the reason when failed. */
+  message: z.string().nullable(),
+});
+export type ControlUpdate = z.infer<typeof ControlUpdate>;
+
+/** Worker → content script. */
+export const TabMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('control.update'), update: ControlUpdate })]);
+export type TabMessage = z.infer<typeof TabMessage>;
+
+/** Worker → extension pages: live progress that is not worth an event (bytes received). */
+export const ProgressMessage = z.object({
+  type: z.literal('progress'),
+  items: z.array(z.object({ streamId, bytesReceived: z.number(), totalBytes: z.number(), bytesPerSecond: z.number() })),
+});
+export type ProgressMessage = z.infer<typeof ProgressMessage>;
+
+export type WorkerResponse =
+  | { ok: true; streamId?: string; joined?: boolean; updates?: ControlUpdate[]; count?: number }
+  | { ok: false; error: string };

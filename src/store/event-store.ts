@@ -1,0 +1,63 @@
+/**
+ * The event store's interface, independent of where events are kept. `DexieEventStore` implements it on
+ * IndexedDB; tests run the same contract against it in Node (fake-indexeddb) and in Chromium.
+ */
+import type { DomainEvent, EventMetadata, StoredEvent } from '../domain/events.ts';
+
+/** `no-stream`: the stream must not exist; `exists`: it must; `any`: no check; a number: its current version. */
+export type ExpectedVersion = 'no-stream' | 'exists' | 'any' | number;
+
+export type NewEvent = DomainEvent & {
+  /** Give one to make a re-send idempotent; a UUID is made otherwise. */
+  eventId?: string;
+  metadata: EventMetadata;
+};
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  aggregateType?: string;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append. */
+  nextVersion: number;
+  /** The events as stored (empty when `duplicate`). */
+  events: StoredEvent[];
+  /** Every event id was stored already: nothing was written (an idempotent re-send). */
+  duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  direction?: 'forward' | 'backward';
+  limit?: number;
+}
+
+export interface EventStore {
+  appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Events with `position > after`, in position order, at most `limit`. */
+  readAll(after: number, limit: number): Promise<StoredEvent[]>;
+  /** Called after every committed append, in commit order, in this context only. */
+  onAppended(listener: (events: readonly StoredEvent[]) => void): () => void;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`Stream ${streamId} is at version ${actual}, expected ${String(expected)}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export function checkExpectedVersion(streamId: string, expected: ExpectedVersion, actual: number): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no-stream' && actual === 0) ||
+    (expected === 'exists' && actual > 0) ||
+    expected === actual;
+  if (!ok) throw new ConcurrencyError(streamId, expected, actual);
+}

@@ -1,0 +1,141 @@
+/**
+ * The end-to-end harness: every test gets a fresh Chromium profile with the built extension, Google pages served
+ * from fixtures, a local image host on 127.0.0.1, and its own download folder.
+ */
+import { test as base, expect, type BrowserContext, type Page, type Worker } from '@playwright/test';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launchWithExtension, routeGooglePages } from '../../scripts/chromium.mjs';
+import { startImageHost, type ImageHost } from '../../scripts/image-host.mjs';
+import type { StoredEvent } from '../../src/domain/events.ts';
+
+export const DIST = resolve('dist');
+const FIXTURES = resolve('test/fixtures/google');
+
+export interface Extension {
+  context: BrowserContext;
+  extensionId: string;
+  images: ImageHost;
+  downloadDir: string;
+  popupPath: string;
+  optionsPath: string;
+  /** Which fixture the next Google page load serves (default udm2). */
+  serveFixture(name: string, transform?: (html: string) => string): void;
+  openGoogle(page?: Page, query?: string): Promise<Page>;
+  openPopup(): Promise<Page>;
+  openOptions(): Promise<Page>;
+  /** All rows of the `events` table, by position. */
+  events(): Promise<StoredEvent[]>;
+  /** Stops the service worker the way Chrome does when it idles; the next event starts it again. */
+  stopWorker(): Promise<void>;
+  worker(): Promise<Worker>;
+  /** Files under the download folder, as paths relative to it. */
+  files(): string[];
+  waitForFile(relative: string | RegExp, timeoutMs?: number): Promise<string>;
+}
+
+export const test = base.extend<{ ext: Extension }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
+  ext: async ({}, use) => {
+    const root = mkdtempSync(join(tmpdir(), 'semantest-e2e-'));
+    const downloadDir = join(root, 'downloads');
+    const images = await startImageHost();
+    const launched = await launchWithExtension({ distDir: DIST, userDataDir: join(root, 'profile'), downloadDir, headless: true, localHosts: true });
+    const { context, extensionId, manifest } = launched;
+    let fixture = 'udm2';
+    let transform: (html: string) => string = (html) => html;
+    await routeGooglePages(context, () => transform(readFileSync(join(FIXTURES, `${fixture}.html`), 'utf8')).replaceAll('{{IMG}}', images.origin));
+    const pageUrl = (path: string): string => `chrome-extension://${extensionId}/${path}`;
+    const optionsPath = manifest.options_ui?.page ?? manifest.options_page ?? '';
+
+    const ext: Extension = {
+      context,
+      extensionId,
+      images,
+      downloadDir,
+      popupPath: manifest.action.default_popup,
+      optionsPath,
+      serveFixture(name, change) {
+        fixture = name;
+        transform = change ?? ((html) => html);
+      },
+      async openGoogle(page, query = 'animals') {
+        const target = page ?? (await context.newPage());
+        await target.goto(`https://www.google.com/search?q=${encodeURIComponent(query)}&udm=2`);
+        await target.locator('[data-testid="semantest-download"]').first().waitFor({ state: 'attached' });
+        return target;
+      },
+      async openPopup() {
+        const page = await context.newPage();
+        await page.goto(pageUrl(manifest.action.default_popup));
+        return page;
+      },
+      async openOptions() {
+        const page = await context.newPage();
+        await page.goto(pageUrl(optionsPath));
+        return page;
+      },
+      async events() {
+        const page = await context.newPage();
+        await page.goto(pageUrl(manifest.action.default_popup));
+        const rows = await page.evaluate(
+          () =>
+            new Promise<unknown[]>((done, fail) => {
+              const open = indexedDB.open('semantest');
+              open.onerror = () => fail(open.error);
+              open.onsuccess = () => {
+                const request = open.result.transaction('events').objectStore('events').getAll();
+                request.onsuccess = () => {
+                  open.result.close();
+                  done(request.result as unknown[]);
+                };
+                request.onerror = () => fail(request.error);
+              };
+            }),
+        );
+        await page.close();
+        return rows as StoredEvent[];
+      },
+      async stopWorker() {
+        const browser = context.browser();
+        if (!browser) throw new Error('no browser');
+        const cdp = await browser.newBrowserCDPSession();
+        const { targetInfos } = await cdp.send('Target.getTargets');
+        const target = targetInfos.find((info) => info.type === 'service_worker' && info.url.startsWith(`chrome-extension://${extensionId}/`));
+        if (target) await cdp.send('Target.closeTarget', { targetId: target.targetId });
+        await cdp.detach();
+      },
+      async worker() {
+        return context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`)) ?? context.waitForEvent('serviceworker');
+      },
+      files() {
+        const out: string[] = [];
+        const walk = (dir: string, prefix: string): void => {
+          if (!existsSync(dir)) return;
+          for (const name of readdirSync(dir)) {
+            const full = join(dir, name);
+            if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+            else out.push(`${prefix}${name}`);
+          }
+        };
+        walk(downloadDir, '');
+        return out.sort();
+      },
+      async waitForFile(relative, timeoutMs = 10_000) {
+        const matches = (file: string): boolean => (typeof relative === 'string' ? file === relative : relative.test(file));
+        let found: string | undefined;
+        await expect
+          .poll(() => (found = this.files().find((file) => matches(file) && !file.endsWith('.crdownload'))), { timeout: timeoutMs })
+          .toBeTruthy();
+        return join(downloadDir, found as string);
+      },
+    };
+    await use(ext);
+    await context.close().catch(() => undefined);
+    await images.close();
+    rmSync(root, { recursive: true, force: true });
+  },
+});
+
+export { expect };

@@ -1,0 +1,198 @@
+/** The download saga against the real store (fake-indexeddb) and an honest chrome.downloads fake. */
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.ts';
+import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { downloadQueries } from '../../src/store/download-queries.ts';
+import { DownloadSaga } from '../../src/background/download-saga.ts';
+import { Settings } from '../../src/background/settings.ts';
+import type { ProbeResult } from '../../src/background/probe.ts';
+import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
+import { FakeDownloads } from '../fakes/downloads.ts';
+
+let dbCount = 0;
+
+function setup(options: { probe?: (url: string) => ProbeResult; settings?: Partial<Settings> } = {}) {
+  const db = openDatabase(`saga-test-${++dbCount}`);
+  const store = new DexieEventStore(db);
+  const queries = downloadQueries(db);
+  const downloads = new FakeDownloads();
+  const probes: string[] = [];
+  const sent: unknown[] = [];
+  const settings = Settings.parse({ baseDelayMs: 100, ...options.settings });
+  const deps = {
+    store,
+    queries,
+    downloads,
+    alarms: { wakeAt: async () => undefined, clear: async () => undefined },
+    tabs: { send: (_tab: number, message: unknown) => void sent.push(message) },
+    probe: async (url: string): Promise<ProbeResult> => {
+      probes.push(url);
+      return options.probe?.(url) ?? { ok: true, type: { mimeType: 'image/png', extension: 'png' }, contentLength: 1234 };
+    },
+    settings: () => settings,
+    now: () => Date.now(),
+    random: () => 0.5,
+    newId: () => crypto.randomUUID(),
+  };
+  const saga = new DownloadSaga(deps);
+  downloads.onChanged((delta) => void saga.onDownloadChanged(delta));
+  const events = (): Promise<StoredEvent[]> => db.events.orderBy('position').toArray();
+  const settled = async (streamId: string, timeout = 5000): Promise<string> => {
+    const start = Date.now();
+    for (;;) {
+      const row = await queries.get(streamId);
+      if (row && ['completed', 'failed', 'dead-lettered'].includes(row.phase)) return row.phase;
+      if (Date.now() - start > timeout) throw new Error(`still ${row?.phase}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  /** A saga in a "new worker" over the same database: what a restart sees. */
+  const restart = () => {
+    const next = new DownloadSaga(deps);
+    downloads.onChanged((delta) => void next.onDownloadChanged(delta));
+    return next;
+  };
+  return { db, store, queries, downloads, saga, probes, sent, events, settled, restart };
+}
+
+const image = (name = 'cat.jpg'): ImageCandidate => ({
+  imageUrl: `https://images.example/${name}`,
+  thumbnailUrl: 'https://encrypted-tbn0.gstatic.com/images?q=tbn:x',
+  sourcePageUrl: 'https://www.example.org/page',
+  title: 'A cat',
+  strategy: 'udm2_inline',
+});
+
+describe('DownloadSaga', () => {
+  it('given a click, when the image is valid, then it is saved once with one correlation and a causation chain', async () => {
+    const t = setup();
+    const command = crypto.randomUUID();
+    const { streamId } = await t.saga.request(image(), command, 7);
+    expect(await t.settled(streamId)).toBe('completed');
+    const events = await t.events();
+    expect(events.map((e) => e.type)).toEqual([
+      'GoogleImageDownloadRequested',
+      'ImageSourceValidated',
+      'DownloadInitiated',
+      'DownloadStarted',
+      'GoogleImageDownloadCompleted',
+    ]);
+    expect(new Set(events.map((e) => e.correlationId)).size).toBe(1);
+    expect(events[0]?.causationId).toBe(command);
+    events.slice(1).forEach((event, i) => expect(event.causationId).toBe(events[i]?.eventId));
+    expect(t.downloads.calls).toEqual([{ url: 'https://images.example/cat.jpg', filename: 'Semantest/cat.png', conflictAction: 'uniquify' }]);
+    expect([...t.downloads.files.keys()]).toEqual(['/downloads/Semantest/cat.png']);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'control.update', update: { state: 'completed', message: 'cat.png' } });
+  });
+
+  it('given a queued download, when the same image is clicked again, then the click joins it', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const first = await t.saga.request(image('a.jpg'), crypto.randomUUID(), null);
+    const again = await t.saga.request(image('a.jpg'), crypto.randomUUID(), null);
+    expect(again).toEqual({ streamId: first.streamId, joined: true });
+    expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(1);
+  });
+
+  it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
+    const t = setup({ settings: { concurrency: 2 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const ids = [];
+    for (const name of ['1.jpg', '2.jpg', '3.jpg', '4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await t.saga.idle();
+    expect(t.downloads.calls.map((c) => c.url)).toEqual(['https://images.example/1.jpg', 'https://images.example/2.jpg']);
+    t.downloads.complete(1, 'image/jpeg', 10);
+    await t.settled(ids[0] as string);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(t.downloads.calls.map((c) => c.url)).toEqual(['https://images.example/1.jpg', 'https://images.example/2.jpg', 'https://images.example/3.jpg']);
+  });
+
+  it('given a 404, then it fails at once, not retryable, with the reason in words', async () => {
+    const t = setup({ probe: () => ({ ok: false, failure: { code: 'http_client_error', retryable: false, message: 'gone (HTTP 404)' } }) });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    expect(await t.settled(streamId)).toBe('failed');
+    expect(t.probes).toHaveLength(1);
+    const last = (await t.events()).at(-1);
+    expect(last).toMatchObject({ type: 'GoogleImageDownloadFailed', data: { retryable: false, deadLettered: false, error: 'gone (HTTP 404)' } });
+    expect(t.downloads.calls).toEqual([]);
+  });
+
+  it('given a server that keeps failing, then it retries 3 times with growing delays and dead-letters', async () => {
+    const t = setup({ probe: () => ({ ok: false, failure: { code: 'http_server_error', retryable: true, message: 'HTTP 500' } }) });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    expect(await t.settled(streamId)).toBe('dead-lettered');
+    expect(t.probes).toHaveLength(4);
+    const failed = (await t.events()).filter((e) => e.type === 'GoogleImageDownloadFailed');
+    expect(failed.map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3, 4]);
+    const delays = failed.slice(0, 3).map((e) => (e.data as { nextAttemptAt: number }).nextAttemptAt - e.createdAt);
+    delays.forEach((delay, i) => expect(Math.abs(delay - [100, 200, 400][i]!)).toBeLessThanOrEqual(5));
+    expect(failed.at(-1)?.data).toMatchObject({ retryable: true, deadLettered: true, nextAttemptAt: null });
+    // A user's retry continues the same stream under a new correlation id.
+    const probeOk = t.probes.length;
+    await t.saga.retry(streamId, crypto.randomUUID());
+    expect(await t.settled(streamId)).toBe('dead-lettered');
+    expect(t.probes.length).toBe(probeOk + 4);
+    const events = await t.events();
+    const retry = events.find((e) => e.type === 'GoogleImageDownloadRetryRequested');
+    expect(retry?.correlationId).not.toBe(events[0]?.correlationId);
+    expect(events.at(-1)?.correlationId).toBe(retry?.correlationId);
+  });
+
+  it('given an interrupted download (SERVER_FAILED), then it retries and completes once', async () => {
+    const t = setup();
+    let n = 0;
+    t.downloads.behaviour = () => (++n === 1 ? { end: 'interrupt', reason: 'SERVER_FAILED' } : { end: 'complete', mime: 'image/png', size: 5 });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    expect(await t.settled(streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(2);
+    expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  });
+
+  it('given a finished download whose server sent HTML, then the file is removed and the failure is final', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => ({ end: 'complete', mime: 'text/html', size: 300 });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    expect(await t.settled(streamId)).toBe('failed');
+    expect(t.downloads.files.size).toBe(0);
+  });
+
+  it('when the worker stopped after the intent but before DownloadStarted, a restart adopts Chrome’s download', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Simulate the stop: remove DownloadStarted as if it was never written, by rebuilding a fresh store up to the intent.
+    const events = await t.events();
+    const started = events.find((e) => e.type === 'DownloadStarted');
+    expect(started).toBeDefined();
+    await t.db.events.delete(started?.position as number);
+    await t.db.streams.update(streamId, { currentVersion: (started?.version as number) - 1 });
+    const { rebuildDownloads } = await import('../../src/projections/downloads.ts');
+    await rebuildDownloads(t.db);
+    expect((await t.queries.get(streamId))?.phase).toBe('initiating');
+
+    const next = t.restart();
+    await next.recover();
+    expect(t.downloads.calls).toHaveLength(1); // adopted, not started twice
+    t.downloads.complete(1, 'image/png', 9);
+    expect(await t.settled(streamId)).toBe('completed');
+    expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  });
+
+  it('when the download finished while the worker was stopped, a restart records it exactly once', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    t.downloads.onChanged(() => undefined); // the worker is gone: nobody hears onChanged
+    t.downloads.complete(1, 'image/png', 9);
+    expect((await t.queries.get(streamId))?.phase).toBe('downloading');
+    const a = t.restart();
+    const b = t.restart();
+    await Promise.all([a.recover(), b.recover()]);
+    expect(await t.settled(streamId)).toBe('completed');
+    expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+    expect(t.downloads.calls).toHaveLength(1);
+  });
+});
