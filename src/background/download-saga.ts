@@ -15,7 +15,7 @@ import { isImageMime } from '../domain/image-type.ts';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../store/event-store.ts';
 import type { AlarmsPort, DownloadDelta, DownloadItemView, DownloadsPort, TabsPort } from '../platform/ports.ts';
 import type { ControlUpdate } from '../shared/protocol.ts';
-import type { ProbeResult } from './probe.ts';
+import { toDataUrl, type BodyResult, type ProbeResult } from './probe.ts';
 import type { Settings } from './settings.ts';
 
 export interface DownloadQueries {
@@ -33,6 +33,7 @@ export interface SagaDeps {
   alarms: AlarmsPort;
   tabs: TabsPort;
   probe: (url: string, settings: Settings) => Promise<ProbeResult>;
+  fetchBody: (url: string, settings: Settings) => Promise<BodyResult>;
   settings: () => Settings;
   now: () => number;
   random: () => number;
@@ -256,6 +257,7 @@ export class DownloadSaga {
       extension: result.type.extension,
       filename,
       contentLength: result.contentLength,
+      transfer: sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
     };
     const next = await this.append(row, [{ type: 'ImageSourceValidated', data }]);
     return this.initiate(next);
@@ -269,10 +271,16 @@ export class DownloadSaga {
 
   /** After a stop between the intent and `DownloadStarted`: adopt the download Chrome has, or start it now. */
   private async adoptOrInitiate(row: DownloadState): Promise<void> {
-    const since = (row.initiatedAt ?? 0) - 2000;
-    const items = await this.deps.downloads.search({ url: row.request.imageUrl });
+    const since = new Date((row.initiatedAt ?? 0) - 2000).toISOString();
+    const items = await this.deps.downloads.search({ startedAfter: since });
+    const wanted = (row.filename ?? '').split('/').pop()?.replace(/\.[^.]+$/, '') ?? '';
     const mine = items
-      .filter((item) => Date.parse(item.startTime) >= since && !(this.claimedElsewhere.has(item.id)))
+      .filter((item) => !this.claimedElsewhere.has(item.id))
+      .filter((item) =>
+        row.transfer === 'inline'
+          ? item.url.startsWith(`data:${row.mimeType ?? ''};`) && (item.filename.split(/[\\/]/).pop() ?? '').startsWith(wanted)
+          : item.url === row.request.imageUrl,
+      )
       .sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime))[0];
     if (mine && !(await this.deps.queries.byChromeDownloadId(mine.id))) {
       const next = await this.append(row, [{ type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: mine.id } }]);
@@ -286,10 +294,19 @@ export class DownloadSaga {
 
   private async startChromeDownload(row: DownloadState): Promise<void> {
     const settings = this.deps.settings();
+    let url = row.request.imageUrl;
+    if (row.transfer === 'inline') {
+      const body = await this.deps.fetchBody(row.request.imageUrl, settings);
+      if (!body.ok) return this.fail(row, body.failure);
+      if (body.type.mimeType !== row.mimeType) {
+        return this.fail(row, { code: 'not_an_image', retryable: false, message: 'The image server sent a different file the second time.' });
+      }
+      url = toDataUrl(body.bytes, body.type.mimeType);
+    }
     let id: number;
     try {
       id = await withTimeout(
-        this.deps.downloads.download({ url: row.request.imageUrl, filename: row.filename ?? 'Semantest/image.jpg', conflictAction: settings.conflictAction }),
+        this.deps.downloads.download({ url, filename: row.filename ?? 'Semantest/image.jpg', conflictAction: settings.conflictAction }),
         settings.requestTimeoutMs,
         (late) => {
           this.claimedElsewhere.add(late);
@@ -444,6 +461,13 @@ export class DownloadSaga {
     });
     return next;
   }
+}
+
+const MIME_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png', 'image/vnd.microsoft.icon': 'image/x-icon' };
+
+/** True when the host's Content-Type names the type the bytes have (Chrome then keeps our extension). */
+function sameMime(declared: string, actual: string): boolean {
+  return (MIME_ALIASES[declared] ?? declared) === actual;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

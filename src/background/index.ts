@@ -9,8 +9,14 @@ import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
 import { handleMessage } from './messages.ts';
-import { probeImage } from './probe.ts';
-import { DEFAULT_SETTINGS } from './settings.ts';
+import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
+import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
+
+const probeOptions = (settings: Settings): ProbeOptions => ({
+  fetch: (input, init) => fetch(input, init),
+  timeoutMs: settings.requestTimeoutMs,
+  maxBytes: settings.maxBytes,
+});
 
 const db = openDatabase();
 const store = new DexieEventStore(db);
@@ -22,8 +28,8 @@ const saga = new DownloadSaga({
   downloads: chromeDownloads,
   alarms: chromeAlarms,
   tabs: chromeTabs,
-  probe: (url, settings) =>
-    probeImage(url, { fetch: (input, init) => fetch(input, init), timeoutMs: settings.requestTimeoutMs, maxBytes: settings.maxBytes }),
+  probe: (url, settings) => probeImage(url, probeOptions(settings)),
+  fetchBody: (url, settings) => fetchImageBytes(url, probeOptions(settings)),
   settings: () => DEFAULT_SETTINGS,
   now: () => Date.now(),
   random: () => Math.random(),

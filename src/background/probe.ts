@@ -6,7 +6,9 @@ import { classifyHttpStatus, type Failure } from '../domain/failure.ts';
 import { SNIFF_BYTES, sniffImageType, type ImageType } from '../domain/image-type.ts';
 import { validateSourceUrl } from '../domain/urls.ts';
 
-export type ProbeResult = { ok: true; type: ImageType; contentLength: number | null } | { ok: false; failure: Failure };
+export type ProbeResult =
+  | { ok: true; type: ImageType; contentLength: number | null; declaredMime: string }
+  | { ok: false; failure: Failure };
 
 export interface ProbeOptions {
   fetch: typeof fetch;
@@ -57,7 +59,49 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
       },
     };
   }
-  return { ok: true, type, contentLength };
+  const declaredMime = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return { ok: true, type, contentLength, declaredMime };
+}
+
+export type BodyResult = { ok: true; bytes: Uint8Array; type: ImageType } | { ok: false; failure: Failure };
+
+/**
+ * The whole original, checked again by its bytes: for hosts whose Content-Type lies (Chrome would rename the
+ * file after the lie), the saga saves these exact bytes under the real type instead of letting Chrome fetch.
+ */
+export async function fetchImageBytes(url: string, options: ProbeOptions): Promise<BodyResult> {
+  const invalid = validateSourceUrl(url);
+  if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
+  let response: Response;
+  try {
+    response = await options.fetch(url, { signal: AbortSignal.timeout(options.timeoutMs * 4), redirect: 'follow', credentials: 'include', cache: 'no-store' });
+  } catch (error) {
+    return { ok: false, failure: networkFailure(error) };
+  }
+  const httpFailure = classifyHttpStatus(response.status);
+  if (httpFailure) {
+    void response.body?.cancel().catch(() => undefined);
+    return { ok: false, failure: httpFailure };
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readHead(response, options.maxBytes + 1);
+  } catch (error) {
+    return { ok: false, failure: networkFailure(error) };
+  }
+  if (bytes.length > options.maxBytes) return { ok: false, failure: tooLarge(bytes.length, options.maxBytes) };
+  if (bytes.length === 0) return { ok: false, failure: { code: 'empty_body', retryable: false, message: 'The image server sent an empty file.' } };
+  const type = sniffImageType(bytes);
+  if (!type) return { ok: false, failure: { code: 'not_an_image', retryable: false, message: 'The server sent something that is not an image.' } };
+  return { ok: true, bytes, type };
+}
+
+/** A `data:` URL of the bytes (an MV3 worker has no `URL.createObjectURL`). */
+export function toDataUrl(bytes: Uint8Array, mimeType: string): string {
+  let binary = '';
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
+  return `data:${mimeType};base64,${btoa(binary)}`;
 }
 
 async function readHead(response: Response, bytes: number): Promise<Uint8Array> {

@@ -37,6 +37,7 @@ export interface DownloadState {
   tabId: number | null;
   attempt: number;
   mimeType: string | null;
+  transfer: 'url' | 'inline';
   /** The relative path asked of chrome.downloads (`Semantest/x.png`). */
   filename: string | null;
   /** The absolute path Chrome wrote. */
@@ -117,6 +118,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
       tabId: typeof event.metadata.tabId === 'number' ? event.metadata.tabId : null,
       attempt: 1,
       mimeType: null,
+      transfer: 'url',
       filename: null,
       filePath: null,
       fileSize: null,
@@ -144,7 +146,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
   switch (event.type) {
     case 'ImageSourceValidated': {
       const data = event.data as EventData<'ImageSourceValidated'>;
-      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename };
+      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename, transfer: data.transfer };
     }
     case 'DownloadInitiated': {
       const data = event.data as EventData<'DownloadInitiated'>;

@@ -42,6 +42,11 @@ export const eventSchemas = {
       extension: z.string(),
       filename: z.string(),
       contentLength: z.number().int().nonnegative().nullable(),
+      /**
+       * `url`: Chrome fetches the original itself. `inline`: the host's Content-Type disagrees with the bytes, and
+       * Chrome would rename the file after the header, so the saga saves the checked bytes itself.
+       */
+      transfer: z.enum(['url', 'inline']),
     }),
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */

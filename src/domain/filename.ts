@@ -3,6 +3,7 @@
  * at most 255 bytes of UTF-8 per segment, none of `<>:"/\|?*` or control characters, not starting with `.` or
  * `~`, not ending with `.` or a space, no Windows reserved device name before the first dot.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must go
 const FORBIDDEN = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f]/g;
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)$/i;
 const MAX_SEGMENT_BYTES = 255;
@@ -71,7 +72,8 @@ export function baseNameFromUrl(url: string): string {
  */
 export function buildDownloadPath(input: { imageUrl: string; title?: string | undefined; folder: string; extension: string }): string {
   const fromUrl = baseNameFromUrl(input.imageUrl);
-  const useful = fromUrl && /[A-Za-z0-9\u00c0-\uffff]{2,}/.test(fromUrl) && !/^(image|images|img|photo|download|index)$/i.test(fromUrl);
+  // Google's thumbnail endpoint (`/images?q=tbn:…`) and the like name nothing: then the title is better.
+  const useful = fromUrl && /[A-Za-z0-9\u00c0-\uffff]{2,}/.test(fromUrl) && !/^(images|imgres|search)$/i.test(fromUrl);
   const base = sanitizeBaseName(useful ? fromUrl : input.title || fromUrl);
   const extension = input.extension.replace(/[^a-z0-9]/gi, '').slice(0, 5) || 'img';
   const folder = sanitizeFolder(input.folder);

@@ -9,7 +9,10 @@ export interface MessageSender {
   url: string | undefined;
   tabId: number | undefined;
   frameId: number | undefined;
-  /** True when the sender is a content script (it has a tab), false for an extension page. */
+  /**
+   * True unless the sender is one of this extension's own pages. (A tab is no test: the options page and a
+   * popup opened as a tab have one too.)
+   */
   fromContentScript: boolean;
 }
 
@@ -27,7 +30,7 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       url: sender.url,
       tabId: sender.tab?.id,
       frameId: sender.frameId,
-      fromContentScript: sender.tab !== undefined,
+      fromContentScript: !(sender.url ?? '').startsWith(chrome.runtime.getURL('')),
     };
     listeners
       .message(message, from)

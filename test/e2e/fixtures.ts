@@ -138,4 +138,19 @@ export const test = base.extend<{ ext: Extension }>({
   },
 });
 
+/**
+ * Points one original of a fixture at another path of the image host, in every form the page holds it: plain,
+ * JSON-escaped (`\/`) and URL-encoded (`/imgres?imgurl=`).
+ */
+export function swapOriginal(name: string, path: string): (html: string) => string {
+  const from = `{{IMG}}/originals/${name}`;
+  const to = `{{IMG}}${path}`;
+  const escape = (url: string): string => url.replaceAll('/', '\\/');
+  return (html) =>
+    html
+      .replaceAll(from, to)
+      .replaceAll(escape(from), escape(to))
+      .replaceAll(encodeURIComponent(from), encodeURIComponent(to));
+}
+
 export { expect };

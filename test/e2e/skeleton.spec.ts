@@ -1,6 +1,6 @@
 /** The walking skeleton, end to end: a click on a Google Images fixture saves the original, as events, in the popup. */
 import { readFileSync } from 'node:fs';
-import { test, expect } from './fixtures.ts';
+import { test, expect, swapOriginal } from './fixtures.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 
 const control = '[data-testid="semantest-download"]';
@@ -65,7 +65,7 @@ test('a click starts the download even when the service worker had been stopped'
 });
 
 test('a PNG served as photo.jpg is saved as .png', async ({ ext }) => {
-  ext.serveFixture('udm2', (html) => html.replaceAll('{{IMG}}/originals/dog.png', '{{IMG}}/fault/png-as-jpg/photo.jpg'));
+  ext.serveFixture('udm2', swapOriginal('dog.png', '/fault/png-as-jpg/photo.jpg'));
   const page = await ext.openGoogle();
   await page.locator(control).first().click();
   await ext.waitForFile('Semantest/photo.png');
@@ -73,7 +73,7 @@ test('a PNG served as photo.jpg is saved as .png', async ({ ext }) => {
 });
 
 test('an HTML page served with 200 fails in words and leaves nothing on disk', async ({ ext }) => {
-  ext.serveFixture('udm2', (html) => html.replaceAll('{{IMG}}/originals/dog.png', '{{IMG}}/fault/html/dog.jpg'));
+  ext.serveFixture('udm2', swapOriginal('dog.png', '/fault/html/dog.jpg'));
   const page = await ext.openGoogle();
   const first = page.locator(control).first();
   await first.click();
@@ -89,16 +89,17 @@ test('an HTML page served with 200 fails in words and leaves nothing on disk', a
 });
 
 test('a 404 fails at once, without a retry, and leaves nothing on disk', async ({ ext }) => {
-  ext.serveFixture('udm2', (html) => html.replaceAll('{{IMG}}/originals/dog.png', '{{IMG}}/fault/404/dog.png'));
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/404/cat.jpg'));
   const page = await ext.openGoogle();
-  await page.locator(control).first().click();
-  await expect(page.locator(control).first()).toHaveAttribute('data-state', 'failed');
+  await page.locator(control).nth(1).click();
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'failed');
+  await expect(page.locator(control).nth(1)).toHaveAttribute('title', /no longer on its server/);
   expect(ext.images.hits('/fault/404/')).toBe(1);
   expect(ext.files()).toEqual([]);
 });
 
 test('a host that keeps failing is retried 3 times, dead-lettered, and retried from the options page', async ({ ext }) => {
-  ext.serveFixture('udm2', (html) => html.replaceAll('{{IMG}}/originals/cat.jpg', '{{IMG}}/fault/switch/cat.jpg'));
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/switch/cat.jpg'));
   ext.images.failing.add('cat.jpg');
   const page = await ext.openGoogle();
   await page.locator(control).nth(1).click();

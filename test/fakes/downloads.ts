@@ -91,8 +91,15 @@ export class FakeDownloads implements DownloadsPort {
     this.listener({ id, state: 'interrupted', error: reason });
   }
 
-  async search(query: { id?: number; url?: string }): Promise<DownloadItemView[]> {
-    return [...this.items.values()].filter((item) => (query.id === undefined || item.id === query.id) && (query.url === undefined || item.url === query.url)).map((item) => ({ ...item }));
+  async search(query: { id?: number; url?: string; startedAfter?: string }): Promise<DownloadItemView[]> {
+    return [...this.items.values()]
+      .filter(
+        (item) =>
+          (query.id === undefined || item.id === query.id) &&
+          (query.url === undefined || item.url === query.url) &&
+          (query.startedAfter === undefined || Date.parse(item.startTime) > Date.parse(query.startedAfter)),
+      )
+      .map((item) => ({ ...item }));
   }
 
   async pause(id: number): Promise<void> {

@@ -5,7 +5,7 @@ import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { DownloadSaga } from '../../src/background/download-saga.ts';
 import { Settings } from '../../src/background/settings.ts';
-import type { ProbeResult } from '../../src/background/probe.ts';
+import type { BodyResult, ProbeResult } from '../../src/background/probe.ts';
 import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
 import { FakeDownloads } from '../fakes/downloads.ts';
 
@@ -27,8 +27,9 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
     tabs: { send: (_tab: number, message: unknown) => void sent.push(message) },
     probe: async (url: string): Promise<ProbeResult> => {
       probes.push(url);
-      return options.probe?.(url) ?? { ok: true, type: { mimeType: 'image/png', extension: 'png' }, contentLength: 1234 };
+      return options.probe?.(url) ?? { ok: true, type: { mimeType: 'image/png', extension: 'png' }, contentLength: 1234, declaredMime: 'image/png' };
     },
+    fetchBody: async (): Promise<BodyResult> => ({ ok: true, bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), type: { mimeType: 'image/png', extension: 'png' } }),
     settings: () => settings,
     now: () => Date.now(),
     random: () => 0.5,

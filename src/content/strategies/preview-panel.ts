@@ -10,7 +10,8 @@ import { isHiddenByMarkup, outboundLink, thumbnailSource } from './result-elemen
 import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toThumbnailUrl, toTitle } from './url.ts';
 
 export const PREVIEW_IMAGE_SELECTOR = 'img[jsname="kn3ccd"], img.sFlh5c, img.n3VNCb, img.r48jcc, img.irc_mi';
-const PANEL_SELECTOR = '[jsname="figiqf"], .irc_c, .tvh9oe';
+/** The panel around the image: the stable hook first, then older layouts' class names. */
+const PANEL_SELECTORS = ['[jsname="figiqf"]', '.irc_c', '.tvh9oe'];
 
 export interface PreviewOutcome {
   element: HTMLElement;
@@ -19,7 +20,11 @@ export interface PreviewOutcome {
 }
 
 function panelOf(image: HTMLImageElement): HTMLElement {
-  return image.closest<HTMLElement>(PANEL_SELECTOR) ?? image.parentElement ?? image;
+  for (const selector of PANEL_SELECTORS) {
+    const panel = image.closest<HTMLElement>(selector);
+    if (panel) return panel;
+  }
+  return image.parentElement ?? image;
 }
 
 /** The preview's source page: the link around the image, else the panel's first link off Google. */

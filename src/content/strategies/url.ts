@@ -8,6 +8,7 @@ export const MAX_URL_LENGTH = 8192;
 export const MAX_THUMBNAIL_LENGTH = 2_000_000;
 export const MAX_TITLE_LENGTH = 2000;
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this must find
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,0 +1,118 @@
+/** The event store's contract on Dexie (fake-indexeddb): versions, positions, idempotency, reads, replay. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { openDatabase } from '../../src/store/database.ts';
+import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
+import { EventSchemaError } from '../../src/domain/events.ts';
+import { rebuildDownloads } from '../../src/projections/downloads.ts';
+
+let n = 0;
+const fresh = () => {
+  const db = openDatabase(`store-test-${++n}`);
+  return { db, store: new DexieEventStore(db) };
+};
+const meta = { correlationId: 'corr', causationId: 'cause' };
+const requested = (url = 'https://i.test/a.jpg'): NewEvent => ({ type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline' }, metadata: meta });
+const failed = (attempt: number): NewEvent => ({
+  type: 'GoogleImageDownloadFailed',
+  data: { imageUrl: 'https://i.test/a.jpg', error: 'HTTP 500', code: 'http_server_error', retryable: true, attempt, nextAttemptAt: 1, deadLettered: false },
+  metadata: meta,
+});
+
+describe('DexieEventStore', () => {
+  it('stores the contract row shape, versions from 1, positions in commit order', async () => {
+    const { db, store } = fresh();
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await store.appendToStream('b', [requested('https://i.test/b.jpg')], { expectedVersion: 'no-stream' });
+    await store.appendToStream('a', [failed(1), failed(2)], { expectedVersion: 1 });
+    const rows = await db.events.orderBy('position').toArray();
+    expect(rows.map((row) => [row.streamId, row.version])).toEqual([['a', 1], ['b', 1], ['a', 2], ['a', 3]]);
+    expect(rows.map((row) => row.position)).toEqual([1, 2, 3, 4]);
+    const row = rows[0];
+    expect(Object.keys(row ?? {}).sort()).toEqual(['causationId', 'correlationId', 'createdAt', 'data', 'eventId', 'metadata', 'position', 'schemaVersion', 'streamId', 'type', 'version']);
+    expect(row).toMatchObject({ schemaVersion: 1, correlationId: 'corr', causationId: 'cause', metadata: meta });
+    expect(row?.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await db.streams.get('a')).toMatchObject({ currentVersion: 3, aggregateType: 'Download' });
+  });
+
+  it('refuses a wrong expected version with a typed error and writes nothing', async () => {
+    const { db, store } = fresh();
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await expect(store.appendToStream('a', [failed(1)], { expectedVersion: 'no-stream' })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(store.appendToStream('a', [failed(1)], { expectedVersion: 5 })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(store.appendToStream('z', [failed(1)], { expectedVersion: 'exists' })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await db.events.count()).toBe(1);
+    await store.appendToStream('a', [failed(1)], { expectedVersion: 'any' });
+    expect(await db.events.count()).toBe(2);
+  });
+
+  it('treats a re-sent event id as a no-op that says so', async () => {
+    const { db, store } = fresh();
+    const event = { ...requested(), eventId: '00000000-0000-4000-8000-000000000001' };
+    const first = await store.appendToStream('a', [event], { expectedVersion: 'no-stream' });
+    const again = await store.appendToStream('a', [event], { expectedVersion: 'no-stream' });
+    expect(first.duplicate).toBe(false);
+    expect(again).toEqual({ nextVersion: 1, events: [], duplicate: true });
+    expect(await db.events.count()).toBe(1);
+  });
+
+  it('refuses an event that fails its schema, with the reason, writing nothing', async () => {
+    const { db, store } = fresh();
+    const bad = { type: 'GoogleImageDownloadFailed', data: { imageUrl: 'x', retryable: 'yes' }, metadata: meta } as unknown as NewEvent;
+    await expect(store.appendToStream('a', [requested(), bad], { expectedVersion: 'any' })).rejects.toThrow(EventSchemaError);
+    expect(await db.events.count()).toBe(0);
+  });
+
+  it('reads a stream forward, backward, from a version, with a limit; reads all in pages', async () => {
+    const { store } = fresh();
+    await store.appendToStream('a', [requested(), failed(1), failed(2), failed(3)], { expectedVersion: 'no-stream' });
+    await store.appendToStream('b', [requested('https://i.test/b.jpg')], { expectedVersion: 'no-stream' });
+    expect((await store.readStream('a')).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+    expect((await store.readStream('a', { fromVersion: 2, limit: 2 })).map((e) => e.version)).toEqual([2, 3]);
+    expect((await store.readStream('a', { direction: 'backward', limit: 2 })).map((e) => e.version)).toEqual([4, 3]);
+    expect((await store.readAll(0, 3)).map((e) => e.position)).toEqual([1, 2, 3]);
+    expect((await store.readAll(3, 10)).map((e) => e.streamId)).toEqual(['a', 'b']);
+  });
+
+  it('property: random appends, conflicts and duplicates keep versions gap-free, positions increasing, and replay equal to the inline projection', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ stream: fc.constantFrom('s1', 's2', 's3'), size: fc.integer({ min: 1, max: 3 }), stale: fc.boolean(), resend: fc.boolean() }), { maxLength: 25 }),
+        async (ops) => {
+          const { db, store } = fresh();
+          const versions = new Map<string, number>();
+          let lastId: string | null = null;
+          for (const op of ops) {
+            const current = versions.get(op.stream) ?? 0;
+            if (op.resend && lastId) {
+              const result = await store.appendToStream(op.stream, [{ ...failed(1), eventId: lastId }], { expectedVersion: 'any' }).catch((error: Error) => error);
+              if (!(result instanceof Error)) expect(result.duplicate).toBe(true);
+              continue;
+            }
+            const events: NewEvent[] = current === 0 ? [requested(`https://i.test/${op.stream}`)] : [];
+            while (events.length < op.size) events.push(failed(current + events.length));
+            const withIds = events.map((event) => ({ ...event, eventId: crypto.randomUUID() }));
+            const expected = op.stale ? current + 1 : current === 0 ? 'no-stream' : current;
+            const result = await store.appendToStream(op.stream, withIds, { expectedVersion: expected }).catch((error: unknown) => error);
+            if (op.stale) expect(result).toBeInstanceOf(ConcurrencyError);
+            else {
+              versions.set(op.stream, current + withIds.length);
+              lastId = withIds[withIds.length - 1]?.eventId ?? null;
+            }
+          }
+          const all = await db.events.orderBy('position').toArray();
+          for (const [stream, version] of versions) {
+            expect(all.filter((e) => e.streamId === stream).map((e) => e.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
+          }
+          all.forEach((event, i) => i > 0 && expect(event.position).toBeGreaterThan(all[i - 1]?.position ?? 0));
+          const incremental = await db.downloads.orderBy('streamId').toArray();
+          await rebuildDownloads(db, undefined, 7);
+          expect(await db.downloads.orderBy('streamId').toArray()).toEqual(incremental);
+          db.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
