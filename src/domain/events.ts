@@ -1,14 +1,15 @@
 /**
  * The events of a download, as zod schemas: the single source of their types (`z.infer`).
- * Past tense, one stream per download. Every type has a schema per `schemaVersion` (all are at 1 so far); a
- * later version adds its schema here and an upcaster from the one before.
+ * Past tense, one stream per download. Every type has a schema per `schemaVersion`; a new version adds its
+ * schema here and an upcaster from the one before (src/domain/upcasters.ts). Version 1 of the three seed events
+ * is the seed's own shape (shared/seed/event-driven-architecture.md).
  */
 import { z } from 'zod';
 
 const httpUrl = z.string().max(8192);
 
 /** How the original's URL was found on the page; the popup shows it and tests pin it. */
-export const Strategy = z.enum(['rg_meta', 'af_init_data', 'udm2_inline', 'imgres_link', 'preview_panel', 'context_menu', 'thumbnail']);
+export const Strategy = z.enum(['legacy', 'rg_meta', 'af_init_data', 'udm2_inline', 'imgres_link', 'preview_panel', 'context_menu', 'thumbnail']);
 export type Strategy = z.infer<typeof Strategy>;
 
 export const ImageCandidate = z.object({
@@ -32,7 +33,8 @@ export type FailureCode = z.infer<typeof FailureCode>;
 
 export const eventSchemas = {
   GoogleImageDownloadRequested: {
-    1: ImageCandidate.extend({ fileName: z.string().max(1024).optional() }),
+    1: z.object({ imageUrl: httpUrl, fileName: z.string().max(1024).optional(), metadata: z.record(z.string(), z.unknown()).optional() }),
+    2: ImageCandidate.extend({ fileName: z.string().max(1024).optional() }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
   ImageSourceValidated: {
@@ -59,7 +61,8 @@ export const eventSchemas = {
   DownloadPaused: { 1: z.object({}) },
   DownloadResumed: { 1: z.object({}) },
   GoogleImageDownloadCompleted: {
-    1: z.object({
+    1: z.object({ imageUrl: httpUrl, filePath: z.string(), fileSize: z.number().int().nonnegative(), downloadTime: z.number().nonnegative() }),
+    2: z.object({
       imageUrl: httpUrl,
       filePath: z.string(),
       fileSize: z.number().int().nonnegative(),
@@ -68,7 +71,8 @@ export const eventSchemas = {
     }),
   },
   GoogleImageDownloadFailed: {
-    1: z.object({
+    1: z.object({ imageUrl: httpUrl, error: z.string(), retryable: z.boolean() }),
+    2: z.object({
       imageUrl: httpUrl,
       error: z.string(),
       code: FailureCode,
@@ -87,8 +91,10 @@ export const eventSchemas = {
 } as const;
 
 export type EventType = keyof typeof eventSchemas;
-type Latest<T extends EventType> = (typeof eventSchemas)[T][1];
-export type EventData<T extends EventType> = z.infer<Latest<T>>;
+type Versions<T extends EventType> = (typeof eventSchemas)[T];
+type HighestVersion<V> = 3 extends keyof V ? 3 : 2 extends keyof V ? 2 : 1;
+type Latest<T extends EventType> = Versions<T>[HighestVersion<Versions<T>> & keyof Versions<T>];
+export type EventData<T extends EventType> = T extends EventType ? z.infer<Latest<T>> : never;
 
 export const CURRENT_SCHEMA_VERSION: Record<EventType, number> = Object.fromEntries(
   Object.entries(eventSchemas).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
@@ -138,11 +144,17 @@ export class EventSchemaError extends Error {
   }
 }
 
+/** The schema of `type` at `version`, if there is one. */
+export function schemaOf(type: EventType, version: number): z.ZodType | undefined {
+  return (eventSchemas[type] as Record<number, z.ZodType>)[version];
+}
+
 /** Validates a payload against the current schema of its type; throws `EventSchemaError` with the reason. */
 export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  const version = CURRENT_SCHEMA_VERSION[type];
   // The map's index type is a union of schemas; the one at `type` is the one for EventData<T>.
-  const schema = eventSchemas[type][1] as unknown as z.ZodType<EventData<T>>;
+  const schema = schemaOf(type, version) as z.ZodType<EventData<T>>;
   const result = schema.safeParse(data);
-  if (!result.success) throw new EventSchemaError(type, 1, z.prettifyError(result.error));
+  if (!result.success) throw new EventSchemaError(type, version, z.prettifyError(result.error));
   return result.data;
 }

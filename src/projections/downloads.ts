@@ -6,6 +6,7 @@
 import type { EntityTable } from 'dexie';
 import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
+import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
 import type { DownloadRow, SemantestDb } from '../store/database.ts';
 
 /** The download row an event belongs to: its own stream, or the download a dead-letter event names. */
@@ -14,7 +15,10 @@ function targetOf(event: StoredEvent): string {
 }
 
 /** Pure step of the projection over an in-memory map of rows. */
-export function projectDownload(rows: Map<string, DownloadRow | undefined>, event: StoredEvent): void {
+export function projectDownload(rows: Map<string, DownloadRow | undefined>, stored: StoredEvent): void {
+  // A newer build's event: kept in the log, not guessed at here.
+  if (isFromTheFuture(stored)) return;
+  const event = upcast(stored);
   const id = targetOf(event);
   const row = rows.get(id);
   if (event.type === 'DeadLetterDiscarded') {

@@ -1,8 +1,11 @@
 /**
- * The event store on IndexedDB. One readwrite transaction per append writes the events, the stream row and the
- * inline projections together, so a read model can never disagree with the log, even if the worker is stopped
- * between two appends. Positions come from the `++position` key: gap-free and in commit order (see
- * shared/notes/event-store-facts.md).
+ * The event store on IndexedDB.
+ *
+ * Group commit: appends that arrive together (the same tick, or while a transaction is in flight) are written in
+ * one readwrite transaction, each keeping its own expected-version check; the cost of IndexedDB is the number of
+ * transactions, not the bytes (shared/notes/event-store-facts.md). Each transaction writes the events, the stream
+ * rows and the inline projections together, so a read model never disagrees with the log, whenever the worker is
+ * stopped. Positions come from the `++position` key: gap-free and in commit order.
  */
 import { Dexie } from 'dexie';
 import { parseEventData, CURRENT_SCHEMA_VERSION, type StoredEvent } from '../domain/events.ts';
@@ -17,6 +20,7 @@ import {
 } from './event-store.ts';
 import type { SemantestDb } from './database.ts';
 import { applyDownloadProjection } from '../projections/downloads.ts';
+import { upcast } from '../domain/upcasters.ts';
 
 export interface StoreDeps {
   now: () => number;
@@ -25,83 +29,185 @@ export interface StoreDeps {
 
 const defaultDeps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() };
 
+/** Most appends one transaction takes; the rest wait for the next. */
+const MAX_BATCH = 500;
+
+interface PreparedEvent {
+  eventId: string;
+  type: NewEvent['type'];
+  data: NewEvent['data'];
+  metadata: NewEvent['metadata'];
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: PreparedEvent[];
+  options: AppendOptions;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
 export class DexieEventStore implements EventStore {
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
+  private pending: PendingAppend[] = [];
+  private flushing = false;
 
   constructor(
     readonly db: SemantestDb,
     private readonly deps: StoreDeps = defaultDeps,
   ) {}
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('appendToStream needs at least one event');
-    // Validate before opening the transaction: a bad event is refused with its reason and nothing is written.
-    const prepared = events.map((event) => ({
-      eventId: event.eventId ?? this.deps.newId(),
-      type: event.type,
-      data: parseEventData(event.type, event.data),
-      metadata: event.metadata,
-    }));
-    const ids = prepared.map((event) => event.eventId);
-    if (new Set(ids).size !== ids.length) throw new Error('appendToStream got the same eventId twice');
-    const db = this.db;
-    const result = await db.transaction('rw', [db.events, db.streams, db.downloads], async (): Promise<AppendResult> => {
-      const already = await db.events.where('eventId').anyOf(ids).toArray();
-      const stream = await db.streams.get(streamId);
-      const current = stream?.currentVersion ?? 0;
-      if (already.length === ids.length && already.every((event) => event.streamId === streamId)) {
-        return { nextVersion: current, events: [], duplicate: true };
-      }
-      if (already.length > 0) throw new Error(`Some of these events are stored already: ${already.map((e) => e.eventId).join(', ')}`);
-      checkExpectedVersion(streamId, options.expectedVersion, current);
-      const createdAt = this.deps.now();
-      const rows: Omit<StoredEvent, 'position'>[] = prepared.map((event, index) => ({
-        eventId: event.eventId,
-        streamId,
-        version: current + index + 1,
+  appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    // Validate before anything is queued: a bad event is refused with its reason and nothing is written.
+    let prepared: PreparedEvent[];
+    try {
+      if (events.length === 0) throw new Error('appendToStream needs at least one event');
+      prepared = events.map((event) => ({
+        eventId: event.eventId ?? this.deps.newId(),
         type: event.type,
-        schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-        data: event.data,
+        data: parseEventData(event.type, event.data),
         metadata: event.metadata,
-        correlationId: event.metadata.correlationId,
-        causationId: event.metadata.causationId,
-        createdAt,
       }));
+      const ids = prepared.map((event) => event.eventId);
+      if (new Set(ids).size !== ids.length) throw new Error('appendToStream got the same eventId twice');
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events: prepared, options, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        let outcomes: Outcome[];
+        try {
+          outcomes = await this.commit(batch);
+        } catch {
+          // The batch's transaction failed as a whole (another context wrote a version first, quota, …):
+          // give each append its own transaction so that each gets its own answer.
+          outcomes = [];
+          for (const one of batch) outcomes.push(...(await this.commit([one]).catch((error: unknown) => [{ ok: false as const, error }])));
+        }
+        const committed: StoredEvent[] = [];
+        batch.forEach((append, index) => {
+          const outcome = outcomes[index];
+          if (outcome?.ok) {
+            committed.push(...outcome.result.events);
+            append.resolve(outcome.result);
+          } else append.reject(outcome?.error ?? new Error('append lost'));
+        });
+        if (committed.length > 0) for (const listener of this.listeners) listener(committed);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** One transaction for the whole batch; per-append checks in arrival order. */
+  private async commit(batch: PendingAppend[]): Promise<Outcome[]> {
+    const db = this.db;
+    return db.transaction('rw', [db.events, db.streams, db.downloads], async () => {
+      const streamIds = [...new Set(batch.map((append) => append.streamId))];
+      const streams = await db.streams.bulkGet(streamIds);
+      const versions = new Map(streamIds.map((id, i) => [id, streams[i]?.currentVersion ?? 0]));
+      const aggregateTypes = new Map(streamIds.map((id, i) => [id, streams[i]?.aggregateType]));
+      const allIds = batch.flatMap((append) => append.events.map((event) => event.eventId));
+      const known = new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event]));
+      const createdAt = this.deps.now();
+      const outcomes: Outcome[] = [];
+      const rows: Omit<StoredEvent, 'position'>[] = [];
+      const owners: number[] = []; // index in `batch` of each row
+      const claimed = new Set<string>();
+      batch.forEach((append, index) => {
+        const current = versions.get(append.streamId) ?? 0;
+        const ids = append.events.map((event) => event.eventId);
+        const stored = ids.filter((id) => known.has(id) || claimed.has(id));
+        if (stored.length === ids.length && ids.every((id) => known.get(id)?.streamId === append.streamId || claimed.has(id))) {
+          outcomes.push({ ok: true, result: { nextVersion: current, events: [], duplicate: true } });
+          return;
+        }
+        if (stored.length > 0) {
+          outcomes.push({ ok: false, error: new Error(`Some of these events are stored already: ${stored.join(', ')}`) });
+          return;
+        }
+        try {
+          checkExpectedVersion(append.streamId, append.options.expectedVersion, current);
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          return;
+        }
+        append.events.forEach((event, i) => {
+          claimed.add(event.eventId);
+          owners.push(index);
+          rows.push({
+            eventId: event.eventId,
+            streamId: append.streamId,
+            version: current + i + 1,
+            type: event.type,
+            schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
+            data: event.data,
+            metadata: event.metadata,
+            correlationId: event.metadata.correlationId,
+            causationId: event.metadata.causationId,
+            createdAt,
+          });
+        });
+        versions.set(append.streamId, current + append.events.length);
+        if (!aggregateTypes.get(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType ?? 'Download');
+        outcomes.push({ ok: true, result: { nextVersion: current + append.events.length, events: [], duplicate: false } });
+      });
+      if (rows.length === 0) return outcomes;
       let positions: number[];
       try {
         positions = (await db.events.bulkAdd(rows as StoredEvent[], { allKeys: true })) as number[];
       } catch (error) {
-        // Another context appended to this stream in between: the unique [streamId+version] index caught it.
+        // Another context appended to one of these streams in between: the unique [streamId+version] index caught it.
         if (error instanceof Dexie.BulkError || (error instanceof Error && error.name === 'ConstraintError')) {
-          throw new ConcurrencyError(streamId, options.expectedVersion, current);
+          const first = batch[owners[0] ?? 0];
+          throw new ConcurrencyError(first?.streamId ?? '', first?.options.expectedVersion ?? 'any', -1);
         }
         throw error;
       }
-      const stored = rows.map((row, index) => ({ ...row, position: positions[index] as number }));
-      const nextVersion = current + rows.length;
-      await db.streams.put({
-        streamId,
-        aggregateType: stream?.aggregateType ?? options.aggregateType ?? 'Download',
-        currentVersion: nextVersion,
-        lastUpdated: createdAt,
+      const stored: StoredEvent[] = rows.map((row, i) => ({ ...row, position: positions[i] as number }));
+      stored.forEach((event, i) => {
+        const outcome = outcomes[owners[i] as number];
+        if (outcome?.ok) outcome.result.events.push(event);
       });
+      await db.streams.bulkPut(
+        [...new Set(rows.map((row) => row.streamId))].map((streamId) => ({
+          streamId,
+          aggregateType: aggregateTypes.get(streamId) ?? 'Download',
+          currentVersion: versions.get(streamId) ?? 0,
+          lastUpdated: createdAt,
+        })),
+      );
       await applyDownloadProjection(db.downloads, stored);
-      return { nextVersion, events: stored, duplicate: false };
+      return outcomes;
     });
-    if (result.events.length > 0) for (const listener of this.listeners) listener(result.events);
-    return result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const from = options.fromVersion ?? 1;
-    let collection = this.db.events.where('[streamId+version]').between([streamId, from], [streamId, Dexie.maxKey], true, true);
-    if (options.direction === 'backward') collection = collection.reverse();
+    // Forward: from `fromVersion` up; backward: from `fromVersion` (default the last) down.
+    const backward = options.direction === 'backward';
+    const lower = backward ? 1 : (options.fromVersion ?? 1);
+    const upper = backward && options.fromVersion !== undefined ? options.fromVersion : Dexie.maxKey;
+    let collection = this.db.events.where('[streamId+version]').between([streamId, lower], [streamId, upper], true, true);
+    if (backward) collection = collection.reverse();
     if (options.limit !== undefined) collection = collection.limit(options.limit);
-    return collection.toArray();
+    return (await collection.toArray()).map(upcast);
   }
 
   async readAll(after: number, limit: number): Promise<StoredEvent[]> {
-    return this.db.events.where('position').above(after).limit(limit).toArray();
+    return (await this.db.events.where('position').above(after).limit(limit).toArray()).map(upcast);
   }
 
   onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {

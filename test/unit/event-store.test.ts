@@ -6,6 +6,8 @@ import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
 import { EventSchemaError } from '../../src/domain/events.ts';
 import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
+import type { EventStore } from '../../src/store/event-store.ts';
 
 let n = 0;
 const fresh = () => {
@@ -20,7 +22,82 @@ const failed = (attempt: number): NewEvent => ({
   metadata: meta,
 });
 
+const backends: [string, () => EventStore][] = [
+  ['DexieEventStore', () => fresh().store],
+  ['InMemoryEventStore', () => new InMemoryEventStore()],
+];
+
+describe.each(backends)('event store contract: %s', (_name, make) => {
+  it('numbers versions from 1 per stream and positions in commit order', async () => {
+    const store = make();
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await store.appendToStream('b', [requested('https://i.test/b.jpg')], { expectedVersion: 'no-stream' });
+    const result = await store.appendToStream('a', [failed(1), failed(2)], { expectedVersion: 1 });
+    expect(result.nextVersion).toBe(3);
+    expect(result.events.map((e) => e.version)).toEqual([2, 3]);
+    const all = await store.readAll(0, 100);
+    expect(all.map((e) => [e.streamId, e.version, e.position])).toEqual([['a', 1, 1], ['b', 1, 2], ['a', 2, 3], ['a', 3, 4]]);
+    expect(all[0]).toMatchObject({ correlationId: 'corr', causationId: 'cause', metadata: meta, schemaVersion: 2 });
+  });
+
+  it('checks the expected version: no-stream, exists, any, exact; a conflict writes nothing', async () => {
+    const store = make();
+    await expect(store.appendToStream('a', [requested()], { expectedVersion: 'exists' })).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await expect(store.appendToStream('a', [failed(1)], { expectedVersion: 'no-stream' })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(store.appendToStream('a', [failed(1)], { expectedVersion: 2 })).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.appendToStream('a', [failed(1)], { expectedVersion: 'exists' });
+    await store.appendToStream('a', [failed(2)], { expectedVersion: 'any' });
+    await store.appendToStream('a', [failed(3)], { expectedVersion: 3 });
+    expect((await store.readStream('a')).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('answers a re-sent event id with duplicate and writes nothing', async () => {
+    const store = make();
+    const event = { ...requested(), eventId: '00000000-0000-4000-8000-000000000009' };
+    await store.appendToStream('a', [event], { expectedVersion: 'no-stream' });
+    expect(await store.appendToStream('a', [event], { expectedVersion: 'no-stream' })).toMatchObject({ duplicate: true, events: [] });
+    expect(await store.readAll(0, 10)).toHaveLength(1);
+  });
+
+  it('refuses an event that fails its schema and writes nothing', async () => {
+    const store = make();
+    const bad = { type: 'GoogleImageDownloadFailed', data: { imageUrl: 'x' }, metadata: meta } as unknown as NewEvent;
+    await expect(store.appendToStream('a', [requested(), bad], { expectedVersion: 'any' })).rejects.toThrow(EventSchemaError);
+    expect(await store.readAll(0, 10)).toEqual([]);
+  });
+
+  it('reads forward, backward from a version, with limits', async () => {
+    const store = make();
+    await store.appendToStream('a', [requested(), failed(1), failed(2), failed(3)], { expectedVersion: 'no-stream' });
+    expect((await store.readStream('a', { fromVersion: 2, limit: 2 })).map((e) => e.version)).toEqual([2, 3]);
+    expect((await store.readStream('a', { direction: 'backward', limit: 2 })).map((e) => e.version)).toEqual([4, 3]);
+    expect((await store.readStream('a', { direction: 'backward', fromVersion: 2 })).map((e) => e.version)).toEqual([2, 1]);
+    expect(await store.readStream('nope')).toEqual([]);
+  });
+});
+
 describe('DexieEventStore', () => {
+  it('group-commits concurrent appends in one transaction, each with its own version check', async () => {
+    const { db, store } = fresh();
+    let transactions = 0;
+    const original = db.transaction.bind(db) as (...args: unknown[]) => unknown;
+    (db as unknown as { transaction: (...args: unknown[]) => unknown }).transaction = (...args: unknown[]) => {
+      transactions += 1;
+      return original(...args);
+    };
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 100 }, (_, i) => store.appendToStream(`s${i}`, [requested(`https://i.test/${i}.jpg`)], { expectedVersion: 'no-stream' })),
+      store.appendToStream('s7', [requested('https://i.test/dup.jpg')], { expectedVersion: 'no-stream' }),
+    ]);
+    expect(transactions).toBe(1);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
+    expect(results[100]).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrencyError) });
+    expect(await db.events.count()).toBe(100);
+    expect((await store.readStream('s7'))[0]?.data).toMatchObject({ imageUrl: 'https://i.test/7.jpg' });
+    expect(await db.downloads.count()).toBe(100);
+  });
+
   it('stores the contract row shape, versions from 1, positions in commit order', async () => {
     const { db, store } = fresh();
     await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
@@ -31,7 +108,7 @@ describe('DexieEventStore', () => {
     expect(rows.map((row) => row.position)).toEqual([1, 2, 3, 4]);
     const row = rows[0];
     expect(Object.keys(row ?? {}).sort()).toEqual(['causationId', 'correlationId', 'createdAt', 'data', 'eventId', 'metadata', 'position', 'schemaVersion', 'streamId', 'type', 'version']);
-    expect(row).toMatchObject({ schemaVersion: 1, correlationId: 'corr', causationId: 'cause', metadata: meta });
+    expect(row).toMatchObject({ schemaVersion: 2, correlationId: 'corr', causationId: 'cause', metadata: meta });
     expect(row?.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await db.streams.get('a')).toMatchObject({ currentVersion: 3, aggregateType: 'Download' });
   });
