@@ -30,8 +30,38 @@ export type DownloadRow = DownloadState;
 
 export interface CheckpointRow {
   subscriberId: string;
+  /** Global position of the last event this subscriber handled (or parked): never ahead of what it handled. */
   position: number;
   updatedAt: number;
+  /** A failing event waiting for its next attempt: persisted so a stopped worker picks it up again. */
+  retry?: { position: number; attempts: number; dueAt: number; error: string } | undefined;
+}
+
+/** An event a subscriber could not handle after every attempt, or one parked behind such an event. */
+export interface SubscriberDeadLetterRow {
+  id?: number;
+  subscriberId: string;
+  streamId: string;
+  position: number;
+  eventId: string;
+  type: string;
+  error: string;
+  attempts: number;
+  /** The dead letter this event waits behind (its stream's order is kept); undefined for the failed one itself. */
+  parkedBehind?: number | undefined;
+  createdAt: number;
+}
+
+/** Monitoring counters per minute, a projection of the log and of the bus's own work. */
+export interface MetricsRow {
+  minute: number;
+  appended: number;
+  handled: number;
+  retried: number;
+  deadLettered: number;
+  byType: Record<string, number>;
+  /** Handler latencies (ms) of this minute, for p50/p95. Bounded. */
+  latencies: number[];
 }
 
 export type SemantestDb = Dexie & {
@@ -40,6 +70,8 @@ export type SemantestDb = Dexie & {
   snapshots: EntityTable<SnapshotRow, 'snapshotId'>;
   downloads: EntityTable<DownloadRow, 'streamId'>;
   checkpoints: EntityTable<CheckpointRow, 'subscriberId'>;
+  subscriberDeadLetters: EntityTable<SubscriberDeadLetterRow, 'id'>;
+  metrics: EntityTable<MetricsRow, 'minute'>;
 };
 
 export function openDatabase(name = DATABASE_NAME): SemantestDb {
@@ -50,6 +82,11 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
     snapshots: 'snapshotId, streamId, [streamId+version]',
     downloads: 'streamId, phase, requestedAt, chromeDownloadId, request.imageUrl',
     checkpoints: 'subscriberId',
+  });
+  // v2: the bus's sequenced dead letters per subscriber, and the monitoring counters.
+  db.version(2).stores({
+    subscriberDeadLetters: '++id, subscriberId, [subscriberId+streamId], position',
+    metrics: 'minute',
   });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept
   // on, so an open popup reopens on its next query instead of dying.
