@@ -17,6 +17,7 @@ import {
   type EventStore,
   type NewEvent,
   type ReadStreamOptions,
+  type Snapshot,
 } from './event-store.ts';
 import type { SemantestDb } from './database.ts';
 import { applyDownloadProjection } from '../projections/downloads.ts';
@@ -213,5 +214,21 @@ export class DexieEventStore implements EventStore {
   onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  async saveSnapshot(snapshot: Omit<Snapshot, 'createdAt'>): Promise<void> {
+    await this.db.snapshots.put({
+      snapshotId: `${snapshot.streamId}@${snapshot.stateVersion}`,
+      streamId: snapshot.streamId,
+      version: snapshot.version,
+      stateVersion: snapshot.stateVersion,
+      state: snapshot.state,
+      createdAt: this.deps.now(),
+    });
+  }
+
+  async loadSnapshot<S>(streamId: string, stateVersion: number): Promise<Snapshot<S> | undefined> {
+    const row = await this.db.snapshots.get(`${streamId}@${stateVersion}`);
+    return row && row.stateVersion === stateVersion ? { ...row, state: row.state as S } : undefined;
   }
 }

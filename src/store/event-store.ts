@@ -33,6 +33,16 @@ export interface ReadStreamOptions {
   limit?: number;
 }
 
+export interface Snapshot<S = unknown> {
+  streamId: string;
+  /** The stream version the state includes. */
+  version: number;
+  /** Version of the reducer that made the state; a snapshot of another reducer version is ignored. */
+  stateVersion: number;
+  state: S;
+  createdAt: number;
+}
+
 export interface EventStore {
   appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
@@ -40,6 +50,28 @@ export interface EventStore {
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
   /** Called after every committed append, in commit order, in this context only. */
   onAppended(listener: (events: readonly StoredEvent[]) => void): () => void;
+  saveSnapshot(snapshot: Omit<Snapshot, 'createdAt'>): Promise<void>;
+  /** The newest snapshot of the stream made by reducer version `stateVersion`, if any. */
+  loadSnapshot<S>(streamId: string, stateVersion: number): Promise<Snapshot<S> | undefined>;
+}
+
+/**
+ * An aggregate's state: the newest snapshot of this reducer version (if any) plus the events after it.
+ * A snapshot of another reducer version is ignored, so changing `evolve` never serves stale state.
+ */
+export async function loadAggregate<S>(
+  store: EventStore,
+  streamId: string,
+  reducer: { stateVersion: number; evolve: (state: S | undefined, event: StoredEvent) => S | undefined },
+): Promise<{ state: S | undefined; version: number }> {
+  const snapshot = await store.loadSnapshot<S>(streamId, reducer.stateVersion);
+  let state = snapshot?.state;
+  let version = snapshot?.version ?? 0;
+  for (const event of await store.readStream(streamId, { fromVersion: version + 1 })) {
+    state = reducer.evolve(state, event);
+    version = event.version;
+  }
+  return { state, version };
 }
 
 export class ConcurrencyError extends Error {

@@ -1,7 +1,7 @@
 /** The event store in memory: the same contract as `DexieEventStore` (one test suite runs against both). */
 import { parseEventData, CURRENT_SCHEMA_VERSION, type StoredEvent } from '../domain/events.ts';
 import { upcast } from '../domain/upcasters.ts';
-import { checkExpectedVersion, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
+import { checkExpectedVersion, type Snapshot, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
 import type { StoreDeps } from './dexie-event-store.ts';
 
 export class InMemoryEventStore implements EventStore {
@@ -9,6 +9,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly byId = new Map<string, StoredEvent>();
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
+  private readonly snapshots = new Map<string, Snapshot>();
 
   constructor(private readonly deps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() }) {}
 
@@ -60,5 +61,14 @@ export class InMemoryEventStore implements EventStore {
   onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  async saveSnapshot(snapshot: Omit<Snapshot, 'createdAt'>): Promise<void> {
+    this.snapshots.set(`${snapshot.streamId}@${snapshot.stateVersion}`, { ...structuredClone(snapshot), createdAt: this.deps.now() });
+  }
+
+  async loadSnapshot<S>(streamId: string, stateVersion: number): Promise<Snapshot<S> | undefined> {
+    const snapshot = this.snapshots.get(`${streamId}@${stateVersion}`);
+    return snapshot ? ({ ...structuredClone(snapshot) } as Snapshot<S>) : undefined;
   }
 }

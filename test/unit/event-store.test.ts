@@ -7,7 +7,8 @@ import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts'
 import { EventSchemaError } from '../../src/domain/events.ts';
 import { rebuildDownloads } from '../../src/projections/downloads.ts';
 import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
-import type { EventStore } from '../../src/store/event-store.ts';
+import { loadAggregate, type EventStore } from '../../src/store/event-store.ts';
+import { evolve, type DownloadState } from '../../src/domain/download.ts';
 
 let n = 0;
 const fresh = () => {
@@ -65,6 +66,24 @@ describe.each(backends)('event store contract: %s', (_name, make) => {
     const bad = { type: 'GoogleImageDownloadFailed', data: { imageUrl: 'x' }, metadata: meta } as unknown as NewEvent;
     await expect(store.appendToStream('a', [requested(), bad], { expectedVersion: 'any' })).rejects.toThrow(EventSchemaError);
     expect(await store.readAll(0, 10)).toEqual([]);
+  });
+
+  it('loads an aggregate from a snapshot plus later events; a snapshot of another reducer version is ignored', async () => {
+    const store = make();
+    await store.appendToStream('a', [requested(), failed(1)], { expectedVersion: 'no-stream' });
+    const reducer = { stateVersion: 1, evolve };
+    const first = await loadAggregate<DownloadState>(store, 'a', reducer);
+    await store.saveSnapshot({ streamId: 'a', version: first.version, stateVersion: 1, state: { ...first.state, sourceHost: 'from-the-snapshot' } });
+    await store.appendToStream('a', [failed(2)], { expectedVersion: 2 });
+    const fromSnapshot = await loadAggregate<DownloadState>(store, 'a', reducer);
+    expect(fromSnapshot.version).toBe(3);
+    expect(fromSnapshot.state?.failures).toBe(2);
+    expect(fromSnapshot.state?.sourceHost).toBe('from-the-snapshot'); // the snapshot was used…
+    expect(fromSnapshot.state?.attempt).toBe(3); // …and the later event applied on top of it
+    const changedReducer = await loadAggregate<DownloadState>(store, 'a', { stateVersion: 2, evolve });
+    expect(changedReducer.state?.failures).toBe(2);
+    expect(changedReducer.state?.sourceHost).toBe('i.test');
+    expect(await store.loadSnapshot('a', 2)).toBeUndefined();
   });
 
   it('reads forward, backward from a version, with limits', async () => {
