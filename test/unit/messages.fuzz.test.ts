@@ -1,0 +1,96 @@
+/**
+ * Hostile messages: ≥ 10,000 random and mutated messages from random senders reach the worker's handler.
+ * None may throw, none from a refused sender or of a malformed shape may write an event, each refusal is in words.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { openDatabase } from '../../src/store/database.ts';
+import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { downloadQueries } from '../../src/store/download-queries.ts';
+import { DownloadSaga } from '../../src/background/download-saga.ts';
+import { handleMessage, type MessageContext } from '../../src/background/messages.ts';
+import { DEFAULT_SETTINGS } from '../../src/background/settings.ts';
+import type { MessageSender } from '../../src/platform/listeners.ts';
+import { FakeDownloads } from '../fakes/downloads.ts';
+
+const ID = 'abcdefghijklmnopabcdefghijklmnop';
+const ORIGIN = `chrome-extension://${ID}`;
+
+function context(): { ctx: MessageContext; count: () => Promise<number> } {
+  const db = openDatabase(`fuzz-${Math.random()}`);
+  const store = new DexieEventStore(db);
+  const queries = downloadQueries(db);
+  const saga = new DownloadSaga({
+    store,
+    queries,
+    downloads: new FakeDownloads(),
+    alarms: { wakeAt: async () => undefined, clear: async () => undefined },
+    tabs: { send: () => undefined },
+    pages: { broadcast: () => undefined },
+    probe: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),
+    fetchBody: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),
+    settings: () => DEFAULT_SETTINGS,
+    now: () => Date.now(),
+    random: () => 0.5,
+    newId: () => crypto.randomUUID(),
+  } as ConstructorParameters<typeof DownloadSaga>[0]);
+  return { ctx: { saga, queries, extensionId: ID, extensionOrigin: ORIGIN, newId: () => crypto.randomUUID() }, count: () => db.events.count() };
+}
+
+const validRequest = {
+  type: 'download.request',
+  commandId: '7a3c8a52-4a8b-4d2e-9c1d-2f0a1b3c4d5e',
+  image: { imageUrl: 'https://images.example/a.jpg', strategy: 'udm2_inline', title: 'A' },
+};
+
+/** Valid shapes with one field broken: the parser must refuse each. */
+const mutated = fc.oneof(
+  fc.record({ type: fc.constant('download.request'), commandId: fc.string(), image: fc.anything() }),
+  fc.record({ type: fc.constant('download.request'), commandId: fc.uuid(), image: fc.record({ imageUrl: fc.oneof(fc.integer(), fc.string({ minLength: 8193, maxLength: 9000 })), strategy: fc.string() }) }),
+  fc.record({ type: fc.constantFrom('download.retry', 'download.discard'), streamIds: fc.oneof(fc.constant([]), fc.array(fc.integer()), fc.string()) }),
+  fc.record({ type: fc.constantFrom('download.pause', 'download.resume', 'download.cancel'), streamId: fc.oneof(fc.constant(''), fc.integer(), fc.string({ minLength: 101 })) }),
+  fc.record({ type: fc.string(), image: fc.constant(validRequest.image) }),
+  fc.constant({ ...validRequest, commandId: 'not-a-uuid' }),
+  fc.constant(JSON.stringify(validRequest)),
+);
+
+const badSender = fc.oneof(
+  fc.record({ id: fc.oneof(fc.constant(undefined), fc.string()), url: fc.constant('https://www.google.com/search?q=x&udm=2'), tabId: fc.nat(), frameId: fc.constant(0), fromContentScript: fc.constant(true) }),
+  fc.record({ id: fc.constant(ID), url: fc.constantFrom('https://evil.example/search?udm=2', 'https://www.google.com/maps', undefined, 'javascript:alert(1)'), tabId: fc.nat(), frameId: fc.constant(0), fromContentScript: fc.constant(true) }),
+  fc.record({ id: fc.constant(ID), url: fc.constantFrom('chrome-extension://other/page.html', 'not a url', undefined), tabId: fc.constant(undefined), frameId: fc.constant(undefined), fromContentScript: fc.constant(false) }),
+) as fc.Arbitrary<MessageSender>;
+
+const goodSender = fc.oneof(
+  fc.constant<MessageSender>({ id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 3, frameId: 0, fromContentScript: true }),
+  fc.constant<MessageSender>({ id: ID, url: `${ORIGIN}/src/options/index.html`, tabId: undefined, frameId: undefined, fromContentScript: false }),
+);
+
+describe('worker messages under fuzzing', () => {
+  it('refuses 10,000 random or mutated messages in words, without throwing or writing an event', async () => {
+    const { ctx, count } = context();
+    let runs = 0;
+    const cases = fc.oneof(
+      fc.tuple(fc.oneof(fc.anything(), mutated), fc.oneof(badSender, goodSender)),
+      fc.tuple(fc.constant<unknown>(validRequest), badSender),
+    );
+    await fc.assert(
+      fc.asyncProperty(cases, async ([message, sender]) => {
+        runs += 1;
+        const before = await count();
+        const response = await handleMessage(message, sender, ctx);
+        expect(response.ok).toBe(false);
+        if (!response.ok) expect(response.error).toMatch(/[a-z]{3,} [a-z]{2,}/i);
+        expect(await count()).toBe(before);
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(runs).toBe(10_000);
+  }, 120_000);
+
+  it('a content script may not ask for what only the extension pages may do', async () => {
+    const { ctx } = context();
+    const google: MessageSender = { id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 1, frameId: 0, fromContentScript: true };
+    expect(await handleMessage({ type: 'download.retryAllDeadLetters' }, google, ctx)).toEqual({ ok: false, error: 'A Google page may not send download.retryAllDeadLetters.' });
+    expect(await handleMessage(validRequest, google, ctx)).toMatchObject({ ok: true, joined: false });
+  });
+});
