@@ -1,0 +1,46 @@
+/**
+ * Chrome stops the service worker whenever it likes. A download in flight, or waiting for a retry, when that
+ * happens must still end exactly once: one file, one GoogleImageDownloadCompleted, nothing stuck.
+ */
+import { readFileSync } from 'node:fs';
+import { test, expect, swapOriginal } from './fixtures.ts';
+import { sha256 } from '../../scripts/image-host.mjs';
+
+const control = '[data-testid="semantest-download"]';
+
+test('the worker stopped while the bytes flow: the download finishes once after it restarts', async ({ ext }) => {
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/slow/cat.jpg'));
+  ext.images.slow.chunks = 16;
+  ext.images.slow.intervalMs = 250;
+  const page = await ext.openGoogle();
+  await page.locator(control).nth(1).click();
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'downloading');
+  await expect.poll(async () => (await ext.events()).some((event) => event.type === 'DownloadStarted')).toBe(true);
+  await ext.stopWorker();
+  const path = await ext.waitForFile('Semantest/cat.jpg', 20_000);
+  // The file is the original, padded by the slow host to its full size.
+  expect(sha256(readFileSync(path).subarray(0, ext.images.images.get('cat.jpg')?.original.length))).toBe(sha256(ext.images.images.get('cat.jpg')?.original ?? Buffer.alloc(0)));
+  await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadCompleted').length, { timeout: 20_000 }).toBe(1);
+  await page.waitForTimeout(1500); // anything doubled would show up now
+  const events = await ext.events();
+  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+});
+
+test('the worker stopped during a retry backoff: the retry still happens, once', async ({ ext }) => {
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/switch/cat.jpg'));
+  ext.images.failing.add('cat.jpg');
+  const page = await ext.openGoogle();
+  await page.locator(control).nth(1).click();
+  await expect.poll(async () => (await ext.events()).some((event) => event.type === 'GoogleImageDownloadFailed')).toBe(true);
+  await ext.stopWorker();
+  ext.images.failing.delete('cat.jpg');
+  await ext.waitForFile('Semantest/cat.jpg', 60_000);
+  await expect.poll(async () => (await ext.events()).at(-1)?.type, { timeout: 20_000 }).toBe('GoogleImageDownloadCompleted');
+  const events = await ext.events();
+  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+});
