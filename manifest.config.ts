@@ -13,12 +13,16 @@ export default defineManifest({
   action: { default_popup: 'src/popup/index.html', default_title: '__MSG_extName__' },
   options_ui: { page: 'src/options/index.html', open_in_tab: true },
   background: { service_worker: 'src/background/index.ts', type: 'module' },
-  permissions: ['downloads', 'storage', 'alarms'],
+  permissions: ['downloads', 'storage', 'alarms', 'declarativeNetRequestWithHostAccess'],
   // The worker must read the first bytes of an original on whatever host it lives, to check it is an image
   // before anything is written to disk; only the worker makes these requests.
   host_permissions: ['http://*/*', 'https://*/*'],
   content_scripts: [
     { matches: GOOGLE_IMAGES_MATCHES, js: ['src/content/index.ts'], run_at: 'document_idle' },
   ],
+  // The user can rebind it at chrome://extensions/shortcuts.
+  commands: {
+    'download-preview': { suggested_key: { default: 'Alt+Shift+D' }, description: 'Download the original of the open preview' },
+  },
   content_security_policy: { extension_pages: "script-src 'self'; object-src 'self'; base-uri 'none'" },
 });

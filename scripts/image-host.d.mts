@@ -10,6 +10,8 @@ export interface ImageHost {
   requests: string[];
   /** Names served by /fault/switch/<name> with HTTP 503 while they are in this set, as images after. */
   failing: Set<string>;
+  /** How /fault/slow/<name> sends: the image padded to `bytes`, in `chunks` pieces `intervalMs` apart (10 s by default). */
+  slow: { bytes: number; chunks: number; intervalMs: number };
   hits(pathPrefix: string): number;
   close(): Promise<void>;
 }

@@ -94,6 +94,7 @@ export async function startImageHost({ port = 0 } = {}) {
   const requests = [];
   const counts = new Map();
   const failing = new Set();
+  const slow = { bytes: 512 * 1024, chunks: 40, intervalMs: 250 };
   const original = (name) => images.get(name);
 
   const faults = {
@@ -109,8 +110,33 @@ export async function startImageHost({ port = 0 } = {}) {
     // An HTML page with status 200 where the image should be (a hotlink-protection page, say).
     html: (_req, res) =>
       sendStatus(res, 200, '<!doctype html><html><head><title>Blocked</title></head><body>No hotlinking</body></html>', 'text/html; charset=utf-8'),
+    // Hotlink protection: 403 unless the request's Referer is the image's own site (the fixtures' example.org pages).
+    referer: (req, res, name) => {
+      const pair = original(name);
+      if (!pair || !String(req.headers.referer ?? '').startsWith('https://example.org/')) return sendStatus(res, 403, 'hotlinking not allowed');
+      sendImage(res, pair.original, pair.contentType);
+    },
     // A PNG whatever the name says (photo.jpg), with a lying content type.
     'png-as-jpg': (_req, res) => sendImage(res, makePng(40, 30, 9), 'image/jpeg'),
+    // The original, padded with trailing bytes to `slow.bytes`, sent in `slow.chunks` pieces `slow.intervalMs` apart
+    // (pause, resume and cancel need a download that is still running). Decoders ignore bytes after the image's end.
+    slow: (_req, res, name) => {
+      const pair = original(name);
+      if (!pair) return sendStatus(res, 404, 'no such fixture');
+      const body = Buffer.concat([pair.original, Buffer.alloc(Math.max(0, slow.bytes - pair.original.length))]);
+      res.writeHead(200, { 'content-type': pair.contentType, 'content-length': body.length, 'cache-control': 'no-store' });
+      const size = Math.ceil(body.length / slow.chunks);
+      let sent = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        const piece = body.subarray(sent, sent + size);
+        sent += piece.length;
+        if (sent >= body.length) return res.end(piece);
+        res.write(piece);
+        setTimeout(next, slow.intervalMs);
+      };
+      next();
+    },
     empty: (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 0 });
       res.end();
@@ -134,6 +160,7 @@ export async function startImageHost({ port = 0 } = {}) {
     images,
     requests,
     failing,
+    slow,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
     close: () =>
       new Promise((resolve) => {

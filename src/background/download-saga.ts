@@ -7,14 +7,14 @@
  * then acts on the browser. Before `chrome.downloads.download` it writes the intent (`DownloadInitiated`), so a
  * worker stopped at any point can find on restart what it had begun (`recover`) and finish it exactly once.
  */
-import { RUNNING_PHASES, SETTLED_PHASES, controlState, isSettled, type DownloadState } from '../domain/download.ts';
-import type { EventData, ImageCandidate } from '../domain/events.ts';
+import { SETTLED_PHASES, controlState, evolve, isSettled, type DownloadPhase, type DownloadState } from '../domain/download.ts';
+import type { EventData, ImageCandidate, Strategy } from '../domain/events.ts';
 import { classifyInterrupt, failureEvent, type Failure, type RetryPolicy } from '../domain/failure.ts';
 import { buildDownloadPath } from '../domain/filename.ts';
 import { isImageMime } from '../domain/image-type.ts';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../store/event-store.ts';
-import type { AlarmsPort, DownloadDelta, DownloadItemView, DownloadsPort, TabsPort } from '../platform/ports.ts';
-import type { ControlUpdate } from '../shared/protocol.ts';
+import type { AlarmsPort, RefererPort, DownloadDelta, DownloadItemView, DownloadsPort, PagesPort, TabsPort } from '../platform/ports.ts';
+import type { ControlUpdate, ProgressMessage } from '../shared/protocol.ts';
 import { toDataUrl, type BodyResult, type ProbeResult } from './probe.ts';
 import type { Settings } from './settings.ts';
 
@@ -32,8 +32,13 @@ export interface SagaDeps {
   downloads: DownloadsPort;
   alarms: AlarmsPort;
   tabs: TabsPort;
-  probe: (url: string, settings: Settings) => Promise<ProbeResult>;
-  fetchBody: (url: string, settings: Settings) => Promise<BodyResult>;
+  /** Open extension pages (popup, options): live progress goes there. */
+  pages: PagesPort;
+  /** `strategy` tells the probe whether a `data:` address is allowed (only for an explicit thumbnail choice). */
+  probe: (url: string, settings: Settings, strategy: Strategy) => Promise<ProbeResult>;
+  fetchBody: (url: string, settings: Settings, strategy: Strategy) => Promise<BodyResult>;
+  /** Request-scoped Referer rules for hosts with hotlink protection. */
+  referer: RefererPort;
   settings: () => Settings;
   now: () => number;
   random: () => number;
@@ -43,21 +48,34 @@ export interface SagaDeps {
 }
 
 export const WAKE_ALARM = 'semantest:saga-wake';
+
+/**
+ * Phases that hold one of the `concurrency` download slots. Checking the source (the probe) runs ahead of the
+ * slots, at most `concurrency` at a time, so a slot is spent on Chrome's download alone.
+ */
+const SLOT_PHASES: ReadonlySet<DownloadPhase> = new Set(['initiating', 'downloading', 'paused']);
 const PROGRESS_INTERVAL_MS = 500;
 
 export interface RequestResult {
   streamId: string;
   joined: boolean;
+  /** The image was saved before and the file is still there: nothing new was started. */
+  alreadySaved?: boolean;
 }
 
 export class DownloadSaga {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Streams a step is working on in this worker instance (a queued download being validated counts). */
   private readonly active = new Set<string>();
+  /** Validated downloads given a slot whose intent is not stored yet. */
+  private readonly starting = new Set<string>();
+  /** Downloads whose source is being checked. */
+  private readonly probing = new Set<string>();
   private pumping: Promise<void> = Promise.resolve();
   private pumpAgain = false;
   private progressTimer: unknown = null;
   private readonly lastBytes = new Map<string, { bytes: number; at: number }>();
+  private readonly speeds = new Map<string, number>();
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
 
   constructor(private readonly deps: SagaDeps) {
@@ -65,11 +83,22 @@ export class DownloadSaga {
   }
 
   /** A click: start a download of this image, or join the one already queued or running for it. */
-  async request(image: ImageCandidate, commandId: string, tabId: number | null): Promise<RequestResult> {
-    const running = (await this.deps.queries.byImageUrl(image.imageUrl)).find((row) => !isSettled(row));
+  async request(image: ImageCandidate, commandId: string, tabId: number | null, options: { force?: boolean } = {}): Promise<RequestResult> {
+    const earlier = await this.deps.queries.byImageUrl(image.imageUrl);
+    const running = earlier.find((row) => !isSettled(row));
     if (running) {
-      this.notify(running);
+      this.notify(running, null, tabId);
       return { streamId: running.streamId, joined: true };
+    }
+    // Already saved and still on disk: not saved twice unless the user asks (`force`).
+    if (!options.force) {
+      for (const row of earlier.filter((candidate) => candidate.phase === 'completed' && candidate.chromeDownloadId !== null)) {
+        const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId as number });
+        if (item?.state === 'complete' && item.exists) {
+          this.notify(row, null, tabId);
+          return { streamId: row.streamId, joined: true, alreadySaved: true };
+        }
+      }
     }
     const streamId = this.deps.newId();
     const event: NewEvent = {
@@ -149,7 +178,7 @@ export class DownloadSaga {
   /** On every worker start: finish what a stopped worker had begun, then start what waits. */
   async recover(): Promise<void> {
     const rows = await this.deps.queries.unsettled();
-    await Promise.all(rows.filter((row) => RUNNING_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
+    await Promise.all(rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
     this.pump();
   }
 
@@ -186,14 +215,27 @@ export class DownloadSaga {
   private async pumpOnce(): Promise<void> {
     const now = this.deps.now();
     const rows = await this.deps.queries.unsettled();
-    const running = new Set([...rows.filter((row) => RUNNING_PHASES.has(row.phase)).map((row) => row.streamId), ...this.active]);
-    const waiting = rows
-      .filter((row) => !running.has(row.streamId) && (row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now)))
-      .sort((a, b) => a.requestedAt - b.requestedAt);
-    let free = this.deps.settings().concurrency - running.size;
-    for (const row of waiting) {
+    const concurrency = this.deps.settings().concurrency;
+    const byRequest = (a: DownloadState, b: DownloadState): number => a.requestedAt - b.requestedAt;
+    // Slots first: validated downloads start in the order they were asked for.
+    const holders = new Set([...rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => row.streamId), ...this.starting]);
+    let free = concurrency - holders.size;
+    for (const row of rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
       if (free <= 0) break;
       free -= 1;
+      this.starting.add(row.streamId);
+      void this.run(row.streamId);
+    }
+    // Then check the sources of the next waiting downloads, ahead of the slots.
+    let probes = concurrency - this.probing.size;
+    const waiting = rows
+      .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId))
+      .filter((row) => row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now))
+      .sort(byRequest);
+    for (const row of waiting) {
+      if (probes <= 0) break;
+      probes -= 1;
+      this.probing.add(row.streamId);
       void this.run(row.streamId);
     }
     const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
@@ -215,6 +257,8 @@ export class DownloadSaga {
         // Another context wrote to this stream first: the next step starts from what is stored now.
       } finally {
         this.active.delete(streamId);
+        this.starting.delete(streamId);
+        this.probing.delete(streamId);
       }
     })
       .catch((error: unknown) => console.error('Semantest: download step failed', streamId, error))
@@ -243,13 +287,31 @@ export class DownloadSaga {
 
   private async validate(row: DownloadState): Promise<void> {
     const settings = this.deps.settings();
-    const result = await this.deps.probe(row.request.imageUrl, settings);
+    let result = await this.deps.probe(row.request.imageUrl, settings, row.request.strategy);
+    let referer: string | null = null;
+    const page = row.request.sourcePageUrl;
+    if (!result.ok && result.failure.hotlinkSuspect && page && /^https?:/i.test(page)) {
+      // Hotlink protection: ask once more with the image's own page as Referer before giving up.
+      const refused = result.failure;
+      try {
+        await this.deps.referer.hold(row.streamId, row.request.imageUrl, page);
+        result = await this.deps.probe(row.request.imageUrl, settings, row.request.strategy);
+      } catch {
+        result = { ok: false, failure: refused };
+      }
+      if (result.ok) referer = page;
+      else await this.deps.referer.release(row.streamId).catch(() => undefined);
+    }
     if (!result.ok) return this.fail(row, result.failure);
     const filename = buildDownloadPath({
       imageUrl: row.request.imageUrl,
       title: row.request.title,
       folder: settings.folder,
       extension: result.type.extension,
+      pattern: settings.fileNamePattern,
+      site: row.sourceHost,
+      date: new Date(this.deps.now()).toISOString().slice(0, 10),
+      query: row.request.query,
     });
     const data: EventData<'ImageSourceValidated'> = {
       attempt: row.attempt,
@@ -257,10 +319,14 @@ export class DownloadSaga {
       extension: result.type.extension,
       filename,
       contentLength: result.contentLength,
-      transfer: sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
+      // A declarativeNetRequest rule reaches the worker's fetch but not chrome.downloads' own request (seen in
+      // Chromium 156: the download got 403 where the fetch got 200), so a download that needs its Referer is
+      // fetched here and saved from the checked bytes, like one whose Content-Type lies.
+      transfer: referer === null && sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
+      referer,
     };
-    const next = await this.append(row, [{ type: 'ImageSourceValidated', data }]);
-    return this.initiate(next);
+    // The download itself waits for a slot: pump() hands them out in request order.
+    await this.append(row, [{ type: 'ImageSourceValidated', data }]);
   }
 
   private async initiate(row: DownloadState): Promise<void> {
@@ -296,7 +362,7 @@ export class DownloadSaga {
     const settings = this.deps.settings();
     let url = row.request.imageUrl;
     if (row.transfer === 'inline') {
-      const body = await this.deps.fetchBody(row.request.imageUrl, settings);
+      const body = await this.deps.fetchBody(row.request.imageUrl, settings, row.request.strategy);
       if (!body.ok) return this.fail(row, body.failure);
       if (body.type.mimeType !== row.mimeType) {
         return this.fail(row, { code: 'not_an_image', retryable: false, message: 'The image server sent a different file the second time.' });
@@ -354,6 +420,7 @@ export class DownloadSaga {
   }
 
   private async complete(row: DownloadState, item: DownloadItemView): Promise<void> {
+    if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
     const size = item.fileSize || item.bytesReceived;
     // The bytes were checked at the start; a server that then sent something else must not leave it on disk.
     if (size === 0 || (item.mime && !isImageMime(item.mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(item.mime))) {
@@ -373,14 +440,17 @@ export class DownloadSaga {
     };
     await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data }]);
     this.lastBytes.delete(row.streamId);
+    this.speeds.delete(row.streamId);
   }
 
   private async fail(row: DownloadState, failure: Failure): Promise<void> {
+    if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
     const settings = this.deps.settings();
     const policy: RetryPolicy = { maxRetries: settings.maxRetries, baseDelayMs: settings.baseDelayMs, maxDelayMs: 60_000, jitter: 0.2 };
     const data = failureEvent(row.request.imageUrl, failure, row.attempt, policy, this.deps.now(), this.deps.random());
     await this.append(row, [{ type: 'GoogleImageDownloadFailed', data }]);
     this.lastBytes.delete(row.streamId);
+    this.speeds.delete(row.streamId);
   }
 
   /** Appends to the download's stream at its current version, with correlation and causation carried over. */
@@ -400,17 +470,21 @@ export class DownloadSaga {
       causationId = eventId;
       return full;
     });
-    await this.deps.store.appendToStream(row.streamId, withMetadata, { expectedVersion: row.version });
-    const next = await this.deps.queries.get(row.streamId);
+    const result = await this.deps.store.appendToStream(row.streamId, withMetadata, { expectedVersion: row.version });
+    // The next state is the fold of what was just stored, as the read model has it (no read needed).
+    let next: DownloadState | undefined = row;
+    for (const event of result.events) next = evolve(next, event);
+    if (result.duplicate) next = await this.deps.queries.get(row.streamId);
     if (!next) throw new Error(`Download ${row.streamId} vanished after an append`);
     this.notify(next);
     return next;
   }
 
   /** Pushes a download's state to the Google tab that asked for it. */
-  notify(row: DownloadState, progress: number | null = null): void {
-    if (row.tabId === null) return;
-    this.deps.tabs.send(row.tabId, { type: 'control.update', update: toControlUpdate(row, progress) });
+  notify(row: DownloadState, progress: number | null = null, tabId: number | null = null): void {
+    const target = tabId ?? row.tabId;
+    if (target === null) return;
+    this.deps.tabs.send(target, { type: 'control.update', update: toControlUpdate(row, progress) });
   }
 
   private ensureProgressPolling(): void {
@@ -425,6 +499,7 @@ export class DownloadSaga {
     if (rows.length === 0) return;
     const now = this.deps.now();
     const stallMs = this.deps.settings().stallTimeoutMs;
+    const progress: ProgressMessage['items'] = [];
     for (const row of rows) {
       const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId as number });
       if (!item) continue;
@@ -433,7 +508,12 @@ export class DownloadSaga {
         continue;
       }
       const seen = this.lastBytes.get(row.streamId);
+      const speed = this.speeds.get(row.streamId) ?? 0;
       if (!seen || seen.bytes !== item.bytesReceived) {
+        const elapsed = seen ? now - seen.at : 0;
+        // Smoothed bytes per second since the last change; the first sample has no rate yet.
+        const rate = seen && elapsed > 0 ? ((item.bytesReceived - seen.bytes) * 1000) / elapsed : 0;
+        this.speeds.set(row.streamId, speed > 0 ? speed * 0.5 + rate * 0.5 : rate);
         this.lastBytes.set(row.streamId, { bytes: item.bytesReceived, at: now });
       } else if (!item.paused && now - seen.at > stallMs) {
         await this.deps.downloads.cancel(item.id).catch(() => undefined);
@@ -447,7 +527,14 @@ export class DownloadSaga {
         continue;
       }
       this.notify(row, item.totalBytes > 0 ? Math.min(1, item.bytesReceived / item.totalBytes) : null);
+      progress.push({
+        streamId: row.streamId,
+        bytesReceived: item.bytesReceived,
+        totalBytes: item.totalBytes,
+        bytesPerSecond: item.paused ? 0 : Math.round(this.speeds.get(row.streamId) ?? 0),
+      });
     }
+    if (progress.length > 0) this.deps.pages.broadcast({ type: 'progress', items: progress } satisfies ProgressMessage);
     this.ensureProgressPolling();
   }
 

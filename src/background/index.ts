@@ -3,20 +3,39 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
-import { chromeAlarms, chromeDownloads, chromeTabs, extensionId, extensionOrigin } from '../platform/chrome-adapters.ts';
+import { chromeAlarms, chromeDownloads, chromePages, chromeReferer, chromeTabs, extensionId, extensionOrigin } from '../platform/chrome-adapters.ts';
+import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
+import { EventBus } from '../bus/subscriptions.ts';
+import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
+import { handleCommand } from './commands.ts';
 import { handleMessage } from './messages.ts';
 import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
+import type { Strategy } from '../domain/events.ts';
 
-const probeOptions = (settings: Settings): ProbeOptions => ({
+const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
   fetch: (input, init) => fetch(input, init),
   timeoutMs: settings.requestTimeoutMs,
   maxBytes: settings.maxBytes,
+  // A data: thumbnail is accepted only when the user chose the thumbnail because the original was missing.
+  allowDataImage: strategy === 'thumbnail',
 });
+
+// The settings the user saved, kept fresh by storage.onChanged: a change applies to the next step, no reload.
+let settings: Settings = DEFAULT_SETTINGS;
+onSettingsChanged((next) => {
+  settings = next;
+});
+const settingsLoaded = loadSettings().then(
+  (loaded) => {
+    settings = loaded;
+  },
+  (error: unknown) => console.error('Semantest: settings could not be read, using the defaults', error),
+);
 
 const db = openDatabase();
 const store = new DexieEventStore(db);
@@ -28,28 +47,46 @@ const saga = new DownloadSaga({
   downloads: chromeDownloads,
   alarms: chromeAlarms,
   tabs: chromeTabs,
-  probe: (url, settings) => probeImage(url, probeOptions(settings)),
-  fetchBody: (url, settings) => fetchImageBytes(url, probeOptions(settings)),
-  settings: () => DEFAULT_SETTINGS,
+  pages: chromePages,
+  referer: chromeReferer,
+  probe: (url, settings, strategy) => probeImage(url, probeOptions(settings, strategy)),
+  fetchBody: (url, settings, strategy) => fetchImageBytes(url, probeOptions(settings, strategy)),
+  settings: () => settings,
   now: () => Date.now(),
   random: () => Math.random(),
   newId,
 });
 
+// The bus's durable subscribers (monitoring counters now; notifications and the outbox later).
+const BUS_ALARM = 'semantest:bus-wake';
+const bus = new EventBus({
+  db,
+  store,
+  now: () => Date.now(),
+  random: () => Math.random(),
+  wakeAt: (when) => chromeAlarms.wakeAt(BUS_ALARM, when),
+  observe: observeBus(db, () => Date.now()),
+});
+bus.subscribe(metricsSubscriber(db));
+
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
-const ready = saga.recover().catch(logError('recovery failed'));
+const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 
 registerWorkerListeners({
   message: async (message, sender) => {
-    await ready;
+    // A click must not wait for recovery (the contract's "within a second", also from a stopped worker):
+    // requests need only the settings; recovery of older downloads runs alongside, stream by stream.
+    await settingsLoaded;
     return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
   },
   downloadChanged: (delta) => void ready.then(() => saga.onDownloadChanged(delta)).catch(logError('download update failed')),
   alarm: (name) => {
     if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
+    if (name === BUS_ALARM) bus.poke();
   },
   started: () => void ready.then(() => saga.recover()).catch(logError('start-up failed')),
+  command: (name, tabId) => void handleCommand(name, tabId, chromeTabs),
 });

@@ -45,8 +45,8 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     case 'ping':
       return { ok: true };
     case 'download.request': {
-      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null);
-      return { ok: true, streamId: result.streamId, joined: result.joined };
+      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null, { force: request.force === true });
+      return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
     case 'download.states': {
       const urls = [...new Set(request.imageUrls)];

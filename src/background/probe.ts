@@ -14,10 +14,12 @@ export interface ProbeOptions {
   fetch: typeof fetch;
   timeoutMs: number;
   maxBytes: number;
+  /** Accept a `data:image/…` address: only for a thumbnail the user chose explicitly (`strategy: 'thumbnail'`). */
+  allowDataImage?: boolean;
 }
 
 export async function probeImage(url: string, options: ProbeOptions): Promise<ProbeResult> {
-  const invalid = validateSourceUrl(url);
+  const invalid = validateSourceUrl(url, { allowDataImage: options.allowDataImage === true });
   if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
@@ -56,6 +58,7 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
         code: 'not_an_image',
         retryable: false,
         message: isPage ? 'The address gives a web page, not an image.' : 'The server sent something that is not an image.',
+        hotlinkSuspect: isPage,
       },
     };
   }
@@ -70,7 +73,7 @@ export type BodyResult = { ok: true; bytes: Uint8Array; type: ImageType } | { ok
  * file after the lie), the saga saves these exact bytes under the real type instead of letting Chrome fetch.
  */
 export async function fetchImageBytes(url: string, options: ProbeOptions): Promise<BodyResult> {
-  const invalid = validateSourceUrl(url);
+  const invalid = validateSourceUrl(url, { allowDataImage: options.allowDataImage === true });
   if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
   let response: Response;
   try {

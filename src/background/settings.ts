@@ -1,19 +1,63 @@
-/** The saga's settings, validated with zod. Stored and edited on the options page in a later slice. */
+/**
+ * The saga's settings, validated with zod, stored with a version in chrome.storage.local
+ * (src/platform/settings-store.ts) and edited on the options page. The worker re-reads them on every change.
+ */
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/failure.ts';
 
+/** Version of the stored settings' shape; a later version adds a migration in `migrateSettings`. */
+export const SETTINGS_VERSION = 1;
+
+export const FILE_NAME_PATTERN_TOKENS = ['{name}', '{title}', '{site}', '{date}', '{query}'] as const;
+
 export const Settings = z.object({
   folder: z.string().max(200).default('Semantest'),
+  /** Tokens: {name} (from the URL, or the title), {title}, {site}, {date} (YYYY-MM-DD), {query}. */
+  fileNamePattern: z
+    .string()
+    .trim()
+    .min(1)
+    .max(120)
+    .refine((pattern) => /\{(name|title|site|date|query)\}/.test(pattern), 'The pattern needs at least one of {name}, {title}, {site}, {date}, {query}.')
+    .default('{name}'),
   conflictAction: z.enum(['uniquify', 'overwrite']).default('uniquify'),
   maxRetries: z.number().int().min(0).max(10).default(DEFAULT_RETRY_POLICY.maxRetries),
   baseDelayMs: z.number().int().min(100).max(600_000).default(DEFAULT_RETRY_POLICY.baseDelayMs),
   concurrency: z.number().int().min(1).max(10).default(3),
-  maxBytes: z.number().int().positive().default(200 * 1_048_576),
+  maxBytes: z.number().int().positive().max(4096 * 1_048_576).default(200 * 1_048_576),
   /** Bounds the wait for an answer from the image host, and for `chrome.downloads.download` to start. */
   requestTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
   /** A running download that receives no byte for this long is stopped and retried. */
   stallTimeoutMs: z.number().int().min(5000).max(600_000).default(30_000),
+  /** The popup offers Google's thumbnail for a download whose original could not be saved. */
+  offerThumbnail: z.boolean().default(true),
+  /** Stored only for now: no notification is shown yet. */
+  notifications: z.enum(['none', 'failures', 'all']).default('failures'),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = Settings.parse({});
+
+/** What is stored under `settings` in chrome.storage.local. */
+export interface StoredSettings {
+  version: number;
+  settings: unknown;
+}
+
+/**
+ * Stored value → valid settings. Fields that fail validation fall back to their defaults one by one, so one bad
+ * field (from an older or hand-edited store) never loses the others.
+ */
+export function migrateSettings(stored: unknown): Settings {
+  const raw = stored && typeof stored === 'object' && 'settings' in stored ? (stored as StoredSettings).settings : undefined;
+  if (!raw || typeof raw !== 'object') return DEFAULT_SETTINGS;
+  const whole = Settings.safeParse(raw);
+  if (whole.success) return whole.data;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!Object.hasOwn(Settings.shape, key)) continue;
+    const field = Settings.shape[key as keyof typeof Settings.shape].safeParse(value);
+    if (field.success) out[key] = field.data;
+  }
+  return Settings.parse(out);
+}

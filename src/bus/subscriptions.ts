@@ -178,7 +178,12 @@ export class EventBus {
   private scheduleWake(subscriberId: string, dueAt: number): void {
     if (this.wakes.get(subscriberId) === dueAt) return;
     this.wakes.set(subscriberId, dueAt);
-    this.setTimer(() => this.poke(subscriberId), Math.max(0, dueAt - this.deps.now()));
+    // Timers may fire a millisecond early: the entry is cleared when it fires, so a pass that finds the retry
+    // not quite due sets a new one instead of waiting forever.
+    this.setTimer(() => {
+      if (this.wakes.get(subscriberId) === dueAt) this.wakes.delete(subscriberId);
+      this.poke(subscriberId);
+    }, Math.max(0, dueAt - this.deps.now()) + 1);
     void this.deps.wakeAt(dueAt).catch(() => undefined);
   }
 

@@ -6,21 +6,64 @@
 import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
 
+const HOURGLASS = 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z';
 const ICONS: Record<ControlState, string> = {
   idle: 'M5 20h14v-2H5v2zm7-18-1.4 1.4L11 4v9.2l-3.6-3.6L6 11l6 6 6-6-1.4-1.4-3.6 3.6V4l.4-.6z',
-  queued: 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z',
-  downloading: 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z',
+  queued: HOURGLASS,
+  downloading: HOURGLASS,
   completed: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z',
   failed: 'M11 15h2v2h-2zm0-8h2v6h-2zm1-5C6.5 2 2 6.5 2 12s4.5 10 10 10 10-4.5 10-10S17.5 2 12 2zm0 18c-4.4 0-8-3.6-8-8s3.6-8 8-8 8 3.6 8 8-3.6 8-8 8z',
 };
 
 /** Events Google listens to on results; none may get past the control. */
-const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup'] as const;
+const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
+
+export const CONTROL_CLASS = 'semantest-ctl';
 
 export interface ControlOptions {
   preview: boolean;
   label: string;
-  onActivate: (control: DownloadControl) => void;
+}
+
+/**
+ * One set of listeners for every control (not a dozen per control: a page has thousands), in the capture phase
+ * on the window, the first place an event reaches: an event on a control stops there, so no handler of Google's
+ * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click).
+ */
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement) => void): () => void {
+  const listener = (event: Event): void => {
+    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS}`) : null;
+    if (!button) return;
+    event.stopImmediatePropagation();
+    // Keep the keyboard working: Enter and Space must still press the button.
+    if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
+    if (event.type === 'click') activate(button);
+  };
+  for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
+  return () => {
+    for (const type of SWALLOWED) target.removeEventListener(type, listener, { capture: true });
+  };
+}
+
+let template: HTMLButtonElement | undefined;
+
+/** `<button class=semantest-ctl data-testid data-state=idle><svg><path/></svg><span/></button>`. */
+function buildTemplate(): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = CONTROL_CLASS;
+  button.dataset.testid = 'semantest-download';
+  button.dataset.state = 'idle';
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const icon = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  icon.setAttribute('d', ICONS.idle);
+  svg.append(icon);
+  const text = document.createElement('span');
+  text.className = 'semantest-progress';
+  button.append(svg, text);
+  return button;
 }
 
 export class DownloadControl {
@@ -28,41 +71,38 @@ export class DownloadControl {
   private readonly icon: SVGPathElement;
   private readonly text: HTMLSpanElement;
   state: ControlState = 'idle';
+  /** Set once the user asked for Google's thumbnail because the original is missing (the second click saves it). */
+  thumbnailArmed = false;
 
   constructor(
-    readonly imageUrl: string | null,
+    public imageUrl: string | null,
     private readonly options: ControlOptions,
   ) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = options.preview ? 'semantest-ctl semantest-preview' : 'semantest-ctl';
-    button.dataset.testid = 'semantest-download';
-    button.dataset.state = 'idle';
+    // Cloning one prepared button is several times cheaper than building each (a page has thousands).
+    const button = (template ??= buildTemplate()).cloneNode(true) as HTMLButtonElement;
+    if (options.preview) button.classList.add('semantest-preview');
     button.setAttribute('aria-label', options.label);
     button.title = options.label;
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('aria-hidden', 'true');
-    this.icon = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-    this.icon.setAttribute('d', ICONS.idle);
-    svg.append(this.icon);
-    this.text = document.createElement('span');
-    this.text.className = 'semantest-progress';
+    this.icon = button.firstChild?.firstChild as SVGPathElement;
+    this.text = button.lastChild as HTMLSpanElement;
     if (options.preview) this.text.textContent = options.label;
-    button.append(svg, this.text);
-    for (const type of SWALLOWED) {
-      button.addEventListener(type, (event) => {
-        event.stopPropagation();
-        // Keep the keyboard working: Enter and Space must still press the button.
-        if (type !== 'keydown' && type !== 'keyup') event.preventDefault();
-      });
-    }
-    button.addEventListener('click', (event) => {
-      event.preventDefault();
-      event.stopPropagation();
-      options.onActivate(this);
-    });
     this.element = button;
+  }
+
+  /**
+   * The original is missing: say so, and offer Google's thumbnail (`armed`: the next click saves it). Never a
+   * silent thumbnail: the control is marked `data-original="missing"` and its title and text say what a click does.
+   */
+  offerThumbnail(problem: string, armed: boolean): void {
+    this.thumbnailArmed = armed;
+    this.element.dataset.original = 'missing';
+    this.element.dataset.offer = armed ? 'armed' : 'thumbnail';
+    const title = armed
+      ? `Click again to save Google's thumbnail (a small, low-quality copy) instead of the original. ${problem}`
+      : `The original image could not be found: ${problem} Click to save Google's thumbnail instead.`;
+    this.element.title = title;
+    this.element.setAttribute('aria-label', title);
+    this.text.textContent = armed ? 'Save thumbnail?' : this.options.preview ? 'Original not found' : '';
   }
 
   /** True while a click must start nothing new. */
@@ -72,6 +112,7 @@ export class DownloadControl {
 
   set(state: ControlState, message: string | null = null, progress: number | null = null): void {
     this.state = state;
+    delete this.element.dataset.offer;
     this.element.dataset.state = state;
     this.icon.setAttribute('d', ICONS[state]);
     const title = titleFor(state, message, this.options.label);

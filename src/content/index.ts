@@ -2,128 +2,323 @@
  * Content script for Google Images: a download control on every image result (also those added by infinite
  * scroll or a new search without a page load) and on the open preview panel. A click asks the worker for the
  * original; the worker pushes the download's state back. Nothing here may throw into the page.
+ *
+ * Cost: the page is scanned once; after that each batch of DOM changes looks only at the subtrees it added
+ * (and at the preview only when the preview changed). A batch only places the controls (cheap); finding each
+ * result's original runs afterwards in idle time, a few milliseconds at a time, or at once for a clicked control,
+ * so a 1,000-result page with infinite scroll gets no long task from us.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
-import { findPreview, findResults, type FoundResult } from './strategies/index.ts';
-import { DownloadControl } from './control.ts';
+import { findPreview, findResults, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult } from './strategies/index.ts';
+import { MAX_URL_LENGTH } from './strategies/url.ts';
+import { CONTROL_CLASS, DownloadControl, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
+import { parseTabMessage } from './tab-message.ts';
 import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
-import { TabMessage } from '../shared/protocol.ts';
+import type { FoundCandidate } from './strategies/outcome.ts';
+import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 
 const RESULT_CLASS = 'semantest-result';
+const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
+const NOT_FOUND = 'The original image could not be found on this result.';
 
-interface Decorated {
+/** Idle time spent per slice on finding originals, and results per `findResults` call. */
+const SLICE_MS = 8;
+const CHUNK = 25;
+
+/**
+ * One control and what it stands for: `found` is null until the strategies have run on the result, and is
+ * replaced when a click finds more than the first look did.
+ */
+interface Entry {
   control: DownloadControl;
-  found: FoundResult;
+  element: HTMLElement;
+  found: FoundResult | null;
+  preview: boolean;
 }
 
-class GoogleImagesPage {
-  private readonly decorated = new WeakMap<Element, Decorated>();
-  private readonly byImageUrl = new Map<string, Set<DownloadControl>>();
-  private previewControl: { element: Element; control: DownloadControl } | null = null;
-  private scheduled = false;
-  private lastUrl = location.href;
+/** Everything is a local function so that the minifier can shorten its names (the bundle-size budget). */
+function startOnGoogleImages(): void {
+  const results = new WeakMap<Element, Entry>();
+  const byButton = new WeakMap<Element, Entry>();
+  const byImageUrl = new Map<string, Set<DownloadControl>>();
+  let previewEntry: Entry | null = null;
+  let lastUrl = location.href;
+  let observer: MutationObserver | null = null;
+  const pending: Entry[] = [];
+  let resolving = false;
+  const style = document.createElement('style');
 
-  start(): void {
-    const style = document.createElement('style');
+  function start(): void {
     style.textContent = CONTROL_CSS;
     (document.head ?? document.documentElement).append(style);
-    onWorkerMessage((message) => this.onMessage(message));
-    new MutationObserver(() => this.schedule()).observe(document.documentElement, { childList: true, subtree: true });
-    this.scan();
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      guard(() => this.scan());
+    shieldControls(window, (button) => {
+      const entry = byButton.get(button);
+      if (entry) void activate(entry).catch(report);
     });
+    onWorkerMessage((message) => guard(() => onMessage(message)));
+    observer = new MutationObserver((records) => guard(() => onMutations(records)));
+    observer.observe(document.documentElement, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['src', 'style', 'hidden', 'aria-hidden'],
+    });
+    scanAll();
   }
 
-  private scan(): void {
-    if (location.href !== this.lastUrl) this.lastUrl = location.href; // a new search made without a page load
+  /** The whole page: at start and after a navigation without a page load. */
+  function scanAll(): void {
     if (!isGoogleImagesUrl(location.href)) return;
-    const added: string[] = [];
-    for (const found of findResults(document)) {
-      if (this.decorated.has(found.element)) continue;
-      const control = this.makeControl(found, false);
-      found.element.classList.add(RESULT_CLASS);
-      found.element.append(control.element);
-      this.decorated.set(found.element, { control, found });
-      if (found.candidate) added.push(found.candidate.imageUrl);
-    }
-    this.scanPreview(added);
-    if (added.length > 0) void this.restoreStates(added);
+    decorate(resultElements(document));
+    scanPreview();
+    observer?.takeRecords();
   }
 
-  private scanPreview(added: string[]): void {
+  function onMutations(records: MutationRecord[]): void {
+    if (location.href !== lastUrl) {
+      // A new search made without a page load: look at everything once.
+      lastUrl = location.href;
+      scanAll();
+      return;
+    }
+    if (!isGoogleImagesUrl(location.href)) return;
+    const roots = new Set<Element>();
+    let previewChanged = false;
+    for (const record of records) {
+      if (record.type === 'attributes') {
+        const target = record.target;
+        if (!(target instanceof Element) || isOurs(target)) continue;
+        if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
+        else if (record.attributeName === 'src' && target.localName === 'img') addUndecorated(target, roots);
+        continue;
+      }
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element) || isOurs(node)) continue;
+        if (node.matches(RESULT_SELECTOR)) {
+          roots.add(node);
+          continue;
+        }
+        if (node.querySelector(RESULT_SELECTOR)) roots.add(node);
+        else addUndecorated(node, roots);
+        if (!previewChanged && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR) || node.closest(PREVIEW_SELECTOR))) previewChanged = true;
+      }
+      for (const node of record.removedNodes) {
+        if (node instanceof HTMLButtonElement && node.classList.contains(CONTROL_CLASS)) reattach(node);
+        else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
+      }
+    }
+    if (roots.size > 0) decorate([...roots].flatMap((root) => resultElements(root)));
+    if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
+    // What is queued now is only our own writes (no page script ran since this batch): not worth a second look.
+    observer?.takeRecords();
+  }
+
+  function isOurs(element: Element): boolean {
+    return element === style || element.classList.contains(CONTROL_CLASS) || element.parentElement?.classList.contains(CONTROL_CLASS) === true;
+  }
+
+  /** A change inside a result that has no control yet (its thumbnail arrived late, say): look at that result. */
+  function addUndecorated(node: Element, roots: Set<Element>): void {
+    const result = node.parentElement?.closest(RESULT_SELECTOR);
+    if (result && !results.has(result) && !resultAround(result)) roots.add(result);
+  }
+
+  /** Controls are only added to outermost results; a change in a nested match belongs to its decorated ancestor. */
+  function resultAround(element: Element): boolean {
+    const outer = element.parentElement?.closest(RESULT_SELECTOR);
+    return outer ? results.has(outer) : false;
+  }
+
+  /** Google re-rendered a result's children and took our control with them: put it back. */
+  function reattach(button: HTMLButtonElement): void {
+    const entry = byButton.get(button);
+    if (!entry || entry.preview) return;
+    if (entry.element.isConnected && results.get(entry.element) === entry) entry.element.append(button);
+  }
+
+  /** Places the controls in one pass of writes; their originals are found later (`resolveSome`). */
+  function decorate(elements: HTMLElement[]): void {
+    const fresh: Entry[] = [];
+    for (const element of elements) {
+      if (results.has(element)) continue;
+      const entry = makeEntry(element, null, false);
+      results.set(element, entry);
+      fresh.push(entry);
+    }
+    for (const { element, control } of fresh) {
+      element.classList.add(RESULT_CLASS);
+      element.append(control.element);
+    }
+    pending.push(...fresh);
+    scheduleResolve();
+  }
+
+  function scheduleResolve(): void {
+    if (resolving || pending.length === 0) return;
+    resolving = true;
+    const run = (): void => {
+      resolving = false;
+      guard(resolveSome);
+      scheduleResolve();
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 200 });
+    else setTimeout(run, 1);
+  }
+
+  /** Runs the strategies on waiting results for a few milliseconds, then asks the worker for their states. */
+  function resolveSome(): void {
+    const start = performance.now();
+    const urls: string[] = [];
+    while (pending.length > 0 && performance.now() - start < SLICE_MS) {
+      const chunk = pending.splice(0, CHUNK).filter((entry) => !entry.found);
+      const found = new Map(findResults(document, chunk.map((entry) => entry.element)).map((result) => [result.element, result]));
+      for (const entry of chunk) {
+        const result = found.get(entry.element) ?? { element: entry.element, candidate: null, problem: NOT_FOUND };
+        resolved(entry, result);
+        if (result.candidate) urls.push(result.candidate.imageUrl);
+      }
+    }
+    if (urls.length > 0) void restoreStates(urls);
+  }
+
+  /** A result's original is known (or known to be missing): the control says so. */
+  function resolved(entry: Entry, found: FoundResult): void {
+    entry.found = found;
+    if (found.candidate) {
+      remember(entry.control, found.candidate.imageUrl);
+      if (entry.control.element.dataset.original) {
+        delete entry.control.element.dataset.original;
+        entry.control.thumbnailArmed = false;
+        entry.control.set('idle', null);
+      }
+    } else offer(entry, false);
+  }
+
+  /** The clicked result's original, now, if idle time has not come to it yet. */
+  function resolveNow(entry: Entry): void {
+    const found = findResults(document, entry.element).find((result) => result.element === entry.element);
+    resolved(entry, found ?? { element: entry.element, candidate: null, problem: NOT_FOUND });
+  }
+
+  function scanPreview(): void {
     const preview = findPreview(document);
-    const current = this.previewControl;
-    const sameImage = current && preview && current.element === preview.element && current.control.imageUrl === (preview.candidate?.imageUrl ?? null);
-    if (sameImage && current.element.contains(current.control.element)) return;
+    const current = previewEntry;
+    if (current && preview && current.element === preview.element && current.control.element.isConnected) {
+      if (current.control.imageUrl === (preview.candidate?.imageUrl ?? null) && current.found?.problem === preview.problem) return;
+    }
     if (current) {
       current.control.element.remove();
-      this.forget(current.control);
-      this.previewControl = null;
+      forget(current.control);
+      previewEntry = null;
     }
     if (!preview) return;
-    const control = this.makeControl(preview, true);
+    const entry = makeEntry(preview.element, preview, true);
     preview.element.classList.add(RESULT_CLASS);
-    preview.element.append(control.element);
-    this.previewControl = { element: preview.element, control };
-    if (preview.candidate) added.push(preview.candidate.imageUrl);
+    preview.element.append(entry.control.element);
+    previewEntry = entry;
+    if (preview.candidate) void restoreStates([preview.candidate.imageUrl]);
   }
 
-  private makeControl(found: FoundResult, preview: boolean): DownloadControl {
-    const imageUrl = found.candidate?.imageUrl ?? null;
-    const control = new DownloadControl(imageUrl, {
-      preview,
-      label: preview ? 'Download original' : 'Download original image',
-      onActivate: (activated) => void this.activate(activated, found),
-    });
-    if (imageUrl) {
-      const set = this.byImageUrl.get(imageUrl) ?? new Set<DownloadControl>();
-      set.add(control);
-      this.byImageUrl.set(imageUrl, set);
-    } else {
-      control.set('idle', found.problem ?? 'The original image could not be found on this result.');
+  function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
+    const control = new DownloadControl(null, { preview, label: preview ? 'Download original' : 'Download original image' });
+    const entry: Entry = { control, element, found: null, preview };
+    byButton.set(control.element, entry);
+    if (found) resolved(entry, found);
+    return entry;
+  }
+
+  /** No original: say so, and offer the thumbnail when there is one that can be sent. */
+  function offer(entry: Entry, armed: boolean): void {
+    const problem = entry.found?.problem ?? NOT_FOUND;
+    const thumbnail = entry.found?.thumbnailUrl;
+    if (thumbnail && thumbnail.length <= MAX_URL_LENGTH) entry.control.offerThumbnail(problem, armed);
+    else entry.control.set('idle', `${problem}${thumbnail ? " Google's thumbnail is too large to offer instead." : ''}`);
+  }
+
+  function remember(control: DownloadControl, imageUrl: string): void {
+    control.imageUrl = imageUrl;
+    const set = byImageUrl.get(imageUrl) ?? new Set<DownloadControl>();
+    set.add(control);
+    byImageUrl.set(imageUrl, set);
+  }
+
+  function forget(control: DownloadControl): void {
+    if (control.imageUrl) byImageUrl.get(control.imageUrl)?.delete(control);
+  }
+
+  /**
+   * The page may know more now than when the control was added (Google sets a result's `/imgres` link on hover,
+   * the preview loads its original, page data arrives late): look again before giving up on the original.
+   */
+  function lookAgain(entry: Entry): void {
+    const again = entry.preview
+      ? findPreview(document)
+      : (findResults(document, entry.element).find((result) => result.element === entry.element) ?? null);
+    if (!again || (entry.preview && again.element !== entry.element)) return;
+    if (again.candidate) {
+      resolved(entry, again);
+    } else if (again.thumbnailUrl || !entry.found?.thumbnailUrl) {
+      entry.found = again;
     }
-    return control;
   }
 
-  private forget(control: DownloadControl): void {
-    if (control.imageUrl) this.byImageUrl.get(control.imageUrl)?.delete(control);
-  }
-
-  private async activate(control: DownloadControl, found: FoundResult): Promise<void> {
+  async function activate(entry: Entry): Promise<void> {
+    const { control } = entry;
     if (control.busy) return;
-    if (!found.candidate) {
-      control.set('failed', found.problem ?? 'The original image could not be found on this result.');
-      return;
-    }
     if (control.state === 'completed') {
       const streamId = control.element.dataset.streamId;
-      if (streamId) await this.send({ type: 'download.show', streamId }, control);
+      if (streamId) await send({ type: 'download.show', streamId }, control);
       return;
     }
-    this.setAll(found.candidate.imageUrl, (each) => each.set('queued'));
+    if (!entry.found) resolveNow(entry);
+    else if (!entry.found.candidate && !control.thumbnailArmed) lookAgain(entry);
+    const candidate = entry.found?.candidate ?? thumbnailChoice(entry);
+    if (!candidate) return;
+    setAll(candidate.imageUrl, (each) => each.set('queued'));
     const query = new URL(location.href).searchParams.get('q') ?? undefined;
-    const response = await this.send(
+    const response = await send(
       {
         type: 'download.request',
         commandId: crypto.randomUUID(),
-        image: { ...found.candidate, ...(query ? { query } : {}), pageUrl: location.href },
+        image: { ...candidate, ...(query ? { query } : {}), pageUrl: location.href },
       },
       control,
     );
     if (response?.ok && response.streamId) {
-      this.setAll(found.candidate.imageUrl, (each) => (each.element.dataset.streamId = response.streamId));
+      const streamId = response.streamId;
+      setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
     }
   }
 
-  private async send(request: Parameters<typeof sendToWorker>[0], control: DownloadControl): Promise<Awaited<ReturnType<typeof sendToWorker>> | null> {
+  /**
+   * With the original missing, the first click only arms the offer (the control then says "Save thumbnail?"); the
+   * second one returns the thumbnail as what to save, with `strategy: 'thumbnail'`.
+   */
+  function thumbnailChoice(entry: Entry): FoundCandidate | null {
+    const { control } = entry;
+    const found = entry.found ?? { element: entry.element, candidate: null };
+    const thumbnail = found.thumbnailUrl;
+    if (!thumbnail || thumbnail.length > MAX_URL_LENGTH) {
+      control.set('failed', found.problem ?? NOT_FOUND);
+      return null;
+    }
+    if (!control.thumbnailArmed) {
+      offer(entry, true);
+      return null;
+    }
+    control.thumbnailArmed = false;
+    remember(control, thumbnail);
+    return {
+      imageUrl: thumbnail,
+      thumbnailUrl: thumbnail,
+      strategy: 'thumbnail',
+      ...(found.title ? { title: found.title } : {}),
+      ...(found.sourcePageUrl ? { sourcePageUrl: found.sourcePageUrl } : {}),
+    };
+  }
+
+  async function send(request: WorkerRequest, control: DownloadControl): Promise<WorkerResponse | null> {
     try {
       const response = await sendToWorker(request);
       if (!response.ok) control.set('failed', response.error);
@@ -134,39 +329,51 @@ class GoogleImagesPage {
     }
   }
 
-  private async restoreStates(imageUrls: string[]): Promise<void> {
+  async function restoreStates(imageUrls: string[]): Promise<void> {
     try {
       const response = await sendToWorker({ type: 'download.states', imageUrls });
-      if (response.ok) for (const update of response.updates ?? []) this.applyUpdate(update);
+      if (response.ok) for (const update of response.updates ?? []) applyUpdate(update);
     } catch {
       // The controls stay idle; a click will say what is wrong.
     }
   }
 
-  private onMessage(message: unknown): void {
-    const parsed = TabMessage.safeParse(message);
-    if (parsed.success) this.applyUpdate(parsed.data.update);
+  function onMessage(raw: unknown): void {
+    const message = parseTabMessage(raw);
+    if (!message) return;
+    if (message.type === 'control.update') {
+      applyUpdate(message.update);
+      return;
+    }
+    // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
+    scanPreview();
+    if (previewEntry) void activate(previewEntry).catch(report);
   }
 
-  private applyUpdate(update: TabMessage['update']): void {
-    this.setAll(update.imageUrl, (control) => {
+  function applyUpdate(update: ControlUpdate): void {
+    setAll(update.imageUrl, (control) => {
       control.element.dataset.streamId = update.streamId;
       control.apply(update);
     });
   }
 
-  private setAll(imageUrl: string, change: (control: DownloadControl) => void): void {
-    for (const control of this.byImageUrl.get(imageUrl) ?? []) change(control);
+  function setAll(imageUrl: string, change: (control: DownloadControl) => void): void {
+    for (const control of byImageUrl.get(imageUrl) ?? []) change(control);
   }
+  start();
+}
+
+function report(error: unknown): void {
+  // Never break Google's page: report and carry on.
+  console.warn('Semantest:', error);
 }
 
 function guard(work: () => void): void {
   try {
     work();
   } catch (error) {
-    // Never break Google's page: report and carry on.
-    console.warn('Semantest:', error);
+    report(error);
   }
 }
 
-guard(() => new GoogleImagesPage().start());
+guard(startOnGoogleImages);

@@ -6,12 +6,13 @@ export const CONTROL_CSS = `
  background:rgba(32,33,36,.86);color:#fff;font:500 13px/1 system-ui,sans-serif;cursor:pointer;opacity:0;
  transition:opacity .12s;box-shadow:0 1px 3px rgba(0,0,0,.4)}
 .semantest-ctl svg{width:18px;height:18px;fill:currentColor;flex:none}
-.semantest-result:hover .semantest-ctl,.semantest-ctl:focus-visible,.semantest-ctl:not([data-state="idle"]),
-.semantest-ctl.semantest-preview{opacity:1}
+.semantest-result:hover>.semantest-ctl,.semantest-result:focus-within>.semantest-ctl,.semantest-ctl:focus,
+.semantest-ctl:not([data-state="idle"]),.semantest-ctl[data-offer="armed"],.semantest-ctl.semantest-preview{opacity:1}
 .semantest-ctl:focus-visible{outline:2px solid #8ab4f8;outline-offset:2px}
 .semantest-ctl[data-state="queued"],.semantest-ctl[data-state="downloading"]{background:rgba(26,115,232,.92);cursor:progress}
 .semantest-ctl[data-state="completed"]{background:rgba(24,128,56,.92)}
 .semantest-ctl[data-state="failed"]{background:rgba(197,34,31,.92)}
+.semantest-ctl[data-offer]{background:rgba(176,96,0,.94)}
 .semantest-ctl.semantest-preview{position:absolute;top:auto;bottom:12px;right:12px}
 .semantest-ctl .semantest-progress{font-variant-numeric:tabular-nums}
 `;

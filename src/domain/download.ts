@@ -38,6 +38,8 @@ export interface DownloadState {
   attempt: number;
   mimeType: string | null;
   transfer: 'url' | 'inline';
+  /** Set while the download needs its page as Referer (a request-scoped rule holds it). */
+  referer: string | null;
   /** The relative path asked of chrome.downloads (`Semantest/x.png`). */
   filename: string | null;
   /** The absolute path Chrome wrote. */
@@ -119,6 +121,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
       attempt: 1,
       mimeType: null,
       transfer: 'url',
+      referer: null,
       filename: null,
       filePath: null,
       fileSize: null,
@@ -146,7 +149,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
   switch (event.type) {
     case 'ImageSourceValidated': {
       const data = event.data as EventData<'ImageSourceValidated'>;
-      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename, transfer: data.transfer };
+      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename, transfer: data.transfer, referer: data.referer ?? null };
     }
     case 'DownloadInitiated': {
       const data = event.data as EventData<'DownloadInitiated'>;

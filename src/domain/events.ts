@@ -49,6 +49,8 @@ export const eventSchemas = {
        * Chrome would rename the file after the header, so the saga saves the checked bytes itself.
        */
       transfer: z.enum(['url', 'inline']),
+      /** The page sent as Referer because the host refused the original without it (hotlink protection). */
+      referer: z.string().max(8192).nullable().optional(),
     }),
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */

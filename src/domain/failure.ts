@@ -10,6 +10,11 @@ export interface Failure {
   retryable: boolean;
   /** What happened, in words a person understands. */
   message: string;
+  /**
+   * The host refused the original (403, or a web page instead of the image): hotlink protection, which a
+   * request carrying the image's own page as Referer may get past.
+   */
+  hotlinkSuspect?: boolean;
 }
 
 export interface RetryPolicy {
@@ -28,7 +33,9 @@ export function classifyHttpStatus(status: number): Failure | null {
   if (status === 429) return { code: 'http_rate_limited', retryable: true, message: 'The image server is limiting requests (HTTP 429); trying again later.' };
   if (status >= 500) return { code: 'http_server_error', retryable: true, message: `The image server had an error (HTTP ${status}).` };
   if (status === 404 || status === 410) return { code: 'http_client_error', retryable: false, message: `The original image is no longer on its server (HTTP ${status}).` };
-  if (status === 401 || status === 403) return { code: 'http_client_error', retryable: false, message: `The image server refused to give the original (HTTP ${status}).` };
+  if (status === 401 || status === 403) {
+    return { code: 'http_client_error', retryable: false, message: `The image server refused to give the original (HTTP ${status}).`, hotlinkSuspect: status === 403 };
+  }
   return { code: 'http_client_error', retryable: false, message: `The image server rejected the request (HTTP ${status}).` };
 }
 

@@ -52,7 +52,10 @@ export function sanitizeFolder(raw: string): string {
 export function baseNameFromUrl(url: string): string {
   let path: string;
   try {
-    path = new URL(url).pathname;
+    const parsed = new URL(url);
+    // A `data:` thumbnail's "path" is its bytes: no name there (the title names the file).
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '';
+    path = parsed.pathname;
   } catch {
     return '';
   }
@@ -66,15 +69,47 @@ export function baseNameFromUrl(url: string): string {
   return decoded.replace(/\.[A-Za-z0-9]{1,5}$/, '');
 }
 
-/**
- * The relative path to pass to `chrome.downloads.download`: folder, a name from the image's URL (or its title
- * when the URL has no useful name), and the extension of the real type.
- */
-export function buildDownloadPath(input: { imageUrl: string; title?: string | undefined; folder: string; extension: string }): string {
-  const fromUrl = baseNameFromUrl(input.imageUrl);
+export interface DownloadPathInput {
+  imageUrl: string;
+  title?: string | undefined;
+  folder: string;
+  extension: string;
+  /** `{name}` (default), `{title}`, `{site}`, `{date}`, `{query}`, mixed with literal text: `{site}-{name}`. */
+  pattern?: string | undefined;
+  site?: string | undefined;
+  /** The day to put in `{date}` (YYYY-MM-DD); the caller passes it in, the domain reads no clock. */
+  date?: string | undefined;
+  query?: string | undefined;
+}
+
+/** The name the image itself suggests: from its URL, or its title when the URL has no useful name. */
+export function naturalBaseName(imageUrl: string, title: string | undefined): string {
+  const fromUrl = baseNameFromUrl(imageUrl);
   // Google's thumbnail endpoint (`/images?q=tbn:…`) and the like name nothing: then the title is better.
   const useful = fromUrl && /[A-Za-z0-9\u00c0-\uffff]{2,}/.test(fromUrl) && !/^(images|imgres|search)$/i.test(fromUrl);
-  const base = sanitizeBaseName(useful ? fromUrl : input.title || fromUrl);
+  return useful ? fromUrl : title || fromUrl;
+}
+
+/** Fills a file name pattern's tokens; unknown tokens stay as written (and are then sanitised like any text). */
+export function applyFileNamePattern(pattern: string, input: Omit<DownloadPathInput, 'folder' | 'extension' | 'pattern'>): string {
+  const values: Record<string, string> = {
+    name: naturalBaseName(input.imageUrl, input.title),
+    title: input.title || naturalBaseName(input.imageUrl, undefined),
+    site: input.site ?? '',
+    date: input.date ?? '',
+    query: input.query ?? '',
+  };
+  return pattern.replace(/\{(name|title|site|date|query)\}/g, (_, token: string) => values[token] ?? '');
+}
+
+/**
+ * The relative path to pass to `chrome.downloads.download`: folder, a name from the pattern (by default the
+ * image's URL name, or its title when the URL has no useful name), and the extension of the real type.
+ */
+export function buildDownloadPath(input: DownloadPathInput): string {
+  const filled = applyFileNamePattern(input.pattern || '{name}', input);
+  // A pattern whose tokens are all empty (`{query}` without a query) falls back to the image's own name.
+  const base = sanitizeBaseName(filled.replace(/[-_\s.]+/g, '') ? filled : naturalBaseName(input.imageUrl, input.title));
   const extension = input.extension.replace(/[^a-z0-9]/gi, '').slice(0, 5) || 'img';
   const folder = sanitizeFolder(input.folder);
   const file = `${base}.${extension}`;

@@ -1,5 +1,5 @@
 /** The ports of `ports.ts` on the real `chrome.*` APIs. */
-import type { AlarmsPort, DownloadItemView, DownloadsPort, PagesPort, TabsPort } from './ports.ts';
+import type { AlarmsPort, DownloadItemView, DownloadsPort, PagesPort, RefererPort, TabsPort } from './ports.ts';
 
 const ignore = (): void => undefined;
 
@@ -53,3 +53,39 @@ export const chromePages: PagesPort = {
 
 export const extensionId = (): string => chrome.runtime.id;
 export const extensionOrigin = (): string => new URL(chrome.runtime.getURL('/')).origin;
+
+/** Rule ids for the Referer rules: a stable hash of the key, in a range no other rule of ours uses. */
+function ruleId(key: string): number {
+  let hash = 0;
+  for (const char of key) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  return 1_000_000 + (Math.abs(hash) % 1_000_000_000);
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export const chromeReferer: RefererPort = {
+  hold: async (key, url, referer) => {
+    const id = ruleId(key);
+    await chrome.declarativeNetRequest.updateSessionRules({
+      removeRuleIds: [id],
+      addRules: [
+        {
+          id,
+          priority: 1,
+          action: {
+            type: chrome.declarativeNetRequest.RuleActionType.MODIFY_HEADERS,
+            requestHeaders: [{ header: 'referer', operation: chrome.declarativeNetRequest.HeaderOperation.SET, value: referer }],
+          },
+          condition: {
+            regexFilter: `^${escapeRegex(url)}$`,
+            // Only requests made outside any tab: the worker's fetch and chrome.downloads, never a page's.
+            tabIds: [chrome.tabs.TAB_ID_NONE],
+          },
+        },
+      ],
+    });
+  },
+  release: async (key) => {
+    await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: [ruleId(key)] });
+  },
+};

@@ -21,6 +21,8 @@ export interface WorkerListeners {
   downloadChanged(delta: DownloadDelta): void;
   alarm(name: string): void;
   started(reason: 'startup' | 'installed'): void;
+  /** A keyboard shortcut from the manifest's `commands`, with the tab it was pressed in. */
+  command(name: string, tabId: number): void;
 }
 
 export function registerWorkerListeners(listeners: WorkerListeners): void {
@@ -49,4 +51,14 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
   chrome.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
   chrome.runtime.onStartup.addListener(() => listeners.started('startup'));
   chrome.runtime.onInstalled.addListener(() => listeners.started('installed'));
+  chrome.commands.onCommand.addListener((name, tab) => {
+    if (tab?.id !== undefined) return listeners.command(name, tab.id);
+    // Older Chromium leaves out the tab: the shortcut acts on the active tab of the focused window.
+    void chrome.tabs
+      .query({ active: true, lastFocusedWindow: true })
+      .then(([active]) => {
+        if (active?.id !== undefined) listeners.command(name, active.id);
+      })
+      .catch(() => undefined);
+  });
 }

@@ -62,3 +62,13 @@ export interface PagesPort {
   /** Broadcast to open extension pages (popup, options); nobody listening is fine. */
   broadcast(message: unknown): void;
 }
+
+/**
+ * Request-scoped Referer for hosts with hotlink protection: a declarativeNetRequest session rule that sets the
+ * Referer on requests for exactly one URL made outside tabs (the worker's fetch and chrome.downloads).
+ */
+export interface RefererPort {
+  /** Sets `referer` on requests for `url` until `release(key)`. */
+  hold(key: string, url: string, referer: string): Promise<void>;
+  release(key: string): Promise<void>;
+}

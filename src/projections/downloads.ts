@@ -7,11 +7,15 @@ import type { EntityTable } from 'dexie';
 import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
-import type { DownloadRow, SemantestDb } from '../store/database.ts';
+import type { DownloadRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
 
 /** The download row an event belongs to: its own stream, or the download a dead-letter event names. */
 function targetOf(event: StoredEvent): string {
   return event.type === 'DeadLetterDiscarded' ? (event.data as EventData<'DeadLetterDiscarded'>).downloadId : event.streamId;
+}
+
+function sameRow(a: DownloadRow | undefined, b: DownloadRow): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Pure step of the projection over an in-memory map of rows. */
@@ -38,22 +42,56 @@ export async function applyDownloadProjection(table: EntityTable<DownloadRow, 's
   if (changed.length > 0) await table.bulkPut(changed);
 }
 
-/** Replays the log from position 0 into the downloads table; `onProgress` gets the position reached. */
-export async function rebuildDownloads(db: SemantestDb, onProgress?: (position: number) => void, pageSize = 2000): Promise<number> {
+/**
+ * Replays the log from position 0 into the downloads table; `onProgress` gets the position reached. A stored
+ * event the projection cannot read (a corrupt row) is quarantined: skipped, recorded as a dead letter of the
+ * `downloads` projection, and passed to `onCorrupt`, never fatal to the rebuild.
+ */
+export async function rebuildDownloads(
+  db: SemantestDb,
+  onProgress?: (position: number) => void,
+  pageSize = 2000,
+  onCorrupt?: (event: StoredEvent, error: string) => void,
+): Promise<number> {
   const rows = new Map<string, DownloadRow | undefined>();
+  const quarantined: SubscriberDeadLetterRow[] = [];
   let after = 0;
   let count = 0;
   for (;;) {
     const page = await db.events.where('position').above(after).limit(pageSize).toArray();
     if (page.length === 0) break;
-    for (const event of page) projectDownload(rows, event);
+    for (const event of page) {
+      try {
+        projectDownload(rows, event);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        quarantined.push({
+          subscriberId: 'downloads',
+          streamId: String(event.streamId),
+          position: event.position,
+          eventId: String(event.eventId),
+          type: String(event.type),
+          error: `Unreadable event: ${message}`,
+          attempts: 1,
+          createdAt: Date.now(),
+        });
+        onCorrupt?.(event, message);
+      }
+    }
     count += page.length;
     after = (page[page.length - 1] as StoredEvent).position;
     onProgress?.(after);
   }
-  await db.transaction('rw', db.downloads, async () => {
-    await db.downloads.clear();
-    await db.downloads.bulkPut([...rows.values()].filter((row): row is DownloadRow => row !== undefined));
+  await db.transaction('rw', db.downloads, db.subscriberDeadLetters, async () => {
+    // Write only what differs from the table as it is: a rebuild usually confirms most rows, and the cost of
+    // IndexedDB is in the writes (each row has five indexes).
+    const existing = new Map((await db.downloads.toArray()).map((row) => [row.streamId, row]));
+    const changed = [...rows.values()].filter((row): row is DownloadRow => row !== undefined && !sameRow(existing.get(row.streamId), row));
+    const gone = [...existing.keys()].filter((id) => rows.get(id) === undefined);
+    if (gone.length > 0) await db.downloads.bulkDelete(gone);
+    if (changed.length > 0) await db.downloads.bulkPut(changed);
+    await db.subscriberDeadLetters.where('subscriberId').equals('downloads').delete();
+    if (quarantined.length > 0) await db.subscriberDeadLetters.bulkAdd(quarantined);
   });
   return count;
 }

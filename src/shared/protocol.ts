@@ -10,7 +10,8 @@ const streamId = z.string().min(1).max(100);
 
 export const WorkerRequest = z.discriminatedUnion('type', [
   /** A click on a control: the user wants this original. */
-  z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate }),
+  /** `force`: save again even if this image was saved before and is still on disk. */
+  z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate, force: z.boolean().optional() }),
   /** The content script asks for the current state of downloads it shows (after a reload of the page). */
   z.object({ type: z.literal('download.states'), imageUrls: z.array(z.string().max(8192)).max(20_000) }),
   z.object({ type: z.literal('download.retry'), streamIds: z.array(streamId).min(1).max(10_000) }),
@@ -41,8 +42,14 @@ export const ControlUpdate = z.object({
 });
 export type ControlUpdate = z.infer<typeof ControlUpdate>;
 
-/** Worker → content script. */
-export const TabMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('control.update'), update: ControlUpdate })]);
+/**
+ * Worker → content script: a download's new state, or the keyboard shortcut asking to save the open preview.
+ * The content script checks these by hand (src/content/tab-message.ts) so that zod stays out of its bundle.
+ */
+export const TabMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('control.update'), update: ControlUpdate }),
+  z.object({ type: z.literal('preview.download') }),
+]);
 export type TabMessage = z.infer<typeof TabMessage>;
 
 /** Worker → extension pages: live progress that is not worth an event (bytes received). */
@@ -53,5 +60,5 @@ export const ProgressMessage = z.object({
 export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
 export type WorkerResponse =
-  | { ok: true; streamId?: string; joined?: boolean; updates?: ControlUpdate[]; count?: number }
+  | { ok: true; streamId?: string; joined?: boolean; alreadySaved?: boolean; updates?: ControlUpdate[]; count?: number }
   | { ok: false; error: string };

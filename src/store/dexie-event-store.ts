@@ -11,6 +11,7 @@ import { Dexie } from 'dexie';
 import { parseEventData, CURRENT_SCHEMA_VERSION, type StoredEvent } from '../domain/events.ts';
 import {
   checkExpectedVersion,
+  expectedVersionMatches,
   ConcurrencyError,
   type AppendOptions,
   type AppendResult,
@@ -27,6 +28,17 @@ export interface StoreDeps {
   now: () => number;
   newId: () => string;
 }
+
+/** The browser refused to store more (disk or quota full): said in words, nothing was written. */
+export class StorageFullError extends Error {
+  constructor() {
+    super('There is no room left to record this download: free some disk space, or let the options page compact old history.');
+    this.name = 'StorageFullError';
+  }
+}
+
+const isQuotaError = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'QuotaExceededError' || (error as { inner?: { name?: string } }).inner?.name === 'QuotaExceededError');
 
 const defaultDeps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() };
 
@@ -91,12 +103,18 @@ export class DexieEventStore implements EventStore {
         const batch = this.pending.splice(0, MAX_BATCH);
         let outcomes: Outcome[];
         try {
-          outcomes = await this.commit(batch);
-        } catch {
+          outcomes = await this.commit(batch, false);
+        } catch (error) {
+          if (isQuotaError(error)) {
+            for (const append of batch) append.reject(new StorageFullError());
+            continue;
+          }
           // The batch's transaction failed as a whole (another context wrote a version first, quota, …):
           // give each append its own transaction so that each gets its own answer.
           outcomes = [];
-          for (const one of batch) outcomes.push(...(await this.commit([one]).catch((error: unknown) => [{ ok: false as const, error }])));
+          for (const one of batch) {
+            outcomes.push(...(await this.commit([one], true).catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
+          }
         }
         const committed: StoredEvent[] = [];
         batch.forEach((append, index) => {
@@ -113,8 +131,12 @@ export class DexieEventStore implements EventStore {
     }
   }
 
-  /** One transaction for the whole batch; per-append checks in arrival order. */
-  private async commit(batch: PendingAppend[]): Promise<Outcome[]> {
+  /**
+   * One transaction for the whole batch; per-append checks in arrival order. The fast path does not look the
+   * event ids up: the unique `&eventId` index refuses a re-sent one, which aborts the batch, and the slow path
+   * (`checkIds`, one append per transaction) then tells a duplicate from a conflict.
+   */
+  private async commit(batch: PendingAppend[], checkIds: boolean): Promise<Outcome[]> {
     const db = this.db;
     return db.transaction('rw', [db.events, db.streams, db.downloads], async () => {
       const streamIds = [...new Set(batch.map((append) => append.streamId))];
@@ -122,29 +144,33 @@ export class DexieEventStore implements EventStore {
       const versions = new Map(streamIds.map((id, i) => [id, streams[i]?.currentVersion ?? 0]));
       const aggregateTypes = new Map(streamIds.map((id, i) => [id, streams[i]?.aggregateType]));
       const allIds = batch.flatMap((append) => append.events.map((event) => event.eventId));
-      const known = new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event]));
+      const known = checkIds ? new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event])) : new Map<string, StoredEvent>();
       const createdAt = this.deps.now();
       const outcomes: Outcome[] = [];
       const rows: Omit<StoredEvent, 'position'>[] = [];
       const owners: number[] = []; // index in `batch` of each row
       const claimed = new Set<string>();
-      batch.forEach((append, index) => {
+      for (const [index, append] of batch.entries()) {
         const current = versions.get(append.streamId) ?? 0;
         const ids = append.events.map((event) => event.eventId);
+        // A version conflict may be a re-sent append: only then are its ids looked up on the fast path.
+        if (!checkIds && !expectedVersionMatches(append.options.expectedVersion, current)) {
+          for (const event of await db.events.where('eventId').anyOf(ids).toArray()) known.set(event.eventId, event);
+        }
         const stored = ids.filter((id) => known.has(id) || claimed.has(id));
         if (stored.length === ids.length && ids.every((id) => known.get(id)?.streamId === append.streamId || claimed.has(id))) {
           outcomes.push({ ok: true, result: { nextVersion: current, events: [], duplicate: true } });
-          return;
+          continue;
         }
         if (stored.length > 0) {
           outcomes.push({ ok: false, error: new Error(`Some of these events are stored already: ${stored.join(', ')}`) });
-          return;
+          continue;
         }
         try {
           checkExpectedVersion(append.streamId, append.options.expectedVersion, current);
         } catch (error) {
           outcomes.push({ ok: false, error });
-          return;
+          continue;
         }
         append.events.forEach((event, i) => {
           claimed.add(event.eventId);
@@ -165,14 +191,16 @@ export class DexieEventStore implements EventStore {
         versions.set(append.streamId, current + append.events.length);
         if (!aggregateTypes.get(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType ?? 'Download');
         outcomes.push({ ok: true, result: { nextVersion: current + append.events.length, events: [], duplicate: false } });
-      });
+      }
       if (rows.length === 0) return outcomes;
       let positions: number[];
       try {
         positions = (await db.events.bulkAdd(rows as StoredEvent[], { allKeys: true })) as number[];
       } catch (error) {
         // Another context appended to one of these streams in between: the unique [streamId+version] index caught it.
+        // (or an event id is stored already). Alone in its transaction, the append gets its exact answer.
         if (error instanceof Dexie.BulkError || (error instanceof Error && error.name === 'ConstraintError')) {
+          if (!checkIds) throw error;
           const first = batch[owners[0] ?? 0];
           throw new ConcurrencyError(first?.streamId ?? '', first?.options.expectedVersion ?? 'any', -1);
         }

@@ -85,11 +85,10 @@ export class ConcurrencyError extends Error {
   }
 }
 
+export function expectedVersionMatches(expected: ExpectedVersion, actual: number): boolean {
+  return expected === 'any' || (expected === 'no-stream' && actual === 0) || (expected === 'exists' && actual > 0) || expected === actual;
+}
+
 export function checkExpectedVersion(streamId: string, expected: ExpectedVersion, actual: number): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no-stream' && actual === 0) ||
-    (expected === 'exists' && actual > 0) ||
-    expected === actual;
-  if (!ok) throw new ConcurrencyError(streamId, expected, actual);
+  if (!expectedVersionMatches(expected, actual)) throw new ConcurrencyError(streamId, expected, actual);
 }

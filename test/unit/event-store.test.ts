@@ -8,6 +8,7 @@ import { EventSchemaError } from '../../src/domain/events.ts';
 import { rebuildDownloads } from '../../src/projections/downloads.ts';
 import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import { loadAggregate, type EventStore } from '../../src/store/event-store.ts';
+import type { StoredEvent } from '../../src/domain/events.ts';
 import { evolve, type DownloadState } from '../../src/domain/download.ts';
 
 let n = 0;
@@ -210,5 +211,36 @@ describe('DexieEventStore', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('DexieEventStore under hostile storage', () => {
+  it('a QuotaExceededError during an append writes nothing, says so in words, and the store carries on', async () => {
+    const { db, store } = fresh();
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    const original = db.events.bulkAdd.bind(db.events);
+    let full = true;
+    db.events.bulkAdd = ((...args: Parameters<typeof original>) => {
+      if (full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return original(...args);
+    }) as typeof original;
+    await expect(store.appendToStream('a', [failed(1)], { expectedVersion: 1 })).rejects.toThrow(/no room left/);
+    expect(await db.events.count()).toBe(1);
+    expect(await db.streams.get('a')).toMatchObject({ currentVersion: 1 });
+    expect(await db.downloads.get('a')).toMatchObject({ version: 1 });
+    full = false;
+    await store.appendToStream('a', [failed(1)], { expectedVersion: 1 });
+    expect(await db.events.count()).toBe(2);
+  });
+
+  it('a corrupt stored row is quarantined and reported by the rebuild, not fatal', async () => {
+    const { db, store } = fresh();
+    await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await db.events.add({ eventId: 'broken', streamId: 'b', version: 1, type: 'GoogleImageDownloadRequested', schemaVersion: 2, data: null, metadata: meta, correlationId: 'c', causationId: 'x', createdAt: 1 } as unknown as StoredEvent);
+    const reported: string[] = [];
+    expect(await rebuildDownloads(db, undefined, 100, (event) => reported.push(event.eventId))).toBe(2);
+    expect(reported).toEqual(['broken']);
+    expect(await db.downloads.get('a')).toMatchObject({ phase: 'queued' });
+    expect(await db.subscriberDeadLetters.where('subscriberId').equals('downloads').toArray()).toMatchObject([{ eventId: 'broken', position: 2 }]);
   });
 });

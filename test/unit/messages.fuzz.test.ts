@@ -26,6 +26,7 @@ function context(): { ctx: MessageContext; count: () => Promise<number> } {
     downloads: new FakeDownloads(),
     alarms: { wakeAt: async () => undefined, clear: async () => undefined },
     tabs: { send: () => undefined },
+    referer: { hold: async () => undefined, release: async () => undefined },
     pages: { broadcast: () => undefined },
     probe: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),
     fetchBody: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),

@@ -18,6 +18,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const downloads = new FakeDownloads();
   const probes: string[] = [];
   const sent: unknown[] = [];
+  const broadcasts: unknown[] = [];
   const settings = Settings.parse({ baseDelayMs: 100, ...options.settings });
   const deps = {
     store,
@@ -25,6 +26,8 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
     downloads,
     alarms: { wakeAt: async () => undefined, clear: async () => undefined },
     tabs: { send: (_tab: number, message: unknown) => void sent.push(message) },
+    referer: { hold: async () => undefined, release: async () => undefined },
+    pages: { broadcast: (message: unknown) => void broadcasts.push(message) },
     probe: async (url: string): Promise<ProbeResult> => {
       probes.push(url);
       return options.probe?.(url) ?? { ok: true, type: { mimeType: 'image/png', extension: 'png' }, contentLength: 1234, declaredMime: 'image/png' };
@@ -47,13 +50,20 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
+  const phase = async (streamId: string, wanted: string, timeout = 5000): Promise<void> => {
+    const start = Date.now();
+    while ((await queries.get(streamId))?.phase !== wanted) {
+      if (Date.now() - start > timeout) throw new Error(`never reached ${wanted}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
   /** A saga in a "new worker" over the same database: what a restart sees. */
   const restart = () => {
     const next = new DownloadSaga(deps);
     downloads.onChanged((delta) => void next.onDownloadChanged(delta));
     return next;
   };
-  return { db, store, queries, downloads, saga, probes, sent, events, settled, restart };
+  return { db, store, queries, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
 }
 
 const image = (name = 'cat.jpg'): ImageCandidate => ({
@@ -127,7 +137,11 @@ describe('DownloadSaga', () => {
     const failed = (await t.events()).filter((e) => e.type === 'GoogleImageDownloadFailed');
     expect(failed.map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3, 4]);
     const delays = failed.slice(0, 3).map((e) => (e.data as { nextAttemptAt: number }).nextAttemptAt - e.createdAt);
-    delays.forEach((delay, i) => expect(Math.abs(delay - [100, 200, 400][i]!)).toBeLessThanOrEqual(5));
+    // nextAttemptAt = (time of the failure) + delay; the event is stored a little later, never earlier.
+    delays.forEach((delay, i) => {
+      expect(delay).toBeLessThanOrEqual([100, 200, 400][i] as number);
+      expect(delay).toBeGreaterThan(([100, 200, 400][i] as number) - 50);
+    });
     expect(failed.at(-1)?.data).toMatchObject({ retryable: true, deadLettered: true, nextAttemptAt: null });
     // A user's retry continues the same stream under a new correlation id.
     const probeOk = t.probes.length;
@@ -162,7 +176,7 @@ describe('DownloadSaga', () => {
     const t = setup();
     t.downloads.behaviour = () => ({ end: 'manual' });
     const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.phase(streamId, 'downloading');
     // Simulate the stop: remove DownloadStarted as if it was never written, by rebuilding a fresh store up to the intent.
     const events = await t.events();
     const started = events.find((e) => e.type === 'DownloadStarted');
@@ -185,7 +199,7 @@ describe('DownloadSaga', () => {
     const t = setup();
     t.downloads.behaviour = () => ({ end: 'manual' });
     const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.phase(streamId, 'downloading');
     t.downloads.onChanged(() => undefined); // the worker is gone: nobody hears onChanged
     t.downloads.complete(1, 'image/png', 9);
     expect((await t.queries.get(streamId))?.phase).toBe('downloading');
@@ -195,5 +209,43 @@ describe('DownloadSaga', () => {
     expect(await t.settled(streamId)).toBe('completed');
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
     expect(t.downloads.calls).toHaveLength(1);
+  });
+  it('while a download runs, then the open pages get its bytes, size and speed', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    await t.phase(streamId, 'downloading');
+    const item = t.downloads.items.get(1);
+    expect(item).toBeDefined();
+    Object.assign(item as object, { bytesReceived: 500, totalBytes: 2000 });
+    await expect.poll(() => t.broadcasts.length, { timeout: 3000 }).toBeGreaterThan(0);
+    expect(t.broadcasts[0]).toEqual({ type: 'progress', items: [{ streamId, bytesReceived: 500, totalBytes: 2000, bytesPerSecond: 0 }] });
+    t.downloads.complete(1, 'image/png', 2000);
+    expect(await t.settled(streamId)).toBe('completed');
+  });
+
+  it('names the file after the settings’ pattern', async () => {
+    const t = setup({ settings: { fileNamePattern: '{site}-{name}', folder: 'Pictures/Cats' } });
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), null);
+    expect(await t.settled(streamId)).toBe('completed');
+    expect(t.downloads.calls[0]?.filename).toBe('Pictures/Cats/example.org-cat.png');
+  });
+
+  it('given an image saved before and still on disk, a new click saves nothing new unless forced', async () => {
+    const t = setup();
+    const first = await t.saga.request(image('same.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const again = await t.saga.request(image('same.jpg'), crypto.randomUUID(), 2);
+    expect(again).toEqual({ streamId: first.streamId, joined: true, alreadySaved: true });
+    expect(t.downloads.calls).toHaveLength(1);
+    expect(t.sent.at(-1)).toMatchObject({ type: 'control.update', update: { state: 'completed' } });
+    const forced = await t.saga.request(image('same.jpg'), crypto.randomUUID(), 2, { force: true });
+    expect(forced.joined).toBe(false);
+    expect(await t.settled(forced.streamId)).toBe('completed');
+    expect([...t.downloads.files.keys()]).toEqual(['/downloads/Semantest/same.png', '/downloads/Semantest/same (1).png']);
+    // Deleted from disk: saved again without asking.
+    t.downloads.items.forEach((item) => (item.exists = false));
+    const afterDelete = await t.saga.request(image('same.jpg'), crypto.randomUUID(), 2);
+    expect(afterDelete.joined).toBe(false);
   });
 });

@@ -22,11 +22,18 @@ export interface FoundResult {
    *  and `thumbnailUrl` holds Google's thumbnail if there is one, so the UI can OFFER it explicitly). */
   candidate: FoundCandidate | null;
   thumbnailUrl?: string;
+  /** With a null candidate: what the page says about the result, for a thumbnail the user chooses instead. */
+  title?: string;
+  sourcePageUrl?: string;
   problem?: string;
 }
 
 /** CSS selector matching any result container of any known layout (used by a MutationObserver to find new ones). */
 export const RESULT_SELECTOR: string = SELECTOR;
+/** The preview's large image and the panels around it: a change there means the preview control must be checked. */
+export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './preview-panel.ts';
+/** The result elements under a root, cheaply (no strategy runs): where the controls go. */
+export { resultElements } from './result-elements.ts';
 
 const NOT_FOUND = 'Could not find the original image of this result on the page (Google may have changed its page).';
 
@@ -51,20 +58,41 @@ function baseUrlOf(doc: Document): string {
   }
 }
 
-function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl'>, outcome: Outcome | null): FoundResult {
+function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl' | 'title' | 'sourcePageUrl'>, outcome: Outcome | null): FoundResult {
   if (outcome && 'found' in outcome) return { element: entry.element, candidate: outcome.found };
   const result: FoundResult = { element: entry.element, candidate: null, problem: outcome?.problem ?? NOT_FOUND };
   if (entry.thumbnailUrl) result.thumbnailUrl = entry.thumbnailUrl;
+  if (entry.title) result.title = entry.title;
+  if (entry.sourcePageUrl) result.sourcePageUrl = entry.sourcePageUrl;
   return result;
 }
 
-/** Every image result under `root` (default: the whole document), in page order. Never throws. */
-export function findResults(doc: Document, root: ParentNode = doc): FoundResult[] {
+/** The results at or under each root, each once, in the order found. */
+function collectFrom(roots: readonly ParentNode[]): ResultEntry[] {
+  if (roots.length === 1 && roots[0]) return collectResults(roots[0]);
+  const seen = new Set<Element>();
+  const entries: ResultEntry[] = [];
+  for (const root of roots) {
+    for (const entry of collectResults(root)) {
+      if (seen.has(entry.element)) continue;
+      seen.add(entry.element);
+      entries.push(entry);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Every image result under `root` (default: the whole document; several roots: the subtrees a batch of DOM
+ * changes added), in page order. The page's inline data is read once per call. Never throws.
+ */
+export function findResults(doc: Document, root: ParentNode | readonly ParentNode[] = doc): FoundResult[] {
   try {
-    const entries = collectResults(root);
+    const roots: readonly ParentNode[] = Array.isArray(root) ? root : [root as ParentNode];
+    const entries = collectFrom(roots);
     if (entries.length === 0) return [];
     const images = lazy(() => readInlineImages(doc));
-    const allEntries = root === doc ? () => entries : lazy(() => collectResults(doc));
+    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc));
     const alignment = lazy((): Udm2Alignment => alignUdm2(allEntries(), images()));
     const baseUrl = baseUrlOf(doc);
     const strategies: Array<(entry: ResultEntry) => Outcome | null> = [
@@ -97,7 +125,7 @@ export function findPreview(doc: Document): FoundResult | null {
   try {
     const images = lazy((): InlineImages => readInlineImages(doc));
     const preview = fromPreviewPanel(doc, images);
-    return preview ? toFoundResult({ element: preview.element, thumbnailUrl: preview.base.thumbnailUrl }, preview.outcome) : null;
+    return preview ? toFoundResult(preview.base, preview.outcome) : null;
   } catch {
     return null;
   }

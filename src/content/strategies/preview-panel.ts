@@ -12,6 +12,7 @@ import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toThumbnailUrl, toTitle } f
 export const PREVIEW_IMAGE_SELECTOR = 'img[jsname="kn3ccd"], img.sFlh5c, img.n3VNCb, img.r48jcc, img.irc_mi';
 /** The panel around the image: the stable hook first, then older layouts' class names. */
 const PANEL_SELECTORS = ['[jsname="figiqf"]', '.irc_c', '.tvh9oe'];
+export const PREVIEW_PANEL_SELECTOR = PANEL_SELECTORS.join(', ');
 
 export interface PreviewOutcome {
   element: HTMLElement;

@@ -94,6 +94,23 @@ function toEntry(container: HTMLElement): ResultEntry | null {
   };
 }
 
+/**
+ * Where the controls go: the result elements at or under `root`, in page order, told by the same rules as
+ * `collectResults` but without reading anything else (cheap enough to run on every batch of added nodes).
+ */
+export function resultElements(root: ParentNode): HTMLElement[] {
+  const containers: HTMLElement[] = [];
+  if (isElement(root) && root.matches(RESULT_SELECTOR)) containers.push(root as HTMLElement);
+  for (const element of root.querySelectorAll<HTMLElement>(RESULT_SELECTOR)) containers.push(element);
+  const elements: HTMLElement[] = [];
+  for (const container of containers) {
+    if (container.parentElement?.closest(RESULT_SELECTOR)) continue;
+    const basic = layoutOf(container) === 'basic';
+    if (findThumbnail(container, basic)) elements.push(basic ? basicResultElement(container) : container);
+  }
+  return elements;
+}
+
 /** The results at or under `root`, in page order; a result around `root` is not included. */
 export function collectResults(root: ParentNode): ResultEntry[] {
   const containers: HTMLElement[] = [];

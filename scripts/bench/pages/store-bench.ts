@@ -1,0 +1,290 @@
+/**
+ * In-page entry of the event-store benchmark (bundled by scripts/bench/event-store.mjs, run in headless Chromium).
+ * It drives the real store code (`DexieEventStore`, `rebuildDownloads`) only through its public API and puts raw
+ * IndexedDB next to it, on the same rows and the same indexes. Each function returns milliseconds and counts.
+ */
+import { openDatabase, type SemantestDb } from '../../../src/store/database.ts';
+import { DexieEventStore } from '../../../src/store/dexie-event-store.ts';
+import type { NewEvent } from '../../../src/store/event-store.ts';
+import { rebuildDownloads } from '../../../src/projections/downloads.ts';
+import { CURRENT_SCHEMA_VERSION } from '../../../src/domain/events.ts';
+
+type Draft = NewEvent & { eventId: string };
+
+/** The 5 events of one successful download (valid payloads, ≈300 bytes each as stored). */
+export function downloadEvents(i: number, causation = `cmd-${i}`): Draft[] {
+  const correlationId = crypto.randomUUID();
+  const host = `images${i % 37}.example-photos.org`;
+  const imageUrl = `https://${host}/uploads/2024/${(i % 12) + 1}/original-photo-${i}.jpg`;
+  const filename = `Semantest/original-photo-${i}.jpg`;
+  const ids = [0, 1, 2, 3, 4].map(() => crypto.randomUUID());
+  const meta = (k: number) => ({ correlationId, causationId: k === 0 ? causation : (ids[k - 1] as string), tabId: 7 });
+  return [
+    {
+      eventId: ids[0] as string,
+      type: 'GoogleImageDownloadRequested',
+      data: {
+        imageUrl,
+        thumbnailUrl: `https://encrypted-tbn0.gstatic.com/images?q=tbn:ANd9GcQ${i.toString(36)}x7Kp`,
+        sourcePageUrl: `https://${host}/gallery/photo-${i}.html`,
+        title: `A photo of an animal, number ${i}`,
+        width: 1600,
+        height: 1200,
+        query: 'animals',
+        pageUrl: 'https://www.google.com/search?q=animals&udm=2',
+        strategy: 'udm2_inline',
+      },
+      metadata: meta(0),
+    },
+    {
+      eventId: ids[1] as string,
+      type: 'ImageSourceValidated',
+      data: { attempt: 1, mimeType: 'image/jpeg', extension: 'jpg', filename, contentLength: 180_000 + i, transfer: 'url' },
+      metadata: meta(1),
+    },
+    { eventId: ids[2] as string, type: 'DownloadInitiated', data: { attempt: 1, filename, url: imageUrl }, metadata: meta(2) },
+    { eventId: ids[3] as string, type: 'DownloadStarted', data: { attempt: 1, chromeDownloadId: i }, metadata: meta(3) },
+    {
+      eventId: ids[4] as string,
+      type: 'GoogleImageDownloadCompleted',
+      data: { imageUrl, filePath: `/home/user/Downloads/${filename}`, fileSize: 180_000 + i, downloadTime: 420 + (i % 300), mimeType: 'image/jpeg' },
+      metadata: meta(4),
+    },
+  ];
+}
+
+/** The row the store would write for a draft (the contract's shape, minus the auto-increment position). */
+function storedRow(streamId: string, version: number, event: Draft, createdAt: number) {
+  return {
+    eventId: event.eventId,
+    streamId,
+    version,
+    type: event.type,
+    schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
+    data: event.data,
+    metadata: event.metadata,
+    correlationId: event.metadata.correlationId,
+    causationId: event.metadata.causationId,
+    createdAt,
+  };
+}
+
+async function freshDb(name: string): Promise<SemantestDb> {
+  await deleteDatabase(name);
+  const db = openDatabase(name);
+  await db.open();
+  return db;
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => resolve();
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
+  });
+}
+
+/**
+ * `callers` concurrent callers, each appending the 5 events of `downloadsPerCaller` downloads one event per call
+ * (expected version = the version it saw), each download its own stream: what many sagas do at once.
+ */
+export async function concurrentSingleAppends(callers = 100, downloadsPerCaller = 3): Promise<{ events: number; ms: number }> {
+  const name = `bench-single-${Date.now()}`;
+  const db = await freshDb(name);
+  const store = new DexieEventStore(db);
+  const work = Array.from({ length: callers }, (_, c) =>
+    Array.from({ length: downloadsPerCaller }, (_, d) => downloadEvents(c * downloadsPerCaller + d)),
+  );
+  const started = performance.now();
+  await Promise.all(
+    work.map(async (downloads, c) => {
+      for (const [d, events] of downloads.entries()) {
+        const streamId = `download-${c}-${d}`;
+        let version: number | 'no-stream' = 'no-stream';
+        for (const event of events) {
+          const result = await store.appendToStream(streamId, [event], { expectedVersion: version, aggregateType: 'Download' });
+          version = result.nextVersion;
+        }
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  db.close();
+  await deleteDatabase(name);
+  return { events: callers * downloadsPerCaller * 5, ms };
+}
+
+/** Streams of `batchSize` events (download sequences back to back), one append per stream. */
+function batches(count: number, batchSize: number): { streamId: string; events: Draft[] }[] {
+  const perDownload = 5;
+  let n = 0;
+  return Array.from({ length: count }, (_, b) => {
+    const events: Draft[] = [];
+    while (events.length < batchSize) events.push(...downloadEvents(n++).slice(0, Math.min(perDownload, batchSize - events.length)));
+    return { streamId: `batch-${b}`, events };
+  });
+}
+
+/** Our store: `batchCount` sequential appendToStream calls of `batchSize` events each. */
+export async function batchedAppends(batchCount = 100, batchSize = 100): Promise<{ events: number; ms: number }> {
+  const name = `bench-batch-${Date.now()}`;
+  const db = await freshDb(name);
+  const store = new DexieEventStore(db);
+  const work = batches(batchCount, batchSize);
+  const started = performance.now();
+  for (const { streamId, events } of work) await store.appendToStream(streamId, events, { expectedVersion: 'no-stream', aggregateType: 'Download' });
+  const ms = performance.now() - started;
+  db.close();
+  await deleteDatabase(name);
+  return { events: batchCount * batchSize, ms };
+}
+
+/** Raw IndexedDB: the same rows, an `events` store with the same key and indexes, one transaction per batch. */
+export async function rawBatchedAdds(batchCount = 100, batchSize = 100, oneTransaction = false): Promise<{ events: number; ms: number }> {
+  const name = `bench-raw-${Date.now()}`;
+  await deleteDatabase(name);
+  const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      const events = request.result.createObjectStore('events', { keyPath: 'position', autoIncrement: true });
+      events.createIndex('eventId', 'eventId', { unique: true });
+      events.createIndex('streamId', 'streamId');
+      events.createIndex('[streamId+version]', ['streamId', 'version'], { unique: true });
+      events.createIndex('type', 'type');
+      events.createIndex('correlationId', 'correlationId');
+      events.createIndex('createdAt', 'createdAt');
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const work = batches(batchCount, batchSize);
+  const started = performance.now();
+  if (oneTransaction) {
+    const tx = idb.transaction('events', 'readwrite');
+    const store = tx.objectStore('events');
+    const createdAt = Date.now();
+    for (const { streamId, events } of work) events.forEach((event, k) => store.add(storedRow(streamId, k + 1, event, createdAt)));
+    await done(tx);
+  } else {
+    for (const { streamId, events } of work) {
+      const tx = idb.transaction('events', 'readwrite');
+      const store = tx.objectStore('events');
+      const createdAt = Date.now();
+      events.forEach((event, k) => store.add(storedRow(streamId, k + 1, event, createdAt)));
+      await done(tx);
+    }
+  }
+  const ms = performance.now() - started;
+  idb.close();
+  await deleteDatabase(name);
+  return { events: batchCount * batchSize, ms };
+}
+
+const REPLAY_DB = 'bench-replay';
+let replayDb: SemantestDb | null = null;
+
+/** Writes `downloads` × 5 stored-event rows (raw, fast) into a database with our schema, for the replay runs. */
+export async function seedReplay(downloads = 20_000): Promise<{ events: number; ms: number }> {
+  const db = await freshDb(REPLAY_DB);
+  replayDb = db;
+  const idb = db.backendDB();
+  const started = performance.now();
+  const chunk = 2000;
+  for (let from = 0; from < downloads; from += chunk) {
+    const tx = idb.transaction('events', 'readwrite');
+    const store = tx.objectStore('events');
+    const createdAt = Date.now();
+    for (let i = from; i < Math.min(downloads, from + chunk); i++) {
+      downloadEvents(i).forEach((event, k) => store.add(storedRow(`download-${i}`, k + 1, event, createdAt + k)));
+    }
+    await done(tx);
+  }
+  return { events: downloads * 5, ms: performance.now() - started };
+}
+
+/** Our replay: `rebuildDownloads` (pages of events, the projection, the downloads table rewritten). */
+export async function replayRebuild(): Promise<{ events: number; rows: number; ms: number }> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const started = performance.now();
+  const events = await rebuildDownloads(db);
+  const ms = performance.now() - started;
+  return { events, rows: await db.downloads.count(), ms };
+}
+
+/** Raw IndexedDB: one cursor over the same rows, by position, touching each value. */
+export async function replayRawCursor(): Promise<{ events: number; ms: number }> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const idb = db.backendDB();
+  const started = performance.now();
+  let events = 0;
+  let checksum = 0;
+  await new Promise<void>((resolve, reject) => {
+    const request = idb.transaction('events', 'readonly').objectStore('events').openCursor();
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return resolve();
+      events++;
+      checksum += (cursor.value as { version: number }).version;
+      cursor.continue();
+    };
+  });
+  const ms = performance.now() - started;
+  if (checksum === 0 && events > 0) throw new Error('unreachable');
+  return { events, ms };
+}
+
+export async function dropReplay(): Promise<void> {
+  replayDb?.close();
+  replayDb = null;
+  await deleteDatabase(REPLAY_DB);
+}
+
+/** Diagnostics for the replay: where `rebuildDownloads`' time goes (read pages / fold / write rows). */
+export async function replayBreakdown(pageSize = 2000): Promise<Record<string, number>> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const { projectDownload } = await import('../../../src/projections/downloads.ts');
+  let t = performance.now();
+  const pages = [];
+  let after = 0;
+  for (;;) {
+    const page = await db.events.where('position').above(after).limit(pageSize).toArray();
+    if (page.length === 0) break;
+    pages.push(page);
+    after = (page[page.length - 1] as { position: number }).position;
+  }
+  const readMs = performance.now() - t;
+  t = performance.now();
+  const rows = new Map();
+  for (const page of pages) for (const event of page) projectDownload(rows, event);
+  const foldMs = performance.now() - t;
+  t = performance.now();
+  await db.transaction('rw', db.downloads, async () => {
+    await db.downloads.clear();
+    await db.downloads.bulkPut([...rows.values()]);
+  });
+  const writeMs = performance.now() - t;
+  t = performance.now();
+  const all = await db.events.toArray();
+  const toArrayMs = performance.now() - t;
+  t = performance.now();
+  const raw = await new Promise<number>((resolve, reject) => {
+    const request = db.backendDB().transaction('events', 'readonly').objectStore('events').getAll();
+    request.onsuccess = () => resolve((request.result as unknown[]).length);
+    request.onerror = () => reject(request.error);
+  });
+  const rawGetAllMs = performance.now() - t;
+  return { readMs, foldMs, writeMs, toArrayMs, rawGetAllMs, n: all.length + raw };
+}

@@ -1,0 +1,323 @@
+// Benchmark area `saga` (issue 5), with the BUILT extension in headless Chromium:
+// - clickToDownloadStartMs{Warm,Cold}: a click on a control on a routed Google page → the local image host receives
+//   the first request for that original (the worker's validating GET: the saga is working on the download).
+//   The click's time is taken in the page (a capture listener on window, before the control's own handler), the
+//   request's on the host; both are epoch times with sub-ms resolution on the same machine. Cold: the worker is
+//   stopped first (CDP Target.closeTarget, confirmed by the ServiceWorker domain), so the click's message starts it.
+// - bulk100RatioVsRawDownloads: 100 distinct images through the saga (100 clicks) until 100 files are complete on
+//   disk, divided by the same through bare chrome.downloads.download calls made in the worker, concurrency 3, in
+//   batches of 3. `bulk100RatioVsRawPool3` divides by a sliding pool of 3 instead (the stricter baseline).
+import { createServer } from 'node:http';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
+import { makeJpeg } from '../image-host.mjs';
+
+const WARM_RUNS = 7;
+const COLD_RUNS = 5;
+const BULK = 100;
+const CONTROL = '[data-testid="semantest-download"]';
+
+export const targets = {
+  clickToDownloadStartMsWarm: { max: 50 },
+  clickToDownloadStartMsCold: { max: 300 },
+  bulk100RatioVsRawDownloads: { max: 1.25 },
+};
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Distinct ~20 KB JPEGs under /originals/<name>.jpg (and small thumbnails), every request timed. */
+async function startBenchImageHost() {
+  /** @type {Map<string, number[]>} path → arrival times */
+  const arrivals = new Map();
+  const server = createServer((req, res) => {
+    const at = now();
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const list = arrivals.get(path) ?? [];
+    list.push(at);
+    arrivals.set(path, list);
+    const match = /^\/(originals|thumbs)\/([a-z]+-\d+)\.jpg$/.exec(path);
+    if (!match) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return res.end('no such image');
+    }
+    const body = match[1] === 'originals' ? makeJpeg(`original ${match[2]}`, 20_000) : makeJpeg(`thumb ${match[2]}`);
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    arrivals,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A 2024+ (udm=2) results page: `count` results named `<set>-<i>`, http thumbnails, the pairs in an inline script. */
+function udm2Page(origin, set, count) {
+  const results = [];
+  const pairs = [];
+  for (let i = 0; i < count; i++) {
+    const name = `${set}-${i}`;
+    results.push(
+      `<div jsname="dTDiAc" class="eA0Zlc ivg-i" data-attrid="images universal" data-docid="d${set}${i}" data-lpage="https://example.org/${name}.html" data-ri="${i}">` +
+        `<div jsname="qQjpJ"><h3><a class="EZAeBe" jsname="sTFXNd" tabindex="0" role="button"><div><g-img><img class="YQ4gaf" width="300" height="225" alt="Bench ${set} ${i}" src="${origin}/thumbs/${name}.jpg"></g-img></div></a></h3></div>` +
+        `<div class="toI8Rb"><a href="https://example.org/${name}.html"><span>example.org</span><div>Bench ${set} ${i}</div></a></div></div>`,
+    );
+    pairs.push(`[null,["${origin}/thumbs/${name}.jpg",225,300],["${origin}/originals/${name}.jpg",1200,1600]]`);
+  }
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>${set} - Google Search</title>
+<style>.eA0Zlc{display:inline-block;margin:4px;width:300px;height:260px;vertical-align:top}</style>
+<script>window.google={kEI:'bench'};</script></head><body>
+<div id="search"><div class="wH6SXe" jsname="dTDiAc-grid">${results.join('\n')}</div></div>
+<script>(function(){var s=[${pairs.join(',')}];google.sgi=s;})();</script>
+</body></html>`;
+}
+
+/** Files (complete, not .crdownload) under `dir` whose path contains `part`. */
+function completeFiles(dir, part) {
+  const out = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (!entry.name.endsWith('.crdownload') && full.includes(part)) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function waitForFiles(dir, part, count, timeoutMs) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const found = completeFiles(dir, part).length;
+    if (found >= count) return now();
+    if (now() > deadline) throw new Error(`only ${found} of ${count} "${part}" files after ${timeoutMs / 1000} s`);
+    await sleep(20);
+  }
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = now() + timeoutMs;
+  while (!predicate()) {
+    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/**
+ * Where a bulk download's time goes, from the stored events' createdAt: Requested → Validated (waiting for a slot,
+ * then the validating GET), Validated → Started (intent written, download() called), Started → Completed.
+ */
+async function bulkSteps(context, extensionId, manifest, median) {
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/${manifest.action.default_popup}`);
+  const events = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('semantest');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('events').objectStore('events').getAll();
+          request.onsuccess = () => {
+            open.result.close();
+            resolve(request.result.map((e) => ({ streamId: e.streamId, type: e.type, createdAt: e.createdAt, imageUrl: e.data?.imageUrl ?? '' })));
+          };
+          request.onerror = () => reject(request.error);
+        };
+      }),
+  );
+  await page.close();
+  const streams = new Map();
+  for (const event of events) {
+    const list = streams.get(event.streamId) ?? [];
+    list.push(event);
+    streams.set(event.streamId, list);
+  }
+  const gaps = { requestedToValidated: [], validatedToStarted: [], startedToCompleted: [] };
+  for (const list of streams.values()) {
+    const at = Object.fromEntries(list.map((event) => [event.type, event.createdAt]));
+    if (!list.some((event) => event.type === 'GoogleImageDownloadRequested' && event.imageUrl.includes('/bulk-'))) continue;
+    gaps.requestedToValidated.push(at.ImageSourceValidated - at.GoogleImageDownloadRequested);
+    gaps.validatedToStarted.push(at.DownloadStarted - at.ImageSourceValidated);
+    gaps.startedToCompleted.push(at.GoogleImageDownloadCompleted - at.DownloadStarted);
+  }
+  return Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)]));
+}
+
+/** @param {any} ctx */
+export async function run(ctx) {
+  const { log, median } = ctx;
+  const root = ctx.tempDir('semantest-bench-saga-');
+  const downloadDir = join(root, 'downloads');
+  const host = await startBenchImageHost();
+  const { context, worker, extensionId, manifest } = await launchWithExtension({
+    distDir: ctx.distDir,
+    userDataDir: join(root, 'profile'),
+    downloadDir,
+    headless: true,
+    localHosts: true,
+  });
+  const forget = ctx.onCleanup(async () => {
+    await context.close();
+    await host.close();
+  });
+  try {
+    await routeGooglePages(context, (url) => {
+      const set = url.searchParams.get('q') ?? 'warm';
+      return udm2Page(host.origin, set, set === 'bulk' ? BULK : 10);
+    });
+    // The click's time, taken in the page's main world by a capture listener on window added before any other
+    // (an init script runs before the content script, whose own window listener stops the event).
+    await context.addInitScript(() => {
+      window.__benchClicks = {};
+      window.addEventListener(
+        'click',
+        (event) => {
+          const result = event.target instanceof Element ? event.target.closest('[data-ri]') : null;
+          if (result) window.__benchClicks[result.getAttribute('data-ri')] = performance.timeOrigin + performance.now();
+        },
+        true,
+      );
+    });
+    const firstArrival = (name) => host.arrivals.get(`/originals/${name}.jpg`)?.[0];
+
+    async function openResults(set) {
+      const page = await context.newPage();
+      await page.goto(`https://www.google.com/search?q=${set}&udm=2`);
+      await page.locator(CONTROL).first().waitFor({ state: 'attached', timeout: 30_000 });
+      return page;
+    }
+
+    /** A trusted click on result `i`; resolves to click → first request of its original, in ms. */
+    async function clickAndTime(page, set, i) {
+      const control = page.locator(`[data-ri="${i}"] ${CONTROL}`);
+      await control.hover();
+      await control.click();
+      await waitFor(() => firstArrival(`${set}-${i}`) !== undefined, 15_000, `the request for ${set}-${i}`);
+      const clickedAt = await page.evaluate((ri) => window.__benchClicks[ri], String(i));
+      await waitForFiles(downloadDir, `${set}-${i}.`, 1, 15_000);
+      return firstArrival(`${set}-${i}`) - clickedAt;
+    }
+
+    // Warm: one click to load everything, then the measured ones, each after the previous file is saved.
+    const warmPage = await openResults('warm');
+    await clickAndTime(warmPage, 'warm', 0);
+    const warm = [];
+    for (let i = 1; i <= WARM_RUNS; i++) warm.push(await clickAndTime(warmPage, 'warm', i));
+    log(`warm: ${warm.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    await warmPage.close();
+    // Opened now, while the worker is idle, for the cold runs at the end.
+    const coldPage = await openResults('cold');
+
+    // Bulk through the saga: 100 clicks dispatched in the page at once (Playwright's own per-click overhead would
+    // otherwise be part of the time); done when 100 files are complete on disk.
+    const bulkPage = await openResults('bulk');
+    await bulkPage.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
+    const sagaStart = now();
+    await bulkPage.evaluate((selector) => {
+      for (const control of document.querySelectorAll(selector)) control.click();
+    }, CONTROL);
+    const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
+    const sagaMs = sagaEnd - sagaStart;
+    await bulkPage.close();
+    const steps = await bulkSteps(context, extensionId, manifest, median);
+    log(`bulk saga, median ms between events: ${JSON.stringify(steps)}`);
+
+    // The same 100 (distinct names, same bytes' size) through bare chrome.downloads.download in the worker.
+    const rawRun = async (set, mode) => {
+      const urls = Array.from({ length: BULK }, (_, i) => `${host.origin}/originals/${set}-${i}.jpg`);
+      const start = now();
+      const done = worker.evaluate(
+        async ({ urls, set, mode }) => {
+          const finished = (id) =>
+            new Promise((resolve) => {
+              const check = (delta) => {
+                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
+                  chrome.downloads.onChanged.removeListener(check);
+                  resolve(delta.state.current);
+                }
+              };
+              chrome.downloads.onChanged.addListener(check);
+              chrome.downloads.search({ id }).then(([item]) => {
+                if (item && item.state !== 'in_progress') {
+                  chrome.downloads.onChanged.removeListener(check);
+                  resolve(item.state);
+                }
+              });
+            });
+          const one = async (url, i) => finished(await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' }));
+          if (mode === 'batches') {
+            for (let i = 0; i < urls.length; i += 3) await Promise.all(urls.slice(i, i + 3).map((url, k) => one(url, i + k)));
+          } else {
+            let next = 0;
+            const lane = async () => {
+              while (next < urls.length) {
+                const i = next++;
+                await one(urls[i], i);
+              }
+            };
+            await Promise.all([lane(), lane(), lane()]);
+          }
+        },
+        { urls, set, mode },
+      );
+      const end = await waitForFiles(downloadDir, `${set}-`, BULK, 90_000);
+      await done;
+      return end - start;
+    };
+    const rawBatchesMs = await rawRun('rawb', 'batches');
+    const rawPoolMs = await rawRun('rawp', 'pool');
+    log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms`);
+
+    // Cold: stop the worker (confirmed by the ServiceWorker domain), then click.
+    const monitor = await context.newPage();
+    await monitor.goto(`chrome-extension://${extensionId}/${manifest.action.default_popup}`);
+    const cdp = await context.newCDPSession(monitor);
+    let status = 'running';
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      for (const version of versions) if (version.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) status = version.runningStatus;
+    });
+    await cdp.send('ServiceWorker.enable');
+    const browserCdp = await context.browser().newBrowserCDPSession();
+    const stopWorker = async () => {
+      const { targetInfos } = await browserCdp.send('Target.getTargets');
+      const target = targetInfos.find((info) => info.type === 'service_worker' && info.url.startsWith(`chrome-extension://${extensionId}/`));
+      if (!target) throw new Error('no service worker target');
+      await browserCdp.send('Target.closeTarget', { targetId: target.targetId });
+      await waitFor(() => status === 'stopped', 10_000, 'the worker to stop');
+    };
+    const cold = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      await stopWorker();
+      await sleep(200);
+      cold.push(await clickAndTime(coldPage, 'cold', i));
+      await waitFor(() => status === 'running', 10_000, 'the worker to run again');
+    }
+    log(`cold: ${cold.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    await browserCdp.detach();
+
+    return {
+      clickToDownloadStartMsWarm: median(warm),
+      clickToDownloadStartMsCold: median(cold),
+      bulk100RatioVsRawDownloads: sagaMs / rawBatchesMs,
+      bulk100SagaMs: sagaMs,
+      bulk100RawBatchesOf3Ms: rawBatchesMs,
+      bulk100RatioVsRawPool3: sagaMs / rawPoolMs,
+      bulkMedianQueuedMs: steps.requestedToValidated,
+      bulkMedianValidatedToStartedMs: steps.validatedToStarted,
+      bulkMedianStartedToCompletedMs: steps.startedToCompleted,
+    };
+  } finally {
+    forget();
+    await context.close().catch(() => undefined);
+    await host.close();
+  }
+}
