@@ -137,6 +137,27 @@ export async function startImageHost({ port = 0 } = {}) {
       };
       next();
     },
+    // Redirected to the real original.
+    redirect: (_req, res, name) => {
+      res.writeHead(302, { location: `/originals/${name}` });
+      res.end();
+    },
+    // Headers and half the body, then the connection is dropped.
+    drop: (_req, res, name) => {
+      const pair = original(name);
+      if (!pair) return sendStatus(res, 404, 'no such fixture');
+      const body = Buffer.concat([pair.original, Buffer.alloc(64 * 1024)]);
+      res.writeHead(200, { 'content-type': pair.contentType, 'content-length': body.length });
+      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 50));
+    },
+    // Never answers (the connection stays open until the host closes).
+    hang: () => undefined,
+    // The original padded to 3 MB (decoders ignore bytes after the image's end).
+    big: (_req, res, name) => {
+      const pair = original(name);
+      if (!pair) return sendStatus(res, 404, 'no such fixture');
+      sendImage(res, Buffer.concat([pair.original, Buffer.alloc(3 * 1_048_576 - pair.original.length)]), pair.contentType);
+    },
     empty: (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 0 });
       res.end();

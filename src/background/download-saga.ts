@@ -387,6 +387,8 @@ export class DownloadSaga {
         message: timedOut ? 'Chrome did not start the download in time.' : `Chrome refused the download: ${errorText(error)}`,
       });
     }
+    // Recorded before looking: an onChanged that arrives meanwhile then finds its stream (measured: looking first
+    // and recording start + completion together left such downloads to the 500 ms progress poll).
     const next = await this.append(row, [{ type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } }]);
     // It may be finished already (small files): look now rather than wait for onChanged.
     const [item] = await this.deps.downloads.search({ id });
@@ -419,26 +421,40 @@ export class DownloadSaga {
     }
   }
 
-  private async complete(row: DownloadState, item: DownloadItemView): Promise<void> {
-    if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+  /** What a finished Chrome download means: the completion to record, or why the file must not stay. */
+  private completion(row: DownloadState, item: DownloadItemView): { ok: true; data: EventData<'GoogleImageDownloadCompleted'> } | { ok: false; failure: Failure } {
     const size = item.fileSize || item.bytesReceived;
     // The bytes were checked at the start; a server that then sent something else must not leave it on disk.
     if (size === 0 || (item.mime && !isImageMime(item.mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(item.mime))) {
-      await this.deps.downloads.removeFile(item.id).catch(() => undefined);
-      return this.fail(row, {
-        code: size === 0 ? 'empty_body' : 'not_an_image',
-        retryable: false,
-        message: size === 0 ? 'The image server sent an empty file.' : 'The server sent a web page instead of the image.',
-      });
+      return {
+        ok: false,
+        failure: {
+          code: size === 0 ? 'empty_body' : 'not_an_image',
+          retryable: false,
+          message: size === 0 ? 'The image server sent an empty file.' : 'The server sent a web page instead of the image.',
+        },
+      };
     }
-    const data: EventData<'GoogleImageDownloadCompleted'> = {
-      imageUrl: row.request.imageUrl,
-      filePath: item.filename,
-      fileSize: size,
-      downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
-      mimeType: row.mimeType ?? item.mime,
+    return {
+      ok: true,
+      data: {
+        imageUrl: row.request.imageUrl,
+        filePath: item.filename,
+        fileSize: size,
+        downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
+        mimeType: row.mimeType ?? item.mime,
+      },
     };
-    await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data }]);
+  }
+
+  private async complete(row: DownloadState, item: DownloadItemView): Promise<void> {
+    if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+    const outcome = this.completion(row, item);
+    if (!outcome.ok) {
+      await this.deps.downloads.removeFile(item.id).catch(() => undefined);
+      return this.fail(row, outcome.failure);
+    }
+    await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
     this.lastBytes.delete(row.streamId);
     this.speeds.delete(row.streamId);
   }

@@ -39,9 +39,17 @@ function Popup() {
   const head = useDownloads(FIRST_SCREEN);
   const [wantAll, setWantAll] = useState(false);
   useEffect(() => {
-    const timer = setTimeout(() => setWantAll(true), 0);
-    return () => clearTimeout(timer);
-  }, []);
+    if (head.status === 'loading') return undefined;
+    // After the first screen is painted: reading 10,000 rows would otherwise hold up that paint.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setWantAll(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [head.status]);
   const all = useDownloads(null, wantAll);
   const complete = wantAll && all.status !== 'loading';
   const history: Live<DownloadState[]> = complete ? all : head;

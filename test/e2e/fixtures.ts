@@ -27,6 +27,8 @@ export interface Extension {
   openOptions(): Promise<Page>;
   /** All rows of the `events` table, by position. */
   events(): Promise<StoredEvent[]>;
+  /** Stores settings (merged over the defaults) the way the options page does; the worker applies them at once. */
+  setSettings(settings: Record<string, unknown>): Promise<void>;
   /** Stops the service worker the way Chrome does when it idles; the next event starts it again. */
   stopWorker(): Promise<void>;
   worker(): Promise<Worker>;
@@ -96,6 +98,12 @@ export const test = base.extend<{ ext: Extension }>({
         );
         await page.close();
         return rows as StoredEvent[];
+      },
+      async setSettings(settings) {
+        const page = await context.newPage();
+        await page.goto(pageUrl(manifest.action.default_popup));
+        await page.evaluate((value) => chrome.storage.local.set({ settings: { version: 1, settings: value } }), settings);
+        await page.close();
       },
       async stopWorker() {
         const browser = context.browser();
