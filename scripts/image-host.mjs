@@ -150,6 +150,12 @@ export async function startImageHost({ port = 0 } = {}) {
       res.writeHead(200, { 'content-type': pair.contentType, 'content-length': body.length });
       res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 50));
     },
+    // The original, after a 2 s wait for the headers.
+    late: (_req, res, name) => {
+      const pair = original(name);
+      if (!pair) return sendStatus(res, 404, 'no such fixture');
+      setTimeout(() => sendImage(res, pair.original, pair.contentType), 2000);
+    },
     // Never answers (the connection stays open until the host closes).
     hang: () => undefined,
     // The original padded to 3 MB (decoders ignore bytes after the image's end).

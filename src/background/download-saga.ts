@@ -48,6 +48,8 @@ export interface SagaDeps {
 }
 
 export const WAKE_ALARM = 'semantest:saga-wake';
+/** Chrome's shortest alarm delay for packed extensions (30 s). */
+const WATCHDOG_MS = 30_000;
 
 /**
  * Phases that hold one of the `concurrency` download slots. Checking the source (the probe) runs ahead of the
@@ -239,11 +241,11 @@ export class DownloadSaga {
       void this.run(row.streamId);
     }
     const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
-    if (Number.isFinite(nextDue)) {
-      this.setTimer(() => this.pump(), nextDue - now);
-      // If the worker is stopped before the timer fires, the alarm wakes it (the wake-up calls recover()).
-      await this.deps.alarms.wakeAt(WAKE_ALARM, nextDue).catch(() => undefined);
-    }
+    if (Number.isFinite(nextDue)) this.setTimer(() => this.pump(), nextDue - now);
+    // While anything is unsettled, an alarm stands by: if Chrome stops the worker (mid-probe, mid-backoff), it
+    // wakes it by the next retry's due time or within WATCHDOG_MS, and the wake-up calls recover().
+    if (rows.length > 0) await this.deps.alarms.wakeAt(WAKE_ALARM, Math.min(nextDue, now + WATCHDOG_MS)).catch(() => undefined);
+    else await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
   }
 
   /** One step of one stream, serialised with every other step of that stream in this worker. */

@@ -3,7 +3,7 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
-import { chromeAlarms, chromeDownloads, chromePages, chromeReferer, chromeTabs, extensionId, extensionOrigin } from '../platform/chrome-adapters.ts';
+import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromeReferer, chromeTabs, extensionId, extensionOrigin } from '../platform/chrome-adapters.ts';
 import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
@@ -11,6 +11,9 @@ import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
+import { badgeSubscriber } from '../projections/badge.ts';
+import { notificationsSubscriber } from './notifications.ts';
+import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage } from './messages.ts';
 import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
@@ -57,7 +60,7 @@ const saga = new DownloadSaga({
   newId,
 });
 
-// The bus's durable subscribers (monitoring counters now; notifications and the outbox later).
+// The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
 const BUS_ALARM = 'semantest:bus-wake';
 const bus = new EventBus({
   db,
@@ -68,12 +71,17 @@ const bus = new EventBus({
   observe: observeBus(db, () => Date.now()),
 });
 bus.subscribe(metricsSubscriber(db));
+const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: chromeBadge });
+bus.subscribe(badge);
+bus.subscribe(notificationsSubscriber({ notifications: chromeNotifications, settings: () => settings, download: (id) => queries.get(id), now: () => Date.now() }));
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
+// The badge is not kept across browser restarts: set it from the read model on every start.
+void badge.refresh().catch(logError('badge update failed'));
 
 registerWorkerListeners({
   message: async (message, sender) => {
@@ -87,6 +95,15 @@ registerWorkerListeners({
     if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
     if (name === BUS_ALARM) bus.poke();
   },
-  started: () => void ready.then(() => saga.recover()).catch(logError('start-up failed')),
+  started: (reason) => {
+    // Menu entries outlive the worker; they are (re)made when the extension is installed or updated.
+    if (reason === 'installed') void chromeContextMenu.install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE).catch(logError('context menu not created'));
+    void ready.then(() => saga.recover()).catch(logError('start-up failed'));
+  },
   command: (name, tabId) => void handleCommand(name, tabId, chromeTabs),
+  contextMenuClicked: (click, tabId) =>
+    // Like a click on Google Images: the request needs only the settings, not the recovery of older downloads.
+    void settingsLoaded
+      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message) }))
+      .catch(logError('context menu request failed')),
 });

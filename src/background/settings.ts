@@ -31,7 +31,7 @@ export const Settings = z.object({
   stallTimeoutMs: z.number().int().min(5000).max(600_000).default(30_000),
   /** The popup offers Google's thumbnail for a download whose original could not be saved. */
   offerThumbnail: z.boolean().default(true),
-  /** Stored only for now: no notification is shown yet. */
+  /** Desktop notifications: `failures` when a download fails for good, `all` also when one is saved. */
   notifications: z.enum(['none', 'failures', 'all']).default('failures'),
 });
 export type Settings = z.infer<typeof Settings>;

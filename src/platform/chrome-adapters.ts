@@ -1,5 +1,5 @@
 /** The ports of `ports.ts` on the real `chrome.*` APIs. */
-import type { AlarmsPort, DownloadItemView, DownloadsPort, PagesPort, RefererPort, TabsPort } from './ports.ts';
+import type { AlarmsPort, BadgePort, ContextMenuPort, DownloadItemView, DownloadsPort, NotificationsPort, PagesPort, RefererPort, TabsPort } from './ports.ts';
 
 const ignore = (): void => undefined;
 
@@ -49,6 +49,39 @@ export const chromeTabs: TabsPort = {
 
 export const chromePages: PagesPort = {
   broadcast: (message) => void chrome.runtime.sendMessage(message).catch(ignore),
+};
+
+export const chromeBadge: BadgePort = {
+  show: async (text, color) => {
+    await chrome.action.setBadgeText({ text });
+    if (text) await chrome.action.setBadgeBackgroundColor({ color });
+  },
+};
+
+export const chromeNotifications: NotificationsPort = {
+  show: async (id, { title, message, contextMessage }) => {
+    await chrome.notifications.create(id, {
+      type: 'basic',
+      iconUrl: chrome.runtime.getURL('icons/icon128.png'),
+      title,
+      message,
+      ...(contextMessage ? { contextMessage } : {}),
+    });
+  },
+};
+
+export const chromeContextMenu: ContextMenuPort = {
+  install: (id, title) =>
+    // removeAll first: an update keeps the entries of the version before, and a second create of the same id fails.
+    new Promise<void>((done, fail) => {
+      void chrome.contextMenus.removeAll().then(() => {
+        chrome.contextMenus.create({ id, title, contexts: ['image'] }, () => {
+          const error = chrome.runtime.lastError;
+          if (error) fail(new Error(error.message ?? 'contextMenus.create failed'));
+          else done();
+        });
+      }, fail);
+    }),
 };
 
 export const extensionId = (): string => chrome.runtime.id;

@@ -2,7 +2,7 @@
  * The worker's browser listeners. `registerWorkerListeners` must be called synchronously at the top level of
  * the worker script: only listeners added then receive the event that woke a stopped worker.
  */
-import type { DownloadDelta } from './ports.ts';
+import type { ContextMenuClick, DownloadDelta } from './ports.ts';
 
 export interface MessageSender {
   id: string | undefined;
@@ -23,6 +23,8 @@ export interface WorkerListeners {
   started(reason: 'startup' | 'installed'): void;
   /** A keyboard shortcut from the manifest's `commands`, with the tab it was pressed in. */
   command(name: string, tabId: number): void;
+  /** A click on one of our context-menu entries, with the tab it was in (none for a click outside tabs). */
+  contextMenuClicked(click: ContextMenuClick, tabId: number | null): void;
 }
 
 export function registerWorkerListeners(listeners: WorkerListeners): void {
@@ -51,6 +53,19 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
   chrome.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
   chrome.runtime.onStartup.addListener(() => listeners.started('startup'));
   chrome.runtime.onInstalled.addListener(() => listeners.started('installed'));
+  chrome.contextMenus.onClicked.addListener((info, tab) => {
+    listeners.contextMenuClicked(
+      {
+        menuItemId: String(info.menuItemId),
+        ...(info.srcUrl !== undefined ? { srcUrl: info.srcUrl } : {}),
+        ...(info.pageUrl !== undefined ? { pageUrl: info.pageUrl } : {}),
+        ...(info.frameUrl !== undefined ? { frameUrl: info.frameUrl } : {}),
+        ...(info.mediaType !== undefined ? { mediaType: info.mediaType } : {}),
+      },
+      // TAB_ID_NONE (-1) for a click outside any tab (an extension page in its own window, say).
+      tab?.id !== undefined && tab.id >= 0 ? tab.id : null,
+    );
+  });
   chrome.commands.onCommand.addListener((name, tab) => {
     if (tab?.id !== undefined) return listeners.command(name, tab.id);
     // Older Chromium leaves out the tab: the shortcut acts on the active tab of the focused window.

@@ -72,3 +72,29 @@ export interface RefererPort {
   hold(key: string, url: string, referer: string): Promise<void>;
   release(key: string): Promise<void>;
 }
+
+/** The toolbar button's badge (one text for every tab). */
+export interface BadgePort {
+  /** `''` clears the badge. */
+  show(text: string, color: string): Promise<void>;
+}
+
+export interface NotificationsPort {
+  /** A basic notification with the extension's icon; the same `id` replaces the earlier one (idempotent). */
+  show(id: string, notification: { title: string; message: string; contextMessage?: string }): Promise<void>;
+}
+
+/** The "Save image with Semantest" entry in the page context menu, on images. */
+export interface ContextMenuPort {
+  /** (Re)creates the entry; called when the extension is installed or updated. */
+  install(id: string, title: string): Promise<void>;
+}
+
+/** What a click on our context-menu entry tells the worker (`chrome.contextMenus.OnClickData`, narrowed). */
+export interface ContextMenuClick {
+  menuItemId: string;
+  srcUrl?: string;
+  pageUrl?: string;
+  frameUrl?: string;
+  mediaType?: string;
+}

@@ -44,3 +44,41 @@ test('the worker stopped during a retry backoff: the retry still happens, once',
   expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
   expect(ext.files()).toEqual(['Semantest/cat.jpg']);
 });
+
+test('the worker stopped before the download starts (while the source is checked): the alarm wakes it and it finishes once', async ({ ext }) => {
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/late/cat.jpg'));
+  const page = await ext.openGoogle();
+  await page.locator(control).nth(1).click();
+  await expect.poll(() => ext.images.hits('/fault/late/cat.jpg')).toBe(1);
+  await page.waitForTimeout(200);
+  await ext.stopWorker();
+  // Nothing but the standing alarm (≤ 30 s) can wake the worker now.
+  await ext.waitForFile('Semantest/cat.jpg', 60_000);
+  await expect.poll(async () => (await ext.events()).at(-1)?.type, { timeout: 20_000 }).toBe('GoogleImageDownloadCompleted');
+  const events = await ext.events();
+  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+});
+
+test('the worker stopped while the download is paused: resumed from the popup, it finishes once', async ({ ext }) => {
+  ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/slow/cat.jpg'));
+  ext.images.slow.chunks = 20;
+  ext.images.slow.intervalMs = 250;
+  const page = await ext.openGoogle();
+  await page.locator(control).nth(1).click();
+  await expect.poll(async () => (await ext.events()).some((event) => event.type === 'DownloadStarted')).toBe(true);
+  const streamId = (await ext.events())[0]?.streamId as string;
+  const popup = await ext.openPopup();
+  await expect.poll(() => popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'download.pause', streamId: id }), streamId)).toMatchObject({ ok: true });
+  await expect.poll(async () => (await ext.events()).at(-1)?.type).toBe('DownloadPaused');
+  await ext.stopWorker();
+  await page.waitForTimeout(500);
+  expect(await popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'download.resume', streamId: id }), streamId)).toMatchObject({ ok: true });
+  await ext.waitForFile('Semantest/cat.jpg', 30_000);
+  await expect.poll(async () => (await ext.events()).at(-1)?.type, { timeout: 20_000 }).toBe('GoogleImageDownloadCompleted');
+  const types = (await ext.events()).map((event) => event.type);
+  expect(types.filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(types).toContain('DownloadResumed');
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+});
