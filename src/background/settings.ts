@@ -27,8 +27,9 @@ export const Settings = z.object({
   maxBytes: z.number().int().positive().max(4096 * 1_048_576).default(200 * 1_048_576),
   /** Bounds the wait for an answer from the image host, and for `chrome.downloads.download` to start. */
   requestTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
-  /** A running download that receives no byte for this long is stopped and retried. */
-  stallTimeoutMs: z.number().int().min(5000).max(600_000).default(30_000),
+  /** A running download that receives no byte for this long is stopped and retried (4 attempts × 20 s keeps a
+   * stalling host within the contract's "dead-lettered within 2 minutes"). */
+  stallTimeoutMs: z.number().int().min(5000).max(600_000).default(20_000),
   /** The popup offers Google's thumbnail for a download whose original could not be saved. */
   offerThumbnail: z.boolean().default(true),
   /** Desktop notifications: `failures` when a download fails for good, `all` also when one is saved. */
