@@ -18,13 +18,13 @@ export interface ProbeOptions {
   allowDataImage?: boolean;
 }
 
-export async function probeImage(url: string, options: ProbeOptions): Promise<ProbeResult> {
+/** Checks the address, asks the host, and turns a network error or an error status into a failure. */
+async function request(url: string, options: ProbeOptions, timeoutMs: number): Promise<{ ok: true; response: Response } | { ok: false; failure: Failure }> {
   const invalid = validateSourceUrl(url, { allowDataImage: options.allowDataImage === true });
   if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
-  const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
   try {
-    response = await options.fetch(url, { signal, redirect: 'follow', credentials: 'include', cache: 'no-store' });
+    response = await options.fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow', credentials: 'include', cache: 'no-store' });
   } catch (error) {
     return { ok: false, failure: networkFailure(error) };
   }
@@ -33,6 +33,13 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
     void response.body?.cancel().catch(() => undefined);
     return { ok: false, failure: httpFailure };
   }
+  return { ok: true, response };
+}
+
+export async function probeImage(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const answer = await request(url, options, options.timeoutMs);
+  if (!answer.ok) return answer;
+  const { response } = answer;
   const declared = Number(response.headers.get('content-length'));
   const contentLength = Number.isFinite(declared) && response.headers.has('content-length') ? declared : null;
   if (contentLength !== null && contentLength > options.maxBytes) {
@@ -73,19 +80,10 @@ export type BodyResult = { ok: true; bytes: Uint8Array; type: ImageType } | { ok
  * file after the lie), the saga saves these exact bytes under the real type instead of letting Chrome fetch.
  */
 export async function fetchImageBytes(url: string, options: ProbeOptions): Promise<BodyResult> {
-  const invalid = validateSourceUrl(url, { allowDataImage: options.allowDataImage === true });
-  if (invalid) return { ok: false, failure: { code: 'invalid_url', retryable: false, message: invalid } };
-  let response: Response;
-  try {
-    response = await options.fetch(url, { signal: AbortSignal.timeout(options.timeoutMs * 4), redirect: 'follow', credentials: 'include', cache: 'no-store' });
-  } catch (error) {
-    return { ok: false, failure: networkFailure(error) };
-  }
-  const httpFailure = classifyHttpStatus(response.status);
-  if (httpFailure) {
-    void response.body?.cancel().catch(() => undefined);
-    return { ok: false, failure: httpFailure };
-  }
+  // The whole body may take longer than its first bytes: four request timeouts.
+  const answer = await request(url, options, options.timeoutMs * 4);
+  if (!answer.ok) return answer;
+  const { response } = answer;
   let bytes: Uint8Array;
   try {
     bytes = await readHead(response, options.maxBytes + 1);

@@ -8,10 +8,11 @@
  * stopped. Positions come from the `++position` key: gap-free and in commit order.
  */
 import { Dexie } from 'dexie';
-import { parseEventData, CURRENT_SCHEMA_VERSION, type StoredEvent } from '../domain/events.ts';
+import { parseEventData, type StoredEvent } from '../domain/events.ts';
 import {
   checkExpectedVersion,
   expectedVersionMatches,
+  toStoredRow,
   ConcurrencyError,
   type AppendOptions,
   type AppendResult,
@@ -175,18 +176,7 @@ export class DexieEventStore implements EventStore {
         append.events.forEach((event, i) => {
           claimed.add(event.eventId);
           owners.push(index);
-          rows.push({
-            eventId: event.eventId,
-            streamId: append.streamId,
-            version: current + i + 1,
-            type: event.type,
-            schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-            data: event.data,
-            metadata: event.metadata,
-            correlationId: event.metadata.correlationId,
-            causationId: event.metadata.causationId,
-            createdAt,
-          });
+          rows.push(toStoredRow(event, append.streamId, current + i + 1, createdAt));
         });
         versions.set(append.streamId, current + append.events.length);
         if (!aggregateTypes.get(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType ?? 'Download');

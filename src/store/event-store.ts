@@ -2,7 +2,7 @@
  * The event store's interface, independent of where events are kept. `DexieEventStore` implements it on
  * IndexedDB; tests run the same contract against it in Node (fake-indexeddb) and in Chromium.
  */
-import type { DomainEvent, EventMetadata, StoredEvent } from '../domain/events.ts';
+import { CURRENT_SCHEMA_VERSION, type DomainEvent, type EventMetadata, type StoredEvent } from '../domain/events.ts';
 
 /** `no-stream`: the stream must not exist; `exists`: it must; `any`: no check; a number: its current version. */
 export type ExpectedVersion = 'no-stream' | 'exists' | 'any' | number;
@@ -91,4 +91,25 @@ export function expectedVersionMatches(expected: ExpectedVersion, actual: number
 
 export function checkExpectedVersion(streamId: string, expected: ExpectedVersion, actual: number): void {
   if (!expectedVersionMatches(expected, actual)) throw new ConcurrencyError(streamId, expected, actual);
+}
+
+/** The stored row of an event (the contract's shape), without its position, which the backend assigns. */
+export function toStoredRow(
+  event: { eventId: string; type: NewEvent['type']; data: NewEvent['data']; metadata: EventMetadata },
+  streamId: string,
+  version: number,
+  createdAt: number,
+): Omit<StoredEvent, 'position'> {
+  return {
+    eventId: event.eventId,
+    streamId,
+    version,
+    type: event.type,
+    schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
+    data: event.data,
+    metadata: event.metadata,
+    correlationId: event.metadata.correlationId,
+    causationId: event.metadata.causationId,
+    createdAt,
+  } as Omit<StoredEvent, 'position'>;
 }

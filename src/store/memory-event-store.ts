@@ -1,7 +1,7 @@
 /** The event store in memory: the same contract as `DexieEventStore` (one test suite runs against both). */
-import { parseEventData, CURRENT_SCHEMA_VERSION, type StoredEvent } from '../domain/events.ts';
+import { parseEventData, type StoredEvent } from '../domain/events.ts';
 import { upcast } from '../domain/upcasters.ts';
-import { checkExpectedVersion, type Snapshot, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
+import { checkExpectedVersion, toStoredRow, type Snapshot, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
 import type { StoreDeps } from './dexie-event-store.ts';
 
 export class InMemoryEventStore implements EventStore {
@@ -26,19 +26,9 @@ export class InMemoryEventStore implements EventStore {
     if (known.length > 0) throw new Error(`Some of these events are stored already: ${known.join(', ')}`);
     checkExpectedVersion(streamId, options.expectedVersion, stream.length);
     const createdAt = this.deps.now();
-    const stored: StoredEvent[] = prepared.map((event, index) => ({
-      position: this.log.length + index + 1,
-      eventId: event.eventId,
-      streamId,
-      version: stream.length + index + 1,
-      type: event.type,
-      schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-      data: event.data,
-      metadata: event.metadata,
-      correlationId: event.metadata.correlationId,
-      causationId: event.metadata.causationId,
-      createdAt,
-    }));
+    const stored = prepared.map(
+      (event, index) => ({ ...toStoredRow(event, streamId, stream.length + index + 1, createdAt), position: this.log.length + index + 1 }) as StoredEvent,
+    );
     this.log.push(...stored);
     this.streams.set(streamId, [...stream, ...stored]);
     for (const event of stored) this.byId.set(event.eventId, event);
