@@ -164,8 +164,11 @@ test('a download that fails for good raises one notification; none when notifica
   await clickMenu(worker, pageUrl, `${ext.images.origin}/fault/404/dog.png`);
   await expect.poll(async () => ofType(await ext.events(), 'GoogleImageDownloadFailed')).toHaveLength(2);
   const second = ofType(await ext.events(), 'GoogleImageDownloadFailed')[1];
-  // The subscriber has handled the second failure (its checkpoint is past it) and showed nothing new.
+  // The subscriber has handled the second failure (its checkpoint is past it) and showed nothing for it. (The
+  // first notification may have timed out by now: Chromium closes a basic notification after a few seconds.)
   await expect.poll(() => checkpoint(ext, 'notifications')).toBeGreaterThanOrEqual(second?.position ?? Infinity);
-  expect(await notificationIds(ext)).toEqual([`semantest:${failed?.eventId}`]);
+  const shown = await notificationIds(ext);
+  expect(shown).not.toContain(`semantest:${second?.eventId}`);
+  expect(shown.filter((id) => id !== `semantest:${failed?.eventId}`)).toEqual([]);
   expect(ext.files()).toEqual([]);
 });
