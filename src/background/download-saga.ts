@@ -217,6 +217,14 @@ export class DownloadSaga {
   private async pumpOnce(): Promise<void> {
     const now = this.deps.now();
     const rows = await this.deps.queries.unsettled();
+    const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
+    if (Number.isFinite(nextDue)) this.setTimer(() => this.pump(), nextDue - now);
+    // While anything is unsettled, an alarm stands by: if Chrome stops the worker (mid-probe, mid-backoff), it
+    // wakes it by the next retry's due time or within WATCHDOG_MS, and the wake-up calls recover(). It is set
+    // before any step starts, so that no step runs while the last alarm is already spent (seen: a stop between an
+    // alarm that fired and the next one being set left a download waiting for ever).
+    if (rows.length > 0) await this.deps.alarms.wakeAt(WAKE_ALARM, Math.min(nextDue, now + WATCHDOG_MS)).catch(() => undefined);
+    else await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
     const concurrency = this.deps.settings().concurrency;
     const byRequest = (a: DownloadState, b: DownloadState): number => a.requestedAt - b.requestedAt;
     // Slots first: validated downloads start in the order they were asked for.
@@ -240,12 +248,6 @@ export class DownloadSaga {
       this.probing.add(row.streamId);
       void this.run(row.streamId);
     }
-    const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
-    if (Number.isFinite(nextDue)) this.setTimer(() => this.pump(), nextDue - now);
-    // While anything is unsettled, an alarm stands by: if Chrome stops the worker (mid-probe, mid-backoff), it
-    // wakes it by the next retry's due time or within WATCHDOG_MS, and the wake-up calls recover().
-    if (rows.length > 0) await this.deps.alarms.wakeAt(WAKE_ALARM, Math.min(nextDue, now + WATCHDOG_MS)).catch(() => undefined);
-    else await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
   }
 
   /** One step of one stream, serialised with every other step of that stream in this worker. */

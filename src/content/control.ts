@@ -19,6 +19,8 @@ const ICONS: Record<ControlState, string> = {
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
 
 export const CONTROL_CLASS = 'semantest-ctl';
+/** A result's control's label (the preview's says less: it sits on the large image). */
+export const RESULT_LABEL = 'Download original image';
 
 export interface ControlOptions {
   preview: boolean;
@@ -30,7 +32,7 @@ export interface ControlOptions {
  * on the window, the first place an event reaches: an event on a control stops there, so no handler of Google's
  * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click).
  */
-export function shieldControls(target: Window, activate: (button: HTMLButtonElement) => void): () => void {
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement) => void): void {
   const listener = (event: Event): void => {
     const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS}`) : null;
     if (!button) return;
@@ -39,37 +41,35 @@ export function shieldControls(target: Window, activate: (button: HTMLButtonElem
     if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
     if (event.type === 'click') activate(button);
   };
+  // For the page's life: nothing removes them (the content script has no end).
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
-  return () => {
-    for (const type of SWALLOWED) target.removeEventListener(type, listener, { capture: true });
-  };
 }
 
 let template: HTMLButtonElement | undefined;
 
-/** `<button class=semantest-ctl data-testid data-state=idle><svg><path/></svg><span/></button>`. */
+/** `<button class=semantest-ctl data-testid data-state=idle><svg><path/></svg></button>`; the text's `<span>` comes when there is text. */
 function buildTemplate(): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = CONTROL_CLASS;
   button.dataset.testid = 'semantest-download';
   button.dataset.state = 'idle';
+  // The result label is built in: most controls are results', and each attribute written per control costs.
+  button.setAttribute('aria-label', RESULT_LABEL);
+  button.title = RESULT_LABEL;
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
   const icon = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   icon.setAttribute('d', ICONS.idle);
   svg.append(icon);
-  const text = document.createElement('span');
-  text.className = 'semantest-progress';
-  button.append(svg, text);
+  button.append(svg);
   return button;
 }
 
 export class DownloadControl {
   readonly element: HTMLButtonElement;
-  private readonly icon: SVGPathElement;
-  private readonly text: HTMLSpanElement;
+  private text: HTMLSpanElement | null = null;
   state: ControlState = 'idle';
   /** Set once the user asked for Google's thumbnail because the original is missing (the second click saves it). */
   thumbnailArmed = false;
@@ -81,12 +81,23 @@ export class DownloadControl {
     // Cloning one prepared button is several times cheaper than building each (a page has thousands).
     const button = (template ??= buildTemplate()).cloneNode(true) as HTMLButtonElement;
     if (options.preview) button.classList.add('semantest-preview');
-    button.setAttribute('aria-label', options.label);
-    button.title = options.label;
-    this.icon = button.firstChild?.firstChild as SVGPathElement;
-    this.text = button.lastChild as HTMLSpanElement;
-    if (options.preview) this.text.textContent = options.label;
+    if (options.label !== RESULT_LABEL) {
+      button.setAttribute('aria-label', options.label);
+      button.title = options.label;
+    }
     this.element = button;
+    if (options.preview) this.say(options.label);
+  }
+
+  /** The control's visible text (most controls never have any: their `<span>` is only made when needed). */
+  private say(text: string): void {
+    if (!this.text) {
+      if (!text) return;
+      this.text = document.createElement('span');
+      this.text.className = 'semantest-progress';
+      this.element.append(this.text);
+    }
+    this.text.textContent = text;
   }
 
   /**
@@ -102,7 +113,7 @@ export class DownloadControl {
       : `The original image could not be found: ${problem} Click to save Google's thumbnail instead.`;
     this.element.title = title;
     this.element.setAttribute('aria-label', title);
-    this.text.textContent = armed ? 'Save thumbnail?' : this.options.preview ? 'Original not found' : '';
+    this.say(armed ? 'Save thumbnail?' : this.options.preview ? 'Original not found' : '');
   }
 
   /** True while a click must start nothing new. */
@@ -114,12 +125,11 @@ export class DownloadControl {
     this.state = state;
     delete this.element.dataset.offer;
     this.element.dataset.state = state;
-    this.icon.setAttribute('d', ICONS[state]);
+    (this.element.firstChild?.firstChild as SVGPathElement).setAttribute('d', ICONS[state]);
     const title = titleFor(state, message, this.options.label);
     this.element.title = title;
     this.element.setAttribute('aria-label', title);
-    if (state === 'downloading' && progress !== null) this.text.textContent = `${Math.round(progress * 100)}%`;
-    else this.text.textContent = this.options.preview ? labelFor(state, this.options.label) : '';
+    this.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : this.options.preview ? labelFor(state, this.options.label) : '');
   }
 
   apply(update: ControlUpdate): void {
@@ -136,23 +146,15 @@ function titleFor(state: ControlState, message: string | null, label: string): s
     case 'downloading':
       return 'Downloading the original…';
     case 'completed':
-      return message ? `Saved as ${message}. Click to show it in its folder.` : 'Saved. Click to show it in its folder.';
+      return `${message ? `Saved as ${message}` : 'Saved'}. Click to show it in its folder.`;
     case 'failed':
       return message ? `Not saved: ${message}` : 'Not saved.';
   }
 }
 
+/** The preview control's visible text (a result's control shows only its icon). */
+const LABELS: Partial<Record<ControlState, string>> = { queued: 'Queued…', downloading: 'Downloading…', completed: 'Saved', failed: 'Not saved' };
+
 function labelFor(state: ControlState, label: string): string {
-  switch (state) {
-    case 'idle':
-      return label;
-    case 'queued':
-      return 'Queued…';
-    case 'downloading':
-      return 'Downloading…';
-    case 'completed':
-      return 'Saved';
-    case 'failed':
-      return 'Not saved';
-  }
+  return LABELS[state] ?? label;
 }

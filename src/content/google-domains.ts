@@ -13,7 +13,7 @@ const HOSTS: readonly string[] = [
 ];
 const HOST_SET = new Set(HOSTS);
 
-export const GOOGLE_IMAGES_MATCHES: string[] = HOSTS.map((host) => `https://${host}/search*`);
+export const GOOGLE_IMAGES_MATCHES: string[] = /* @__PURE__ */ HOSTS.map((host) => `https://${host}/search*`);
 
 /** True for a Google Images results page: `/search` with `tbm=isch` or `udm=2` on a known Google host. */
 export function isGoogleImagesUrl(input: string | URL): boolean {

@@ -11,7 +11,7 @@
 import { isGoogleImagesUrl } from './google-domains.ts';
 import { findPreview, findResults, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult } from './strategies/index.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
-import { CONTROL_CLASS, DownloadControl, shieldControls } from './control.ts';
+import { CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
 import { parseTabMessage } from './tab-message.ts';
 import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
@@ -58,13 +58,17 @@ function startOnGoogleImages(): void {
     });
     onWorkerMessage((message) => guard(() => onMessage(message)));
     observer = new MutationObserver((records) => guard(() => onMutations(records)));
-    observer.observe(document.documentElement, {
+    listen();
+    scanAll();
+  }
+
+  function listen(): void {
+    observer?.observe(document.documentElement, {
       childList: true,
       subtree: true,
       attributes: true,
       attributeFilter: ['src', 'style', 'hidden', 'aria-hidden'],
     });
-    scanAll();
   }
 
   /** The whole page: at start and after a navigation without a page load. */
@@ -94,11 +98,13 @@ function startOnGoogleImages(): void {
         continue;
       }
       for (const node of record.addedNodes) {
-        if (!(node instanceof Element) || isOurs(node)) continue;
+        if (!(node instanceof Element)) continue;
+        // Most added nodes are results (checked first: our own nodes never are).
         if (node.matches(RESULT_SELECTOR)) {
           roots.add(node);
           continue;
         }
+        if (isOurs(node)) continue;
         if (node.querySelector(RESULT_SELECTOR)) roots.add(node);
         else addUndecorated(node, roots);
         if (!previewChanged && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR) || node.closest(PREVIEW_SELECTOR))) previewChanged = true;
@@ -108,7 +114,7 @@ function startOnGoogleImages(): void {
         else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
       }
     }
-    if (roots.size > 0) decorate([...roots].flatMap((root) => resultElements(root)));
+    if (roots.size > 0) decorate(resultElements([...roots]));
     if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
     // What is queued now is only our own writes (no page script ran since this batch): not worth a second look.
     observer?.takeRecords();
@@ -146,10 +152,14 @@ function startOnGoogleImages(): void {
       results.set(element, entry);
       fresh.push(entry);
     }
+    // Our own writes need no mutation records of ours (one per control): stop listening while they are made.
+    // Nothing else can change the page meanwhile, and what was queued before is ours too (see onMutations).
+    observer?.disconnect();
     for (const { element, control } of fresh) {
       element.classList.add(RESULT_CLASS);
       element.append(control.element);
     }
+    listen();
     pending.push(...fresh);
     scheduleResolve();
   }
@@ -221,7 +231,7 @@ function startOnGoogleImages(): void {
   }
 
   function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
-    const control = new DownloadControl(null, { preview, label: preview ? 'Download original' : 'Download original image' });
+    const control = new DownloadControl(null, { preview, label: preview ? 'Download original' : RESULT_LABEL });
     const entry: Entry = { control, element, found: null, preview };
     byButton.set(control.element, entry);
     if (found) resolved(entry, found);

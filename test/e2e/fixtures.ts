@@ -123,7 +123,10 @@ export const test = base.extend<{ ext: Extension }>({
           if (!existsSync(dir)) return;
           for (const name of readdirSync(dir)) {
             const full = join(dir, name);
-            if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+            // Chrome renames `x.crdownload` to `x` when a download completes: a file may vanish under us.
+            const stat = statSync(full, { throwIfNoEntry: false });
+            if (!stat) continue;
+            if (stat.isDirectory()) walk(full, `${prefix}${name}/`);
             else out.push(`${prefix}${name}`);
           }
         };

@@ -95,18 +95,29 @@ function toEntry(container: HTMLElement): ResultEntry | null {
 }
 
 /**
- * Where the controls go: the result elements at or under `root`, in page order, told by the same rules as
- * `collectResults` but without reading anything else (cheap enough to run on every batch of added nodes).
+ * Where the controls go: the result elements at or under the roots, in page order, told by the same rules as
+ * `collectResults` but without reading anything else (cheap enough to run on every batch of added nodes: a root
+ * that is itself a result is not searched, as anything under it is nested; the check for a result around a
+ * container is made once per parent).
  */
-export function resultElements(root: ParentNode): HTMLElement[] {
-  const containers: HTMLElement[] = [];
-  if (isElement(root) && root.matches(RESULT_SELECTOR)) containers.push(root as HTMLElement);
-  for (const element of root.querySelectorAll<HTMLElement>(RESULT_SELECTOR)) containers.push(element);
+export function resultElements(roots: ParentNode | readonly ParentNode[]): HTMLElement[] {
+  const inside = new Map<Element, boolean>();
   const elements: HTMLElement[] = [];
-  for (const container of containers) {
-    if (container.parentElement?.closest(RESULT_SELECTOR)) continue;
-    const basic = layoutOf(container) === 'basic';
+  const consider = (container: HTMLElement): void => {
+    const parent = container.parentElement;
+    if (parent) {
+      let nested = inside.get(parent);
+      if (nested === undefined) inside.set(parent, (nested = parent.closest(RESULT_SELECTOR) !== null));
+      if (nested) return;
+    }
+    // Only a link can be of the basic layout: the layout's other tests are not needed for the rest.
+    const basic = container.localName === 'a' && layoutOf(container) === 'basic';
     if (findThumbnail(container, basic)) elements.push(basic ? basicResultElement(container) : container);
+  };
+  const list: readonly ParentNode[] = Array.isArray(roots) ? roots : [roots as ParentNode];
+  for (const root of list) {
+    if (isElement(root) && root.matches(RESULT_SELECTOR)) consider(root as HTMLElement);
+    else for (const element of root.querySelectorAll<HTMLElement>(RESULT_SELECTOR)) consider(element);
   }
   return elements;
 }
