@@ -5,9 +5,8 @@
  */
 import { openDatabase, type SemantestDb } from '../../../src/store/database.ts';
 import { DexieEventStore } from '../../../src/store/dexie-event-store.ts';
-import type { NewEvent } from '../../../src/store/event-store.ts';
+import { toStoredRow, type NewEvent } from '../../../src/store/event-store.ts';
 import { rebuildDownloads } from '../../../src/projections/downloads.ts';
-import { CURRENT_SCHEMA_VERSION } from '../../../src/domain/events.ts';
 
 type Draft = NewEvent & { eventId: string };
 
@@ -55,18 +54,7 @@ export function downloadEvents(i: number, causation = `cmd-${i}`): Draft[] {
 
 /** The row the store would write for a draft (the contract's shape, minus the auto-increment position). */
 function storedRow(streamId: string, version: number, event: Draft, createdAt: number) {
-  return {
-    eventId: event.eventId,
-    streamId,
-    version,
-    type: event.type,
-    schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-    data: event.data,
-    metadata: event.metadata,
-    correlationId: event.metadata.correlationId,
-    causationId: event.metadata.causationId,
-    createdAt,
-  };
+  return toStoredRow(event, streamId, version, createdAt);
 }
 
 async function freshDb(name: string): Promise<SemantestDb> {
