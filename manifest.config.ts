@@ -24,5 +24,5 @@ export default defineManifest({
   commands: {
     'download-preview': { suggested_key: { default: 'Alt+Shift+D' }, description: 'Download the original of the open preview' },
   },
-  content_security_policy: { extension_pages: "script-src 'self'; object-src 'self'; base-uri 'none'" },
+  content_security_policy: { extension_pages: "script-src 'self'; object-src 'none'; base-uri 'none'" },
 });

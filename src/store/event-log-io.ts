@@ -2,9 +2,15 @@
  * The event log as NDJSON: one stored event per line, its `schemaVersion` kept as written (old events stay old;
  * they are upcast when read). Import validates every line against the zod schema of its type at its version,
  * is idempotent by `eventId`, keeps each stream's versions gap-free, and reports what it took and refused.
+ *
+ * Import streams: the file is read a chunk at a time and split into lines (BOM and CRLF tolerated), and valid
+ * events are written in batches, one transaction per batch, so memory stays bounded by the batch, not the file
+ * (a 50 MB file: see the README's "Reliability and security"). Events of a known type at a schema version newer
+ * than this Semantest knows are kept as written (the projections skip them until an update can read them) and
+ * listed in the report's `future`.
  */
 import { z } from 'zod';
-import { eventSchemas, isEventType, type StoredEvent } from '../domain/events.ts';
+import { CURRENT_SCHEMA_VERSION, eventSchemas, isEventType, type StoredEvent } from '../domain/events.ts';
 import type { SemantestDb } from './database.ts';
 
 export function toNdjsonLine(event: StoredEvent): string {
@@ -47,56 +53,162 @@ export interface Refusal {
   reason: string;
 }
 
+type ParsedEvent = Omit<StoredEvent, 'position'> & { line: number; position?: number };
+
 export interface ParsedLog {
-  events: (Omit<StoredEvent, 'position'> & { line: number; position?: number })[];
+  events: ParsedEvent[];
   refused: Refusal[];
+  /** With `keepFuture`: lines kept although this version cannot read them (their events are in `events`). */
+  future?: Refusal[];
+}
+
+export interface ParseOptions {
+  /** Keep events of a known type at a newer schema version (as written) instead of refusing them. */
+  keepFuture?: boolean;
+}
+
+/** Longer lines are refused unread: a thumbnail (≤ 2,000,000 characters) and its event fit with room to spare. */
+export const MAX_LINE_LENGTH = 4 * 1_048_576;
+
+type LineVerdict = { event: ParsedEvent; future?: string } | { refused: string } | null;
+
+/** One line of the file: an event, a refusal, or nothing (blank). Never throws. */
+function parseLine(raw: string, line: number, options: ParseOptions): LineVerdict {
+  if (raw.length > MAX_LINE_LENGTH) return { refused: `line longer than ${MAX_LINE_LENGTH} characters` };
+  if (!raw.trim()) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { refused: 'not valid JSON' };
+  }
+  const envelope = Envelope.safeParse(json);
+  if (!envelope.success) {
+    const issue = envelope.error.issues[0];
+    return { refused: `not a stored event (${issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid'})` };
+  }
+  const event = envelope.data;
+  if (!isEventType(event.type)) return { refused: `unknown event type ${event.type}` };
+  if (event.metadata.correlationId !== event.correlationId || event.metadata.causationId !== event.causationId) {
+    return { refused: 'metadata and the row disagree on correlation or causation id' };
+  }
+  // The row as written, payload included (not the parsed copy: zod would drop fields an old version kept).
+  const row: ParsedEvent = { ...event, type: event.type, metadata: event.metadata as StoredEvent['metadata'], data: event.data as StoredEvent['data'], line };
+  const schema = (eventSchemas[event.type] as Record<number, z.ZodType | undefined>)[event.schemaVersion];
+  if (!schema) {
+    const current = CURRENT_SCHEMA_VERSION[event.type];
+    if (options.keepFuture && event.schemaVersion > current) {
+      if (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data)) return { refused: `${event.type} v${event.schemaVersion}: data is not an object` };
+      return { event: row, future: `${event.type} v${event.schemaVersion} is newer than this version of Semantest (v${current}): kept as written, read once Semantest is updated` };
+    }
+    return { refused: `${event.type} has no schema version ${event.schemaVersion} in this version of Semantest` };
+  }
+  const data = schema.safeParse(event.data);
+  if (!data.success) {
+    const issue = data.error.issues[0];
+    return { refused: `${event.type} v${event.schemaVersion}: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}` };
+  }
+  return { event: row };
+}
+
+/** The lines of a string, without splitting it all at once. */
+function* linesOfText(text: string): Generator<string> {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    const raw = end === -1 ? text.slice(start) : text.slice(start, end);
+    yield raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (end === -1) return;
+    start = end + 1;
+  }
+}
+
+/** Anything the import can read a chunk at a time. */
+export type NdjsonSource = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+
+async function* chunksOf(source: Exclude<NdjsonSource, string>): AsyncGenerator<Uint8Array | string> {
+  const stream = typeof Blob !== 'undefined' && source instanceof Blob ? source.stream() : source;
+  if (typeof (stream as ReadableStream<Uint8Array>).getReader === 'function') {
+    // By hand: async iteration of a ReadableStream needs Chrome 124, the manifest allows 120.
+    const reader = (stream as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* stream as AsyncIterable<Uint8Array | string>;
+}
+
+/**
+ * The lines of a stream of UTF-8 chunks, BOM dropped, `\r\n` and `\n` both ending a line. A line longer than
+ * MAX_LINE_LENGTH is not kept in memory: it comes out cut to MAX_LINE_LENGTH + 1 characters (and is refused).
+ */
+async function* linesOfStream(source: Exclude<NdjsonSource, string>, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8'); // drops a leading BOM
+  let pending = '';
+  let overlong = false;
+  let bytes = 0;
+  const take = function* (text: string, last: boolean): Generator<string> {
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end === -1) break;
+      const piece = pending + text.slice(start, end);
+      pending = '';
+      const line = overlong ? piece.slice(0, MAX_LINE_LENGTH + 1) : piece;
+      overlong = false;
+      yield line.endsWith('\r') ? line.slice(0, -1) : line;
+      start = end + 1;
+    }
+    pending += text.slice(start);
+    if (pending.length > MAX_LINE_LENGTH) {
+      pending = pending.slice(0, MAX_LINE_LENGTH + 1);
+      overlong = true;
+    }
+    if (last && (pending !== '' || overlong)) {
+      const line = pending;
+      pending = '';
+      yield line.endsWith('\r') ? line.slice(0, -1) : line;
+    }
+  };
+  let first = true;
+  for await (const chunk of chunksOf(source)) {
+    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (typeof chunk !== 'string') {
+      bytes += chunk.byteLength;
+      onBytes?.(bytes);
+    }
+    if (first && text !== '') {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    yield* take(text, false);
+  }
+  yield* take(decoder.decode(), true);
 }
 
 /** Parses and validates NDJSON text; blank lines are skipped. Pure: no database. */
-export function parseNdjson(text: string): ParsedLog {
-  const events: ParsedLog['events'] = [];
+export function parseNdjson(text: string, options: ParseOptions = {}): ParsedLog {
+  const events: ParsedEvent[] = [];
   const refused: Refusal[] = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    if (!raw.trim()) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      refused.push({ line, reason: 'not valid JSON' });
-      return;
+  const future: Refusal[] = [];
+  let line = 0;
+  for (const raw of linesOfText(text)) {
+    line += 1;
+    const verdict = parseLine(raw, line, options);
+    if (!verdict) continue;
+    if ('refused' in verdict) refused.push({ line, reason: verdict.refused });
+    else {
+      events.push(verdict.event);
+      if (verdict.future) future.push({ line, reason: verdict.future });
     }
-    const envelope = Envelope.safeParse(json);
-    if (!envelope.success) {
-      const issue = envelope.error.issues[0];
-      refused.push({ line, reason: `not a stored event (${issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid'})` });
-      return;
-    }
-    const event = envelope.data;
-    if (!isEventType(event.type)) {
-      refused.push({ line, reason: `unknown event type ${event.type}` });
-      return;
-    }
-    const schema = (eventSchemas[event.type] as Record<number, z.ZodType | undefined>)[event.schemaVersion];
-    if (!schema) {
-      refused.push({ line, reason: `${event.type} has no schema version ${event.schemaVersion} in this version of Semantest` });
-      return;
-    }
-    const data = schema.safeParse(event.data);
-    if (!data.success) {
-      const issue = data.error.issues[0];
-      refused.push({ line, reason: `${event.type} v${event.schemaVersion}: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}` });
-      return;
-    }
-    if (event.metadata.correlationId !== event.correlationId || event.metadata.causationId !== event.causationId) {
-      refused.push({ line, reason: 'metadata and the row disagree on correlation or causation id' });
-      return;
-    }
-    // The row as written, payload included (not the parsed copy: zod would drop fields an old version kept).
-    events.push({ ...event, type: event.type, metadata: event.metadata as StoredEvent['metadata'], data: event.data as StoredEvent['data'], line });
-  });
-  return { events, refused };
+  }
+  return future.length > 0 ? { events, refused, future } : { events, refused };
 }
 
 export interface ImportReport {
@@ -104,16 +216,73 @@ export interface ImportReport {
   /** Already in the log (same eventId): skipped, which makes a second import of one file a no-op. */
   alreadyThere: number;
   refused: Refusal[];
+  /** Taken although this version cannot read them yet (a newer schema version); only present when there are. */
+  future?: Refusal[];
+}
+
+export interface ImportOptions {
+  /** Valid events written per transaction (memory is bounded by this, not by the file). */
+  batchSize?: number;
+  /** Bytes read so far (for a streamed source). */
+  onProgress?: (bytes: number) => void;
+  /** At most this many refusals are listed one by one; the rest are counted in one last entry. */
+  maxListedRefusals?: number;
 }
 
 /**
- * Appends the valid events that are not there yet, in their original order, each at the next version of its
- * stream, in one transaction. The read models are not touched: call `rebuildDownloads` after.
+ * Appends the valid events that are not there yet, in file order (by `position` within a batch), each at the
+ * next version of its stream, one transaction per batch. The file is read as a stream. The read models are not
+ * touched: call `rebuildDownloads` after. An event whose stream would have a gap is refused, so a file should be
+ * in position order, as `exportNdjson` writes it.
  */
-export async function importNdjson(db: SemantestDb, text: string): Promise<ImportReport> {
-  const parsed = parseNdjson(text);
-  const refused = [...parsed.refused];
-  const ordered = [...parsed.events].sort((a, b) => (a.position ?? a.line) - (b.position ?? b.line) || a.line - b.line);
+export async function importNdjson(db: SemantestDb, source: NdjsonSource, options: ImportOptions = {}): Promise<ImportReport> {
+  const batchSize = options.batchSize ?? 2000;
+  const maxListed = options.maxListedRefusals ?? 10_000;
+  const refused: Refusal[] = [];
+  const future: Refusal[] = [];
+  let unlisted = 0;
+  let firstUnlisted = 0;
+  const refuse = (refusal: Refusal): void => {
+    if (refused.length < maxListed) refused.push(refusal);
+    else if (unlisted++ === 0) firstUnlisted = refusal.line;
+  };
+  const totals = { taken: 0, alreadyThere: 0 };
+  let batch: ParsedEvent[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    const result = await importBatch(db, current);
+    totals.taken += result.taken;
+    totals.alreadyThere += result.alreadyThere;
+    result.refused.forEach(refuse);
+  };
+  const lines = typeof source === 'string' ? linesOfText(source) : linesOfStream(source, options.onProgress);
+  let line = 0;
+  for await (const raw of lines) {
+    line += 1;
+    const verdict = parseLine(raw, line, { keepFuture: true });
+    if (!verdict) continue;
+    if ('refused' in verdict) {
+      refuse({ line, reason: verdict.refused });
+      continue;
+    }
+    if (verdict.future) future.push({ line, reason: verdict.future });
+    batch.push(verdict.event);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  refused.sort((a, b) => a.line - b.line);
+  if (unlisted > 0) refused.push({ line: firstUnlisted, reason: `and ${unlisted} more refused lines (not listed)` });
+  const report: ImportReport = { taken: totals.taken, alreadyThere: totals.alreadyThere, refused };
+  if (future.length > 0) report.future = future;
+  return report;
+}
+
+/** One batch in one transaction: idempotent by eventId, gap-free per stream. */
+async function importBatch(db: SemantestDb, events: ParsedEvent[]): Promise<Omit<ImportReport, 'future'>> {
+  const refused: Refusal[] = [];
+  const ordered = [...events].sort((a, b) => (a.position ?? a.line) - (b.position ?? b.line) || a.line - b.line);
   const seenInFile = new Set<string>();
   let alreadyThere = 0;
   let taken = 0;
@@ -152,7 +321,7 @@ export async function importNdjson(db: SemantestDb, text: string): Promise<Impor
     }
     if (rows.length === 0) return;
     await db.events.bulkAdd(rows as StoredEvent[]);
-    const now = Math.max(...rows.map((row) => row.createdAt));
+    const now = rows.reduce((latest, row) => Math.max(latest, row.createdAt), 0);
     for (const [streamId, version] of versions) {
       if (!aggregateTypes.has(streamId)) continue;
       const stream = await db.streams.get(streamId);
@@ -164,6 +333,5 @@ export async function importNdjson(db: SemantestDb, text: string): Promise<Impor
       });
     }
   });
-  refused.sort((a, b) => a.line - b.line);
   return { taken, alreadyThere, refused };
 }

@@ -38,7 +38,7 @@ function source(name: string): string {
     .replaceAll(encodeURIComponent('{{IMG}}'), encodeURIComponent(IMG));
 }
 
-const SOURCES = new Map(FIXTURES.map((name) => [name, source(name)]));
+const SOURCES = new Map<string, string>(FIXTURES.map((name) => [name, source(name)]));
 
 function parse(name: string): Document {
   return new DOMParser().parseFromString(SOURCES.get(name) ?? '', 'text/html');
