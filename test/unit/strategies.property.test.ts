@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ImageCandidate } from '../../src/domain/events.ts';
 import { validateSourceUrl } from '../../src/domain/urls.ts';
 import { findPreview, findResults, type FoundResult } from '../../src/content/strategies/index.ts';
@@ -23,7 +23,8 @@ const IMG = 'https://images.example.net';
 const FIXTURES = ['udm2.html', 'isch2021.html', 'isch2018.html', 'basic.html'] as const;
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 /** Counts what the properties tried, for the README's table (printed at the end). */
-export const tried = { pages: 0, mutations: 0 };
+const tried = { pages: 0, mutations: 0 };
+afterAll(() => console.log(`STRATEGIES ${JSON.stringify(tried)}`));
 
 /** Google's thumbnail host, as the real pages have it: `encrypted-tbn0.gstatic.com/images?q=tbn:<token>`. */
 const gstatic = (name: string): string => `https://encrypted-tbn0.gstatic.com/images?q=tbn:ANd9Gc${name.replace(/\W/g, '')}`;

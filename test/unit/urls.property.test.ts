@@ -216,7 +216,7 @@ describe('isGoogleImagesUrl against look-alike hosts', () => {
     );
     fc.assert(
       fc.property(tricky, (raw) => {
-        let host = '';
+        let host: string;
         try {
           host = new URL(raw).hostname;
         } catch {
