@@ -33,6 +33,11 @@ export interface CompactionOptions {
   /** Report what would go, delete nothing. */
   dryRun?: boolean;
   onProgress?: (streamsSeen: number, streamsTotal: number) => void;
+  /**
+   * Look only at streams that became old enough since the last incremental run (a cursor kept in the snapshots
+   * table): what an automatic run at every worker start uses. A full run (the default) looks at all of them.
+   */
+  incremental?: boolean;
 }
 
 export interface CompactionReport {
@@ -82,7 +87,9 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
   const limit = options.now - options.olderThanMs;
   const batchSize = options.batchSize ?? 200;
   // Old enough to be looked at: the streams table says when each stream last changed.
-  const ids = (await db.streams.where('lastUpdated').below(limit).primaryKeys()) as string[];
+  const cursor = options.incremental ? await db.snapshots.get(CURSOR_ID) : undefined;
+  const since = cursor && cursor.version <= limit ? cursor.version : -Infinity;
+  const ids = (await db.streams.where('lastUpdated').between(since, limit, true, false).primaryKeys()) as string[];
   const total = ids.length;
   for (let from = 0; from < ids.length; from += batchSize) {
     const batch = ids.slice(from, from + batchSize);
@@ -123,7 +130,17 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
     });
     options.onProgress?.(Math.min(total, from + batch.length), total);
   }
+  if (!options.dryRun) await db.snapshots.put({ snapshotId: CURSOR_ID, streamId: CURSOR_ID, version: limit, stateVersion: 0, state: report, createdAt: options.now });
   return report;
 }
 
 export const DAY_MS = 86_400_000;
+
+/** The retention policy's automatic run (the worker calls it on start): nothing when `retentionDays` is 0. */
+export async function compactOldDownloads(db: SemantestDb, retentionDays: number, now: number): Promise<CompactionReport | null> {
+  if (!(retentionDays > 0)) return null;
+  return compactSettledStreams(db, { now, olderThanMs: retentionDays * DAY_MS, incremental: true });
+}
+
+/** The snapshots row that remembers up to which `lastUpdated` the last run looked (never a stream's id). */
+const CURSOR_ID = '\u0000compaction';
