@@ -5,7 +5,7 @@ import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 import { rebuildDownloads } from '../../src/projections/downloads.ts';
-import { COMPACTION_STATE_VERSION, compactSettledStreams, removableEvents } from '../../src/store/compaction.ts';
+import { COMPACTION_STATE_VERSION, compactOldDownloads, compactSettledStreams, removableEvents } from '../../src/store/compaction.ts';
 
 const DAY = 86_400_000;
 let n = 0;
@@ -109,4 +109,17 @@ describe('compaction of settled streams', () => {
     expect(removableEvents(events)).toEqual([]);
     db.close();
   });
+
+  it('the automatic run does nothing when retention is off, and then looks only at streams that aged since its last run', async () => {
+    const { db, store } = fresh();
+    await write(store, 'first', [requested, validated(1), initiated(1), started(1, 1), paused, resumed, completed], 1 * DAY);
+    expect(await compactOldDownloads(db, 0, 100 * DAY)).toBeNull();
+    expect(await db.events.count()).toBe(7);
+    expect(await compactOldDownloads(db, 30, 100 * DAY)).toMatchObject({ streamsSeen: 1, eventsRemoved: 2 });
+    await write(store, 'second', [requested, validated(1), initiated(1), started(1, 2), paused, resumed, completed], 80 * DAY);
+    // 'first' is behind the cursor and not looked at again; 'second' is not old enough yet.
+    expect(await compactOldDownloads(db, 30, 101 * DAY)).toMatchObject({ streamsSeen: 0, eventsRemoved: 0 });
+    expect(await compactOldDownloads(db, 30, 111 * DAY)).toMatchObject({ streamsSeen: 1, eventsRemoved: 2 });
+    db.close();
+  }, 60_000);
 });
