@@ -13,7 +13,9 @@ import { RUNNING_PHASES, type DownloadPhase, type DownloadState } from '../domai
 
 const DATABASE = 'semantest';
 const CHANNEL = 'x-storagemutated-1';
+/** The whole history's first page; each next page is twice as big (up to `MAX_PAGE`): few requests, none huge. */
 const PAGE = 1000;
+const MAX_PAGE = 4000;
 
 /** Phases a row can still leave: the rows a change is most likely about (besides the newest). */
 const OPEN_PHASES: readonly DownloadPhase[] = [...RUNNING_PHASES, 'queued', 'retry-wait'];
@@ -104,16 +106,18 @@ export function readNewest(limit: number): Promise<DownloadState[]> {
   }, []);
 }
 
-/** Every download, newest first, read in pages of `PAGE` (each page its own transaction). */
+/** Every download, newest first, read in pages (each page its own transaction). */
 export async function readAll(signal?: { aborted: boolean }): Promise<DownloadState[] | null> {
   const rows: DownloadState[] = [];
   const seen = new Set<string>();
   let from: number | null = null;
-  for (;;) {
+  let size = PAGE;
+  for (;; size = Math.min(MAX_PAGE, size * 2)) {
     if (signal?.aborted) return null;
     const lower: number | null = from;
+    const count = size;
     const page = await withDownloads(
-      (store) => asPromise(store.index('requestedAt').getAll(lower === null ? null : IDBKeyRange.lowerBound(lower), PAGE)) as Promise<DownloadState[]>,
+      (store) => asPromise(store.index('requestedAt').getAll(lower === null ? null : IDBKeyRange.lowerBound(lower), count)) as Promise<DownloadState[]>,
       [],
     );
     let added = 0;
@@ -123,7 +127,7 @@ export async function readAll(signal?: { aborted: boolean }): Promise<DownloadSt
       rows.push(row);
       added += 1;
     }
-    if (page.length < PAGE) break;
+    if (page.length < count) break;
     const last = page[page.length - 1] as DownloadState;
     if (added === 0) {
       // A whole page of one requestedAt: read past it in one go (never seen in practice).
