@@ -106,23 +106,34 @@ export function readNewest(limit: number): Promise<DownloadState[]> {
   }, []);
 }
 
-/** Every download, newest first, read in pages (each page its own transaction). */
-export async function readAll(signal?: { aborted: boolean }): Promise<DownloadState[] | null> {
+/**
+ * Every download, newest first, read in pages (each page its own transaction). Where the browser can read an
+ * index backwards in one request (`getAllRecords`), pages go newest first and `onPage` gets the newest part read so
+ * far after each page (search answers from it at once); otherwise pages go oldest first and only the end counts.
+ */
+export async function readAll(signal?: { aborted: boolean }, onPage?: (newestFirst: DownloadState[]) => void): Promise<DownloadState[] | null> {
   const rows: DownloadState[] = [];
   const seen = new Set<string>();
-  let from: number | null = null;
+  let backwards: boolean | null = null;
+  let bound: number | null = null;
   let size = PAGE;
   for (;; size = Math.min(MAX_PAGE, size * 2)) {
     if (signal?.aborted) return null;
-    const lower: number | null = from;
+    const from: number | null = bound;
     const count = size;
-    const page = await withDownloads(
-      (store) => asPromise(store.index('requestedAt').getAll(lower === null ? null : IDBKeyRange.lowerBound(lower), count)) as Promise<DownloadState[]>,
-      [],
-    );
+    const page = await withDownloads(async (store) => {
+      const index = store.index('requestedAt');
+      backwards ??= hasGetAllRecords(index);
+      if (hasGetAllRecords(index) && backwards) {
+        // The boundary's own time is read again (rows of equal requestedAt may straddle it); `seen` drops repeats.
+        const records = await asPromise(index.getAllRecords({ query: from === null ? null : IDBKeyRange.upperBound(from), count, direction: 'prev' }));
+        return records.map((record) => record.value as DownloadState);
+      }
+      return (await asPromise(index.getAll(from === null ? null : IDBKeyRange.lowerBound(from), count))) as DownloadState[];
+    }, [] as DownloadState[]);
     let added = 0;
     for (const row of page) {
-      if (seen.has(row.streamId)) continue; // the page boundary repeats rows of the same requestedAt
+      if (seen.has(row.streamId)) continue;
       seen.add(row.streamId);
       rows.push(row);
       added += 1;
@@ -130,8 +141,10 @@ export async function readAll(signal?: { aborted: boolean }): Promise<DownloadSt
     if (page.length < count) break;
     const last = page[page.length - 1] as DownloadState;
     if (added === 0) {
-      // A whole page of one requestedAt: read past it in one go (never seen in practice).
-      const rest = await withDownloads((store) => asPromise(store.index('requestedAt').getAll(IDBKeyRange.lowerBound(last.requestedAt))) as Promise<DownloadState[]>, []);
+      // A whole page of one requestedAt: read the rest in one go (never seen in practice).
+      const range = backwards ? IDBKeyRange.upperBound(last.requestedAt) : IDBKeyRange.lowerBound(last.requestedAt);
+      const rest = (await withDownloads((store) => asPromise(store.index('requestedAt').getAll(range)), [])) as DownloadState[];
+      if (backwards) rest.reverse();
       for (const row of rest) {
         if (seen.has(row.streamId)) continue;
         seen.add(row.streamId);
@@ -139,9 +152,10 @@ export async function readAll(signal?: { aborted: boolean }): Promise<DownloadSt
       }
       break;
     }
-    from = last.requestedAt;
+    bound = last.requestedAt;
+    if (backwards && onPage && !signal?.aborted) onPage(rows.slice());
   }
-  return rows.reverse();
+  return backwards ? rows : rows.reverse();
 }
 
 /** Rows by key (those gone are left out), and every row whose phase can still change. */

@@ -47,4 +47,36 @@ describe('downloads reader', () => {
     expect(changed.rows.filter((row) => row.phase === 'downloading')).toHaveLength(75);
     expect(await readAll({ aborted: true })).toBeNull();
   }, 60_000);
+
+  it('with getAllRecords (Chromium 141+), reads backwards and hands over the newest part after each page', async () => {
+    type Fake = { result: unknown[]; error: null; onsuccess: (() => void) | null; onerror: (() => void) | null };
+    // fake-indexeddb has no getAllRecords yet: the same semantics over a cursor.
+    const proto = IDBIndex.prototype as unknown as Record<string, unknown>;
+    proto['getAllRecords'] = function (this: IDBIndex, options: { query?: IDBKeyRange | null; count?: number; direction?: IDBCursorDirection }) {
+      const fake: Fake = { result: [], error: null, onsuccess: null, onerror: null };
+      const cursor = this.openCursor(options.query ?? null, options.direction ?? 'next');
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at || fake.result.length >= (options.count ?? Infinity)) return fake.onsuccess?.();
+        fake.result.push({ key: at.key, primaryKey: at.primaryKey, value: at.value });
+        at.continue();
+      };
+      return fake;
+    };
+    try {
+      const parts: number[] = [];
+      const all = (await readAll(undefined, (part) => {
+        parts.push(part.length);
+        expect(part[0]?.requestedAt).toBe(2499);
+      })) ?? [];
+      expect(all).toHaveLength(7500);
+      expect(new Set(all.map((row) => row.streamId)).size).toBe(7500);
+      all.forEach((row, i) => i > 0 && expect(row.requestedAt).toBeLessThanOrEqual(all[i - 1]?.requestedAt ?? Infinity));
+      expect(parts[0]).toBe(1000);
+      expect(parts.length).toBeGreaterThan(1);
+      expect(await readNewest(2)).toEqual(all.slice(0, 2));
+    } finally {
+      delete proto['getAllRecords'];
+    }
+  }, 60_000);
 });
