@@ -62,7 +62,7 @@ export function popupBundle(distDir) {
 }
 
 /** Writes `count` downloads (row + stream + first and last event each) into `semantest`, in the page's own origin. */
-async function seed(page, count) {
+export async function seed(page, count) {
   return page.evaluate(async (count) => {
     const db = await new Promise((resolve, reject) => {
       const request = indexedDB.open('semantest');

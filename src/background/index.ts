@@ -11,6 +11,7 @@ import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
+import { compactOldDownloads } from '../store/compaction.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { notificationsSubscriber } from './notifications.ts';
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
@@ -80,6 +81,8 @@ const logError = (what: string) => (error: unknown) => console.error(`Semantest:
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
+// Retention, if the user turned it on: compact the downloads that became old enough since the last run.
+void ready.then(() => compactOldDownloads(db, settings.retentionDays, Date.now())).catch(logError('compaction failed'));
 // The badge is not kept across browser restarts: set it from the read model on every start.
 void badge.refresh().catch(logError('badge update failed'));
 

@@ -34,6 +34,8 @@ export const Settings = z.object({
   offerThumbnail: z.boolean().default(true),
   /** Desktop notifications: `failures` when a download fails for good, `all` also when one is saved. */
   notifications: z.enum(['none', 'failures', 'all']).default('failures'),
+  /** Retention: compact settled downloads unchanged for this many days (src/store/compaction.ts); 0 = off. */
+  retentionDays: z.number().int().min(0).max(3650).default(0),
 });
 export type Settings = z.infer<typeof Settings>;
 

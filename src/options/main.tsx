@@ -12,6 +12,7 @@ import { DeadLetters } from './dead-letters.tsx';
 import { SettingsForm } from './settings-form.tsx';
 import { RawLog, StreamTimeline } from './event-log.tsx';
 import { Maintenance } from './maintenance.tsx';
+import { MonitoringSection } from './monitoring-section.tsx';
 
 const db = openDatabase();
 
@@ -39,7 +40,7 @@ function Options() {
       <h1>{t('optionsTitle')}</h1>
       <nav aria-label={t('sections')}>
         <a href="#dead-letters">{t('deadLettersTitle')}</a> · <a href="#settings">{t('settingsTitle')}</a> · <a href="#timeline">{t('timelineTitle')}</a> ·{' '}
-        <a href="#raw-log">{t('rawLogTitle')}</a> · <a href="#data">{t('dataTitle')}</a>
+        <a href="#raw-log">{t('rawLogTitle')}</a> · <a href="#data">{t('dataTitle')}</a> · <a href="#monitoring">{t('monitorTitle')}</a>
       </nav>
       {notice && (
         <p class="error" role="alert">
@@ -51,6 +52,7 @@ function Options() {
       <StreamTimeline db={db} streamId={streamId} onSelect={showEvents} />
       <RawLog db={db} onSelect={showEvents} />
       <Maintenance db={db} />
+      <MonitoringSection db={db} />
     </main>
   );
 }

@@ -6,8 +6,9 @@ import { rebuildDownloads } from '../projections/downloads.ts';
 import { formatBytes } from '../ui/format.ts';
 import { useLive } from '../ui/live.ts';
 import { t } from '../platform/i18n.ts';
+import { Retention } from './retention.tsx';
 
-type Busy = { what: 'export' | 'import' | 'rebuild'; done: number; total: number } | null;
+type Busy = { what: 'export' | 'import' | 'rebuild' | 'compact'; done: number; total: number } | null;
 
 async function lastPosition(db: SemantestDb): Promise<number> {
   return (await db.events.orderBy('position').last())?.position ?? 0;
@@ -90,7 +91,7 @@ export function Maintenance({ db }: { db: SemantestDb }) {
           {t('rebuild')}
         </button>
       </div>
-      {busy && (
+      {busy && busy.what !== 'compact' && (
         <p class="busy" role="status">
           {t(`busy_${busy.what}`)}{' '}
           <progress data-testid="maintenance-progress" max={Math.max(1, busy.total)} value={busy.done} aria-label={t(`busy_${busy.what}`)} />
@@ -114,6 +115,7 @@ export function Maintenance({ db }: { db: SemantestDb }) {
         </details>
       )}
       <Storage db={db} />
+      <Retention db={db} busy={busy !== null} onBusy={(on) => setBusy(on ? { what: 'compact', done: 0, total: 0 } : null)} />
     </section>
   );
 }

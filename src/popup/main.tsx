@@ -5,8 +5,8 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
-import type { Live } from '../ui/live.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
+import { readNewest } from '../ui/downloads-reader.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type HistorySummary } from '../ui/history-filter.ts';
 import { formatBytes } from '../ui/format.ts';
@@ -31,28 +31,14 @@ function useNow(intervalMs = 30_000): number {
   return now;
 }
 
-const FIRST_SCREEN = 40;
+/** Rows of the first screen: what fits in the popup, and some to scroll into. */
+const FIRST_SCREEN = 24;
 
 function Popup() {
-  // The first screen comes from a small query; the whole history (for search, filters and the summary) is read
-  // right after the first paint, so 10,000 downloads do not delay the popup opening.
-  const head = useDownloads(FIRST_SCREEN);
-  const [wantAll, setWantAll] = useState(false);
-  useEffect(() => {
-    if (head.status === 'loading') return undefined;
-    // After the first screen is painted: reading 10,000 rows would otherwise hold up that paint.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => setWantAll(true), 0);
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [head.status]);
-  const all = useDownloads(null, wantAll);
-  const complete = wantAll && all.status !== 'loading';
-  const history: Live<DownloadState[]> = complete ? all : head;
+  // The first screen comes from one small request; the whole history (for search, filters and the summary) is
+  // read right after the first paint, in pages, so 10,000 downloads do not delay the popup opening.
+  const history = useDownloads(FIRST_SCREEN, firstScreen);
+  const complete = history.status === 'ready' && history.complete;
   const progress = useProgress();
   const now = useNow();
   const [view, setView] = useState<View>('history');
@@ -63,7 +49,7 @@ function Popup() {
     peekSetting('offerThumbnail').then((value) => setOfferThumbnail(value !== false), () => undefined);
   }, []);
 
-  const rows = history.status === 'ready' ? history.value : [];
+  const rows = history.status === 'ready' ? history.rows : [];
   const shown = useMemo(() => filterHistory(rows, filter, now), [rows, filter, now]);
   const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
@@ -130,7 +116,7 @@ function Popup() {
         <section id="panel" role="tabpanel" aria-labelledby="tab-history">
           <Filters filter={filter} onChange={setFilter} />
           <p class="count-line" aria-live="polite" data-testid="result-count">
-            {shown.length === rows.length ? t('countAll', String(rows.length)) : t('countSome', [String(shown.length), String(rows.length)])}
+            {!complete && shown.length === rows.length ? t('countLoading', String(rows.length)) : shown.length === rows.length ? t('countAll', String(rows.length)) : t('countSome', [String(shown.length), String(rows.length)])}
           </p>
           {shown.length === 0 ? (
             <div class="empty">
@@ -241,5 +227,8 @@ function Filters({ filter, onChange }: { filter: HistoryFilter; onChange: (filte
   );
 }
 
+// Asked for before the first render: the database opens and reads while preact draws the page's shell.
+const firstScreen = readNewest(FIRST_SCREEN);
+firstScreen.catch(() => undefined); // the hook reports it
 const root = document.getElementById('app');
 if (root) render(<Popup />, root);

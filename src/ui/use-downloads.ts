@@ -1,41 +1,84 @@
-/** A preact hook over `readDownloads` that follows the worker's writes (see downloads-reader.ts). */
+/**
+ * A preact hook over the downloads read model (downloads-reader.ts) that follows the worker's writes.
+ * First the newest `firstScreen` rows (one request: the popup's first paint), then, after that paint, the whole
+ * history in pages (`complete` becomes true). A change announced by another context re-reads only what it can be
+ * about (the newest rows, and rows whose phase can still change) and merges it; a full re-read follows when the
+ * changes settle, for the rare change elsewhere (a discard, an import, a rebuild).
+ */
 import { useEffect, useState } from 'preact/hooks';
-import type { DownloadState } from '../domain/download.ts';
-import { onDownloadsChanged, readDownloads } from './downloads-reader.ts';
-import type { Live } from './live.ts';
+import { SETTLED_PHASES, type DownloadState } from '../domain/download.ts';
+import { mergeRows, onDownloadsChanged, readAll, readChanged, readNewest } from './downloads-reader.ts';
 
-export function useDownloads(limit: number | null, enabled = true): Live<DownloadState[]> {
-  const [state, setState] = useState<Live<DownloadState[]>>({ status: 'loading' });
+export type History = { status: 'loading' } | { status: 'ready'; rows: DownloadState[]; complete: boolean } | { status: 'error'; error: string };
+
+const FULL_REFRESH_AFTER_MS = 1500;
+const FULL_READ_DELAY_MS = 250;
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * `early`: the first screen's read, started by the page before its first render (so the database opens while
+ * preact renders the shell, not after its effects run).
+ */
+export function useDownloads(firstScreen: number, early?: Promise<DownloadState[]>): History {
+  const [state, setState] = useState<History>({ status: 'loading' });
   useEffect(() => {
-    if (!enabled) return undefined;
-    let alive = true;
-    let reading = false;
-    let again = false;
-    const read = async (): Promise<void> => {
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
-      try {
-        const value = await readDownloads(limit);
-        if (alive) setState({ status: 'ready', value });
-      } catch (error) {
-        if (alive) setState({ status: 'error', error: error instanceof Error ? error.message : String(error) });
-      } finally {
-        reading = false;
-        if (again && alive) {
-          again = false;
-          void read();
-        }
-      }
+    const signal = { aborted: false };
+    let rows: DownloadState[] = [];
+    let complete = false;
+    let busy: Promise<void> = Promise.resolve();
+    let fullTimer: ReturnType<typeof setTimeout> | undefined;
+    const publish = () => {
+      if (!signal.aborted) setState({ status: 'ready', rows, complete });
     };
-    void read();
-    const stop = onDownloadsChanged(() => void read());
+    const fail = (error: unknown) => {
+      if (!signal.aborted) setState({ status: 'error', error: message(error) });
+    };
+    // One read at a time, in order: a merge never races a full read.
+    const queue = (work: () => Promise<void>) => {
+      busy = busy.then(work).catch(fail);
+    };
+    const readEverything = async () => {
+      const all = await readAll(signal, (part) => {
+        // The newest part of the history so far: shown (and searched) while the rest is read.
+        if (part.length > rows.length) {
+          rows = part;
+          publish();
+        }
+      });
+      if (all === null) return;
+      rows = all;
+      complete = true;
+      publish();
+    };
+
+    queue(async () => {
+      rows = await (early ?? readNewest(firstScreen));
+      publish();
+      if (signal.aborted) return;
+      // After the first screen is painted, and a moment later: reading 10,000 rows keeps the database busy for a
+      // while (measured: ~0.3-1 s per 1,000 rows on a loaded 2-core machine), which would hold up that paint, the
+      // thumbnails, and the next popup's first read if this one is closed at once.
+      await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, FULL_READ_DELAY_MS)));
+      await readEverything();
+    });
+
+    const stop = onDownloadsChanged(() =>
+      queue(async () => {
+        const open = rows.filter((row) => !SETTLED_PHASES.has(row.phase)).map((row) => row.streamId);
+        const [newest, changed] = await Promise.all([readNewest(firstScreen), readChanged(open)]);
+        rows = mergeRows(rows, [...newest, ...changed.rows], changed.gone);
+        publish();
+        if (!complete) return;
+        if (fullTimer !== undefined) clearTimeout(fullTimer);
+        fullTimer = setTimeout(() => queue(readEverything), FULL_REFRESH_AFTER_MS);
+      }),
+    );
     return () => {
-      alive = false;
+      signal.aborted = true;
+      if (fullTimer !== undefined) clearTimeout(fullTimer);
       stop();
     };
-  }, [limit, enabled]);
+  }, [firstScreen]);
   return state;
 }
