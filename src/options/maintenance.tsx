@@ -56,7 +56,7 @@ export function Maintenance({ db }: { db: SemantestDb }) {
     run(async () => {
       setReport(null);
       setBusy({ what: 'import', done: 0, total: file.size });
-      const result = await importNdjson(db, await file.text());
+      const result = await importNdjson(db, file, { onProgress: (bytes) => setBusy({ what: 'import', done: bytes, total: file.size }) });
       setReport(result);
       if (result.taken > 0) await rebuild();
       return t('imported', [String(result.taken), String(result.alreadyThere), String(result.refused.length)]);
