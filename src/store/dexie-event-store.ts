@@ -21,8 +21,8 @@ import {
   type ReadStreamOptions,
   type Snapshot,
 } from './event-store.ts';
-import type { SemantestDb } from './database.ts';
-import { applyDownloadProjection } from '../projections/downloads.ts';
+import type { DownloadRow, SemantestDb } from './database.ts';
+import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { upcast } from '../domain/upcasters.ts';
 
 export interface StoreDeps {
@@ -63,10 +63,72 @@ interface PendingAppend {
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
+/** What this context knows of a stream after its own last committed write (see `StreamCache`). */
+interface KnownStream {
+  version: number;
+  aggregateType: string;
+  /** The stream's downloads row as this context last wrote or read it (undefined: the stream has none). */
+  row: DownloadRow | undefined;
+}
+
+/** How many streams the cache remembers (the least recently used go first). */
+const CACHE_LIMIT = 2000;
+
+/**
+ * A write-through cache of the streams this context wrote, so that the hot path reads nothing before it writes.
+ *
+ * Only `DexieEventStore` appends (in the worker); the options page may import events (versions only grow), and
+ * compaction removes events but never changes a stream's version or its row. So an entry can only be behind the
+ * database, never ahead, and being behind is caught before anything is decided on it: a version that does not
+ * match the caller's expectation is read again inside the transaction before a conflict is reported, and a
+ * write at a version another context already wrote fails on the unique `[streamId+version]` index, which aborts
+ * the batch; the batch is then done again with every version, id and row read from the database.
+ * Entries are only set after a transaction committed, from what it wrote; a failed one changes nothing.
+ */
+class StreamCache {
+  private readonly entries = new Map<string, KnownStream>();
+
+  get(streamId: string): KnownStream | undefined {
+    const entry = this.entries.get(streamId);
+    if (entry) {
+      this.entries.delete(streamId);
+      this.entries.set(streamId, entry);
+    }
+    return entry;
+  }
+
+  set(streamId: string, entry: KnownStream): void {
+    this.entries.delete(streamId);
+    this.entries.set(streamId, entry);
+    if (this.entries.size > CACHE_LIMIT) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** A row changed by an event of another stream (a discard): kept in step if its stream is known. */
+  updateRow(streamId: string, row: DownloadRow | undefined): void {
+    const entry = this.entries.get(streamId);
+    if (entry) entry.row = row;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** How a batch is committed: `optimistic` trusts the cache and the unique indexes; `checked` reads everything. */
+type CommitMode = 'optimistic' | 'checked';
+
+interface Committed {
+  outcomes: Outcome[];
+  /** What the transaction wrote, for the cache once it committed. */
+  streams: Map<string, KnownStream>;
+  otherRows: Map<string, DownloadRow | undefined>;
+}
+
 export class DexieEventStore implements EventStore {
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
   private pending: PendingAppend[] = [];
   private flushing = false;
+  private readonly cache = new StreamCache();
 
   constructor(
     readonly db: SemantestDb,
@@ -98,23 +160,37 @@ export class DexieEventStore implements EventStore {
     });
   }
 
+  /** Forgets what this context knows of the streams (tests; or after the database was changed behind its back). */
+  forgetCachedStreams(): void {
+    this.cache.clear();
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
         let outcomes: Outcome[];
         try {
-          outcomes = await this.commit(batch, false);
+          outcomes = await this.commitAndRemember(batch, 'optimistic');
         } catch (error) {
           if (isQuotaError(error)) {
             for (const append of batch) append.reject(new StorageFullError());
             continue;
           }
-          // The batch's transaction failed as a whole (another context wrote a version first, quota, …):
-          // give each append its own transaction so that each gets its own answer.
-          outcomes = [];
-          for (const one of batch) {
-            outcomes.push(...(await this.commit([one], true).catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
+          // The optimistic transaction failed as a whole (a version or an event id another write holds already,
+          // which the unique indexes refused): do the batch again with everything read from the database.
+          try {
+            outcomes = await this.commitAndRemember(batch, 'checked');
+          } catch (again) {
+            if (isQuotaError(again)) {
+              for (const append of batch) append.reject(new StorageFullError());
+              continue;
+            }
+            // Still failing: give each append its own transaction, so that each gets its own answer.
+            outcomes = [];
+            for (const one of batch) {
+              outcomes.push(...(await this.commitAndRemember([one], 'checked').catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
+            }
           }
         }
         const committed: StoredEvent[] = [];
@@ -132,31 +208,75 @@ export class DexieEventStore implements EventStore {
     }
   }
 
+  /** Commits, and only once the transaction committed, remembers what it wrote. */
+  private async commitAndRemember(batch: PendingAppend[], mode: CommitMode): Promise<Outcome[]> {
+    const done = await this.commit(batch, mode);
+    for (const [streamId, entry] of done.streams) this.cache.set(streamId, entry);
+    for (const [streamId, row] of done.otherRows) this.cache.updateRow(streamId, row);
+    return done.outcomes;
+  }
+
   /**
-   * One transaction for the whole batch; per-append checks in arrival order. The fast path does not look the
-   * event ids up: the unique `&eventId` index refuses a re-sent one, which aborts the batch, and the slow path
-   * (`checkIds`, one append per transaction) then tells a duplicate from a conflict.
+   * One transaction for the whole batch; per-append checks in arrival order.
+   *
+   * `optimistic`: versions and rows come from the cache when it knows the stream, and a `no-stream` append is
+   * taken to start its stream; nothing else is read, and event ids are not looked up — the unique indexes refuse
+   * a version or an id that is stored already, which aborts the batch (the caller then retries it `checked`).
+   * A version that does not match what the append expects is read from the database before it is called a
+   * conflict. `checked`: every stream row, downloads row and event id of the batch is read first.
    */
-  private async commit(batch: PendingAppend[], checkIds: boolean): Promise<Outcome[]> {
+  private async commit(batch: PendingAppend[], mode: CommitMode): Promise<Committed> {
     const db = this.db;
     return db.transaction('rw', [db.events, db.streams, db.downloads], async () => {
+      const checked = mode === 'checked';
       const streamIds = [...new Set(batch.map((append) => append.streamId))];
-      const streams = await db.streams.bulkGet(streamIds);
-      const versions = new Map(streamIds.map((id, i) => [id, streams[i]?.currentVersion ?? 0]));
-      const aggregateTypes = new Map(streamIds.map((id, i) => [id, streams[i]?.aggregateType]));
+      const versions = new Map<string, number>();
+      const aggregateTypes = new Map<string, string | undefined>();
+      const rows = new Map<string, DownloadRow | undefined>();
+      /** Streams whose version and row were read from the database in this transaction. */
+      const verified = new Set<string>();
+      const toRead: string[] = [];
+      for (const streamId of streamIds) {
+        const known = checked ? undefined : this.cache.get(streamId);
+        if (known) {
+          versions.set(streamId, known.version);
+          aggregateTypes.set(streamId, known.aggregateType);
+          rows.set(streamId, known.row);
+        } else if (!checked && batch.find((append) => append.streamId === streamId)?.options.expectedVersion === 'no-stream') {
+          // Taken to be new: if it is not, its version 1 is stored already and the unique index says so.
+          versions.set(streamId, 0);
+          rows.set(streamId, undefined);
+        } else toRead.push(streamId);
+      }
+      const readStreams = async (ids: string[]) => {
+        if (ids.length === 0) return;
+        const [streams, current] = await Promise.all([db.streams.bulkGet(ids), db.downloads.bulkGet(ids)]);
+        ids.forEach((id, i) => {
+          versions.set(id, streams[i]?.currentVersion ?? 0);
+          aggregateTypes.set(id, streams[i]?.aggregateType);
+          rows.set(id, current[i]);
+          verified.add(id);
+        });
+      };
+      await readStreams(toRead);
       const allIds = batch.flatMap((append) => append.events.map((event) => event.eventId));
-      const known = checkIds ? new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event])) : new Map<string, StoredEvent>();
+      const known = checked ? new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event])) : new Map<string, StoredEvent>();
       const createdAt = this.deps.now();
       const outcomes: Outcome[] = [];
-      const rows: Omit<StoredEvent, 'position'>[] = [];
+      const rows_: Omit<StoredEvent, 'position'>[] = [];
       const owners: number[] = []; // index in `batch` of each row
       const claimed = new Set<string>();
       for (const [index, append] of batch.entries()) {
-        const current = versions.get(append.streamId) ?? 0;
+        let current = versions.get(append.streamId) ?? 0;
         const ids = append.events.map((event) => event.eventId);
-        // A version conflict may be a re-sent append: only then are its ids looked up on the fast path.
-        if (!checkIds && !expectedVersionMatches(append.options.expectedVersion, current)) {
-          for (const event of await db.events.where('eventId').anyOf(ids).toArray()) known.set(event.eventId, event);
+        if (!expectedVersionMatches(append.options.expectedVersion, current)) {
+          // Never a conflict on the cache's word: read the stream (unless this batch wrote it already), and look
+          // the ids up — a version conflict may be a re-sent append.
+          if (!verified.has(append.streamId) && !rows_.some((row) => row.streamId === append.streamId)) {
+            await readStreams([append.streamId]);
+            current = versions.get(append.streamId) ?? 0;
+          }
+          if (!checked) for (const event of await db.events.where('eventId').anyOf(ids).toArray()) known.set(event.eventId, event);
         }
         const stored = ids.filter((id) => known.has(id) || claimed.has(id));
         if (stored.length === ids.length && ids.every((id) => known.get(id)?.streamId === append.streamId || claimed.has(id))) {
@@ -176,41 +296,61 @@ export class DexieEventStore implements EventStore {
         append.events.forEach((event, i) => {
           claimed.add(event.eventId);
           owners.push(index);
-          rows.push(toStoredRow(event, append.streamId, current + i + 1, createdAt));
+          rows_.push(toStoredRow(event, append.streamId, current + i + 1, createdAt));
         });
         versions.set(append.streamId, current + append.events.length);
         if (!aggregateTypes.get(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType ?? 'Download');
         outcomes.push({ ok: true, result: { nextVersion: current + append.events.length, events: [], duplicate: false } });
       }
-      if (rows.length === 0) return outcomes;
+      const result: Committed = { outcomes, streams: new Map(), otherRows: new Map() };
+      // Streams read here are known as of this transaction, whether or not it writes them.
+      for (const streamId of verified) {
+        const aggregateType = aggregateTypes.get(streamId);
+        const version = versions.get(streamId) ?? 0;
+        if (aggregateType !== undefined && version > 0) result.streams.set(streamId, { version, aggregateType, row: rows.get(streamId) });
+      }
+      if (rows_.length === 0) return result;
       let positions: number[];
       try {
-        positions = (await db.events.bulkAdd(rows as StoredEvent[], { allKeys: true })) as number[];
+        positions = (await db.events.bulkAdd(rows_ as StoredEvent[], { allKeys: true })) as number[];
       } catch (error) {
-        // Another context appended to one of these streams in between: the unique [streamId+version] index caught it.
-        // (or an event id is stored already). Alone in its transaction, the append gets its exact answer.
+        // A version or an event id is stored already (another context wrote it, or the cache was behind): the
+        // unique indexes caught it. Abort; the caller does the batch again, `checked`.
         if (error instanceof Dexie.BulkError || (error instanceof Error && error.name === 'ConstraintError')) {
-          if (!checkIds) throw error;
+          if (!checked) throw error;
           const first = batch[owners[0] ?? 0];
           throw new ConcurrencyError(first?.streamId ?? '', first?.options.expectedVersion ?? 'any', -1);
         }
         throw error;
       }
-      const stored: StoredEvent[] = rows.map((row, i) => ({ ...row, position: positions[i] as number }));
+      const stored: StoredEvent[] = rows_.map((row, i) => ({ ...row, position: positions[i] as number }));
       stored.forEach((event, i) => {
         const outcome = outcomes[owners[i] as number];
         if (outcome?.ok) outcome.result.events.push(event);
       });
-      await db.streams.bulkPut(
-        [...new Set(rows.map((row) => row.streamId))].map((streamId) => ({
-          streamId,
-          aggregateType: aggregateTypes.get(streamId) ?? 'Download',
-          currentVersion: versions.get(streamId) ?? 0,
-          lastUpdated: createdAt,
-        })),
-      );
-      await applyDownloadProjection(db.downloads, stored);
-      return outcomes;
+      const written = [...new Set(rows_.map((row) => row.streamId))];
+      // Rows of other streams that an event names (a discard names its download) are always read here.
+      const others = downloadTargets(stored).filter((id) => !rows.has(id));
+      if (others.length > 0) (await db.downloads.bulkGet(others)).forEach((row, i) => rows.set(others[i] as string, row));
+      const before = new Map(rows);
+      for (const event of stored) projectDownload(rows, event);
+      const changed = [...rows.entries()].filter(([id, row]) => row !== undefined && row !== before.get(id)).map(([, row]) => row as DownloadRow);
+      await Promise.all([
+        db.streams.bulkPut(
+          written.map((streamId) => ({
+            streamId,
+            aggregateType: aggregateTypes.get(streamId) ?? 'Download',
+            currentVersion: versions.get(streamId) ?? 0,
+            lastUpdated: createdAt,
+          })),
+        ),
+        changed.length > 0 ? db.downloads.bulkPut(changed) : undefined,
+      ]);
+      for (const streamId of written) {
+        result.streams.set(streamId, { version: versions.get(streamId) ?? 0, aggregateType: aggregateTypes.get(streamId) ?? 'Download', row: rows.get(streamId) });
+      }
+      for (const id of others) result.otherRows.set(id, rows.get(id));
+      return result;
     });
   }
 

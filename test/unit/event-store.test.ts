@@ -211,7 +211,7 @@ describe('DexieEventStore', () => {
       ),
       { numRuns: 40 },
     );
-  });
+  }, 60_000);
 });
 
 describe('DexieEventStore under hostile storage', () => {
