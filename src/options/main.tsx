@@ -12,6 +12,7 @@ import { DeadLetters } from './dead-letters.tsx';
 import { SettingsForm } from './settings-form.tsx';
 import { RawLog, StreamTimeline } from './event-log.tsx';
 import { Maintenance } from './maintenance.tsx';
+import { AlertsSection, OutboxSection } from './outbox-section.tsx';
 
 const db = openDatabase();
 
@@ -48,6 +49,8 @@ function Options() {
       )}
       <DeadLetters db={db} act={act} onShowEvents={showEvents} />
       <SettingsForm />
+      <AlertsSection />
+      <OutboxSection db={db} />
       <StreamTimeline db={db} streamId={streamId} onSelect={showEvents} />
       <RawLog db={db} onSelect={showEvents} />
       <Maintenance db={db} />
