@@ -250,9 +250,12 @@ export function notificationLog(db: SemantestDb): NotificationLog {
       const outcomes: Outcome[] = [];
       let upper = position;
       let scanned = 0;
-      // Backwards through the log from `position`, a page at a time; bounded so a long quiet history costs little.
+      // About six events per download: the first page usually holds the window. Backwards from `position`, pages
+      // growing, bounded so a long history without downloads costs little.
+      let size = Math.max(32, count * 8);
       while (outcomes.length < count && upper > 0 && scanned < 20_000) {
-        const page = await db.events.where('position').belowOrEqual(upper).reverse().limit(500).toArray();
+        const page = await db.events.where('position').belowOrEqual(upper).reverse().limit(size).toArray();
+        size = Math.min(size * 2, 2000);
         if (page.length === 0) break;
         for (const stored of page) {
           const outcome = settleOutcome(upcast(stored));
