@@ -3,7 +3,7 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
-import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromeReferer, chromeTabs, extensionId, extensionOrigin } from '../platform/chrome-adapters.ts';
+import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, workerHttp } from '../platform/chrome-adapters.ts';
 import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
@@ -13,10 +13,13 @@ import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { compactOldDownloads } from '../store/compaction.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
-import { notificationsSubscriber } from './notifications.ts';
+import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
+import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
+import { cloudEventSource } from '../outbox/cloudevents.ts';
+import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPositionOf } from '../outbox/protocol.ts';
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
-import { handleMessage } from './messages.ts';
+import { handleMessage, senderRefusal } from './messages.ts';
 import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import type { Strategy } from '../domain/events.ts';
@@ -74,7 +77,24 @@ const bus = new EventBus({
 bus.subscribe(metricsSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: chromeBadge });
 bus.subscribe(badge);
-bus.subscribe(notificationsSubscriber({ notifications: chromeNotifications, settings: () => settings, download: (id) => queries.get(id), now: () => Date.now() }));
+const notifications = notificationLog(db);
+bus.subscribe(notificationsSubscriber({ notifications: chromeNotifications, settings: () => settings, download: (id) => queries.get(id), now: () => Date.now(), log: notifications }));
+
+// The integrations outbox (off by default): the log as CloudEvents to the user's URL, after every append.
+const outbox = new Outbox({
+  readAll: (after, limit) => store.readAll(after, limit),
+  checkpoints: dexieOutboxCheckpoints(db),
+  http: workerHttp,
+  config: () => ({ enabled: settings.outboxEnabled, url: settings.outboxUrl, batchSize: settings.outboxBatchSize, maxAttempts: settings.outboxMaxAttempts }),
+  source: cloudEventSource(extensionId()),
+  mayReach: (origin) => chromePermissions.contains(origin),
+  now: () => Date.now(),
+  random: () => Math.random(),
+  wakeAt: (when) => chromeAlarms.wakeAt(OUTBOX_ALARM, when),
+});
+store.onAppended(() => outbox.poke());
+onSettingsChanged(() => outbox.poke());
+void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
@@ -91,12 +111,18 @@ registerWorkerListeners({
     // A click must not wait for recovery (the contract's "within a second", also from a stopped worker):
     // requests need only the settings; recovery of older downloads runs alongside, stream by stream.
     await settingsLoaded;
+    if (isOutboxMessage(message)) {
+      const refusal = senderRefusal(sender, { extensionId: extensionId(), extensionOrigin: extensionOrigin() });
+      if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
+      return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
+    }
     return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
   },
   downloadChanged: (delta) => void ready.then(() => saga.onDownloadChanged(delta)).catch(logError('download update failed')),
   alarm: (name) => {
     if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
     if (name === BUS_ALARM) bus.poke();
+    if (name === OUTBOX_ALARM) void settingsLoaded.then(() => outbox.poke());
   },
   started: (reason) => {
     // Menu entries outlive the worker; they are (re)made when the extension is installed or updated.
@@ -109,4 +135,8 @@ registerWorkerListeners({
     void settingsLoaded
       .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message) }))
       .catch(logError('context menu request failed')),
+  notificationButtonClicked: (notificationId, buttonIndex) =>
+    void settingsLoaded
+      .then(() => handleNotificationButton(notificationId, buttonIndex, { log: notifications, retry: (id, commandId) => saga.retry(id, commandId), show: (id) => saga.show(id), newId }))
+      .catch(logError('notification button failed')),
 });

@@ -1,23 +1,60 @@
 /**
- * Desktop notifications, per the user's `notifications` setting: `failures` (the default) tells when a download
+ * Desktop notifications, per the user's settings. `notifications`: `failures` (the default) tells when a download
  * failed for good (a final GoogleImageDownloadFailed: not retryable, or retries used up); `all` also tells when
- * one was saved; `none` tells nothing. A bus subscriber: nothing is shown while replaying, and an event older than
- * `NOTIFY_WITHIN_MS` is not news (a subscriber catching up on old history must not flood the screen).
+ * one was saved; `none` tells nothing at all. `notifyBulk`: one summary when a batch (one correlation id, more
+ * than one download) has settled, instead of one notification per download of it. `failureAlertPercent` /
+ * `failureAlertWindow`: one alert when that share of the last settled downloads failed, armed again only once the
+ * rate has fallen below the threshold.
+ *
+ * A bus subscriber: nothing is shown while replaying, and an event older than `NOTIFY_WITHIN_MS` is not news (a
+ * subscriber catching up on old history must not flood the screen). Every notification shown is recorded as a
+ * `NotificationSent` event (the seed's NotificationEvent: recipient, channel) whose eventId is derived from the
+ * notification's id: a redelivered event finds it and shows nothing twice, and a click on a button is answered
+ * from it (`actions`), so the buttons work after the worker was stopped.
  */
-import type { Subscriber } from '../bus/subscriptions.ts';
-import type { DownloadState } from '../domain/download.ts';
+import type { HandlerContext, Subscriber } from '../bus/subscriptions.ts';
+import { isSettled, type DownloadState } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
+import { upcast } from '../domain/upcasters.ts';
 import type { NotificationsPort } from '../platform/ports.ts';
+import type { SemantestDb } from '../store/database.ts';
 import { fileNameOf } from '../ui/format.ts';
 import type { Settings } from './settings.ts';
 
 export const NOTIFY_WITHIN_MS = 10 * 60_000;
+export const NOTIFICATIONS_STREAM = 'notifications';
+export const FAILURE_RATE_STREAM = 'failure-rate-alert';
+/** Who is told, and how: the person at this browser, by a desktop notification. */
+export const RECIPIENT = 'local-user';
+export const CHANNEL = 'desktop';
+
+export type NotificationSentData = EventData<'NotificationSent'>;
+export type NotificationAction = NotificationSentData['actions'][number];
+
+/** What the worker needs from the log beyond the bus, for batches, the failure rate and the record. */
+export interface NotificationLog {
+  /** The recorded notification with this id, if it was shown. */
+  sent(notificationId: string): Promise<NotificationSentData | undefined>;
+  /** The downloads (stream ids) requested under this correlation id: a batch when more than one. */
+  batchOf(correlationId: string): Promise<string[]>;
+  /** The newest outcomes of distinct downloads at or before `position`, newest first, at most `count`. */
+  recentOutcomes(position: number, count: number): Promise<Outcome[]>;
+  /** The newest event of the failure-rate alert's stream, and the stream's version. */
+  alertState(): Promise<{ version: number; last: StoredEvent | undefined }>;
+}
+
+export interface Outcome {
+  streamId: string;
+  failed: boolean;
+}
 
 export interface NotificationDeps {
   notifications: NotificationsPort;
   settings: () => Settings;
   download: (streamId: string) => Promise<DownloadState | undefined>;
   now: () => number;
+  /** Without it: single-download notifications only, not recorded (no batches, no alert, no buttons). */
+  log?: NotificationLog;
 }
 
 export interface NotificationText {
@@ -33,6 +70,15 @@ const baseName = (url: string): string => {
     return url;
   }
 };
+
+/** How an event settles a download, or null when it does not (a retry to come, or the user's own cancel). */
+export function settleOutcome(event: StoredEvent): 'completed' | 'failed' | null {
+  if (event.type === 'GoogleImageDownloadCompleted') return 'completed';
+  if (event.type !== 'GoogleImageDownloadFailed') return null;
+  const data = event.data as EventData<'GoogleImageDownloadFailed'>;
+  if (data.nextAttemptAt !== null || data.code === 'user_canceled') return null;
+  return 'failed';
+}
 
 /** What to show for an event, or null when it is nothing to tell (pure; the tests pin the words). */
 export function notificationFor(event: StoredEvent, level: Settings['notifications'], row: DownloadState | undefined): NotificationText | null {
@@ -57,18 +103,203 @@ export function notificationFor(event: StoredEvent, level: Settings['notificatio
   return null;
 }
 
+/** The summary of a settled batch (pure). */
+export function bulkSummary(rows: readonly DownloadState[]): { text: NotificationText; actions: NotificationAction[] } {
+  const saved = rows.filter((row) => row.phase === 'completed');
+  const failed = rows.filter((row) => row.phase === 'failed' || row.phase === 'dead-lettered');
+  const total = rows.length;
+  const title = failed.length === 0 ? `Semantest: ${total} images saved` : `Semantest: ${saved.length} of ${total} images saved`;
+  const parts = [failed.length > 0 ? `${failed.length} failed.` : 'All saved.'];
+  const cancelled = total - saved.length - failed.length;
+  if (cancelled > 0) parts.push(`${cancelled} cancelled.`);
+  const actions: NotificationAction[] = [];
+  if (failed.length > 0) actions.push({ action: 'retry', streamIds: failed.map((row) => row.streamId) });
+  const newest = [...saved].sort((a, b) => (b.completedAt ?? 0) - (a.completedAt ?? 0))[0];
+  if (newest) actions.push({ action: 'show', streamIds: [newest.streamId] });
+  return { text: { title, message: parts.join(' '), contextMessage: saved[0]?.sourceHost ?? '' }, actions };
+}
+
+/** Whether the failure rate crosses the threshold: 'raise', 'clear' or nothing (pure). */
+export function failureRateStep(outcomes: readonly Outcome[], window: number, thresholdPercent: number, armed: boolean): 'raise' | 'clear' | null {
+  if (thresholdPercent <= 0 || outcomes.length < window) return null;
+  const failed = outcomes.slice(0, window).filter((outcome) => outcome.failed).length;
+  const high = failed * 100 >= thresholdPercent * window;
+  if (armed && high) return 'raise';
+  if (!armed && !high) return 'clear';
+  return null;
+}
+
+export const buttonLabel = (action: NotificationAction, inBatch: boolean): string =>
+  action.action === 'show' ? 'Show in folder' : inBatch ? 'Retry failed' : 'Retry';
+
+/**
+ * A deterministic UUID (version 8, RFC 9562) for a name: the NotificationSent of one notification id always has
+ * the same eventId, so recording it twice is an idempotent no-op and a click can find it.
+ */
+export async function nameUuid(name: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`semantest:${name}`)));
+  const bytes = digest.slice(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
+  /** Shows a notification once: nothing when it is recorded already; records it after showing it. */
+  const tell = async (
+    context: HandlerContext,
+    id: string,
+    kind: NotificationSentData['kind'],
+    subject: string,
+    text: NotificationText,
+    actions: NotificationAction[],
+    inBatch = false,
+  ): Promise<void> => {
+    const { log } = deps;
+    if (log && (await log.sent(id))) return;
+    const buttons = log ? actions.map((action) => buttonLabel(action, inBatch)) : [];
+    await deps.notifications.show(id, { ...text, ...(buttons.length > 0 ? { buttons } : {}) });
+    if (!log) return;
+    const data: NotificationSentData = { recipient: RECIPIENT, channel: CHANNEL, kind, notificationId: id, subject, title: text.title, message: text.message, actions };
+    await context.append(NOTIFICATIONS_STREAM, [{ type: 'NotificationSent', data, eventId: await nameUuid(id) }]);
+  };
+
+  const single = async (event: StoredEvent, context: HandlerContext, settings: Settings): Promise<void> => {
+    const row = await deps.download(event.streamId);
+    const text = notificationFor(event, settings.notifications, row);
+    if (!text) return;
+    const failed = event.type === 'GoogleImageDownloadFailed';
+    const action: NotificationAction = { action: failed ? 'retry' : 'show', streamIds: [event.streamId] };
+    // The event's id as the notification's: a redelivered event replaces its notification, never adds one.
+    await tell(context, `semantest:${event.eventId}`, failed ? 'download-failed' : 'download-saved', event.streamId, text, [action]);
+  };
+
+  const bulk = async (event: StoredEvent, context: HandlerContext, batch: readonly string[]): Promise<void> => {
+    const rows = await Promise.all(batch.map((id) => deps.download(id)));
+    if (rows.some((row) => !row || !isSettled(row))) return;
+    const { text, actions } = bulkSummary(rows as DownloadState[]);
+    await tell(context, `semantest:bulk:${event.correlationId}`, 'bulk-finished', event.correlationId, text, actions, true);
+  };
+
+  const failureRate = async (event: StoredEvent, context: HandlerContext, settings: Settings, log: NotificationLog): Promise<void> => {
+    const window = settings.failureAlertWindow;
+    const outcomes = await log.recentOutcomes(event.position, window);
+    const { version, last } = await log.alertState();
+    // A redelivered event that raised the alert before the worker stopped: finish telling it.
+    const raisedByThis = last?.type === 'FailureRateAlertRaised' && last.causationId === event.eventId;
+    const armed = last?.type !== 'FailureRateAlertRaised';
+    const step = raisedByThis ? 'raise' : failureRateStep(outcomes, window, settings.failureAlertPercent, armed);
+    if (step === null) return;
+    const failed = outcomes.slice(0, window).filter((outcome) => outcome.failed);
+    const data = { failed: failed.length, settled: Math.min(window, outcomes.length), thresholdPercent: settings.failureAlertPercent };
+    if (step === 'clear') {
+      await context.append(FAILURE_RATE_STREAM, [{ type: 'FailureRateAlertCleared', data }], version);
+      return;
+    }
+    const raisedId = raisedByThis ? (last as StoredEvent).eventId : await nameUuid(`failure-rate:${event.eventId}`);
+    if (!raisedByThis) await context.append(FAILURE_RATE_STREAM, [{ type: 'FailureRateAlertRaised', data, eventId: raisedId }], version);
+    const stillFailed: string[] = [];
+    for (const outcome of failed) {
+      const row = await deps.download(outcome.streamId);
+      if (row && (row.phase === 'failed' || row.phase === 'dead-lettered')) stillFailed.push(outcome.streamId);
+    }
+    const text: NotificationText = {
+      title: 'Semantest: many downloads fail',
+      message: `${data.failed} of the last ${data.settled} downloads failed (alert at ${data.thresholdPercent} %). The image servers may be refusing or down.`,
+      contextMessage: 'You are told again only after the rate has come down.',
+    };
+    await tell(context, `semantest:failure-rate:${raisedId}`, 'failure-rate', FAILURE_RATE_STREAM, text, stillFailed.length > 0 ? [{ action: 'retry', streamIds: stillFailed }] : [], true);
+  };
+
   return {
     id: 'notifications',
     types: ['GoogleImageDownloadFailed', 'GoogleImageDownloadCompleted'],
     async handle(event, context) {
       if (context.replaying) return;
       if (deps.now() - event.createdAt > NOTIFY_WITHIN_MS) return;
-      const level = deps.settings().notifications;
-      if (level === 'none') return;
-      const text = notificationFor(event, level, await deps.download(event.streamId));
-      // The event's id as the notification's: a redelivered event replaces its notification, never adds one.
-      if (text) await deps.notifications.show(`semantest:${event.eventId}`, text);
+      const settings = deps.settings();
+      if (settings.notifications === 'none') return;
+      const outcome = settleOutcome(event);
+      const { log } = deps;
+      const batch = log ? await log.batchOf(event.correlationId) : [];
+      const inBatch = settings.notifyBulk && batch.length > 1;
+      // A download of a batch is told in the batch's summary, not one by one.
+      if (!inBatch) await single(event, context, settings);
+      // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
+      const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
+      if (inBatch && settles) await bulk(event, context, batch);
+      if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
     },
   };
+}
+
+/** The NotificationLog on the Dexie database. */
+export function notificationLog(db: SemantestDb): NotificationLog {
+  return {
+    async sent(notificationId) {
+      const row = await db.events.where('eventId').equals(await nameUuid(notificationId)).first();
+      return row?.type === 'NotificationSent' ? (row.data as NotificationSentData) : undefined;
+    },
+    async batchOf(correlationId) {
+      const rows = await db.events.where('correlationId').equals(correlationId).filter((row) => row.type === 'GoogleImageDownloadRequested').toArray();
+      return [...new Set(rows.map((row) => row.streamId))];
+    },
+    async recentOutcomes(position, count) {
+      const seen = new Set<string>();
+      const outcomes: Outcome[] = [];
+      let upper = position;
+      let scanned = 0;
+      // About six events per download: the first page usually holds the window. Backwards from `position`, pages
+      // growing, bounded so a long history without downloads costs little.
+      let size = Math.max(32, count * 8);
+      while (outcomes.length < count && upper > 0 && scanned < 20_000) {
+        const page = await db.events.where('position').belowOrEqual(upper).reverse().limit(size).toArray();
+        size = Math.min(size * 2, 2000);
+        if (page.length === 0) break;
+        for (const stored of page) {
+          const outcome = settleOutcome(upcast(stored));
+          if (outcome === null || seen.has(stored.streamId)) continue;
+          seen.add(stored.streamId);
+          outcomes.push({ streamId: stored.streamId, failed: outcome === 'failed' });
+          if (outcomes.length >= count) break;
+        }
+        scanned += page.length;
+        upper = (page[page.length - 1] as StoredEvent).position - 1;
+      }
+      return outcomes;
+    },
+    async alertState() {
+      const last = await db.events.where('[streamId+version]').between([FAILURE_RATE_STREAM, 0], [FAILURE_RATE_STREAM, Number.MAX_SAFE_INTEGER]).last();
+      return { version: last?.version ?? 0, last: last ? upcast(last) : undefined };
+    },
+  };
+}
+
+export interface NotificationButtonDeps {
+  log: Pick<NotificationLog, 'sent'>;
+  retry(streamId: string, commandId: string): Promise<boolean>;
+  show(streamId: string): Promise<boolean>;
+  newId: () => string;
+}
+
+/**
+ * A click on a notification's button: the action recorded with it. "Retry" continues the same stream (a new
+ * user action with its own correlation id, like the options page's retry); "Show in folder" opens the folder.
+ * Returns what was done, for the tests and the log.
+ */
+export async function handleNotificationButton(notificationId: string, buttonIndex: number, deps: NotificationButtonDeps): Promise<string> {
+  const sent = await deps.log.sent(notificationId);
+  const action = sent?.actions[buttonIndex];
+  if (!action) return 'nothing';
+  if (action.action === 'show') {
+    for (const id of action.streamIds) if (await deps.show(id)) return 'shown';
+    return 'nothing';
+  }
+  // One command id (the causation) for the click; each retried download gets its own correlation id, as on the
+  // options page.
+  const commandId = deps.newId();
+  let count = 0;
+  for (const id of action.streamIds) if (await deps.retry(id, commandId)) count += 1;
+  return `retried ${count}`;
 }

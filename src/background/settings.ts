@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/failure.ts';
+import { outboxUrlProblem } from '../outbox/cloudevents.ts';
 
 /** Version of the stored settings' shape; a later version adds a migration in `migrateSettings`. */
 export const SETTINGS_VERSION = 1;
@@ -36,6 +37,23 @@ export const Settings = z.object({
   notifications: z.enum(['none', 'failures', 'all']).default('failures'),
   /** Retention: compact settled downloads unchanged for this many days (src/store/compaction.ts); 0 = off. */
   retentionDays: z.number().int().min(0).max(3650).default(0),
+  /** A notification when a batch (one correlation id, more than one download) has settled. */
+  notifyBulk: z.boolean().default(true),
+  /** One alert when at least this share (%) of the last `failureAlertWindow` settled downloads failed; 0 = off. */
+  failureAlertPercent: z.number().int().min(0).max(100).default(50),
+  failureAlertWindow: z.number().int().min(2).max(100).default(10),
+  /** The integrations outbox: the event log as CloudEvents to the user's URL. Off by default. */
+  outboxEnabled: z.boolean().default(false),
+  /** '' or an https URL (http only for localhost); checked again by the worker before every send. */
+  outboxUrl: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((url) => url === '' || outboxUrlProblem(url) === null, { message: 'Use an https address (http only for localhost), without a user name or password.' })
+    .default(''),
+  outboxBatchSize: z.number().int().min(1).max(1000).default(100),
+  /** Failed sends of one batch before the outbox stops and waits for the user (its own dead-letter state). */
+  outboxMaxAttempts: z.number().int().min(1).max(20).default(6),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -90,6 +90,31 @@ export const eventSchemas = {
   GoogleImageDownloadRetryRequested: { 1: z.object({}) },
   /** The user removed a dead-lettered download from the queue; the download's own stream stays settled. */
   DeadLetterDiscarded: { 1: z.object({ downloadId: z.string() }) },
+  /**
+   * The seed's NotificationEvent: something was told to someone (`recipient`) on a `channel` (`desktop`: a
+   * chrome.notifications toast). `actions` are its buttons, in order, so a click is answered from the log.
+   */
+  NotificationSent: {
+    1: z.object({
+      recipient: z.string().max(200),
+      channel: z.enum(['desktop']),
+      kind: z.enum(['download-failed', 'download-saved', 'bulk-finished', 'failure-rate']),
+      notificationId: z.string().max(300),
+      /** The download's stream, or the batch's correlation id, the notification is about. */
+      subject: z.string().max(300),
+      title: z.string().max(500),
+      message: z.string().max(2000),
+      actions: z.array(z.object({ action: z.enum(['retry', 'show']), streamIds: z.array(z.string().max(100)).max(10_000) })).max(2),
+    }),
+  },
+  /** The share of failures among the last `window` settled downloads reached the user's threshold. */
+  FailureRateAlertRaised: {
+    1: z.object({ failed: z.number().int().nonnegative(), settled: z.number().int().positive(), thresholdPercent: z.number().int().min(1).max(100) }),
+  },
+  /** The failure rate fell below the threshold again: the alert is armed for the next time. */
+  FailureRateAlertCleared: {
+    1: z.object({ failed: z.number().int().nonnegative(), settled: z.number().int().positive(), thresholdPercent: z.number().int().min(1).max(100) }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -13,6 +13,7 @@ import { SettingsForm } from './settings-form.tsx';
 import { RawLog, StreamTimeline } from './event-log.tsx';
 import { Maintenance } from './maintenance.tsx';
 import { MonitoringSection } from './monitoring-section.tsx';
+import { AlertsSection, OutboxSection } from './outbox-section.tsx';
 
 const db = openDatabase();
 
@@ -49,6 +50,8 @@ function Options() {
       )}
       <DeadLetters db={db} act={act} onShowEvents={showEvents} />
       <SettingsForm />
+      <AlertsSection />
+      <OutboxSection db={db} />
       <StreamTimeline db={db} streamId={streamId} onSelect={showEvents} />
       <RawLog db={db} onSelect={showEvents} />
       <Maintenance db={db} />

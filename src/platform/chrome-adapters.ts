@@ -1,5 +1,5 @@
 /** The ports of `ports.ts` on the real `chrome.*` APIs. */
-import type { AlarmsPort, BadgePort, ContextMenuPort, DownloadItemView, DownloadsPort, NotificationsPort, PagesPort, RefererPort, TabsPort } from './ports.ts';
+import type { AlarmsPort, BadgePort, ContextMenuPort, DownloadItemView, DownloadsPort, HttpPort, NotificationsPort, PagesPort, PermissionsPort, RefererPort, TabsPort } from './ports.ts';
 
 const ignore = (): void => undefined;
 
@@ -59,15 +59,39 @@ export const chromeBadge: BadgePort = {
 };
 
 export const chromeNotifications: NotificationsPort = {
-  show: async (id, { title, message, contextMessage }) => {
+  show: async (id, { title, message, contextMessage, buttons }) => {
     await chrome.notifications.create(id, {
       type: 'basic',
       iconUrl: chrome.runtime.getURL('icons/icon128.png'),
       title,
       message,
       ...(contextMessage ? { contextMessage } : {}),
+      ...(buttons && buttons.length > 0 ? { buttons: buttons.slice(0, 2).map((button) => ({ title: button })) } : {}),
     });
   },
+};
+
+export const workerHttp: HttpPort = {
+  post: async (url, body, { headers, timeoutMs }) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      // A redirect would carry the log to an address the user did not set: refused (an opaque redirect, status 0).
+      redirect: 'manual',
+      credentials: 'omit',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // The body is not read: only the status matters, and an unread body must not keep the connection busy.
+    void response.body?.cancel().catch(ignore);
+    return { status: response.type === 'opaqueredirect' ? 0 : response.status };
+  },
+};
+
+export const chromePermissions: PermissionsPort = {
+  contains: (origin) => chrome.permissions.contains({ origins: [origin] }),
+  request: (origin) => chrome.permissions.request({ origins: [origin] }),
 };
 
 export const chromeContextMenu: ContextMenuPort = {

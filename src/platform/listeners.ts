@@ -25,6 +25,8 @@ export interface WorkerListeners {
   command(name: string, tabId: number): void;
   /** A click on one of our context-menu entries, with the tab it was in (none for a click outside tabs). */
   contextMenuClicked(click: ContextMenuClick, tabId: number | null): void;
+  /** A click on a button (0 or 1) of one of our notifications. */
+  notificationButtonClicked(notificationId: string, buttonIndex: number): void;
 }
 
 export function registerWorkerListeners(listeners: WorkerListeners): void {
@@ -66,6 +68,7 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       tab?.id !== undefined && tab.id >= 0 ? tab.id : null,
     );
   });
+  chrome.notifications.onButtonClicked.addListener((notificationId, buttonIndex) => listeners.notificationButtonClicked(notificationId, buttonIndex));
   chrome.commands.onCommand.addListener((name, tab) => {
     if (tab?.id !== undefined) return listeners.command(name, tab.id);
     // Older Chromium leaves out the tab: the shortcut acts on the active tab of the focused window.

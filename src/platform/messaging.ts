@@ -27,3 +27,9 @@ export function onWorkerMessage(listener: (message: unknown) => void): () => voi
   chrome.runtime.onMessage.addListener(wrapped);
   return () => chrome.runtime.onMessage.removeListener(wrapped);
 }
+
+/** A request outside the main protocol (the outbox's own, src/outbox/protocol.ts); the worker parses it. */
+export async function sendOutsideProtocol(request: { type: string; [field: string]: unknown }): Promise<unknown> {
+  if (!chrome.runtime?.id) throw new ExtensionGoneError();
+  return chrome.runtime.sendMessage(request);
+}

@@ -80,8 +80,28 @@ export interface BadgePort {
 }
 
 export interface NotificationsPort {
-  /** A basic notification with the extension's icon; the same `id` replaces the earlier one (idempotent). */
-  show(id: string, notification: { title: string; message: string; contextMessage?: string }): Promise<void>;
+  /**
+   * A basic notification with the extension's icon; the same `id` replaces the earlier one (idempotent).
+   * `buttons` (at most 2) come back through the worker's `notificationButtonClicked` listener by index.
+   */
+  show(id: string, notification: { title: string; message: string; contextMessage?: string; buttons?: string[] }): Promise<void>;
+}
+
+/** An HTTP answer as the outbox needs it: the status (0 for a redirect it refused to follow). */
+export interface HttpAnswer {
+  status: number;
+}
+
+/** The worker's outgoing POSTs (the integrations outbox). Rejects on a network error or a timeout. */
+export interface HttpPort {
+  post(url: string, body: string, options: { headers: Record<string, string>; timeoutMs: number }): Promise<HttpAnswer>;
+}
+
+/** Host permissions: whether the extension may reach an origin (`https://host/*`), and asking the user for it. */
+export interface PermissionsPort {
+  contains(originPattern: string): Promise<boolean>;
+  /** Must run inside a user gesture (a click on an extension page). */
+  request(originPattern: string): Promise<boolean>;
 }
 
 /** The "Save image with Semantest" entry in the page context menu, on images. */

@@ -1,6 +1,8 @@
 /**
  * Beyond Google Images (issue 7): "Save image with Semantest" in any page's image context menu, the toolbar badge
- * counting the dead-letter queue, and a desktop notification when a download fails for good.
+ * counting the dead-letter queue, a desktop notification when a download fails for good (with a Retry button,
+ * recorded as NotificationSent), and the failure-rate alert (one notification, not one per failure).
+ * Notification buttons are clicked the same way as the menu: `chrome.notifications.onButtonClicked.dispatch`.
  *
  * How the menu click is made: a browser's own context menu cannot be opened and clicked from Playwright (or
  * WebDriver, or CDP; see microsoft/playwright#5593 and webdriverio/webdriverio#15064), and the extension must
@@ -171,4 +173,78 @@ test('a download that fails for good raises one notification; none when notifica
   expect(shown).not.toContain(`semantest:${second?.eventId}`);
   expect(shown.filter((id) => id !== `semantest:${failed?.eventId}`)).toEqual([]);
   expect(ext.files()).toEqual([]);
+});
+
+/** The NotificationSent events (the record of what was shown, with the buttons' actions). */
+const notificationsSent = async (ext: Extension): Promise<StoredEvent[]> => ofType(await ext.events(), 'NotificationSent');
+
+/** What the browser does on a click of a notification's button: onButtonClicked(notificationId, buttonIndex). */
+async function clickNotificationButton(worker: Worker, notificationId: string, buttonIndex: number): Promise<void> {
+  await worker.evaluate(
+    ({ notificationId, buttonIndex }) => {
+      const onButtonClicked = chrome.notifications.onButtonClicked as unknown as { dispatch?: (id: string, index: number) => void };
+      if (typeof onButtonClicked.dispatch !== 'function') throw new Error('this Chromium has no chrome.Event dispatch: the button click cannot be simulated');
+      onButtonClicked.dispatch(notificationId, buttonIndex);
+    },
+    { notificationId, buttonIndex },
+  );
+}
+
+test('a failure notification has a Retry button; its click continues the same stream and saves the file', async ({ ext }) => {
+  await ext.setSettings({ maxRetries: 0 });
+  ext.images.failing.add('cat.jpg');
+  const { pageUrl, srcUrl } = await openGallery(ext, '/fault/switch/cat.jpg');
+  const worker = await ext.worker();
+  await clickMenu(worker, pageUrl, srcUrl);
+
+  await expect.poll(async () => (await notificationsSent(ext)).length, { timeout: 20_000 }).toBe(1);
+  const [failed] = ofType(await ext.events(), 'GoogleImageDownloadFailed');
+  expect(failed?.data).toMatchObject({ deadLettered: true, nextAttemptAt: null });
+  const [sent] = await notificationsSent(ext);
+  const notificationId = `semantest:${failed?.eventId}`;
+  expect(sent?.data).toMatchObject({
+    recipient: 'local-user',
+    channel: 'desktop',
+    kind: 'download-failed',
+    notificationId,
+    subject: failed?.streamId,
+    actions: [{ action: 'retry', streamIds: [failed?.streamId] }],
+  });
+  expect(sent?.causationId).toBe(failed?.eventId);
+
+  ext.images.failing.delete('cat.jpg');
+  await clickNotificationButton(worker, notificationId, 0);
+  await ext.waitForFile('Semantest/cat.jpg');
+  await expect.poll(async () => ofType(await ext.events(), 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  const stream = (await ext.events()).filter((event) => event.streamId === failed?.streamId);
+  const retry = stream.find((event) => event.type === 'GoogleImageDownloadRetryRequested');
+  expect(retry).toBeDefined();
+  // A new user action: its own correlation id, the download's stream continued (no second stream).
+  expect(retry?.correlationId).not.toBe(failed?.correlationId);
+  expect(stream.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
+  expect(new Set(ofType(await ext.events(), 'GoogleImageDownloadRequested').map((event) => event.streamId))).toEqual(new Set([failed?.streamId]));
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+});
+
+test('the failure-rate alert is raised once while the rate stays high, not once per failure', async ({ ext }) => {
+  await ext.setSettings({ failureAlertPercent: 50, failureAlertWindow: 2 });
+  const { pageUrl } = await openGallery(ext, '/originals/cat.jpg');
+  const worker = await ext.worker();
+  const alertIds = async (): Promise<string[]> => (await notificationIds(ext)).filter((id) => id.startsWith('semantest:failure-rate:'));
+  await clickMenu(worker, pageUrl, `${ext.images.origin}/fault/404/one.jpg`);
+  await expect.poll(async () => ofType(await ext.events(), 'GoogleImageDownloadFailed')).toHaveLength(1);
+  await clickMenu(worker, pageUrl, `${ext.images.origin}/fault/404/two.jpg`);
+  // Two of the last two failed: the alert is shown (and recorded).
+  await expect.poll(alertIds).toHaveLength(1);
+  await clickMenu(worker, pageUrl, `${ext.images.origin}/fault/404/three.jpg`);
+  await expect.poll(async () => ofType(await ext.events(), 'GoogleImageDownloadFailed')).toHaveLength(3);
+  const third = ofType(await ext.events(), 'GoogleImageDownloadFailed')[2];
+  await expect.poll(() => checkpoint(ext, 'notifications')).toBeGreaterThanOrEqual(third?.position ?? Infinity);
+  const events = await ext.events();
+  expect(ofType(events, 'FailureRateAlertRaised')).toHaveLength(1);
+  expect(ofType(events, 'FailureRateAlertRaised')[0]?.data).toEqual({ failed: 2, settled: 2, thresholdPercent: 50 });
+  const alerts = (await notificationsSent(ext)).filter((event) => (event.data as { kind: string }).kind === 'failure-rate');
+  expect(alerts).toHaveLength(1);
+  // One notification per failure besides, as before (three), and one alert: not one alert per failure.
+  expect((await notificationsSent(ext)).length).toBe(4);
 });
