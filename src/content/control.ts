@@ -19,6 +19,8 @@ const ICONS: Record<ControlState, string> = {
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
 
 export const CONTROL_CLASS = 'semantest-ctl';
+/** The bulk-selection bar (made on the first selection only). */
+export const BAR_CLASS = 'semantest-bar';
 /** A result's control's label (the preview's says less: it sits on the large image). */
 export const RESULT_LABEL = 'Download original image';
 
@@ -32,14 +34,14 @@ export interface ControlOptions {
  * on the window, the first place an event reaches: an event on a control stops there, so no handler of Google's
  * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click).
  */
-export function shieldControls(target: Window, activate: (button: HTMLButtonElement) => void): void {
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: MouseEvent) => void): void {
   const listener = (event: Event): void => {
-    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS}`) : null;
+    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS},.${BAR_CLASS} button`) : null;
     if (!button) return;
     event.stopImmediatePropagation();
     // Keep the keyboard working: Enter and Space must still press the button.
     if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
-    if (event.type === 'click') activate(button);
+    if (event.type === 'click') activate(button, event as MouseEvent);
   };
   // For the page's life: nothing removes them (the content script has no end).
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });

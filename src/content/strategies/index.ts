@@ -92,7 +92,8 @@ export function findResults(doc: Document, root: ParentNode | readonly ParentNod
     const entries = collectFrom(roots);
     if (entries.length === 0) return [];
     const images = lazy(() => readInlineImages(doc));
-    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc));
+    // Matching by position needs the results the page data can cover, not the thousands after them.
+    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc, images().ordered.length + 100));
     const alignment = lazy((): Udm2Alignment => alignUdm2(allEntries(), images()));
     const baseUrl = baseUrlOf(doc);
     const strategies: Array<(entry: ResultEntry) => Outcome | null> = [
