@@ -238,7 +238,14 @@ async function measure(page, url, withExtension, log) {
   const scriptMs = ((await scriptSeconds()) - before) * 1000;
   log(`${withExtension ? 'with' : 'without'} the extension: batches done, reading the trace`);
   const controls = await page.locator(CONTROL).count();
-  const trace = analyse(await readTrace(cdp));
+  const events = await readTrace(cdp);
+  const trace = analyse(events);
+  if (process.env.BENCH_DEBUG) {
+    const names = new Map();
+    for (const e of events) names.set(e.name, (names.get(e.name) ?? 0) + 1);
+    log(`trace: ${events.length} events; ${[...names].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([n, c]) => `${n}:${c}`).join(' ')}`);
+    for (const s of [...trace.outer].sort((a, b) => b.dur - a.dur).slice(0, 8)) log(`slice ${round(s.dur / 1000)} ms ${s.name} ${s.args?.data?.functionName ?? ''} ${scriptUrlOf(s)}:${s.args?.data?.lineNumber ?? ''}`);
+  }
   await cdp.detach().catch(() => undefined);
   return { scriptMs, controls, placed, trace };
 }

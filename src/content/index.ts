@@ -18,10 +18,11 @@ import { parseTabMessage } from './tab-message.ts';
 import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import { t } from '../platform/i18n.ts';
 
 const RESULT_CLASS = 'semantest-result';
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
-const NOT_FOUND = 'The original image could not be found on this result.';
+const NOT_FOUND = t('cNotFound');
 
 /** Idle time spent per slice on finding originals, and results per `findResults` call. */
 const SLICE_MS = 8;
@@ -226,20 +227,20 @@ function startOnGoogleImages(): void {
       bar.className = BAR_CLASS;
       bar.dataset.testid = 'semantest-bulk-bar';
       bar.setAttribute('role', 'region');
-      bar.setAttribute('aria-label', 'Semantest: selected images');
+      bar.setAttribute('aria-label', t('cBar'));
       for (const [act, testid] of [['', 'semantest-bulk-count'], ['all', 'semantest-select-all'], ['dl', 'semantest-bulk-download'], ['clear', 'semantest-bulk-clear']] as const) {
         const part = document.createElement(act ? 'button' : 'span');
         if (act) part.dataset.act = act;
         part.dataset.testid = testid;
-        part.textContent = act === 'all' ? 'Select all loaded' : act === 'clear' ? 'Clear' : '';
+        part.textContent = act === 'all' ? t('cSelectAll') : act === 'clear' ? t('cClear') : '';
         bar.append(part);
       }
       document.body.append(bar);
     }
     const count = selected.size;
     bar.hidden = count === 0;
-    (bar.firstChild as HTMLElement).textContent = `${count} selected`;
-    (bar.children[2] as HTMLElement).textContent = `Download ${count} selected`;
+    (bar.firstChild as HTMLElement).textContent = t('cSelected', String(count));
+    (bar.children[2] as HTMLElement).textContent = t('cBulkDl', String(count));
   }
 
   function onBar(act: string | undefined): void {
@@ -350,7 +351,7 @@ function startOnGoogleImages(): void {
   }
 
   function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
-    const control = new DownloadControl(null, { preview, label: preview ? 'Download original' : RESULT_LABEL });
+    const control = new DownloadControl(null, { preview, label: preview ? t('cPreview') : RESULT_LABEL });
     const entry: Entry = { control, element, found: null, preview };
     byButton.set(control.element, entry);
     if (found) resolved(entry, found);
@@ -362,7 +363,7 @@ function startOnGoogleImages(): void {
     const problem = entry.found?.problem ?? NOT_FOUND;
     const thumbnail = entry.found?.thumbnailUrl;
     if (thumbnail && thumbnail.length <= MAX_URL_LENGTH) entry.control.offerThumbnail(problem, armed);
-    else entry.control.set('idle', `${problem}${thumbnail ? " Google's thumbnail is too large to offer instead." : ''}`);
+    else entry.control.set('idle', thumbnail ? t('cThumbBig', problem) : problem);
   }
 
   function remember(control: DownloadControl, imageUrl: string): void {
@@ -445,7 +446,7 @@ function startOnGoogleImages(): void {
       if (!response.ok) control.set('failed', response.error);
       return response;
     } catch (error) {
-      control.set('failed', error instanceof ExtensionGoneError ? error.message : 'Semantest could not be reached. Try again.');
+      control.set('failed', error instanceof ExtensionGoneError ? error.message : t('cUnreachable'));
       return null;
     }
   }
