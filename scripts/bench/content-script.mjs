@@ -28,13 +28,21 @@
 //   every one of those results has its control (the page polls for the controls and marks the end).
 // - maxLongTaskMs: the most extension script time inside any one task of the page's main thread (so a page
 //   task that is long by itself is not blamed on the extension, and the extension's share of any task counts).
-//   maxLongTaskMsNoExtension: the page's own longest task without the extension, for scale.
-// - scriptingRatioVsNoExtension: CDP Performance.getMetrics ScriptDuration (all worlds) of the page, from just
-//   before the first insert to after the last batch, with the extension / without it.
+//   maxLongTaskMsNoExtension: the page's own longest task without the extension ('longtask' observer), for scale.
+// - scriptingRatioVsNoExtension: (the page's scripting without the extension + the extension's own script time
+//   in the same stretch, from the trace) / the page's scripting without the extension. Scripting is CDP
+//   Performance.getMetrics ScriptDuration from just before the first insert to after the last batch (+1 s).
+//   scriptingRatioTwoPages is the plain ScriptDuration(with) / ScriptDuration(without) of the two pages: what the
+//   issue literally asks, but two pages' scripting differs by ±20 % on a loaded machine with no extension at all
+//   (0.91 was seen), so it cannot resolve a 10 % budget; the attributed ratio cannot come out below 1 by luck.
 //   extensionScriptMs: the extension's own script time over the whole page's life (from the trace), for scale.
 // - bundleBytes: bytes of the content script as shipped: the manifest's loader, every chunk it imports (statically
 //   or through chrome.runtime.getURL), and any content-script CSS.
-// Numbers are CPU time on a shared 2-core machine: other work inflates all of them alike; compare ratios.
+// The extension's times are CPU time (the trace's thread time): on the shared 2-core machine these numbers come
+// from (load average ~20), a slice's WALL time is mostly time the OS gave other processes — a slice that checks
+// its 8 ms budget every 25 controls was seen lasting 320 ms of wall time. maxLongTaskMsWallClock reports the
+// same measure in wall time, for comparison. On an idle machine the two agree.
+// Numbers are noisy: other work inflates all of them; compare ratios measured in one run.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
@@ -61,7 +69,8 @@ export function benchPage() {
   const pairs = [];
   for (let i = 0; i < 100; i++) pairs.push(`[null,["${thumb(i)}",200,300],["${original(i)}",1200,1800],null,0,"rgb(1,2,3)"]`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>animals - Google Search</title>
-<style>#grid{width:1200px}.eA0Zlc{display:inline-block;vertical-align:top;overflow:hidden}</style></head><body>
+<style>#grid{width:1200px}.eA0Zlc{display:inline-block;vertical-align:top;overflow:hidden}</style>
+<script>window.__longest = 0; try { new PerformanceObserver(function (list) { for (var e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}</script></head><body>
 <div id="search"><div class="wH6SXe" id="grid"></div></div>
 <script>(function(){var s=[${pairs.join(',')}];window.google={sgi:s};})();</script>
 <script>
@@ -207,14 +216,19 @@ function analyse(events) {
   }
   const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && onMain(e));
   const markTs = new Map(marks.map((e) => [e.name, e.ts]));
-  const extensionMs = (from, to) => outer.reduce((sum, s) => sum + Math.max(0, Math.min(s.ts + s.dur, to) - Math.max(s.ts, from)), 0) / 1000;
-  return { outer, tasks, markTs, extensionMs };
+  // CPU time (the trace's thread time, `tdur`) where the trace has it, else wall time: with ~10 runnable threads per
+  // core here, a slice's wall time is mostly the time the OS gave other processes (see the header).
+  const cpu = (s) => (typeof s.tdur === 'number' ? s.tdur : s.dur);
+  const extensionMs = (from, to, cost = cpu) =>
+    outer.reduce((sum, s) => sum + (s.ts < to && s.ts + s.dur > from ? cost(s) * Math.min(1, (Math.min(s.ts + s.dur, to) - Math.max(s.ts, from)) / Math.max(1, s.dur)) : 0), 0) / 1000;
+  return { outer, tasks, markTs, extensionMs, cpu };
 }
 
 async function measure(page, url, withExtension, log) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  await cdp.send('Tracing.start', {
+  // The trace is only needed where the extension runs (reading one takes half a minute on a loaded machine).
+  if (withExtension) await cdp.send('Tracing.start', {
     transferMode: 'ReturnAsStream',
     traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] },
   });
@@ -235,19 +249,21 @@ async function measure(page, url, withExtension, log) {
   }
   // Let the idle-time work finish.
   await page.waitForTimeout(1000);
+  await page.evaluate(() => performance.mark('bench:end'));
   const scriptMs = ((await scriptSeconds()) - before) * 1000;
-  log(`${withExtension ? 'with' : 'without'} the extension: batches done, reading the trace`);
+  log(`${withExtension ? 'with' : 'without'} the extension: batches done`);
   const controls = await page.locator(CONTROL).count();
-  const events = await readTrace(cdp);
+  const longestTaskMs = await page.evaluate(() => window.__longest);
+  const events = withExtension ? await readTrace(cdp) : [];
   const trace = analyse(events);
-  if (process.env.BENCH_DEBUG) {
+  if (process.env.BENCH_DEBUG && withExtension) {
     const names = new Map();
     for (const e of events) names.set(e.name, (names.get(e.name) ?? 0) + 1);
-    log(`trace: ${events.length} events; ${[...names].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([n, c]) => `${n}:${c}`).join(' ')}`);
-    for (const s of [...trace.outer].sort((a, b) => b.dur - a.dur).slice(0, 8)) log(`slice ${round(s.dur / 1000)} ms ${s.name} ${s.args?.data?.functionName ?? ''} ${scriptUrlOf(s)}:${s.args?.data?.lineNumber ?? ''}`);
+    log(`trace: ${events.length} events; ${[...names].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, c]) => `${n}:${c}`).join(' ')}`);
+    for (const s of [...trace.outer].sort((a, b) => b.dur - a.dur).slice(0, 8)) log(`slice ${round(s.dur / 1000)} ms ${s.name} ${s.args?.data?.functionName ?? ''} ${scriptUrlOf(s)}:${s.args?.data?.lineNumber ?? ''}:${s.args?.data?.columnNumber ?? ''}`);
   }
   await cdp.detach().catch(() => undefined);
-  return { scriptMs, controls, placed, trace };
+  return { scriptMs, controls, placed, trace, longestTaskMs };
 }
 
 const round = (value) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 100) / 100);
@@ -278,14 +294,17 @@ export async function run({ distDir, log = () => undefined }) {
     const expectedControls = FIRST + BATCHES * BATCH;
     if (withExt.controls < expectedControls) log(`only ${withExt.controls} of ${expectedControls} results got a control`);
     if (without.controls !== 0) log(`the page without the extension has ${without.controls} controls: the comparison is wrong`);
-    const { markTs, extensionMs, tasks, outer } = withExt.trace;
+    const { markTs, extensionMs, tasks, outer, cpu } = withExt.trace;
     const from = markTs.get('bench:insert:0');
     const to = markTs.get('bench:decorated:0');
+    const end = markTs.get('bench:end');
     const shareOf = (task) => extensionMs(task.ts, task.ts + task.dur);
     const shares = tasks.map(shareOf);
     const maxShare = Math.max(0, ...shares);
-    const longestOwn = Math.max(0, ...without.trace.tasks.map((task) => task.dur / 1000));
-    const extensionTotal = outer.reduce((sum, s) => sum + s.dur, 0) / 1000;
+    const longestOwn = without.longestTaskMs;
+    const extensionTotal = outer.reduce((sum, s) => sum + cpu(s), 0) / 1000;
+    const maxShareWall = Math.max(0, ...tasks.map((task) => extensionMs(task.ts, task.ts + task.dur, (s) => s.dur)));
+    const withCpu = outer.filter((s) => typeof s.tdur === 'number').length;
     const batchMs = [];
     for (let i = 0; i < BATCHES; i++) {
       const key = FIRST + i * BATCH;
@@ -296,12 +315,15 @@ export async function run({ distDir, log = () => undefined }) {
     const result = {
       decorateMsFor1000: from !== undefined && to !== undefined ? round(extensionMs(from, to)) : null,
       maxLongTaskMs: round(maxShare),
-      scriptingRatioVsNoExtension: without.scriptMs > 0 ? round(withExt.scriptMs / without.scriptMs) : null,
+      scriptingRatioVsNoExtension: without.scriptMs > 0 && from !== undefined && end !== undefined ? round(1 + extensionMs(from, end) / without.scriptMs) : null,
+      scriptingRatioTwoPages: without.scriptMs > 0 ? round(withExt.scriptMs / without.scriptMs) : null,
       bundleBytes: bytes,
       decorateMsMaxBatch100: batchMs.length ? round(Math.max(...batchMs)) : null,
       extensionScriptMs: round(extensionTotal),
       maxLongTaskMsNoExtension: round(longestOwn),
+      maxLongTaskMsWallClock: round(maxShareWall),
     };
+    log(`${withCpu} of ${outer.length} extension slices carry CPU time (tdur); the rest count wall time`);
     log(
       `page script ${round(withExt.scriptMs)} ms with the extension vs ${round(without.scriptMs)} ms without; extension slices ${outer.length} ` +
         `(longest ${round(Math.max(0, ...outer.map((s) => s.dur / 1000)))} ms); tasks with extension work over 50 ms in total: ` +

@@ -6,8 +6,8 @@
  * Cost: the page is scanned once; after that each batch of DOM changes looks only at the subtrees it added
  * (and at the preview only when the preview changed). Nothing is done inside Google's own task: the mutation
  * callback only notes the added subtrees; the controls are placed in tasks of our own, at most `SLICE_MS` each,
- * and each result's original is found afterwards in idle time, a few milliseconds at a time (or at once for a
- * clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
+ * and a result's original is found once it comes near the viewport, in idle time, a few milliseconds at a time
+ * (or at once for a clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
 import { findPreview, findResults, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult } from './strategies/index.ts';
@@ -50,11 +50,29 @@ function startOnGoogleImages(): void {
   let lastUrl = location.href;
   let observer: MutationObserver | null = null;
   const pending: Entry[] = [];
+  /**
+   * A result's original is looked for once the result comes near the viewport (a click, a selection or the
+   * keyboard looks at once): a 1,000-result page costs what the screenful the user sees costs.
+   */
+  const near = new IntersectionObserver(
+    (changes) =>
+      guard(() => {
+        for (const change of changes) {
+          if (!change.isIntersecting) continue;
+          near.unobserve(change.target);
+          const entry = results.get(change.target);
+          if (entry && !entry.found) pending.push(entry);
+        }
+        scheduleResolve();
+      }),
+    { rootMargin: '1000px 0px' },
+  );
   let resolving = false;
   /** Subtrees the page added that may hold results, and results found there that still need a control. */
   const roots = new Set<ParentNode>();
   const toPlace: HTMLElement[] = [];
   let placing = false;
+  let previewSoon = false;
   /** Every result's entry, in page order (for "Select all loaded"); removed results are dropped when it is read. */
   let placed: Entry[] = [];
   const selected = new Set<Entry>();
@@ -118,8 +136,8 @@ function startOnGoogleImages(): void {
     }
     const fresh: Entry[] = [];
     let next = 0;
-    // The clock is read once per 50 controls (reading it costs more than a control).
-    while (next < toPlace.length && (fresh.length % 50 !== 0 || performance.now() - start < SLICE_MS)) {
+    // The clock is read once per 25 controls (reading it costs more than a control).
+    while (next < toPlace.length && (fresh.length % 25 !== 0 || performance.now() - start < SLICE_MS)) {
       const element = toPlace[next++] as HTMLElement;
       if (results.has(element) || !element.isConnected) continue;
       const entry = makeEntry(element, null, false);
@@ -139,12 +157,19 @@ function startOnGoogleImages(): void {
     }
     if (!isGoogleImagesUrl(location.href)) return;
     let previewChanged = false;
+    let previewMaybe = false;
     for (const record of records) {
       if (record.type === 'attributes') {
-        const target = record.target;
-        if (!(target instanceof Element) || isOurs(target)) continue;
-        if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
-        else if (record.attributeName === 'src' && target.localName === 'img') addUndecorated(target, roots);
+        const target = record.target as Element;
+        if (record.attributeName === 'src') {
+          if (target.localName !== 'img' || isOurs(target)) continue;
+          if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
+          else addUndecorated(target, roots);
+        } else if (!results.has(target)) {
+          // A style/hidden change: thousands of them when the page lays out its results (a result itself is never
+          // the preview). Not matched one by one: the preview is looked at once, a little later.
+          previewMaybe = true;
+        }
         continue;
       }
       for (const node of record.addedNodes) {
@@ -166,6 +191,13 @@ function startOnGoogleImages(): void {
     }
     schedulePlace();
     if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
+    else if (previewMaybe && !previewSoon) {
+      previewSoon = true;
+      later(() => {
+        previewSoon = false;
+        guard(scanPreview);
+      });
+    }
   }
 
   function isOurs(element: Element): boolean {
@@ -202,9 +234,8 @@ function startOnGoogleImages(): void {
       element.append(control.element);
     }
     listen();
-    pending.push(...fresh);
+    for (const entry of fresh) near.observe(entry.element);
     placed.push(...fresh);
-    scheduleResolve();
   }
 
   /** Bulk select: marks a result's control and shows the bar (built on the first selection). */
