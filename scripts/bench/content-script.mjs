@@ -1,30 +1,52 @@
-// Benchmark area `contentScript` (issue 4), with the BUILT extension in headless Chromium, on a generated
-// udm2-style Google Images page (routed, offline) that renders 1,000 results and then 10 infinite-scroll batches
-// of 100, the way Google's own script does (one DOM append per batch):
-// - decorateMsFor1000: the content script's synchronous work on the mutation batch that added 1,000 results, until
-//   every one has its control. Measured in the page with two MutationObservers: one created in the page's <head>
-//   (before the content script's) marks the start of the notification, one created after it marks its end;
-//   observers are notified in creation order, in the same microtask checkpoint. (Measuring from the end of the
-//   append instead would add a delay seen here with or without the extension, between the append and the
-//   checkpoint.) If ever not all controls are there yet, the time runs on until they are, by polling, which
-//   over-counts rather than under-counts.
-// - maxLongTaskMs: what the extension adds to the page's long tasks ('longtask' PerformanceObserver; 0 when none).
-//   A long task that holds a decoration also holds the page's own work of that insert (building and parsing the
-//   HTML, the append: often over 50 ms alone, with or without the extension), so it counts as the decoration's
-//   time in it, the extension's share; a long task outside every insert (from the start of the page's work to
-//   the end of the decoration) counts whole: only the extension works then (e.g. finding originals in idle time).
-//   (Counting the whole task that holds a decoration blamed the page's own parsing on the extension, and tasks
-//   after the decoration were not counted at all.) The same page without the extension is reported as
-//   maxLongTaskMsNoExtension (all its long tasks).
-// - scriptingRatioVsNoExtension: CDP Performance.getMetrics ScriptDuration of the page (all worlds, from before
-//   navigation to after the last batch) with the extension / without it (a second launch with no extension).
+// Benchmark area `contentScript` (issue 4), with the BUILT extension in headless Chromium.
+//
+// THE FIXTURE, AND WHY. A generated udm2-style Google Images page (routed, offline). The page's own scripts do
+// the work Google's results code does for each batch, so that "what the extension adds" is measured against a
+// page that behaves like the real one, not against an empty page (the old fixture did almost nothing: any
+// extension looked 10-20x as expensive as the page, which said nothing about what a user feels). Per batch, each
+// step in a task of its own, as Google's code splits its work (so the page's own long tasks are the page's):
+//   1. decode the batch's response (JSON.parse of a batchexecute-like payload, ~1.5 KB per result; Google's
+//      real responses are larger);
+//   2. render: build the results' HTML and insert it with ONE append (what the content script sees);
+//   3. hydrate: parse each result's `jsaction` into a handler map, watch each thumbnail with an
+//      IntersectionObserver (lazy loading);
+//   4. lay out a justified grid: row breaks from the declared sizes, a width/height written per result, one
+//      forced layout read;
+//   5. log impressions: a ved-like string per result.
+// The page first renders 1,000 results, then 10 infinite-scroll batches of 100. Google's real page does far
+// more (its ~1 MB of JavaScript is compiled and run at load): this page is, if anything, lighter than Google's,
+// so the ratio below is, if anything, unfavourable to the extension.
+//
+// WITH AND WITHOUT, IN ONE RUN. One browser with the extension loaded; the same page is served twice: once at
+// www.google.com (the content script runs) and once at a host the content script does not match (it never runs:
+// the page without the extension). Same browser, same moment, same page code.
+//
+// ATTRIBUTION BY SCRIPT. A Chromium trace (devtools.timeline) of each page names the script of every function
+// call, script evaluation and callback; the extension's work is every outermost one whose script is
+// chrome-extension://. Hence:
+// - decorateMsFor1000: the extension's main-thread script time from the start of the 1,000-result insert until
+//   every one of those results has its control (the page polls for the controls and marks the end).
+// - maxLongTaskMs: the most extension script time inside any one task of the page's main thread (so a page
+//   task that is long by itself is not blamed on the extension, and the extension's share of any task counts).
+//   maxLongTaskMsNoExtension: the page's own longest task without the extension ('longtask' observer), for scale.
+// - scriptingRatioVsNoExtension: (the page's scripting without the extension + the extension's own script time
+//   in the same stretch, from the trace) / the page's scripting without the extension. Scripting is CDP
+//   Performance.getMetrics ScriptDuration from just before the first insert to after the last batch (+1 s).
+//   scriptingRatioTwoPages is the plain ScriptDuration(with) / ScriptDuration(without) of the two pages: what the
+//   issue literally asks, but two pages' scripting differs by ±20 % on a loaded machine with no extension at all
+//   (0.91 was seen), so it cannot resolve a 10 % budget; the attributed ratio cannot come out below 1 by luck.
+//   extensionScriptMs: the extension's own script time over the whole page's life (from the trace), for scale.
 // - bundleBytes: bytes of the content script as shipped: the manifest's loader, every chunk it imports (statically
 //   or through chrome.runtime.getURL), and any content-script CSS.
+// The extension's times are CPU time (the trace's thread time): on the shared 2-core machine these numbers come
+// from (load average ~20), a slice's WALL time is mostly time the OS gave other processes — a slice that checks
+// its 8 ms budget every 25 controls was seen lasting 320 ms of wall time. maxLongTaskMsWallClock reports the
+// same measure in wall time, for comparison. On an idle machine the two agree.
+// Numbers are noisy: other work inflates all of them; compare ratios measured in one run.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
-import { chromiumPath, launchWithExtension, QUIET_FLAGS, routeGooglePages } from '../chromium.mjs';
+import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 
 const FIRST = 1000;
 const BATCHES = 10;
@@ -42,60 +64,98 @@ const DATA_GIF = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAA
 const thumb = (i) => `https://encrypted-tbn0.gstatic.com/images?q=tbn:ANd9GcBench${i}`;
 const original = (i) => `https://images.example.org/photos/animal-${i}.jpg`;
 
-/** A udm2-style page: inline data for the first 100 results, and Google's "app" that renders results on demand. */
+/** A udm2-style page: inline data for the first 100 results, and Google-like "app" code that renders results. */
 export function benchPage() {
   const pairs = [];
   for (let i = 0; i < 100; i++) pairs.push(`[null,["${thumb(i)}",200,300],["${original(i)}",1200,1800],null,0,"rgb(1,2,3)"]`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>animals - Google Search</title>
-<script>
-window.__moStart = 0;
-new MutationObserver(function () { window.__moStart = performance.now(); }).observe(document.documentElement, { childList: true, subtree: true });
-window.__longTasks = [];
-try { new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}
-</script></head><body>
+<style>#grid{width:1200px}.eA0Zlc{display:inline-block;vertical-align:top;overflow:hidden}</style>
+<script>window.__longest = 0; try { new PerformanceObserver(function (list) { for (var e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration); }).observe({ type: 'longtask', buffered: true }); } catch (e) {}</script></head><body>
 <div id="search"><div class="wH6SXe" id="grid"></div></div>
 <script>(function(){var s=[${pairs.join(',')}];window.google={sgi:s};})();</script>
 <script>
 (function () {
   var next = 0;
-  function result(i) {
-    var src = i < 20 ? '${DATA_GIF}' : '${thumb('')}'.replace(/Bench$/, 'Bench' + i);
-    return '<div jsname="dTDiAc" class="eA0Zlc WghbWd FnEtTd mkpRId" data-docid="d' + i + '" data-lpage="https://site' + (i % 50) + '.example/page-' + i + '.html" data-ri="' + i + '" jsaction="mousedown:npT2md;click:J9iaEb">' +
-      '<div jsname="qQjpJ" class="czzyk XOEbc"><h3 class="ob5Hkd"><a class="EZAeBe" jsname="sTFXNd" tabindex="0" role="button">' +
-      '<div class="H8Rx8c"><g-img class="mNsIhb"><img class="YQ4gaf" width="300" height="200" alt="Animal ' + i + '" src="' + src + '"></g-img></div></a></h3></div>' +
-      '<div class="toI8Rb OSrXXb"><a class="EZAeBe" href="https://site' + (i % 50) + '.example/page-' + i + '.html"><div class="guK3rf"><g-img class="PYtNxe"><img class="YQ4gaf zr758c" width="18" height="18" alt="" src="${DATA_GIF}"></g-img><span>site' + (i % 50) + '.example</span></div>' +
-      '<div class="toI8Rb OSrXXb">Animal ' + i + '</div></a></div></div>';
+  var handlers = new WeakMap();
+  var lazy = new IntersectionObserver(function (entries) { for (var e of entries) if (e.isIntersecting) lazy.unobserve(e.target); });
+  var impressions = [];
+  function task(work) { return new Promise(function (done) { setTimeout(function () { work(); done(); }, 0); }); }
+  // 1. What a batchexecute-like response holds per result (Google's are bigger).
+  function payload(from, count) {
+    var items = [];
+    for (var i = from; i < from + count; i++) {
+      var w = 200 + (i * 37) % 200, h = 150 + (i * 53) % 150;
+      items.push([null, 'd' + i, ['${thumb('')}'.replace(/Bench$/, 'Bench' + i), h, w], ['${original('')}'.replace(/-\\.jpg$/, '-' + i + '.jpg'), h * 6, w * 6],
+        null, 0, 'rgb(' + (i % 255) + ',2,3)', null, 0, { 2003: [null, 'tbn' + i, 'https://site' + (i % 50) + '.example/page-' + i + '.html', 'Animal ' + i + ' - a picture of an animal from site ' + (i % 50), null, null, null, 'site' + (i % 50) + '.example', null, 'Site ' + (i % 50)],
+        2000: [null, 'site' + (i % 50) + '.example', String(12000 + i * 7)], 183836587: ['site' + (i % 50) + '.example'], 2008: [null, 'Animal ' + i], 9999: ['x'.repeat(400)] }]);
+    }
+    return JSON.stringify(items);
   }
-  // Renders count more results in one append, as Google's infinite scroll does, and times the content script.
-  window.benchInsert = function (count, control) {
-    return new Promise(function (resolve) {
-      var begin = performance.now();
-      var before = document.querySelectorAll(control).length;
-      var html = '';
-      for (var k = 0; k < count; k++) html += result(next++);
-      var t0 = performance.now();
-      var tA = 0;
-      var finish = function (t1, ordered) {
-        var start = window.__moStart || tA;
-        resolve({ begin: begin, appendMs: tA - t0, decorateMs: t1 - start, checkpointDelayMs: start - tA, start: start, end: t1, ordered: ordered, decorated: document.querySelectorAll(control).length - before });
-      };
-      var expected = window.__withExtension ? count : 0;
-      var observer = new MutationObserver(function () {
-        var t1 = performance.now();
-        observer.disconnect();
-        if (document.querySelectorAll(control).length - before >= expected) return finish(t1, true);
+  function result(item, i) {
+    var src = i < 20 ? '${DATA_GIF}' : item[2][0];
+    var meta = item[9][2003];
+    return '<div jsname="dTDiAc" class="eA0Zlc WghbWd FnEtTd mkpRId" data-docid="' + item[1] + '" data-lpage="' + meta[2] + '" data-ri="' + i + '" jsaction="mousedown:npT2md;click:J9iaEb;contextmenu:Xhgvid;focus:kvVbVb">' +
+      '<div jsname="qQjpJ" class="czzyk XOEbc"><h3 class="ob5Hkd"><a class="EZAeBe" jsname="sTFXNd" tabindex="0" role="button" jsaction="J9iaEb;focus:kvVbVb">' +
+      '<div class="H8Rx8c"><g-img class="mNsIhb"><img class="YQ4gaf" width="' + item[2][2] + '" height="' + item[2][1] + '" alt="Animal ' + i + '" src="' + src + '"></g-img></div></a></h3></div>' +
+      '<div class="toI8Rb OSrXXb"><a class="EZAeBe" href="' + meta[2] + '"><div class="guK3rf"><g-img class="PYtNxe"><img class="YQ4gaf zr758c" width="18" height="18" alt="" src="${DATA_GIF}"></g-img><span>' + meta[7] + '</span></div>' +
+      '<div class="toI8Rb OSrXXb">' + meta[3] + '</div></a></div></div>';
+  }
+  // Renders count more results the way Google's code does (see the header), then waits for the controls.
+  window.benchInsert = function (count, expected) {
+    var grid = document.getElementById('grid');
+    var from = next, items, added;
+    var text = payload(from, count);
+    var buttons = document.getElementsByTagName('button');
+    var before = buttons.length;
+    next += count;
+    performance.mark('bench:insert:' + from);
+    return task(function () { items = JSON.parse(text); })
+      .then(function () { return task(function () {
+        var html = '';
+        for (var k = 0; k < items.length; k++) html += result(items[k], from + k);
+        var template = document.createElement('template');
+        template.innerHTML = html;
+        added = Array.prototype.slice.call(template.content.children);
+        grid.append(template.content);
+      }); })
+      .then(function () { return task(function () {
+        for (var el of added) {
+          for (var node of [el].concat(Array.prototype.slice.call(el.querySelectorAll('[jsaction]')))) {
+            var map = {};
+            for (var part of node.getAttribute('jsaction').split(';')) { var kv = part.split(':'); map[kv.length > 1 ? kv[0] : 'click'] = kv[kv.length - 1]; }
+            handlers.set(node, map);
+          }
+          var img = el.querySelector('img');
+          if (img) lazy.observe(img);
+        }
+      }); })
+      .then(function () { return task(function () {
+        var row = [], rowWidth = 0, target = 1200, height = 180;
+        function flush(last) {
+          var scale = last ? 1 : target / rowWidth;
+          for (var r of row) { r.el.style.width = Math.floor(r.w * scale) + 'px'; r.el.style.height = Math.floor(height * scale) + 'px'; }
+          row = []; rowWidth = 0;
+        }
+        for (var k = 0; k < added.length; k++) {
+          var w = items[k][2][2] * height / items[k][2][1];
+          row.push({ el: added[k], w: w }); rowWidth += w;
+          if (rowWidth >= target) flush(false);
+        }
+        flush(true);
+        return grid.offsetHeight;
+      }); })
+      .then(function () { return task(function () {
+        for (var k = 0; k < added.length; k++) impressions.push('0ahUKEw' + btoa(String(from + k) + ':' + items[k][1] + ':' + added[k].style.width).replace(/=/g, ''));
+      }); })
+      .then(function () { return new Promise(function (done) {
+        // Waits for the controls cheaply (the page has no buttons of its own; a live collection's length is
+        // cached): a poll that queried every result every 10 ms was most of the page's scripting, and starved the
+        // extension's tasks, on the loaded machine.
         (function poll() {
-          if (document.querySelectorAll(control).length - before >= expected) finish(performance.now(), false);
-          else setTimeout(poll, 0);
+          if (buttons.length - before >= expected) { performance.mark('bench:decorated:' + from); done(buttons.length - before); }
+          else setTimeout(poll, 20);
         })();
-      });
-      observer.observe(document.documentElement, { childList: true, subtree: true });
-      var grid = document.getElementById('grid');
-      var template = document.createElement('template');
-      template.innerHTML = html;
-      grid.append(template.content);
-      tA = performance.now();
-    });
+      }); });
   };
 })();
 </script>
@@ -121,36 +181,95 @@ export function contentScriptBytes(distDir) {
   return { bytes, files: [...seen].map((file) => file.slice(normalize(distDir).length + 1)) };
 }
 
-async function measure(context, withExtension) {
-  await routeGooglePages(context, () => benchPage());
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
+const EXTENSION_SCRIPT = /^chrome-extension:\/\//;
+const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'v8.evaluateModule', 'v8.compileModule', 'v8.compile', 'v8.run', 'TimerFire', 'FireIdleCallback', 'EventDispatch']);
+
+function scriptUrlOf(event) {
+  const data = event.args?.data ?? event.args ?? {};
+  return data.url ?? data.scriptName ?? data.fileName ?? (typeof data.stackTrace?.[0]?.url === 'string' ? data.stackTrace[0].url : '') ?? '';
+}
+
+async function readTrace(cdp) {
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await done;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const parsed = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+}
+
+/** The extension's outermost script slices, the main thread's tasks, and the bench's marks, from a trace. */
+function analyse(events) {
+  const slices = events.filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name) && EXTENSION_SCRIPT.test(scriptUrlOf(e)));
+  // The renderer main thread: where the page's marks are.
+  const marks = events.filter((e) => e.name.startsWith('bench:'));
+  const main = marks[0] ? { pid: marks[0].pid, tid: marks[0].tid } : null;
+  const onMain = (e) => main && e.pid === main.pid && e.tid === main.tid;
+  const outer = [];
+  for (const slice of slices.filter(onMain).sort((a, b) => a.ts - b.ts)) {
+    const last = outer.at(-1);
+    if (last && slice.ts < last.ts + last.dur) continue;
+    outer.push(slice);
+  }
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && onMain(e));
+  const markTs = new Map(marks.map((e) => [e.name, e.ts]));
+  // CPU time (the trace's thread time, `tdur`) where the trace has it, else wall time: with ~10 runnable threads per
+  // core here, a slice's wall time is mostly the time the OS gave other processes (see the header).
+  const cpu = (s) => (typeof s.tdur === 'number' ? s.tdur : s.dur);
+  const extensionMs = (from, to, cost = cpu) =>
+    outer.reduce((sum, s) => sum + (s.ts < to && s.ts + s.dur > from ? cost(s) * Math.min(1, (Math.min(s.ts + s.dur, to) - Math.max(s.ts, from)) / Math.max(1, s.dur)) : 0), 0) / 1000;
+  return { outer, tasks, markTs, extensionMs, cpu };
+}
+
+async function measure(page, url, withExtension, log) {
+  const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  await page.goto('https://www.google.com/search?q=animals&udm=2');
+  // The trace is only needed where the extension runs (reading one takes half a minute on a loaded machine).
+  if (withExtension) await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] },
+  });
+  await page.goto(url);
   if (withExtension) {
     // The content script has started once its style sheet is in the page.
-    await page.waitForFunction(() => [...document.querySelectorAll('style')].some((style) => (style.textContent ?? '').includes('semantest-ctl')), null, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('style')].some((style) => (style.textContent ?? '').includes('semantest-ctl')), null, { timeout: 60_000 });
   }
-  await page.evaluate((flag) => {
-    window.__withExtension = flag;
-  }, withExtension);
-  const runs = [];
-  runs.push(await page.evaluate(([count, control]) => window.benchInsert(count, control), [FIRST, CONTROL]));
+  await page.waitForTimeout(300);
+  const scriptSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ScriptDuration')?.value ?? 0;
+  const before = await scriptSeconds();
+  const placed = [];
+  placed.push(await page.evaluate(([count, expected]) => window.benchInsert(count, expected), [FIRST, withExtension ? FIRST : 0]));
   for (let i = 0; i < BATCHES; i++) {
     // Let the page settle between batches, as scrolling does.
     await page.waitForTimeout(50);
-    runs.push(await page.evaluate(([count, control]) => window.benchInsert(count, control), [BATCH, CONTROL]));
+    placed.push(await page.evaluate(([count, expected]) => window.benchInsert(count, expected), [BATCH, withExtension ? BATCH : 0]));
   }
-  await page.waitForTimeout(300);
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const scriptSeconds = metrics.find((metric) => metric.name === 'ScriptDuration')?.value ?? null;
-  const longTasks = await page.evaluate(() => window.__longTasks);
+  // Let the idle-time work finish.
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => performance.mark('bench:end'));
+  const scriptMs = ((await scriptSeconds()) - before) * 1000;
+  log(`${withExtension ? 'with' : 'without'} the extension: batches done`);
   const controls = await page.locator(CONTROL).count();
-  await page.close();
-  return { runs, scriptSeconds, longTasks, controls };
+  const longestTaskMs = await page.evaluate(() => window.__longest);
+  const events = withExtension ? await readTrace(cdp) : [];
+  const trace = analyse(events);
+  if (process.env.BENCH_DEBUG && withExtension) {
+    const names = new Map();
+    for (const e of events) names.set(e.name, (names.get(e.name) ?? 0) + 1);
+    log(`trace: ${events.length} events; ${[...names].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, c]) => `${n}:${c}`).join(' ')}`);
+    for (const s of [...trace.outer].sort((a, b) => b.dur - a.dur).slice(0, 8)) log(`slice ${round(s.dur / 1000)} ms ${s.name} ${s.args?.data?.functionName ?? ''} ${scriptUrlOf(s)}:${s.args?.data?.lineNumber ?? ''}:${s.args?.data?.columnNumber ?? ''}`);
+  }
+  await cdp.detach().catch(() => undefined);
+  return { scriptMs, controls, placed, trace, longestTaskMs };
 }
 
-const round = (value) => (value === null || value === undefined ? null : Math.round(value * 100) / 100);
+const round = (value) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 100) / 100);
 
 export async function run({ distDir, log = () => undefined }) {
   const root = mkdtempSync(join(tmpdir(), 'semantest-bench-content-'));
@@ -158,44 +277,60 @@ export async function run({ distDir, log = () => undefined }) {
     const { bytes, files } = contentScriptBytes(distDir);
     log(`content script: ${bytes} bytes in ${files.join(', ')}`);
 
-    const launched = await launchWithExtension({ distDir, userDataDir: join(root, 'profile'), downloadDir: join(root, 'downloads'), headless: true });
+    const { context } = await launchWithExtension({ distDir, userDataDir: join(root, 'profile'), downloadDir: join(root, 'downloads'), headless: true });
     let withExt;
-    try {
-      withExt = await measure(launched.context, true);
-    } finally {
-      await launched.context.close().catch(() => undefined);
-    }
-
-    const browser = await chromium.launch({ headless: true, executablePath: chromiumPath(), args: QUIET_FLAGS });
     let without;
     try {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      without = await measure(context, false);
+      await routeGooglePages(context, () => benchPage());
+      // The same page where the content script does not run.
+      await context.route(/^https:\/\/images-bench\.example\//, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: benchPage() }));
+      const page = await context.newPage();
+      without = await measure(page, 'https://images-bench.example/search?q=animals&udm=2', false, log);
+      await page.close();
+      const page2 = await context.newPage();
+      withExt = await measure(page2, 'https://www.google.com/search?q=animals&udm=2', true, log);
+      await page2.close();
     } finally {
-      await browser.close().catch(() => undefined);
+      await context.close().catch(() => undefined);
     }
 
-    const [first, ...batches] = withExt.runs;
     const expectedControls = FIRST + BATCHES * BATCH;
     if (withExt.controls < expectedControls) log(`only ${withExt.controls} of ${expectedControls} results got a control`);
-    if (withExt.runs.some((entry) => !entry.ordered)) log('some decorations were timed by polling (over-counted)');
-    const overlap = (task, from, to) => task.start < to && task.start + task.duration > from;
-    const attributed = withExt.longTasks.map((task) => {
-      const decoration = withExt.runs.find((entry) => overlap(task, entry.start, entry.end));
-      if (decoration) return Math.min(task.duration, decoration.decorateMs);
-      return withExt.runs.some((entry) => overlap(task, entry.begin, entry.end)) ? 0 : task.duration;
-    });
+    if (without.controls !== 0) log(`the page without the extension has ${without.controls} controls: the comparison is wrong`);
+    const { markTs, extensionMs, tasks, outer, cpu } = withExt.trace;
+    const from = markTs.get('bench:insert:0');
+    const to = markTs.get('bench:decorated:0');
+    const end = markTs.get('bench:end');
+    const shareOf = (task) => extensionMs(task.ts, task.ts + task.dur);
+    const shares = tasks.map(shareOf);
+    const maxShare = Math.max(0, ...shares);
+    const longestOwn = without.longestTaskMs;
+    const extensionTotal = outer.reduce((sum, s) => sum + cpu(s), 0) / 1000;
+    const maxShareWall = Math.max(0, ...tasks.map((task) => extensionMs(task.ts, task.ts + task.dur, (s) => s.dur)));
+    const withCpu = outer.filter((s) => typeof s.tdur === 'number').length;
+    const batchMs = [];
+    for (let i = 0; i < BATCHES; i++) {
+      const key = FIRST + i * BATCH;
+      const a = markTs.get(`bench:insert:${key}`);
+      const b = markTs.get(`bench:decorated:${key}`);
+      if (a !== undefined && b !== undefined) batchMs.push(extensionMs(a, b));
+    }
     const result = {
-      decorateMsFor1000: round(first.decorateMs),
-      maxLongTaskMs: round(Math.max(0, ...attributed)),
-      scriptingRatioVsNoExtension: withExt.scriptSeconds && without.scriptSeconds ? round(withExt.scriptSeconds / without.scriptSeconds) : null,
+      decorateMsFor1000: from !== undefined && to !== undefined ? round(extensionMs(from, to)) : null,
+      maxLongTaskMs: round(maxShare),
+      scriptingRatioVsNoExtension: without.scriptMs > 0 && from !== undefined && end !== undefined ? round(1 + extensionMs(from, end) / without.scriptMs) : null,
+      scriptingRatioTwoPages: without.scriptMs > 0 ? round(withExt.scriptMs / without.scriptMs) : null,
       bundleBytes: bytes,
-      decorateMsMaxBatch100: round(Math.max(...batches.map((entry) => entry.decorateMs))),
-      maxLongTaskMsNoExtension: round(Math.max(0, ...without.longTasks.map((task) => task.duration))),
+      decorateMsMaxBatch100: batchMs.length ? round(Math.max(...batchMs)) : null,
+      extensionScriptMs: round(extensionTotal),
+      maxLongTaskMsNoExtension: round(longestOwn),
+      maxLongTaskMsWallClock: round(maxShareWall),
     };
+    log(`${withCpu} of ${outer.length} extension slices carry CPU time (tdur); the rest count wall time`);
     log(
-      `append 1000: ${round(first.appendMs)} ms (without extension ${round(without.runs[0]?.appendMs)} ms), then ${round(first.checkpointDelayMs)} ms to the observers; ` +
-        `script ${round(withExt.scriptSeconds * 1000)} ms vs ${round(without.scriptSeconds * 1000)} ms without; long tasks ${withExt.longTasks.map((task) => round(task.duration)).join(', ') || 'none'}`,
+      `page script ${round(withExt.scriptMs)} ms with the extension vs ${round(without.scriptMs)} ms without; extension slices ${outer.length} ` +
+        `(longest ${round(Math.max(0, ...outer.map((s) => s.dur / 1000)))} ms); tasks with extension work over 50 ms in total: ` +
+        `${tasks.filter((task, i) => shares[i] > 0 && task.dur > 50_000).map((task) => `${round(task.dur / 1000)}`).join(', ') || 'none'}; wall time to 1000 controls ${from !== undefined && to !== undefined ? round((to - from) / 1000) : '?'} ms`,
     );
     return result;
   } finally {

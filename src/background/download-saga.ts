@@ -85,7 +85,12 @@ export class DownloadSaga {
   }
 
   /** A click: start a download of this image, or join the one already queued or running for it. */
-  async request(image: ImageCandidate, commandId: string, tabId: number | null, options: { force?: boolean } = {}): Promise<RequestResult> {
+  async request(
+    image: ImageCandidate,
+    commandId: string,
+    tabId: number | null,
+    options: { force?: boolean; batch?: { correlationId: string; size: number } } = {},
+  ): Promise<RequestResult> {
     const earlier = await this.deps.queries.byImageUrl(image.imageUrl);
     const running = earlier.find((row) => !isSettled(row));
     if (running) {
@@ -106,7 +111,12 @@ export class DownloadSaga {
     const event: NewEvent = {
       type: 'GoogleImageDownloadRequested',
       data: { ...image },
-      metadata: { correlationId: this.deps.newId(), causationId: commandId, ...(tabId !== null ? { tabId } : {}) },
+      metadata: {
+        correlationId: options.batch?.correlationId ?? this.deps.newId(),
+        causationId: commandId,
+        ...(tabId !== null ? { tabId } : {}),
+        ...(options.batch ? { batchSize: options.batch.size } : {}),
+      },
     };
     await this.deps.store.appendToStream(streamId, [event], { expectedVersion: 'no-stream', aggregateType: 'Download' });
     const row = await this.deps.queries.get(streamId);

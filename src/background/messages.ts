@@ -48,6 +48,16 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       const result = await saga.request(request.image, request.commandId, sender.tabId ?? null, { force: request.force === true });
       return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
+    case 'download.batch': {
+      // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
+      const correlationId = ctx.newId();
+      const streamIds: string[] = [];
+      for (const image of request.images) {
+        const result = await saga.request(image, request.commandId, sender.tabId ?? null, { batch: { correlationId, size: request.images.length } });
+        streamIds.push(result.streamId);
+      }
+      return { ok: true, streamIds };
+    }
     case 'download.states': {
       const urls = [...new Set(request.imageUrls)];
       const rows = (await Promise.all(urls.map((url) => queries.byImageUrl(url)))).flat();

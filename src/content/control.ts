@@ -5,6 +5,7 @@
  */
 import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
+import { t } from '../platform/i18n.ts';
 
 const HOURGLASS = 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z';
 const ICONS: Record<ControlState, string> = {
@@ -19,8 +20,10 @@ const ICONS: Record<ControlState, string> = {
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
 
 export const CONTROL_CLASS = 'semantest-ctl';
+/** The bulk-selection bar (made on the first selection only). */
+export const BAR_CLASS = 'semantest-bar';
 /** A result's control's label (the preview's says less: it sits on the large image). */
-export const RESULT_LABEL = 'Download original image';
+export const RESULT_LABEL = t('cLabel');
 
 export interface ControlOptions {
   preview: boolean;
@@ -32,14 +35,14 @@ export interface ControlOptions {
  * on the window, the first place an event reaches: an event on a control stops there, so no handler of Google's
  * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click).
  */
-export function shieldControls(target: Window, activate: (button: HTMLButtonElement) => void): void {
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: MouseEvent) => void): void {
   const listener = (event: Event): void => {
-    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS}`) : null;
+    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS},.${BAR_CLASS} button`) : null;
     if (!button) return;
     event.stopImmediatePropagation();
     // Keep the keyboard working: Enter and Space must still press the button.
     if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
-    if (event.type === 'click') activate(button);
+    if (event.type === 'click') activate(button, event as MouseEvent);
   };
   // For the page's life: nothing removes them (the content script has no end).
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
@@ -109,11 +112,11 @@ export class DownloadControl {
     this.element.dataset.original = 'missing';
     this.element.dataset.offer = armed ? 'armed' : 'thumbnail';
     const title = armed
-      ? `Click again to save Google's thumbnail (a small, low-quality copy) instead of the original. ${problem}`
-      : `The original image could not be found: ${problem} Click to save Google's thumbnail instead.`;
+      ? t('cArmed', problem)
+      : t('cOffer', problem);
     this.element.title = title;
     this.element.setAttribute('aria-label', title);
-    this.say(armed ? 'Save thumbnail?' : this.options.preview ? 'Original not found' : '');
+    this.say(armed ? t('cSaveThumb') : this.options.preview ? t('cNoOriginal') : '');
   }
 
   /** True while a click must start nothing new. */
@@ -142,19 +145,20 @@ function titleFor(state: ControlState, message: string | null, label: string): s
     case 'idle':
       return message ?? label;
     case 'queued':
-      return message ?? 'Waiting to download…';
+      return message ?? t('cWait');
     case 'downloading':
-      return 'Downloading the original…';
+      return t('cGoing');
     case 'completed':
-      return `${message ? `Saved as ${message}` : 'Saved'}. Click to show it in its folder.`;
+      return message ? t('cSavedAs', message) : t('cSavedShow');
     case 'failed':
-      return message ? `Not saved: ${message}` : 'Not saved.';
+      return message ? t('cNotSavedAs', message) : t('cNotSavedDot');
   }
 }
 
 /** The preview control's visible text (a result's control shows only its icon). */
-const LABELS: Partial<Record<ControlState, string>> = { queued: 'Queued…', downloading: 'Downloading…', completed: 'Saved', failed: 'Not saved' };
+const LABELS: Partial<Record<ControlState, string>> = { queued: 'cQueued', downloading: 'cDownloading', completed: 'cSaved', failed: 'cNotSaved' };
 
 function labelFor(state: ControlState, label: string): string {
-  return LABELS[state] ?? label;
+  const key = LABELS[state];
+  return key ? t(key) : label;
 }

@@ -4,26 +4,30 @@
  * original; the worker pushes the download's state back. Nothing here may throw into the page.
  *
  * Cost: the page is scanned once; after that each batch of DOM changes looks only at the subtrees it added
- * (and at the preview only when the preview changed). A batch only places the controls (cheap); finding each
- * result's original runs afterwards in idle time, a few milliseconds at a time, or at once for a clicked control,
- * so a 1,000-result page with infinite scroll gets no long task from us.
+ * (and at the preview only when the preview changed). Nothing is done inside Google's own task: the mutation
+ * callback only notes the added subtrees; the controls are placed in tasks of our own, at most `SLICE_MS` each,
+ * and a result's original is found once it comes near the viewport, in idle time, a few milliseconds at a time
+ * (or at once for a clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
 import { findPreview, findResults, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult } from './strategies/index.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
-import { CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
+import { BAR_CLASS, CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
 import { parseTabMessage } from './tab-message.ts';
 import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import { t } from '../platform/i18n.ts';
 
 const RESULT_CLASS = 'semantest-result';
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
-const NOT_FOUND = 'The original image could not be found on this result.';
+const NOT_FOUND = t('cNotFound');
 
 /** Idle time spent per slice on finding originals, and results per `findResults` call. */
 const SLICE_MS = 8;
+/** At most this many results in one bulk download (the worker's limit too). */
+const MAX_BATCH = 1000;
 const CHUNK = 25;
 
 /**
@@ -46,15 +50,44 @@ function startOnGoogleImages(): void {
   let lastUrl = location.href;
   let observer: MutationObserver | null = null;
   const pending: Entry[] = [];
+  /**
+   * A result's original is looked for once the result comes near the viewport (a click, a selection or the
+   * keyboard looks at once): a 1,000-result page costs what the screenful the user sees costs.
+   */
+  const near = new IntersectionObserver(
+    (changes) =>
+      guard(() => {
+        for (const change of changes) {
+          if (!change.isIntersecting) continue;
+          near.unobserve(change.target);
+          const entry = results.get(change.target);
+          if (entry && !entry.found) pending.push(entry);
+        }
+        scheduleResolve();
+      }),
+    { rootMargin: '1000px 0px' },
+  );
   let resolving = false;
+  /** Subtrees the page added that may hold results, and results found there that still need a control. */
+  const roots = new Set<ParentNode>();
+  const toPlace: HTMLElement[] = [];
+  let placing = false;
+  let previewSoon = false;
+  /** Every result's entry, in page order (for "Select all loaded"); removed results are dropped when it is read. */
+  let placed: Entry[] = [];
+  const selected = new Set<Entry>();
+  let bar: HTMLElement | null = null;
   const style = document.createElement('style');
 
   function start(): void {
     style.textContent = CONTROL_CSS;
     (document.head ?? document.documentElement).append(style);
-    shieldControls(window, (button) => {
+    shieldControls(window, (button, event) => {
       const entry = byButton.get(button);
-      if (entry) void activate(entry).catch(report);
+      // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
+      if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) select(entry, !selected.has(entry));
+      else if (entry) void activate(entry).catch(report);
+      else onBar(button.dataset.act);
     });
     onWorkerMessage((message) => guard(() => onMessage(message)));
     observer = new MutationObserver((records) => guard(() => onMutations(records)));
@@ -74,9 +107,45 @@ function startOnGoogleImages(): void {
   /** The whole page: at start and after a navigation without a page load. */
   function scanAll(): void {
     if (!isGoogleImagesUrl(location.href)) return;
-    decorate(resultElements(document));
+    roots.add(document);
+    schedulePlace();
     scanPreview();
-    observer?.takeRecords();
+  }
+
+  /** Places controls in tasks of our own, each at most `SLICE_MS` long (never in the task that added the results). */
+  function schedulePlace(): void {
+    if (placing || (roots.size === 0 && toPlace.length === 0)) return;
+    placing = true;
+    later(() => {
+      placing = false;
+      guard(placeSome);
+      schedulePlace();
+    });
+  }
+
+  function placeSome(): void {
+    const start = performance.now();
+    // What the page changed since the last look must be seen before we stop listening to our own writes.
+    const queued = observer?.takeRecords() ?? [];
+    if (queued.length > 0) onMutations(queued);
+    while (roots.size > 0 && performance.now() - start < SLICE_MS) {
+      const [root] = roots;
+      if (!root) break;
+      roots.delete(root);
+      toPlace.push(...resultElements(root));
+    }
+    const fresh: Entry[] = [];
+    let next = 0;
+    // The clock is read once per 25 controls (reading it costs more than a control).
+    while (next < toPlace.length && (fresh.length % 25 !== 0 || performance.now() - start < SLICE_MS)) {
+      const element = toPlace[next++] as HTMLElement;
+      if (results.has(element) || !element.isConnected) continue;
+      const entry = makeEntry(element, null, false);
+      results.set(element, entry);
+      fresh.push(entry);
+    }
+    toPlace.splice(0, next);
+    decorate(fresh);
   }
 
   function onMutations(records: MutationRecord[]): void {
@@ -87,14 +156,20 @@ function startOnGoogleImages(): void {
       return;
     }
     if (!isGoogleImagesUrl(location.href)) return;
-    const roots = new Set<Element>();
     let previewChanged = false;
+    let previewMaybe = false;
     for (const record of records) {
       if (record.type === 'attributes') {
-        const target = record.target;
-        if (!(target instanceof Element) || isOurs(target)) continue;
-        if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
-        else if (record.attributeName === 'src' && target.localName === 'img') addUndecorated(target, roots);
+        const target = record.target as Element;
+        if (record.attributeName === 'src') {
+          if (target.localName !== 'img' || isOurs(target)) continue;
+          if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
+          else addUndecorated(target, roots);
+        } else if (!results.has(target)) {
+          // A style/hidden change: thousands of them when the page lays out its results (a result itself is never
+          // the preview). Not matched one by one: the preview is looked at once, a little later.
+          previewMaybe = true;
+        }
         continue;
       }
       for (const node of record.addedNodes) {
@@ -114,10 +189,15 @@ function startOnGoogleImages(): void {
         else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
       }
     }
-    if (roots.size > 0) decorate(resultElements([...roots]));
+    schedulePlace();
     if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
-    // What is queued now is only our own writes (no page script ran since this batch): not worth a second look.
-    observer?.takeRecords();
+    else if (previewMaybe && !previewSoon) {
+      previewSoon = true;
+      later(() => {
+        previewSoon = false;
+        guard(scanPreview);
+      });
+    }
   }
 
   function isOurs(element: Element): boolean {
@@ -125,7 +205,7 @@ function startOnGoogleImages(): void {
   }
 
   /** A change inside a result that has no control yet (its thumbnail arrived late, say): look at that result. */
-  function addUndecorated(node: Element, roots: Set<Element>): void {
+  function addUndecorated(node: Element, roots: Set<ParentNode>): void {
     const result = node.parentElement?.closest(RESULT_SELECTOR);
     if (result && !results.has(result) && !resultAround(result)) roots.add(result);
   }
@@ -144,24 +224,95 @@ function startOnGoogleImages(): void {
   }
 
   /** Places the controls in one pass of writes; their originals are found later (`resolveSome`). */
-  function decorate(elements: HTMLElement[]): void {
-    const fresh: Entry[] = [];
-    for (const element of elements) {
-      if (results.has(element)) continue;
-      const entry = makeEntry(element, null, false);
-      results.set(element, entry);
-      fresh.push(entry);
-    }
+  function decorate(fresh: Entry[]): void {
+    if (fresh.length === 0) return;
     // Our own writes need no mutation records of ours (one per control): stop listening while they are made.
-    // Nothing else can change the page meanwhile, and what was queued before is ours too (see onMutations).
+    // Nothing else can change the page meanwhile, and what was queued before was taken (see placeSome).
     observer?.disconnect();
     for (const { element, control } of fresh) {
       element.classList.add(RESULT_CLASS);
       element.append(control.element);
     }
     listen();
-    pending.push(...fresh);
-    scheduleResolve();
+    for (const entry of fresh) near.observe(entry.element);
+    placed.push(...fresh);
+  }
+
+  /** Bulk select: marks a result's control and shows the bar (built on the first selection). */
+  function select(entry: Entry, on: boolean): void {
+    const { element } = entry.control;
+    if (on && selected.size < MAX_BATCH) {
+      selected.add(entry);
+      element.dataset.selected = '';
+    } else {
+      selected.delete(entry);
+      delete element.dataset.selected;
+    }
+    showBar();
+  }
+
+  function showBar(): void {
+    if (!bar) {
+      if (selected.size === 0) return;
+      bar = document.createElement('div');
+      bar.className = BAR_CLASS;
+      bar.dataset.testid = 'semantest-bulk-bar';
+      bar.setAttribute('role', 'region');
+      bar.setAttribute('aria-label', t('cBar'));
+      for (const [act, testid] of [['', 'semantest-bulk-count'], ['all', 'semantest-select-all'], ['dl', 'semantest-bulk-download'], ['clear', 'semantest-bulk-clear']] as const) {
+        const part = document.createElement(act ? 'button' : 'span');
+        if (act) part.dataset.act = act;
+        part.dataset.testid = testid;
+        part.textContent = act === 'all' ? t('cSelectAll') : act === 'clear' ? t('cClear') : '';
+        bar.append(part);
+      }
+      document.body.append(bar);
+    }
+    const count = selected.size;
+    bar.hidden = count === 0;
+    (bar.firstChild as HTMLElement).textContent = t('cSelected', String(count));
+    (bar.children[2] as HTMLElement).textContent = t('cBulkDl', String(count));
+  }
+
+  function onBar(act: string | undefined): void {
+    if (act === 'clear') for (const entry of [...selected]) select(entry, false);
+    else if (act === 'all') {
+      placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry);
+      for (const entry of placed) select(entry, true);
+    } else if (act === 'dl') void downloadSelected().catch(report);
+  }
+
+  /** "Download N selected": one message, one correlation id in the worker; the saga's queue keeps its limit. */
+  async function downloadSelected(): Promise<void> {
+    const chosen: Array<[Entry, FoundCandidate]> = [];
+    for (const entry of [...selected]) {
+      select(entry, false);
+      if (entry.control.busy) continue;
+      if (!entry.found) resolveNow(entry);
+      else if (!entry.found.candidate) lookAgain(entry);
+      // Never a silent thumbnail: a result without its original is left out, and its control says why.
+      const candidate = entry.found?.candidate;
+      if (candidate) chosen.push([entry, candidate]);
+      else offer(entry, false);
+    }
+    if (chosen.length === 0) return;
+    for (const [, candidate] of chosen) setAll(candidate.imageUrl, (each) => each.set('queued'));
+    const response = await send({ type: 'download.batch', commandId: crypto.randomUUID(), images: chosen.map(([, candidate]) => toImage(candidate)) }, chosen[0]![0].control);
+    if (response?.ok) {
+      response.streamIds?.forEach((streamId, index) => {
+        const candidate = chosen[index]?.[1];
+        if (candidate) setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
+      });
+    } else {
+      // Nothing was started: no control may stay "queued".
+      for (const [, candidate] of chosen) setAll(candidate.imageUrl, (each) => each.state === 'queued' && each.set('failed', response?.error ?? null));
+    }
+  }
+
+  /** What the worker is told about an image: the candidate, the search and the page. */
+  function toImage(candidate: FoundCandidate): FoundCandidate & { query?: string; pageUrl: string } {
+    const query = new URL(location.href).searchParams.get('q');
+    return { ...candidate, ...(query ? { query } : {}), pageUrl: location.href };
   }
 
   function scheduleResolve(): void {
@@ -173,7 +324,7 @@ function startOnGoogleImages(): void {
       scheduleResolve();
     };
     if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 200 });
-    else setTimeout(run, 1);
+    else later(run);
   }
 
   /** Runs the strategies on waiting results for a few milliseconds, then asks the worker for their states. */
@@ -231,7 +382,7 @@ function startOnGoogleImages(): void {
   }
 
   function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
-    const control = new DownloadControl(null, { preview, label: preview ? 'Download original' : RESULT_LABEL });
+    const control = new DownloadControl(null, { preview, label: preview ? t('cPreview') : RESULT_LABEL });
     const entry: Entry = { control, element, found: null, preview };
     byButton.set(control.element, entry);
     if (found) resolved(entry, found);
@@ -243,7 +394,7 @@ function startOnGoogleImages(): void {
     const problem = entry.found?.problem ?? NOT_FOUND;
     const thumbnail = entry.found?.thumbnailUrl;
     if (thumbnail && thumbnail.length <= MAX_URL_LENGTH) entry.control.offerThumbnail(problem, armed);
-    else entry.control.set('idle', `${problem}${thumbnail ? " Google's thumbnail is too large to offer instead." : ''}`);
+    else entry.control.set('idle', thumbnail ? t('cThumbBig', problem) : problem);
   }
 
   function remember(control: DownloadControl, imageUrl: string): void {
@@ -286,15 +437,7 @@ function startOnGoogleImages(): void {
     const candidate = entry.found?.candidate ?? thumbnailChoice(entry);
     if (!candidate) return;
     setAll(candidate.imageUrl, (each) => each.set('queued'));
-    const query = new URL(location.href).searchParams.get('q') ?? undefined;
-    const response = await send(
-      {
-        type: 'download.request',
-        commandId: crypto.randomUUID(),
-        image: { ...candidate, ...(query ? { query } : {}), pageUrl: location.href },
-      },
-      control,
-    );
+    const response = await send({ type: 'download.request', commandId: crypto.randomUUID(), image: toImage(candidate) }, control);
     if (response?.ok && response.streamId) {
       const streamId = response.streamId;
       setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
@@ -334,7 +477,7 @@ function startOnGoogleImages(): void {
       if (!response.ok) control.set('failed', response.error);
       return response;
     } catch (error) {
-      control.set('failed', error instanceof ExtensionGoneError ? error.message : 'Semantest could not be reached. Try again.');
+      control.set('failed', error instanceof ExtensionGoneError ? error.message : t('cUnreachable'));
       return null;
     }
   }
@@ -371,6 +514,13 @@ function startOnGoogleImages(): void {
     for (const control of byImageUrl.get(imageUrl) ?? []) change(control);
   }
   start();
+}
+
+/** A task of our own soon (not a microtask: that would lengthen the page's task). */
+function later(work: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = work;
+  channel.port2.postMessage(0);
 }
 
 function report(error: unknown): void {

@@ -15,4 +15,12 @@ export const CONTROL_CSS = `
 .semantest-ctl[data-offer]{background:rgba(176,96,0,.94)}
 .semantest-ctl.semantest-preview{position:absolute;top:auto;bottom:12px;right:12px}
 .semantest-ctl .semantest-progress{font-variant-numeric:tabular-nums}
+.semantest-ctl[data-selected]{opacity:1;box-shadow:0 0 0 3px #8ab4f8}
+.semantest-bar{all:initial;position:fixed;left:50%;bottom:16px;transform:translateX(-50%);z-index:2147483001;display:flex;
+ gap:8px;align-items:center;padding:8px 12px;border-radius:20px;background:#202124;color:#fff;font:500 14px/1 system-ui,sans-serif;
+ box-shadow:0 2px 8px rgba(0,0,0,.5)}
+.semantest-bar[hidden]{display:none}
+.semantest-bar button{all:initial;cursor:pointer;padding:8px 12px;border-radius:14px;background:#3c4043;color:#fff;font:inherit}
+.semantest-bar button:focus-visible{outline:2px solid #8ab4f8}
+.semantest-bar button[data-act="dl"]{background:#1a73e8}
 `;

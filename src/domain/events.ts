@@ -142,6 +142,8 @@ export interface EventMetadata {
   causationId: string;
   /** Where the user action came from (tab of the Google page), when it matters to later steps. */
   tabId?: number;
+  /** On a download requested as part of a bulk selection: how many images the batch asked for (its id is the correlationId). */
+  batchSize?: number;
   [key: string]: unknown;
 }
 

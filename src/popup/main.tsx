@@ -14,6 +14,7 @@ import { WindowedList } from '../ui/windowed-list.tsx';
 import { t } from '../platform/i18n.ts';
 import { peekSetting } from '../platform/settings-peek.ts';
 import { HistoryRow, FailureRow, type Act } from './rows.tsx';
+import { BatchProgress } from './batch-progress.tsx';
 import { sendToWorker } from '../platform/messaging.ts';
 
 const ROW_HEIGHT = 64;
@@ -80,6 +81,7 @@ function Popup() {
         </a>
       </header>
       {complete && rows.length > 0 && <Summary summary={summary} />}
+      <BatchProgress rows={rows} />
       {history.status === 'ready' && rows.length > 0 && (
         <div class="tabs" role="tablist" aria-label={t('views')}>
           <button type="button" role="tab" id="tab-history" aria-selected={view === 'history'} aria-controls="panel" onClick={() => setView('history')}>

@@ -12,6 +12,8 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   /** A click on a control: the user wants this original. */
   /** `force`: save again even if this image was saved before and is still on disk. */
   z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate, force: z.boolean().optional() }),
+  /** Bulk select: "Download N selected" on a Google Images page. One user action: one correlation id. */
+  z.object({ type: z.literal('download.batch'), commandId: z.uuid(), images: z.array(ImageCandidate).min(1).max(1000) }),
   /** The content script asks for the current state of downloads it shows (after a reload of the page). */
   z.object({ type: z.literal('download.states'), imageUrls: z.array(z.string().max(8192)).max(20_000) }),
   z.object({ type: z.literal('download.retry'), streamIds: z.array(streamId).min(1).max(10_000) }),
@@ -27,7 +29,7 @@ export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type WorkerRequestType = WorkerRequest['type'];
 
 /** Requests a content script may send; everything else needs an extension page. */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.states', 'download.show', 'ping']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.batch', 'download.states', 'download.show', 'ping']);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
 
@@ -60,5 +62,5 @@ export const ProgressMessage = z.object({
 export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
 export type WorkerResponse =
-  | { ok: true; streamId?: string; joined?: boolean; alreadySaved?: boolean; updates?: ControlUpdate[]; count?: number }
+  | { ok: true; streamId?: string; joined?: boolean; alreadySaved?: boolean; updates?: ControlUpdate[]; count?: number; streamIds?: string[] }
   | { ok: false; error: string };

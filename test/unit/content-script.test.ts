@@ -87,3 +87,18 @@ describe('data: addresses only for an explicit thumbnail choice', () => {
     expect(buildDownloadPath({ imageUrl: PNG_1x1, folder: 'Semantest', extension: 'png' })).toBe('Semantest/image.png');
   });
 });
+
+describe("the content script's words", () => {
+  it('come from public/_locales (every key it asks for is there, with its words)', () => {
+    const messages = JSON.parse(readFileSync('public/_locales/en/messages.json', 'utf8')) as Record<string, { message: string }>;
+    const files = ['control.ts', 'index.ts', ...['af-init-data', 'imgres-link', 'index', 'inline-match', 'preview-panel', 'rg-meta', 'udm2-inline', 'url'].map((name) => `strategies/${name}.ts`)];
+    const keys = new Set<string>();
+    for (const file of files) {
+      const source = readFileSync(`src/content/${file}`, 'utf8');
+      for (const [, key] of source.matchAll(/\bt\('(\w+)'/g)) keys.add(key as string);
+      for (const [, key] of source.matchAll(/: '(c[A-Z]\w+)'/g)) keys.add(key as string);
+    }
+    expect(keys.size).toBeGreaterThan(30);
+    for (const key of keys) expect(messages[key]?.message, key).toMatch(/\S/);
+  });
+});

@@ -3,6 +3,7 @@
  * The extraction strategies on the four fixture pages (as served, `{{IMG}}` replaced) and on hand-made bad input.
  * The DOM is happy-dom's; nothing here relies on layout.
  */
+import './strategies-i18n.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -8,6 +8,7 @@ import { hasAddressableThumbnail, inlineOutcome } from './inline-match.ts';
 import type { Outcome } from './outcome.ts';
 import type { ResultEntry } from './result-elements.ts';
 import { thumbnailKey } from './url.ts';
+import { t } from '../../platform/i18n.ts';
 
 export function fromAfInitData(result: ResultEntry, images: () => InlineImages): Outcome | null {
   if (result.layout !== 'af_init_data') return null;
@@ -17,6 +18,6 @@ export function fromAfInitData(result: ResultEntry, images: () => InlineImages):
     (id ? data.byId.get(id) : undefined) ??
     (hasAddressableThumbnail(result) ? data.byThumbnail.get(thumbnailKey(result.thumbnailUrl)) : undefined);
   if (image) return inlineOutcome(result, image, 'af_init_data');
-  if (data.ordered.length === 0) return { problem: "Google's page data (AF_initDataCallback) with the originals was not found on this page." };
-  return { problem: "Google's page data has no original for this result." };
+  if (data.ordered.length === 0) return { problem: t('cAfNoData') };
+  return { problem: t('cAfNoItem') };
 }

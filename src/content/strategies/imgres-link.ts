@@ -5,6 +5,7 @@
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { IMGRES_LINK_SELECTOR } from './result-elements.ts';
 import { describeBadUrl, toHttpUrl, toPixels } from './url.ts';
+import { t } from '../../platform/i18n.ts';
 
 /** The parsed `/imgres` address of `link` (relative hrefs resolve against the document), or null. */
 function imgresParams(link: Element, baseUrl: string): URLSearchParams | null {
@@ -27,12 +28,12 @@ export function fromImgresLink(result: ResultBase, baseUrl: string): Outcome | n
     if (!params) continue;
     const original = params.get('imgurl');
     if (original === null) {
-      problem ??= "Google's link for this result has no imgurl (original address).";
+      problem ??= t('cLinkNoUrl');
       continue;
     }
     const imageUrl = toHttpUrl(original);
     if (!imageUrl) {
-      problem ??= `The original's address in Google's link (imgurl) is ${describeBadUrl(original)}.`;
+      problem ??= t('cLinkBad', describeBadUrl(original));
       continue;
     }
     return {

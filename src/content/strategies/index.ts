@@ -12,6 +12,7 @@ import { fromPreviewPanel } from './preview-panel.ts';
 import { collectResults, RESULT_SELECTOR as SELECTOR, type ResultEntry } from './result-elements.ts';
 import { fromRgMeta } from './rg-meta.ts';
 import { alignUdm2, fromUdm2Inline, type Udm2Alignment } from './udm2-inline.ts';
+import { t } from '../../platform/i18n.ts';
 
 /** `Omit<ImageCandidate, 'query' | 'pageUrl'>`: the content script adds those two. */
 export type { FoundCandidate };
@@ -35,7 +36,7 @@ export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './preview-panel.
 /** The result elements under a root, cheaply (no strategy runs): where the controls go. */
 export { resultElements } from './result-elements.ts';
 
-const NOT_FOUND = 'Could not find the original image of this result on the page (Google may have changed its page).';
+const NOT_FOUND = t('cNoStrategy');
 
 /** Computes a value on first use, once. */
 function lazy<T>(compute: () => T): () => T {
@@ -92,7 +93,8 @@ export function findResults(doc: Document, root: ParentNode | readonly ParentNod
     const entries = collectFrom(roots);
     if (entries.length === 0) return [];
     const images = lazy(() => readInlineImages(doc));
-    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc));
+    // Matching by position needs the results the page data can cover, not the thousands after them.
+    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc, images().ordered.length + 100));
     const alignment = lazy((): Udm2Alignment => alignUdm2(allEntries(), images()));
     const baseUrl = baseUrlOf(doc);
     const strategies: Array<(entry: ResultEntry) => Outcome | null> = [

@@ -8,6 +8,7 @@ import { inlineOutcome } from './inline-match.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { isHiddenByMarkup, outboundLink, thumbnailSource } from './result-elements.ts';
 import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toThumbnailUrl, toTitle } from './url.ts';
+import { t } from '../../platform/i18n.ts';
 
 export const PREVIEW_IMAGE_SELECTOR = 'img[jsname="kn3ccd"], img.sFlh5c, img.n3VNCb, img.r48jcc, img.irc_mi';
 /** The panel around the image: the stable hook first, then older layouts' class names. */
@@ -78,5 +79,5 @@ export function fromPreviewPanel(doc: Document, images: () => InlineImages): Pre
     const outcome = inlineOutcome(withThumbnail, known, 'preview_panel');
     if ('found' in outcome) return { element, base: withThumbnail, outcome };
   }
-  return { element, base: withThumbnail, outcome: { problem: "The preview still shows Google's thumbnail; the original has not loaded yet." } };
+  return { element, base: withThumbnail, outcome: { problem: t('cPreviewThumb') } };
 }

@@ -122,13 +122,14 @@ export function resultElements(roots: ParentNode | readonly ParentNode[]): HTMLE
   return elements;
 }
 
-/** The results at or under `root`, in page order; a result around `root` is not included. */
-export function collectResults(root: ParentNode): ResultEntry[] {
+/** The results at or under `root`, in page order (the first `limit` of them); a result around `root` is not included. */
+export function collectResults(root: ParentNode, limit = Infinity): ResultEntry[] {
   const containers: HTMLElement[] = [];
   if (isElement(root) && root.matches(RESULT_SELECTOR)) containers.push(root as HTMLElement);
   for (const element of root.querySelectorAll<HTMLElement>(RESULT_SELECTOR)) containers.push(element);
   const entries: ResultEntry[] = [];
   for (const container of containers) {
+    if (entries.length >= limit) break;
     const entry = toEntry(container);
     if (entry) entries.push(entry);
   }

@@ -4,6 +4,7 @@
  */
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { describeBadUrl, toHttpUrl, toPixels } from './url.ts';
+import { t } from '../../platform/i18n.ts';
 
 function parseMeta(text: string): Record<string, unknown> | null {
   try {
@@ -18,11 +19,11 @@ export function fromRgMeta(result: ResultBase): Outcome | null {
   const meta = result.element.querySelector('.rg_meta');
   if (!meta) return null;
   const data = parseMeta(meta.textContent ?? '');
-  if (!data) return { problem: "Google's data for this result (rg_meta) is not readable JSON." };
+  if (!data) return { problem: t('cMetaJson') };
   const original = data['ou'];
-  if (typeof original !== 'string') return { problem: "Google's data for this result (rg_meta) has no original address." };
+  if (typeof original !== 'string') return { problem: t('cMetaNoUrl') };
   const imageUrl = toHttpUrl(original);
-  if (!imageUrl) return { problem: `The original's address in Google's data (rg_meta) is ${describeBadUrl(original)}.` };
+  if (!imageUrl) return { problem: t('cMetaBad', describeBadUrl(original)) };
   const found = makeCandidate('rg_meta', withBase(result, {
     imageUrl,
     sourcePageUrl: typeof data['ru'] === 'string' ? data['ru'] : undefined,

@@ -10,6 +10,7 @@ import { hasAddressableThumbnail, inlineOutcome } from './inline-match.ts';
 import type { Outcome, ResultBase } from './outcome.ts';
 import type { ResultEntry } from './result-elements.ts';
 import { thumbnailKey, toPixels } from './url.ts';
+import { t } from '../../platform/i18n.ts';
 
 /** How the page's udm2 results line up with the inline pairs. */
 export interface Udm2Alignment {
@@ -51,15 +52,15 @@ export function fromUdm2Inline(result: ResultEntry, images: () => InlineImages, 
     const image = data.byThumbnail.get(thumbnailKey(result.thumbnailUrl));
     if (image) return inlineOutcome(result, image, 'udm2_inline');
     if (result.layout !== 'udm2') return null;
-    return { problem: "Google's page data has no original for this result (it may have been loaded while scrolling): open its preview." };
+    return { problem: t('cUdmScroll') };
   }
   if (result.layout !== 'udm2') return null;
-  if (data.ordered.length === 0) return { problem: "Google's page data with the originals was not found on this page." };
+  if (data.ordered.length === 0) return { problem: t('cUdmNoData') };
   const { positions, offset } = alignment();
-  if (offset === null) return { problem: "Google's page data does not line up with the results, so this result's original cannot be matched safely." };
+  if (offset === null) return { problem: t('cUdmAlign') };
   const position = positions.get(result.element);
   const image = position === undefined ? undefined : data.ordered[position + offset];
-  if (!image) return { problem: "Google's page data has no original for this result: open its preview." };
-  if (!sameShape(result, image)) return { problem: "Google's page data at this result's place describes another image, so its original cannot be matched safely." };
+  if (!image) return { problem: t('cUdmNoItem') };
+  if (!sameShape(result, image)) return { problem: t('cUdmShape') };
   return inlineOutcome(result, image, 'udm2_inline');
 }

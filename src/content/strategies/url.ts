@@ -2,6 +2,7 @@
  * Small pure helpers for the addresses and numbers found in Google's markup and inline data.
  * Everything here returns null (never throws) on input it does not trust.
  */
+import { t } from '../../platform/i18n.ts';
 
 /** The schema's limits (see `ImageCandidate` in domain/events.ts). */
 export const MAX_URL_LENGTH = 8192;
@@ -31,10 +32,10 @@ export function toHttpUrl(value: string | null | undefined): string | null {
 /** Why `value` is not usable as an original's address, for a problem message. */
 export function describeBadUrl(value: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value.trim());
-  if (scheme?.[1] && !/^https?$/i.test(scheme[1])) return `a "${scheme[1].toLowerCase()}:" address, not a web address`;
-  if (value.trim() === '') return 'empty';
-  if (value.length > MAX_URL_LENGTH) return 'too long';
-  return 'not an absolute http(s) address';
+  if (scheme?.[1] && !/^https?$/i.test(scheme[1])) return t('cUrlScheme', scheme[1].toLowerCase());
+  if (value.trim() === '') return t('cUrlEmpty');
+  if (value.length > MAX_URL_LENGTH) return t('cUrlLong');
+  return t('cUrlRelative');
 }
 
 /** A thumbnail address we can hand to the UI: http(s) or an inline `data:image/...`. */
