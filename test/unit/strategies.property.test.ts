@@ -213,14 +213,10 @@ function checkWellFormed(result: FoundResult): void {
 }
 
 describe('page data that names Google\'s thumbnail as the original', () => {
-  // KNOWN BUG (reported to the src/content owner; this helper may not edit src/content): every strategy but the
-  // preview panel takes an `encrypted-tbn*.gstatic.com` address from the page data as the ORIGINAL (e.g. udm2:
-  // dog.png's original replaced by its gstatic thumbnail -> candidate.imageUrl is the thumbnail, strategy
-  // udm2_inline). The fix belongs in the strategies (refuse `isGoogleThumbnail(url)` as an original, as
-  // preview-panel.ts already does; src/domain/urls.ts now has a host-based `isGoogleThumbnailUrl` for it). The
-  // worker cannot refuse it on its own: a right-click save (`context_menu`) of a Google thumbnail is legitimate.
-  // This test turns green (and `.fails` must go) once the content fix lands.
-  it.fails.each(FIXTURES)('%s: the thumbnail is never returned as the original', (name) => {
+  // Page data that names an `encrypted-tbn*.gstatic.com` address (or a hostile one) as the original must not give
+  // a silent thumbnail: every strategy refuses it through `toOriginalUrl` and the control offers the thumbnail
+  // explicitly. (The worker cannot refuse it on its own: a right-click save of a Google thumbnail is legitimate.)
+  it.each(FIXTURES)('%s: the thumbnail is never returned as the original', (name) => {
     fc.assert(
       fc.property(fc.constantFrom('dog.png', 'cat.jpg', 'bird.jpg', 'fish.webp', 'fox.jpg', 'owl.jpg'), fc.constantFrom(...HOSTILE), (image, hostile) => {
         tried.pages += 1;

@@ -4,7 +4,7 @@
  */
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { IMGRES_LINK_SELECTOR } from './result-elements.ts';
-import { describeBadUrl, toHttpUrl, toPixels } from './url.ts';
+import { describeBadUrl, toOriginalUrl, toPixels } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
 /** The parsed `/imgres` address of `link` (relative hrefs resolve against the document), or null. */
@@ -31,7 +31,7 @@ export function fromImgresLink(result: ResultBase, baseUrl: string): Outcome | n
       problem ??= t('cLinkNoUrl');
       continue;
     }
-    const imageUrl = toHttpUrl(original);
+    const imageUrl = toOriginalUrl(original);
     if (!imageUrl) {
       problem ??= t('cLinkBad', describeBadUrl(original));
       continue;

@@ -2,11 +2,11 @@
 import type { Strategy } from '../../domain/events.ts';
 import type { InlineImage } from './inline-data.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
-import { describeBadUrl, toHttpUrl } from './url.ts';
+import { describeBadUrl, toHttpUrl, toOriginalUrl } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
 export function inlineOutcome(result: ResultBase, image: InlineImage, strategy: Strategy): Outcome {
-  const imageUrl = toHttpUrl(image.originalUrl);
+  const imageUrl = toOriginalUrl(image.originalUrl);
   if (!imageUrl) return { problem: t('cDataBad', describeBadUrl(image.originalUrl)) };
   // An addressable thumbnail is more useful to the UI than the inline `data:` copy the grid shows.
   const dataThumbnail = result.thumbnailUrl === undefined || result.thumbnailUrl.startsWith('data:');

@@ -7,7 +7,7 @@ import type { InlineImages } from './inline-data.ts';
 import { inlineOutcome } from './inline-match.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { isHiddenByMarkup, outboundLink, thumbnailSource } from './result-elements.ts';
-import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toThumbnailUrl, toTitle } from './url.ts';
+import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toOriginalUrl, toThumbnailUrl, toTitle } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
 export const PREVIEW_IMAGE_SELECTOR = 'img[jsname="kn3ccd"], img.sFlh5c, img.n3VNCb, img.r48jcc, img.irc_mi';
@@ -54,7 +54,7 @@ export function fromPreviewPanel(doc: Document, images: () => InlineImages): Pre
     sourcePageUrl: sourcePage(image, element),
   };
   if (original) {
-    const imageUrl = toHttpUrl(src);
+    const imageUrl = toOriginalUrl(src);
     if (imageUrl) {
       const known = images().byOriginal.get(imageUrl) ?? images().byOriginal.get(src ?? '');
       return {

@@ -3,7 +3,7 @@
  * `ou` original, `ow`/`oh` its size, `ru` source page, `tu` thumbnail, `pt` title.
  */
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
-import { describeBadUrl, toHttpUrl, toPixels } from './url.ts';
+import { describeBadUrl, toOriginalUrl, toPixels } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
 function parseMeta(text: string): Record<string, unknown> | null {
@@ -22,7 +22,7 @@ export function fromRgMeta(result: ResultBase): Outcome | null {
   if (!data) return { problem: t('cMetaJson') };
   const original = data['ou'];
   if (typeof original !== 'string') return { problem: t('cMetaNoUrl') };
-  const imageUrl = toHttpUrl(original);
+  const imageUrl = toOriginalUrl(original);
   if (!imageUrl) return { problem: t('cMetaBad', describeBadUrl(original)) };
   const found = makeCandidate('rg_meta', withBase(result, {
     imageUrl,

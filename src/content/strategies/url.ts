@@ -29,8 +29,29 @@ export function toHttpUrl(value: string | null | undefined): string | null {
   }
 }
 
+/**
+ * `value` as the address of an ORIGINAL image, or null: an absolute http(s) URL that is not Google's own
+ * thumbnail or static server (page data that names one as the original must not turn it into a silent thumbnail).
+ */
+export function toOriginalUrl(value: string | null | undefined): string | null {
+  const url = toHttpUrl(value);
+  return url === null || isGoogleThumbnail(url) || isGoogleStatic(url) || hasCredentials(url) ? null : url;
+}
+
+function hasCredentials(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.username !== '' || parsed.password !== '';
+}
+
+function isGoogleStatic(url: string): boolean {
+  return /(^|\.)gstatic\.com$/i.test(new URL(url).hostname);
+}
+
 /** Why `value` is not usable as an original's address, for a problem message. */
 export function describeBadUrl(value: string): string {
+  const http = toHttpUrl(value);
+  if (http !== null && (isGoogleThumbnail(http) || isGoogleStatic(http))) return t('cUrlThumbnail');
+  if (http !== null && hasCredentials(http)) return t('cUrlCredentials');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value.trim());
   if (scheme?.[1] && !/^https?$/i.test(scheme[1])) return t('cUrlScheme', scheme[1].toLowerCase());
   if (value.trim() === '') return t('cUrlEmpty');
