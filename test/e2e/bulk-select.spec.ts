@@ -70,7 +70,13 @@ test('Shift+click selects 10 results; "Download 10 selected" saves 10 files as o
   await expect(page.locator(`${control}[data-state="completed"]`)).toHaveCount(COUNT);
   expect(ext.files()).toHaveLength(COUNT);
 
-  const events = await ext.events();
+  // The batch's summary notification (one, recorded as NotificationSent in the `notifications` stream) comes once
+  // every download of the batch has settled; the rest of the log is the ten downloads.
+  await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'NotificationSent').length).toBe(1);
+  const log = await ext.events();
+  const summary = log.find((event) => event.type === 'NotificationSent');
+  expect(summary?.data).toMatchObject({ kind: 'bulk-finished', title: `Semantest: ${COUNT} images saved`, message: 'All saved.' });
+  const events = log.filter((event) => event.type !== 'NotificationSent');
   const requested = events.filter((event) => event.type === 'GoogleImageDownloadRequested');
   expect(requested).toHaveLength(COUNT);
   expect(new Set(events.map((event) => event.streamId)).size).toBe(COUNT);
