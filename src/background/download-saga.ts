@@ -50,6 +50,23 @@ export interface SagaDeps {
 }
 
 export const WAKE_ALARM = 'semantest:saga-wake';
+
+/**
+ * Test hooks for the end-to-end fault tests: a harness sets them on the worker's global scope (Playwright's
+ * `worker.evaluate`) to hold a step at a moment a real stop could hit. Nothing sets them in production, where the
+ * cost is one property read per completion.
+ */
+export interface SagaTestHooks {
+  /** Called after Chrome reported the file complete and before GoogleImageDownloadCompleted is appended. */
+  beforeCompletionRecorded?: (streamId: string) => Promise<void>;
+}
+export const TEST_HOOKS_GLOBAL = '__semantestSagaHooks';
+
+async function runHook(name: keyof SagaTestHooks, streamId: string): Promise<void> {
+  const hooks = (globalThis as Record<string, unknown>)[TEST_HOOKS_GLOBAL] as SagaTestHooks | undefined;
+  const hook = hooks?.[name];
+  if (hook) await hook(streamId);
+}
 /** Chrome's shortest alarm delay for packed extensions (30 s). */
 const WATCHDOG_MS = 30_000;
 
@@ -559,6 +576,7 @@ export class DownloadSaga {
       const outcome = this.completion(row, item);
       if (outcome.ok) {
         if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+        await runHook('beforeCompletionRecorded', row.streamId);
         const done = await this.append(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
         await this.remember(done);
         return;
@@ -627,6 +645,7 @@ export class DownloadSaga {
       await this.deps.downloads.removeFile(item.id).catch(() => undefined);
       return this.fail(row, outcome.failure);
     }
+    await runHook('beforeCompletionRecorded', row.streamId);
     const done = await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
     await this.remember(done);
   }

@@ -34,7 +34,11 @@ export type FailureCode = z.infer<typeof FailureCode>;
 export const eventSchemas = {
   GoogleImageDownloadRequested: {
     1: z.object({ imageUrl: httpUrl, fileName: z.string().max(1024).optional(), metadata: z.record(z.string(), z.unknown()).optional() }),
-    2: ImageCandidate.extend({ fileName: z.string().max(1024).optional() }),
+    2: ImageCandidate.extend({
+      fileName: z.string().max(1024).optional(),
+      /** The user asked to save it even if the same image (URL or content) was saved before. */
+      force: z.boolean().optional(),
+    }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
   ImageSourceValidated: {
@@ -51,6 +55,8 @@ export const eventSchemas = {
       transfer: z.enum(['url', 'inline']),
       /** The page sent as Referer because the host refused the original without it (hotlink protection). */
       referer: z.string().max(8192).nullable().optional(),
+      /** sha-256 (hex) of the whole original, when the check read it all (duplicates by content). */
+      contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
     }),
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
@@ -70,6 +76,8 @@ export const eventSchemas = {
       fileSize: z.number().int().nonnegative(),
       downloadTime: z.number().nonnegative(),
       mimeType: z.string(),
+      /** Nothing new was saved: the same content is already on disk as this earlier download's file. */
+      duplicateOf: z.string().optional(),
     }),
   },
   GoogleImageDownloadFailed: {
