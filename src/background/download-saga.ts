@@ -11,7 +11,8 @@ import { SETTLED_PHASES, controlState, evolve, isSettled, type DownloadPhase, ty
 import type { EventData, ImageCandidate, Strategy } from '../domain/events.ts';
 import { classifyInterrupt, failureEvent, type Failure, type RetryPolicy } from '../domain/failure.ts';
 import { buildDownloadPath } from '../domain/filename.ts';
-import { isImageMime } from '../domain/image-type.ts';
+import { CONVERTIBLE_TARGETS, conversionBlocker, isImageMime } from '../domain/image-type.ts';
+import { convertImage, type ConvertImage } from './convert.ts';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../store/event-store.ts';
 import type { AlarmsPort, RefererPort, DownloadDelta, DownloadItemView, DownloadsPort, PagesPort, TabsPort } from '../platform/ports.ts';
 import type { ControlUpdate, ProgressMessage } from '../shared/protocol.ts';
@@ -45,6 +46,8 @@ export interface SagaDeps {
   now: () => number;
   random: () => number;
   newId: () => string;
+  /** "Save as type" (the optimising step); OffscreenCanvas in the worker by default. */
+  convert?: ConvertImage;
   /** Test hook: the worker's timers; real ones by default. */
   setTimeout?: (fn: () => void, ms: number) => unknown;
 }
@@ -117,7 +120,12 @@ export class DownloadSaga {
   }
 
   /** A click: start a download of this image, or join the one already queued or running for it. */
-  async request(image: ImageCandidate, commandId: string, tabId: number | null, options: { force?: boolean } = {}): Promise<RequestResult> {
+  async request(
+    image: ImageCandidate,
+    commandId: string,
+    tabId: number | null,
+    options: { force?: boolean; saveAs?: Settings['saveAs'] } = {},
+  ): Promise<RequestResult> {
     const earlier = await this.deps.queries.byImageUrl(image.imageUrl);
     const running = earlier.find((row) => !isSettled(row));
     if (running) {
@@ -137,7 +145,7 @@ export class DownloadSaga {
     const streamId = this.deps.newId();
     const event: NewEvent = {
       type: 'GoogleImageDownloadRequested',
-      data: { ...image, ...(options.force ? { force: true } : {}) },
+      data: { ...image, ...(options.force ? { force: true } : {}), ...(options.saveAs ? { saveAs: options.saveAs } : {}) },
       metadata: { correlationId: this.deps.newId(), causationId: commandId, ...(tabId !== null ? { tabId } : {}) },
     };
     const appended = await this.deps.store.appendToStream(streamId, [event], { expectedVersion: 'no-stream', aggregateType: 'Download' });
@@ -408,6 +416,9 @@ export class DownloadSaga {
     }
     if (!result.ok) return this.fail(row, result.failure);
     const contentHash = result.contentHash ?? null;
+    // "Save as type": a conversion needs the bytes in the worker, so such a download is saved inline.
+    const saveAs = row.request.saveAs ?? settings.saveAs;
+    const convertTo = saveAs === 'original' || CONVERTIBLE_TARGETS[saveAs].mimeType === result.type.mimeType ? null : CONVERTIBLE_TARGETS[saveAs].mimeType;
     const earlier = contentHash && !row.request.force ? await this.savedWithContent(contentHash, row.streamId) : undefined;
     const filename = buildDownloadPath({
       imageUrl: row.request.imageUrl,
@@ -428,9 +439,10 @@ export class DownloadSaga {
       // A declarativeNetRequest rule reaches the worker's fetch but not chrome.downloads' own request (seen in
       // Chromium 156: the download got 403 where the fetch got 200), so a download that needs its Referer is
       // fetched here and saved from the checked bytes, like one whose Content-Type lies.
-      transfer: referer === null && sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
+      transfer: convertTo === null && referer === null && sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
       referer,
       contentHash,
+      convertTo,
     };
     if (earlier) {
       // The same bytes are on disk already (another address of the same image): like a click on an image saved
@@ -522,7 +534,7 @@ export class DownloadSaga {
       .filter((item) => !this.claimedElsewhere.has(item.id))
       .filter((item) =>
         row.transfer === 'inline'
-          ? item.url.startsWith(`data:${row.mimeType ?? ''};`) && (item.filename.split(/[\\/]/).pop() ?? '').startsWith(wanted)
+          ? item.url.startsWith(`data:${row.convertedTo ?? row.mimeType ?? ''};`) && (item.filename.split(/[\\/]/).pop() ?? '').startsWith(wanted)
           : item.url === row.request.imageUrl,
       )
       .sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime))[0];
@@ -545,7 +557,9 @@ export class DownloadSaga {
       if (body.type.mimeType !== row.mimeType) {
         return this.fail(row, { code: 'not_an_image', retryable: false, message: 'The image server sent a different file the second time.' });
       }
-      url = toDataUrl(body.bytes, body.type.mimeType);
+      const optimised = await this.optimise(row, body.bytes, body.type.mimeType);
+      url = optimised.url;
+      row = optimised.row;
     }
     let id: number;
     try {
@@ -585,6 +599,60 @@ export class DownloadSaga {
     const next = await this.append(row, [started]);
     if (item) await this.handleItem(next, item);
     this.ensureProgressPolling();
+  }
+
+  /**
+   * The optimising step ("Save as type"): the bytes to save, as a data: URL. Converted when asked and possible,
+   * recorded as ImageConverted (new name and type) or ImageConversionSkipped (why the original is kept as it is).
+   * After a restart that finds the conversion recorded, it is made again (same input, same output) without a
+   * second event.
+   */
+  private async optimise(row: DownloadState, bytes: Uint8Array, mimeType: string): Promise<{ url: string; row: DownloadState }> {
+    const target = row.convertTo;
+    if (!target || target === mimeType) return { url: toDataUrl(bytes, mimeType), row };
+    const settings = this.deps.settings();
+    const recorded = row.convertedTo === target;
+    const blocker = conversionBlocker(bytes, mimeType);
+    let converted: Awaited<ReturnType<ConvertImage>> | null = null;
+    let reason = blocker;
+    if (!blocker) {
+      try {
+        converted = await (this.deps.convert ?? convertImage)(bytes, mimeType, target, settings.convertQuality);
+      } catch (error) {
+        reason = `The image could not be converted (${errorText(error)}): it is kept as it is.`;
+      }
+    }
+    if (!converted) {
+      const next = recorded
+        ? row
+        : await this.append(row, [{ type: 'ImageConversionSkipped', data: { attempt: row.attempt, from: mimeType, to: target, reason: reason ?? 'unknown' } }]);
+      return { url: toDataUrl(bytes, mimeType), row: next };
+    }
+    if (recorded) return { url: toDataUrl(converted.bytes, target), row };
+    const extension = Object.values(CONVERTIBLE_TARGETS).find((candidate) => candidate.mimeType === target)?.extension ?? 'img';
+    const originalName = row.filename ?? `Semantest/image.${mimeType.split('/')[1] ?? 'img'}`;
+    const next = await this.append(row, [
+      {
+        type: 'ImageConverted',
+        data: {
+          attempt: row.attempt,
+          from: mimeType,
+          to: target,
+          fromSize: bytes.length,
+          toSize: converted.bytes.length,
+          width: converted.width,
+          height: converted.height,
+          filename: originalName.replace(/\.[^./]*$/, '') + `.${extension}`,
+          originalKept: settings.keepOriginal,
+        },
+      },
+    ]);
+    // The original's own file, per the settings: started after the conversion is recorded, so that a restart
+    // never takes it for the converted file (it looks for a data: URL of the new type). Not followed further.
+    if (settings.keepOriginal) {
+      await this.deps.downloads.download({ url: toDataUrl(bytes, mimeType), filename: originalName, conflictAction: settings.conflictAction }).catch(() => undefined);
+    }
+    return { url: toDataUrl(converted.bytes, target), row: next };
   }
 
   private async reconcile(row: DownloadState): Promise<void> {
@@ -633,7 +701,7 @@ export class DownloadSaga {
         filePath: item.filename,
         fileSize: size,
         downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
-        mimeType: row.mimeType ?? item.mime,
+        mimeType: row.convertedTo ?? row.mimeType ?? item.mime,
       },
     };
   }

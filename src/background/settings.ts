@@ -34,6 +34,12 @@ export const Settings = z.object({
   offerThumbnail: z.boolean().default(true),
   /** Desktop notifications: `failures` when a download fails for good, `all` also when one is saved. */
   notifications: z.enum(['none', 'failures', 'all']).default('failures'),
+  /** "Save as type": `original` keeps the image's own format; otherwise it is converted in the worker. */
+  saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).default('original'),
+  /** Quality of a JPEG or WebP written by "Save as type", 0.1–1. */
+  convertQuality: z.number().min(0.1).max(1).default(0.9),
+  /** Also keep the original file next to the converted one. */
+  keepOriginal: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof Settings>;
 

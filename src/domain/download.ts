@@ -65,6 +65,9 @@ export interface DownloadState {
   contentHash?: string | null;
   /** The earlier download whose file has the same content; set when this one saved nothing new. */
   duplicateOf?: string | null;
+  /** "Save as type": the type the file is to be converted to (from the validation), and the type it got. */
+  convertTo?: string | null;
+  convertedTo?: string | null;
 }
 
 export const SETTLED_PHASES: ReadonlySet<DownloadPhase> = new Set(['completed', 'failed', 'dead-lettered']);
@@ -166,7 +169,13 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
         transfer: data.transfer,
         referer: data.referer ?? null,
         contentHash: data.contentHash ?? null,
+        convertTo: data.convertTo ?? null,
+        convertedTo: null,
       };
+    }
+    case 'ImageConverted': {
+      const data = event.data as EventData<'ImageConverted'>;
+      return { ...next, filename: data.filename, convertedTo: data.to };
     }
     case 'DownloadInitiated': {
       const data = event.data as EventData<'DownloadInitiated'>;

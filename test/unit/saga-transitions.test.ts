@@ -58,6 +58,15 @@ const ev = {
     data: { imageUrl: url, error: 'HTTP 500', code: 'http_server_error', retryable: true, attempt: 4, nextAttemptAt: null, deadLettered: true },
   },
   retryRequested: { type: 'GoogleImageDownloadRetryRequested', data: {} },
+  duplicate: {
+    type: 'GoogleImageDownloadCompleted',
+    data: { imageUrl: url, filePath: '/d/Semantest/earlier.png', fileSize: 10, downloadTime: 5, mimeType: 'image/png', duplicateOf: 'download-0' },
+  },
+  converted: {
+    type: 'ImageConverted',
+    data: { attempt: 1, from: 'image/png', to: 'image/jpeg', fromSize: 10, toSize: 8, width: 4, height: 3, filename: 'Semantest/cat.jpg', originalKept: false },
+  },
+  conversionSkipped: { type: 'ImageConversionSkipped', data: { attempt: 1, from: 'image/gif', to: 'image/png', reason: 'animated' } },
 } satisfies Record<string, DomainEvent>;
 
 /** The shortest history that puts a download in each phase. */
@@ -89,7 +98,10 @@ const transitions: Transition[] = [
   { from: 'queued', when: ev.retriesUsedUp, to: 'dead-lettered', because: 'the last allowed attempt failed while checking the source' },
   { from: 'queued', when: ev.cancelled, to: 'failed', because: 'the user cancelled before the download started' },
   { from: 'validating', when: ev.initiated, to: 'initiating', because: 'a slot is free: the intent is written before chrome.downloads.download' },
+  { from: 'validating', when: ev.duplicate, to: 'completed', because: 'the same bytes are already on disk: completed as a duplicate, nothing saved' },
   { from: 'validating', when: ev.cancelled, to: 'failed', because: 'the user cancelled while it waited for a slot' },
+  { from: 'initiating', when: ev.converted, to: 'initiating', because: 'Save as type: the bytes were converted before the download starts' },
+  { from: 'initiating', when: ev.conversionSkipped, to: 'initiating', because: 'Save as type: SVG/animated/undecodable, the original is kept' },
   { from: 'initiating', when: ev.started, to: 'downloading', because: 'Chrome gave the download an id (or a restart adopted it)' },
   { from: 'initiating', when: ev.retryableFailure, to: 'retry-wait', because: 'download() timed out, or the inline fetch failed retryably' },
   { from: 'initiating', when: ev.finalFailure, to: 'failed', because: 'Chrome refused the download' },
