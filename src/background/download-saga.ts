@@ -91,6 +91,8 @@ export class DownloadSaga {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Streams a step is working on in this worker instance (a queued download being validated counts). */
   private readonly active = new Set<string>();
+  /** Downloads whose Chrome download is over while its outcome is being recorded (see releaseSlot). */
+  private readonly finishing = new Set<string>();
   /** Validated downloads given a slot whose intent is not stored yet. */
   private readonly starting = new Set<string>();
   /** Downloads whose source is being checked. */
@@ -333,7 +335,7 @@ export class DownloadSaga {
     const concurrency = this.deps.settings().concurrency;
     const byRequest = (a: DownloadState, b: DownloadState): number => a.requestedAt - b.requestedAt;
     // Slots first: validated downloads start in the order they were asked for.
-    const holders = new Set([...rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => row.streamId), ...this.starting]);
+    const holders = this.slotHolders(rows);
     let free = concurrency - holders.size;
     for (const row of rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
       if (free <= 0) break;
@@ -370,6 +372,7 @@ export class DownloadSaga {
       } finally {
         this.active.delete(streamId);
         this.starting.delete(streamId);
+        this.finishing.delete(streamId);
         this.probing.delete(streamId);
       }
     })
@@ -414,6 +417,9 @@ export class DownloadSaga {
       if (result.ok) referer = page;
       else await this.deps.referer.release(row.streamId).catch(() => undefined);
     }
+    // The source is checked: its probe lane is free for the next download (the append, and a download started
+    // at once, must not hold it).
+    if (this.probing.delete(row.streamId)) this.pump();
     if (!result.ok) return this.fail(row, result.failure);
     const contentHash = result.contentHash ?? null;
     // "Save as type": a conversion needs the bytes in the worker, so such a download is saved inline.
@@ -508,10 +514,27 @@ export class DownloadSaga {
     return item?.state === 'complete' && item.exists ? row : undefined;
   }
 
+  /** Streams holding a download slot: Chrome is (or is about to be) downloading for them. */
+  private slotHolders(rows: readonly DownloadState[]): Set<string> {
+    const holders = new Set(rows.filter((row) => SLOT_PHASES.has(row.phase) && !this.finishing.has(row.streamId)).map((row) => row.streamId));
+    for (const streamId of this.starting) holders.add(streamId);
+    return holders;
+  }
+
+  /**
+   * Chrome's download is over (complete or interrupted) and only its record is left to write: the slot is free
+   * already, so the next download's intent is written alongside (group commit) instead of after it.
+   */
+  private releaseSlot(streamId: string): void {
+    if (this.finishing.has(streamId)) return;
+    this.finishing.add(streamId);
+    this.pump();
+  }
+
   /** Takes a download slot for `row` if one is free and no download validated earlier waits for one. */
   private claimSlot(row: DownloadState): boolean {
     const rows = [...this.index.values()];
-    const holders = new Set([...rows.filter((other) => SLOT_PHASES.has(other.phase)).map((other) => other.streamId), ...this.starting]);
+    const holders = this.slotHolders(rows);
     if (holders.size >= this.deps.settings().concurrency) return false;
     const earlier = rows.some((other) => other.phase === 'validating' && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
     if (earlier) return false;
@@ -589,6 +612,7 @@ export class DownloadSaga {
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
       if (outcome.ok) {
+        this.releaseSlot(row.streamId);
         if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
         await runHook('beforeCompletionRecorded', row.streamId);
         const done = await this.append(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
@@ -666,6 +690,7 @@ export class DownloadSaga {
   }
 
   private async handleItem(row: DownloadState, item: DownloadItemView): Promise<void> {
+    if (item.state !== 'in_progress') this.releaseSlot(row.streamId);
     if (item.state === 'complete') return this.complete(row, item);
     if (item.state === 'interrupted') {
       const failure = classifyInterrupt(item.error ?? 'NETWORK_FAILED');
