@@ -19,6 +19,11 @@ export type ProbeResult =
 
 /** Originals up to this size are read whole by the check and hashed (duplicates by content). */
 export const DEFAULT_HASH_LIMIT_BYTES = 8 * 1_048_576;
+/**
+ * How long the check may keep reading past the first bytes for the hash: a slow host must not delay the
+ * download's start (it then goes without a hash, and without the duplicate check by content).
+ */
+export const HASH_BUDGET_MS = 500;
 
 export interface ProbeOptions {
   fetch: typeof fetch;
@@ -32,6 +37,8 @@ export interface ProbeOptions {
    * DEFAULT_HASH_LIMIT_BYTES.
    */
   hashLimitBytes?: number;
+  /** Default HASH_BUDGET_MS. */
+  hashBudgetMs?: number;
 }
 
 /** Checks the address, asks the host, and turns a network error or an error status into a failure. */
@@ -67,7 +74,7 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
   let head: Uint8Array;
   let whole: Uint8Array | null = null;
   try {
-    const read = await readUpTo(response, wantHash ? hashLimit + 1 : SNIFF_BYTES, SNIFF_BYTES);
+    const read = await readUpTo(response, wantHash ? hashLimit + 1 : SNIFF_BYTES, SNIFF_BYTES, options.hashBudgetMs ?? HASH_BUDGET_MS);
     head = read.bytes.subarray(0, SNIFF_BYTES);
     if (wantHash && read.ended && read.bytes.length <= hashLimit) whole = read.bytes;
   } catch (error) {
@@ -102,23 +109,28 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /**
  * Reads up to `limit` bytes. A read error before `required` bytes is thrown; after them, what was read is
- * returned with `ended: false` (the rest was only wanted for the hash).
+ * returned with `ended: false` (the rest was only wanted for the hash), as it is once `budgetMs` have passed
+ * since the required bytes arrived.
  */
-async function readUpTo(response: Response, limit: number, required: number): Promise<{ bytes: Uint8Array; ended: boolean }> {
+async function readUpTo(response: Response, limit: number, required: number, budgetMs: number): Promise<{ bytes: Uint8Array; ended: boolean }> {
   if (!response.body) return { bytes: new Uint8Array(), ended: true };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let ended = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let budget: Promise<'over'> | null = null;
   try {
     while (size < limit) {
-      let next: ReadableStreamReadResult<Uint8Array>;
+      if (size >= required && budget === null) budget = new Promise<'over'>((resolve) => (timer = setTimeout(() => resolve('over'), budgetMs)));
+      let next: ReadableStreamReadResult<Uint8Array> | 'over';
       try {
-        next = await reader.read();
+        next = budget === null ? await reader.read() : await Promise.race([reader.read(), budget]);
       } catch (error) {
         if (size < required) throw error;
         break;
       }
+      if (next === 'over') break;
       if (next.done) {
         ended = true;
         break;
@@ -127,6 +139,7 @@ async function readUpTo(response: Response, limit: number, required: number): Pr
       size += next.value.length;
     }
   } finally {
+    if (timer !== undefined) clearTimeout(timer);
     if (!ended) void reader.cancel().catch(() => undefined);
   }
   const out = new Uint8Array(size);
