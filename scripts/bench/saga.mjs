@@ -207,11 +207,13 @@ export async function run(ctx) {
       return firstArrival(`${set}-${i}`) - clickedAt;
     }
 
+    // SAGA_BENCH_BULK_ONLY=1 skips the click timings (for profiling the bulk run alone).
+    const bulkOnly = process.env.SAGA_BENCH_BULK_ONLY === '1';
     // Warm: one click to load everything, then the measured ones, each after the previous file is saved.
     const warmPage = await openResults('warm');
     await clickAndTime(warmPage, 'warm', 0);
     const warm = [];
-    for (let i = 1; i <= WARM_RUNS; i++) warm.push(await clickAndTime(warmPage, 'warm', i));
+    for (let i = 1; i <= (bulkOnly ? 0 : WARM_RUNS); i++) warm.push(await clickAndTime(warmPage, 'warm', i));
     log(`warm: ${warm.map((ms) => ms.toFixed(1)).join(', ')} ms`);
     await warmPage.close();
     // Opened now, while the worker is idle, for the cold runs at the end.
@@ -295,7 +297,7 @@ export async function run(ctx) {
       await waitFor(() => status === 'stopped', 10_000, 'the worker to stop');
     };
     const cold = [];
-    for (let i = 0; i < COLD_RUNS; i++) {
+    for (let i = 0; i < (bulkOnly ? 0 : COLD_RUNS); i++) {
       await stopWorker();
       await sleep(200);
       cold.push(await clickAndTime(coldPage, 'cold', i));

@@ -11,7 +11,8 @@ import { SETTLED_PHASES, controlState, evolve, isSettled, type DownloadPhase, ty
 import type { EventData, ImageCandidate, Strategy } from '../domain/events.ts';
 import { classifyInterrupt, failureEvent, type Failure, type RetryPolicy } from '../domain/failure.ts';
 import { buildDownloadPath } from '../domain/filename.ts';
-import { isImageMime } from '../domain/image-type.ts';
+import { CONVERTIBLE_TARGETS, conversionBlocker, isImageMime } from '../domain/image-type.ts';
+import { convertImage, type ConvertImage } from './convert.ts';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../store/event-store.ts';
 import type { AlarmsPort, RefererPort, DownloadDelta, DownloadItemView, DownloadsPort, PagesPort, TabsPort } from '../platform/ports.ts';
 import type { ControlUpdate, ProgressMessage } from '../shared/protocol.ts';
@@ -23,6 +24,8 @@ export interface DownloadQueries {
   unsettled(): Promise<DownloadState[]>;
   byChromeDownloadId(id: number): Promise<DownloadState | undefined>;
   byImageUrl(imageUrl: string): Promise<DownloadState[]>;
+  /** Every completed download (read once per worker, for duplicates by content). */
+  completed(): Promise<DownloadState[]>;
   deadLettered(): Promise<DownloadState[]>;
 }
 
@@ -43,11 +46,30 @@ export interface SagaDeps {
   now: () => number;
   random: () => number;
   newId: () => string;
+  /** "Save as type" (the optimising step); OffscreenCanvas in the worker by default. */
+  convert?: ConvertImage;
   /** Test hook: the worker's timers; real ones by default. */
   setTimeout?: (fn: () => void, ms: number) => unknown;
 }
 
 export const WAKE_ALARM = 'semantest:saga-wake';
+
+/**
+ * Test hooks for the end-to-end fault tests: a harness sets them on the worker's global scope (Playwright's
+ * `worker.evaluate`) to hold a step at a moment a real stop could hit. Nothing sets them in production, where the
+ * cost is one property read per completion.
+ */
+export interface SagaTestHooks {
+  /** Called after Chrome reported the file complete and before GoogleImageDownloadCompleted is appended. */
+  beforeCompletionRecorded?: (streamId: string) => Promise<void>;
+}
+export const TEST_HOOKS_GLOBAL = '__semantestSagaHooks';
+
+async function runHook(name: keyof SagaTestHooks, streamId: string): Promise<void> {
+  const hooks = (globalThis as Record<string, unknown>)[TEST_HOOKS_GLOBAL] as SagaTestHooks | undefined;
+  const hook = hooks?.[name];
+  if (hook) await hook(streamId);
+}
 /** Chrome's shortest alarm delay for packed extensions (30 s). */
 const WATCHDOG_MS = 30_000;
 
@@ -69,16 +91,31 @@ export class DownloadSaga {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Streams a step is working on in this worker instance (a queued download being validated counts). */
   private readonly active = new Set<string>();
+  /** Downloads whose Chrome download is over while its outcome is being recorded (see releaseSlot). */
+  private readonly finishing = new Set<string>();
   /** Validated downloads given a slot whose intent is not stored yet. */
   private readonly starting = new Set<string>();
   /** Downloads whose source is being checked. */
   private readonly probing = new Set<string>();
   private pumping: Promise<void> = Promise.resolve();
   private pumpAgain = false;
+  /** Due times of the retry timers already set in this worker. */
+  private readonly timerDue = new Set<number>();
   private progressTimer: unknown = null;
   private readonly lastBytes = new Map<string, { bytes: number; at: number }>();
   private readonly speeds = new Map<string, number>();
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  /**
+   * The unsettled downloads as this worker last wrote or read them: a cache of the read model, filled from the
+   * store on first use (so after a stop it is rebuilt from what is stored) and kept current by the saga's own
+   * appends, which are the only writes to download streams. The store stays the truth: every append still checks
+   * the stream's version, and a conflict reloads the row.
+   */
+  private readonly index = new Map<string, DownloadState>();
+  private readonly byChromeId = new Map<number, string>();
+  private indexLoaded: Promise<void> | null = null;
+  /** Due time of the wake-up alarm this worker set; null when unknown (a fresh worker) or spent. */
+  private alarmAt: number | 'none' | null = null;
 
   constructor(private readonly deps: SagaDeps) {
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
@@ -89,7 +126,7 @@ export class DownloadSaga {
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
-    options: { force?: boolean; batch?: { correlationId: string; size: number } } = {},
+    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } } = {},
   ): Promise<RequestResult> {
     const earlier = await this.deps.queries.byImageUrl(image.imageUrl);
     const running = earlier.find((row) => !isSettled(row));
@@ -110,7 +147,7 @@ export class DownloadSaga {
     const streamId = this.deps.newId();
     const event: NewEvent = {
       type: 'GoogleImageDownloadRequested',
-      data: { ...image },
+      data: { ...image, ...(options.force ? { force: true } : {}), ...(options.saveAs ? { saveAs: options.saveAs } : {}) },
       metadata: {
         correlationId: options.batch?.correlationId ?? this.deps.newId(),
         causationId: commandId,
@@ -118,9 +155,14 @@ export class DownloadSaga {
         ...(options.batch ? { batchSize: options.batch.size } : {}),
       },
     };
-    await this.deps.store.appendToStream(streamId, [event], { expectedVersion: 'no-stream', aggregateType: 'Download' });
-    const row = await this.deps.queries.get(streamId);
-    if (row) this.notify(row);
+    const appended = await this.deps.store.appendToStream(streamId, [event], { expectedVersion: 'no-stream', aggregateType: 'Download' });
+    let row: DownloadState | undefined;
+    for (const stored of appended.events) row = evolve(row, stored);
+    row ??= await this.deps.queries.get(streamId);
+    if (row) {
+      this.track(row);
+      this.notify(row);
+    }
     this.pump();
     return { streamId, joined: false };
   }
@@ -189,9 +231,49 @@ export class DownloadSaga {
 
   /** On every worker start: finish what a stopped worker had begun, then start what waits. */
   async recover(): Promise<void> {
-    const rows = await this.deps.queries.unsettled();
+    // Called on start and by the wake-up alarm, which is then spent.
+    this.alarmAt = null;
+    await this.loadIndex();
+    const rows = [...this.index.values()];
     await Promise.all(rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
     this.pump();
+  }
+
+  /** Fills the index from the read model, once per worker instance. */
+  private loadIndex(): Promise<void> {
+    this.indexLoaded ??= this.deps.queries.unsettled().then(
+      (rows) => {
+        for (const row of rows) this.track(row);
+      },
+      (error: unknown) => {
+        this.indexLoaded = null;
+        throw error;
+      },
+    );
+    return this.indexLoaded;
+  }
+
+  /** Records a download's newest known state in the index (older versions are ignored). */
+  private track(row: DownloadState): void {
+    const known = this.index.get(row.streamId);
+    if (known && known.version > row.version) return;
+    if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
+    if (isSettled(row)) {
+      if (row.chromeDownloadId !== null) this.byChromeId.delete(row.chromeDownloadId);
+      this.index.delete(row.streamId);
+      return;
+    }
+    this.index.set(row.streamId, row);
+    if (row.chromeDownloadId !== null) this.byChromeId.set(row.chromeDownloadId, row.streamId);
+  }
+
+  /** The download's row: the index's when it has one, else the stored one. */
+  private async current(streamId: string): Promise<DownloadState | undefined> {
+    const known = this.index.get(streamId);
+    if (known) return known;
+    const row = await this.deps.queries.get(streamId);
+    if (row) this.track(row);
+    return row;
   }
 
   /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
@@ -201,8 +283,9 @@ export class DownloadSaga {
   }
 
   private async refresh(chromeDownloadId: number): Promise<void> {
-    const row = await this.deps.queries.byChromeDownloadId(chromeDownloadId);
-    if (row) await this.run(row.streamId);
+    await this.loadIndex();
+    const streamId = this.byChromeId.get(chromeDownloadId) ?? (await this.deps.queries.byChromeDownloadId(chromeDownloadId))?.streamId;
+    if (streamId) await this.run(streamId);
   }
 
   /** Starts queued downloads while fewer than `concurrency` run; arranges a wake-up for the next retry. */
@@ -225,20 +308,39 @@ export class DownloadSaga {
   }
 
   private async pumpOnce(): Promise<void> {
-    const now = this.deps.now();
-    const rows = await this.deps.queries.unsettled();
+    await this.loadIndex();
+    let now = this.deps.now();
+    let rows = [...this.index.values()];
     const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
-    if (Number.isFinite(nextDue)) this.setTimer(() => this.pump(), nextDue - now);
+    if (Number.isFinite(nextDue) && !this.timerDue.has(nextDue)) {
+      this.timerDue.add(nextDue);
+      this.setTimer(() => {
+        this.timerDue.delete(nextDue);
+        this.pump();
+      }, nextDue - now);
+    }
     // While anything is unsettled, an alarm stands by: if Chrome stops the worker (mid-probe, mid-backoff), it
     // wakes it by the next retry's due time or within WATCHDOG_MS, and the wake-up calls recover(). It is set
     // before any step starts, so that no step runs while the last alarm is already spent (seen: a stop between an
-    // alarm that fired and the next one being set left a download waiting for ever).
-    if (rows.length > 0) await this.deps.alarms.wakeAt(WAKE_ALARM, Math.min(nextDue, now + WATCHDOG_MS)).catch(() => undefined);
-    else await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
+    // alarm that fired and the next one being set left a download waiting for ever). It is only set again when
+    // it is spent or must ring earlier: a chrome.alarms call per pump was a large part of a bulk download's time.
+    if (rows.length > 0) {
+      const wanted = Math.min(nextDue, now + WATCHDOG_MS);
+      if (typeof this.alarmAt !== 'number' || this.alarmAt <= now || wanted < this.alarmAt) {
+        this.alarmAt = wanted;
+        await this.deps.alarms.wakeAt(WAKE_ALARM, wanted).catch(() => undefined);
+      }
+    } else if (this.alarmAt !== 'none') {
+      this.alarmAt = 'none';
+      await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
+    }
+    // The awaits above let steps run: decide on the index as it is now.
+    now = this.deps.now();
+    rows = [...this.index.values()];
     const concurrency = this.deps.settings().concurrency;
     const byRequest = (a: DownloadState, b: DownloadState): number => a.requestedAt - b.requestedAt;
     // Slots first: validated downloads start in the order they were asked for.
-    const holders = new Set([...rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => row.streamId), ...this.starting]);
+    const holders = this.slotHolders(rows);
     let free = concurrency - holders.size;
     for (const row of rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
       if (free <= 0) break;
@@ -269,9 +371,13 @@ export class DownloadSaga {
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         // Another context wrote to this stream first: the next step starts from what is stored now.
+        const stored = await this.deps.queries.get(streamId);
+        if (stored) this.track(stored);
+        else this.index.delete(streamId);
       } finally {
         this.active.delete(streamId);
         this.starting.delete(streamId);
+        this.finishing.delete(streamId);
         this.probing.delete(streamId);
       }
     })
@@ -280,7 +386,7 @@ export class DownloadSaga {
   }
 
   private async step(streamId: string): Promise<void> {
-    const row = await this.deps.queries.get(streamId);
+    const row = await this.current(streamId);
     if (!row || SETTLED_PHASES.has(row.phase)) return;
     switch (row.phase) {
       case 'queued':
@@ -316,7 +422,15 @@ export class DownloadSaga {
       if (result.ok) referer = page;
       else await this.deps.referer.release(row.streamId).catch(() => undefined);
     }
+    // The source is checked: its probe lane is free for the next download (the append, and a download started
+    // at once, must not hold it).
+    if (this.probing.delete(row.streamId)) this.pump();
     if (!result.ok) return this.fail(row, result.failure);
+    const contentHash = result.contentHash ?? null;
+    // "Save as type": a conversion needs the bytes in the worker, so such a download is saved inline.
+    const saveAs = row.request.saveAs ?? settings.saveAs;
+    const convertTo = saveAs === 'original' || CONVERTIBLE_TARGETS[saveAs].mimeType === result.type.mimeType ? null : CONVERTIBLE_TARGETS[saveAs].mimeType;
+    const earlier = contentHash && !row.request.force ? await this.savedWithContent(contentHash, row.streamId) : undefined;
     const filename = buildDownloadPath({
       imageUrl: row.request.imageUrl,
       title: row.request.title,
@@ -336,11 +450,101 @@ export class DownloadSaga {
       // A declarativeNetRequest rule reaches the worker's fetch but not chrome.downloads' own request (seen in
       // Chromium 156: the download got 403 where the fetch got 200), so a download that needs its Referer is
       // fetched here and saved from the checked bytes, like one whose Content-Type lies.
-      transfer: referer === null && sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
+      transfer: convertTo === null && referer === null && sameMime(result.declaredMime, result.type.mimeType) ? 'url' : 'inline',
       referer,
+      contentHash,
+      convertTo,
     };
-    // The download itself waits for a slot: pump() hands them out in request order.
-    await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+    if (earlier) {
+      // The same bytes are on disk already (another address of the same image): like a click on an image saved
+      // before, nothing new is saved; the download ends completed as a duplicate of the earlier one's file.
+      if (referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+      await this.append(row, [
+        { type: 'ImageSourceValidated', data },
+        {
+          type: 'GoogleImageDownloadCompleted',
+          data: {
+            imageUrl: row.request.imageUrl,
+            filePath: earlier.filePath ?? '',
+            fileSize: earlier.fileSize ?? 0,
+            downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
+            mimeType: earlier.mimeType ?? result.type.mimeType,
+            duplicateOf: earlier.streamId,
+          },
+        },
+      ]);
+      return;
+    }
+    // The download itself waits for a slot: pump() hands them out in request order. When one is free now and
+    // nobody asked earlier, the intent goes into the same append and the download starts at once (one
+    // transaction and one pump less per download).
+    if (!this.claimSlot(row)) {
+      await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+      return;
+    }
+    const next = await this.append(row, [
+      { type: 'ImageSourceValidated', data },
+      { type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } },
+    ]);
+    return this.startChromeDownload(next);
+  }
+
+  /** Completed downloads by content hash (this worker's view; filled from the read model on first use). */
+  private hashes: Promise<Map<string, string>> | null = null;
+
+  private contentIndex(): Promise<Map<string, string>> {
+    this.hashes ??= this.deps.queries.completed().then(
+      (rows) => {
+        const map = new Map<string, string>();
+        for (const row of rows.sort((a, b) => a.requestedAt - b.requestedAt)) {
+          if (row.contentHash && !row.duplicateOf) map.set(row.contentHash, row.streamId);
+        }
+        return map;
+      },
+      (error: unknown) => {
+        this.hashes = null;
+        throw error;
+      },
+    );
+    return this.hashes;
+  }
+
+  /** The completed download whose file holds these bytes and is still on disk, if any. */
+  private async savedWithContent(contentHash: string, except: string): Promise<DownloadState | undefined> {
+    const streamId = (await this.contentIndex()).get(contentHash);
+    if (!streamId || streamId === except) return undefined;
+    const row = await this.deps.queries.get(streamId);
+    if (row?.phase !== 'completed' || row.chromeDownloadId === null) return undefined;
+    const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
+    return item?.state === 'complete' && item.exists ? row : undefined;
+  }
+
+  /** Streams holding a download slot: Chrome is (or is about to be) downloading for them. */
+  private slotHolders(rows: readonly DownloadState[]): Set<string> {
+    const holders = new Set(rows.filter((row) => SLOT_PHASES.has(row.phase) && !this.finishing.has(row.streamId)).map((row) => row.streamId));
+    for (const streamId of this.starting) holders.add(streamId);
+    return holders;
+  }
+
+  /**
+   * Chrome's download is over (complete or interrupted) and only its record is left to write: the slot is free
+   * already, so the next download's intent is written alongside (group commit) instead of after it.
+   */
+  private releaseSlot(streamId: string): void {
+    if (this.finishing.has(streamId)) return;
+    this.finishing.add(streamId);
+    this.pump();
+  }
+
+  /** Takes a download slot for `row` if one is free and no download validated earlier waits for one. */
+  private claimSlot(row: DownloadState): boolean {
+    const rows = [...this.index.values()];
+    const holders = this.slotHolders(rows);
+    if (holders.size >= this.deps.settings().concurrency) return false;
+    const earlier = rows.some((other) => other.phase === 'validating' && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
+    if (earlier) return false;
+    this.starting.add(row.streamId);
+    return true;
   }
 
   private async initiate(row: DownloadState): Promise<void> {
@@ -358,7 +562,7 @@ export class DownloadSaga {
       .filter((item) => !this.claimedElsewhere.has(item.id))
       .filter((item) =>
         row.transfer === 'inline'
-          ? item.url.startsWith(`data:${row.mimeType ?? ''};`) && (item.filename.split(/[\\/]/).pop() ?? '').startsWith(wanted)
+          ? item.url.startsWith(`data:${row.convertedTo ?? row.mimeType ?? ''};`) && (item.filename.split(/[\\/]/).pop() ?? '').startsWith(wanted)
           : item.url === row.request.imageUrl,
       )
       .sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime))[0];
@@ -381,7 +585,9 @@ export class DownloadSaga {
       if (body.type.mimeType !== row.mimeType) {
         return this.fail(row, { code: 'not_an_image', retryable: false, message: 'The image server sent a different file the second time.' });
       }
-      url = toDataUrl(body.bytes, body.type.mimeType);
+      const optimised = await this.optimise(row, body.bytes, body.type.mimeType);
+      url = optimised.url;
+      row = optimised.row;
     }
     let id: number;
     try {
@@ -401,13 +607,81 @@ export class DownloadSaga {
         message: timedOut ? 'Chrome did not start the download in time.' : `Chrome refused the download: ${errorText(error)}`,
       });
     }
-    // Recorded before looking: an onChanged that arrives meanwhile then finds its stream (measured: looking first
-    // and recording start + completion together left such downloads to the 500 ms progress poll).
-    const next = await this.append(row, [{ type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } }]);
-    // It may be finished already (small files): look now rather than wait for onChanged.
+    // Known in memory at once, so an onChanged that arrives before anything is stored finds its stream (and waits
+    // for this step's lock). A stop before the append is what adoptOrInitiate() recovers from.
+    this.byChromeId.set(id, row.streamId);
+    const started: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } };
+    // It may be finished already (small files): look now rather than wait for onChanged, and then record the start
+    // and the completion in one append.
     const [item] = await this.deps.downloads.search({ id });
+    if (item?.state === 'complete') {
+      const outcome = this.completion(row, item);
+      if (outcome.ok) {
+        this.releaseSlot(row.streamId);
+        if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+        await runHook('beforeCompletionRecorded', row.streamId);
+        const done = await this.append(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
+        await this.remember(done);
+        return;
+      }
+    }
+    const next = await this.append(row, [started]);
     if (item) await this.handleItem(next, item);
     this.ensureProgressPolling();
+  }
+
+  /**
+   * The optimising step ("Save as type"): the bytes to save, as a data: URL. Converted when asked and possible,
+   * recorded as ImageConverted (new name and type) or ImageConversionSkipped (why the original is kept as it is).
+   * After a restart that finds the conversion recorded, it is made again (same input, same output) without a
+   * second event.
+   */
+  private async optimise(row: DownloadState, bytes: Uint8Array, mimeType: string): Promise<{ url: string; row: DownloadState }> {
+    const target = row.convertTo;
+    if (!target || target === mimeType) return { url: toDataUrl(bytes, mimeType), row };
+    const settings = this.deps.settings();
+    const recorded = row.convertedTo === target;
+    const blocker = conversionBlocker(bytes, mimeType);
+    let converted: Awaited<ReturnType<ConvertImage>> | null = null;
+    let reason = blocker;
+    if (!blocker) {
+      try {
+        converted = await (this.deps.convert ?? convertImage)(bytes, mimeType, target, settings.convertQuality);
+      } catch (error) {
+        reason = `The image could not be converted (${errorText(error)}): it is kept as it is.`;
+      }
+    }
+    if (!converted) {
+      const next = recorded
+        ? row
+        : await this.append(row, [{ type: 'ImageConversionSkipped', data: { attempt: row.attempt, from: mimeType, to: target, reason: reason ?? 'unknown' } }]);
+      return { url: toDataUrl(bytes, mimeType), row: next };
+    }
+    if (recorded) return { url: toDataUrl(converted.bytes, target), row };
+    const extension = Object.values(CONVERTIBLE_TARGETS).find((candidate) => candidate.mimeType === target)?.extension ?? 'img';
+    const originalName = row.filename ?? `Semantest/image.${mimeType.split('/')[1] ?? 'img'}`;
+    const next = await this.append(row, [
+      {
+        type: 'ImageConverted',
+        data: {
+          attempt: row.attempt,
+          from: mimeType,
+          to: target,
+          fromSize: bytes.length,
+          toSize: converted.bytes.length,
+          width: converted.width,
+          height: converted.height,
+          filename: originalName.replace(/\.[^./]*$/, '') + `.${extension}`,
+          originalKept: settings.keepOriginal,
+        },
+      },
+    ]);
+    // The original's own file, per the settings: started after the conversion is recorded, so that a restart
+    // never takes it for the converted file (it looks for a data: URL of the new type). Not followed further.
+    if (settings.keepOriginal) {
+      await this.deps.downloads.download({ url: toDataUrl(bytes, mimeType), filename: originalName, conflictAction: settings.conflictAction }).catch(() => undefined);
+    }
+    return { url: toDataUrl(converted.bytes, target), row: next };
   }
 
   private async reconcile(row: DownloadState): Promise<void> {
@@ -421,6 +695,7 @@ export class DownloadSaga {
   }
 
   private async handleItem(row: DownloadState, item: DownloadItemView): Promise<void> {
+    if (item.state !== 'in_progress') this.releaseSlot(row.streamId);
     if (item.state === 'complete') return this.complete(row, item);
     if (item.state === 'interrupted') {
       const failure = classifyInterrupt(item.error ?? 'NETWORK_FAILED');
@@ -456,7 +731,7 @@ export class DownloadSaga {
         filePath: item.filename,
         fileSize: size,
         downloadTime: Math.max(0, this.deps.now() - row.requestedAt),
-        mimeType: row.mimeType ?? item.mime,
+        mimeType: row.convertedTo ?? row.mimeType ?? item.mime,
       },
     };
   }
@@ -468,9 +743,16 @@ export class DownloadSaga {
       await this.deps.downloads.removeFile(item.id).catch(() => undefined);
       return this.fail(row, outcome.failure);
     }
-    await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
-    this.lastBytes.delete(row.streamId);
-    this.speeds.delete(row.streamId);
+    await runHook('beforeCompletionRecorded', row.streamId);
+    const done = await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
+    await this.remember(done);
+  }
+
+  /** A completed download: its content hash now points at its file (the newest file wins: an older one may have been deleted since). */
+  private async remember(done: DownloadState): Promise<void> {
+    this.lastBytes.delete(done.streamId);
+    this.speeds.delete(done.streamId);
+    if (done.contentHash && !done.duplicateOf) (await this.contentIndex()).set(done.contentHash, done.streamId);
   }
 
   private async fail(row: DownloadState, failure: Failure): Promise<void> {
@@ -506,6 +788,7 @@ export class DownloadSaga {
     for (const event of result.events) next = evolve(next, event);
     if (result.duplicate) next = await this.deps.queries.get(row.streamId);
     if (!next) throw new Error(`Download ${row.streamId} vanished after an append`);
+    this.track(next);
     this.notify(next);
     return next;
   }
@@ -525,7 +808,7 @@ export class DownloadSaga {
   /** `onChanged` never reports bytes: poll running downloads for progress, and stop those that stall. */
   private async pollProgress(): Promise<void> {
     this.progressTimer = null;
-    const rows = (await this.deps.queries.unsettled()).filter((row) => row.phase === 'downloading' && row.chromeDownloadId !== null);
+    const rows = [...this.index.values()].filter((row) => row.phase === 'downloading' && row.chromeDownloadId !== null);
     if (rows.length === 0) return;
     const now = this.deps.now();
     const stallMs = this.deps.settings().stallTimeoutMs;

@@ -7,8 +7,23 @@ import { SNIFF_BYTES, sniffImageType, type ImageType } from '../domain/image-typ
 import { validateSourceUrl } from '../domain/urls.ts';
 
 export type ProbeResult =
-  | { ok: true; type: ImageType; contentLength: number | null; declaredMime: string }
+  | {
+      ok: true;
+      type: ImageType;
+      contentLength: number | null;
+      declaredMime: string;
+      /** sha-256 (hex) of the whole body when it was read to its end within `hashLimitBytes`; else null. */
+      contentHash?: string | null;
+    }
   | { ok: false; failure: Failure };
+
+/** Originals up to this size are read whole by the check and hashed (duplicates by content). */
+export const DEFAULT_HASH_LIMIT_BYTES = 8 * 1_048_576;
+/**
+ * How long the check may keep reading past the first bytes for the hash: a slow host must not delay the
+ * download's start (it then goes without a hash, and without the duplicate check by content).
+ */
+export const HASH_BUDGET_MS = 500;
 
 export interface ProbeOptions {
   fetch: typeof fetch;
@@ -16,6 +31,14 @@ export interface ProbeOptions {
   maxBytes: number;
   /** Accept a `data:image/…` address: only for a thumbnail the user chose explicitly (`strategy: 'thumbnail'`). */
   allowDataImage?: boolean;
+  /**
+   * Read bodies up to this size to their end and hash them (duplicates by content). Past the first bytes a read
+   * error or timeout only means "no hash", never a failure. 0: only the first bytes are read. Default
+   * DEFAULT_HASH_LIMIT_BYTES.
+   */
+  hashLimitBytes?: number;
+  /** Default HASH_BUDGET_MS. */
+  hashBudgetMs?: number;
 }
 
 /** Checks the address, asks the host, and turns a network error or an error status into a failure. */
@@ -46,9 +69,14 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
     void response.body?.cancel().catch(() => undefined);
     return { ok: false, failure: tooLarge(contentLength, options.maxBytes) };
   }
+  const hashLimit = options.hashLimitBytes ?? DEFAULT_HASH_LIMIT_BYTES;
+  const wantHash = hashLimit > 0 && (contentLength === null || contentLength <= hashLimit);
   let head: Uint8Array;
+  let whole: Uint8Array | null = null;
   try {
-    head = await readHead(response, SNIFF_BYTES);
+    const read = await readUpTo(response, wantHash ? hashLimit + 1 : SNIFF_BYTES, SNIFF_BYTES, options.hashBudgetMs ?? HASH_BUDGET_MS);
+    head = read.bytes.subarray(0, SNIFF_BYTES);
+    if (wantHash && read.ended && read.bytes.length <= hashLimit) whole = read.bytes;
   } catch (error) {
     return { ok: false, failure: networkFailure(error) };
   }
@@ -70,7 +98,57 @@ export async function probeImage(url: string, options: ProbeOptions): Promise<Pr
     };
   }
   const declaredMime = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return { ok: true, type, contentLength, declaredMime };
+  return { ok: true, type, contentLength, declaredMime, contentHash: whole ? await sha256Hex(whole) : null };
+}
+
+/** sha-256 of the bytes, as lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Reads up to `limit` bytes. A read error before `required` bytes is thrown; after them, what was read is
+ * returned with `ended: false` (the rest was only wanted for the hash), as it is once `budgetMs` have passed
+ * since the required bytes arrived.
+ */
+async function readUpTo(response: Response, limit: number, required: number, budgetMs: number): Promise<{ bytes: Uint8Array; ended: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(), ended: true };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let ended = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let budget: Promise<'over'> | null = null;
+  try {
+    while (size < limit) {
+      if (size >= required && budget === null) budget = new Promise<'over'>((resolve) => (timer = setTimeout(() => resolve('over'), budgetMs)));
+      let next: ReadableStreamReadResult<Uint8Array> | 'over';
+      try {
+        next = budget === null ? await reader.read() : await Promise.race([reader.read(), budget]);
+      } catch (error) {
+        if (size < required) throw error;
+        break;
+      }
+      if (next === 'over') break;
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      chunks.push(next.value);
+      size += next.value.length;
+    }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (!ended) void reader.cancel().catch(() => undefined);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { bytes: out, ended };
 }
 
 export type BodyResult = { ok: true; bytes: Uint8Array; type: ImageType } | { ok: false; failure: Failure };

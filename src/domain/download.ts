@@ -4,17 +4,22 @@
  */
 import type { EventData, StoredEvent } from './events.ts';
 
-/** Internal states of the saga (the seed's "Process Manager"); `publicStatus` maps them to what users see. */
-export type DownloadPhase =
-  | 'queued' // requested, waiting for a free slot
-  | 'validating' // fetching the first bytes to learn the real type
-  | 'initiating' // intent written, chrome.downloads.download called or about to be
-  | 'downloading'
-  | 'paused'
-  | 'retry-wait' // a retryable failure, next attempt at `nextAttemptAt`
-  | 'completed'
-  | 'failed'
-  | 'dead-lettered';
+/**
+ * Internal states of the saga (the seed's "Process Manager"); `publicStatus` maps them to what users see.
+ * The list is the type's source, so tests can enumerate every phase (test/unit/saga-transitions.test.ts).
+ */
+export const DOWNLOAD_PHASES = [
+  'queued', // requested, waiting for its source to be checked
+  'validating', // source checked (real type known), waiting for a download slot
+  'initiating', // intent written, chrome.downloads.download called or about to be
+  'downloading',
+  'paused',
+  'retry-wait', // a retryable failure, next attempt at `nextAttemptAt`
+  'completed',
+  'failed',
+  'dead-lettered',
+] as const;
+export type DownloadPhase = (typeof DOWNLOAD_PHASES)[number];
 
 /** The contract's statuses (`history-item[data-status]`). */
 export type PublicStatus = 'queued' | 'downloading' | 'paused' | 'completed' | 'failed' | 'dead-lettered';
@@ -56,6 +61,13 @@ export interface DownloadState {
   nextAttemptAt: number | null;
   failures: number;
   discarded: boolean;
+  /** sha-256 of the original's bytes, when the source check read them all (older rows: undefined). */
+  contentHash?: string | null;
+  /** The earlier download whose file has the same content; set when this one saved nothing new. */
+  duplicateOf?: string | null;
+  /** "Save as type": the type the file is to be converted to (from the validation), and the type it got. */
+  convertTo?: string | null;
+  convertedTo?: string | null;
 }
 
 export const SETTLED_PHASES: ReadonlySet<DownloadPhase> = new Set(['completed', 'failed', 'dead-lettered']);
@@ -149,7 +161,21 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
   switch (event.type) {
     case 'ImageSourceValidated': {
       const data = event.data as EventData<'ImageSourceValidated'>;
-      return { ...next, phase: 'validating', mimeType: data.mimeType, filename: data.filename, transfer: data.transfer, referer: data.referer ?? null };
+      return {
+        ...next,
+        phase: 'validating',
+        mimeType: data.mimeType,
+        filename: data.filename,
+        transfer: data.transfer,
+        referer: data.referer ?? null,
+        contentHash: data.contentHash ?? null,
+        convertTo: data.convertTo ?? null,
+        convertedTo: null,
+      };
+    }
+    case 'ImageConverted': {
+      const data = event.data as EventData<'ImageConverted'>;
+      return { ...next, filename: data.filename, convertedTo: data.to };
     }
     case 'DownloadInitiated': {
       const data = event.data as EventData<'DownloadInitiated'>;
@@ -173,6 +199,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
         mimeType: data.mimeType,
         completedAt: event.createdAt,
         durationMs: data.downloadTime,
+        duplicateOf: data.duplicateOf ?? null,
         error: null,
         errorCode: null,
         retryable: null,

@@ -34,7 +34,13 @@ export type FailureCode = z.infer<typeof FailureCode>;
 export const eventSchemas = {
   GoogleImageDownloadRequested: {
     1: z.object({ imageUrl: httpUrl, fileName: z.string().max(1024).optional(), metadata: z.record(z.string(), z.unknown()).optional() }),
-    2: ImageCandidate.extend({ fileName: z.string().max(1024).optional() }),
+    2: ImageCandidate.extend({
+      fileName: z.string().max(1024).optional(),
+      /** The user asked to save it even if the same image (URL or content) was saved before. */
+      force: z.boolean().optional(),
+      /** "Save as type" for this download only (else the settings' default). */
+      saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).optional(),
+    }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
   ImageSourceValidated: {
@@ -51,11 +57,34 @@ export const eventSchemas = {
       transfer: z.enum(['url', 'inline']),
       /** The page sent as Referer because the host refused the original without it (hotlink protection). */
       referer: z.string().max(8192).nullable().optional(),
+      /** sha-256 (hex) of the whole original, when the check read it all (duplicates by content). */
+      contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
+      /** "Save as type": the MIME type the saved file is to have (the saga then fetches and converts the bytes). */
+      convertTo: z.string().max(100).nullable().optional(),
     }),
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
   DownloadInitiated: {
     1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl }),
+  },
+  /** The optimising step: the original was converted ("Save as type"); the file to save has a new name and type. */
+  ImageConverted: {
+    1: z.object({
+      attempt: z.number().int().positive(),
+      from: z.string(),
+      to: z.string(),
+      fromSize: z.number().int().nonnegative(),
+      toSize: z.number().int().nonnegative(),
+      width: z.number().int().nonnegative(),
+      height: z.number().int().nonnegative(),
+      filename: z.string(),
+      /** The original's own file is saved too, per the settings. */
+      originalKept: z.boolean(),
+    }),
+  },
+  /** The optimising step left the original as it is, with the reason (SVG, animated, undecodable). */
+  ImageConversionSkipped: {
+    1: z.object({ attempt: z.number().int().positive(), from: z.string(), to: z.string(), reason: z.string().max(500) }),
   },
   DownloadStarted: {
     1: z.object({ attempt: z.number().int().positive(), chromeDownloadId: z.number().int().nonnegative() }),
@@ -70,6 +99,8 @@ export const eventSchemas = {
       fileSize: z.number().int().nonnegative(),
       downloadTime: z.number().nonnegative(),
       mimeType: z.string(),
+      /** Nothing new was saved: the same content is already on disk as this earlier download's file. */
+      duplicateOf: z.string().optional(),
     }),
   },
   GoogleImageDownloadFailed: {

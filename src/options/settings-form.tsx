@@ -170,6 +170,37 @@ export function SettingsForm() {
           </select>,
           t('settingNotificationsHelp'),
         )}
+        {field(
+          'saveAs',
+          t('settingSaveAs'),
+          <select id="setting-saveAs" value={String(draft.saveAs)} aria-describedby="help-saveAs" onChange={(e) => set('saveAs', e.currentTarget.value)}>
+            <option value="original">{t('saveAsOriginal')}</option>
+            <option value="png">{t('saveAsPng')}</option>
+            <option value="jpeg">{t('saveAsJpeg')}</option>
+            <option value="webp">{t('saveAsWebp')}</option>
+          </select>,
+          t('settingSaveAsHelp'),
+        )}
+        {field(
+          'convertQuality',
+          t('settingConvertQuality'),
+          <input
+            id="setting-convertQuality"
+            type="number"
+            min={10}
+            max={100}
+            value={typeof draft.convertQuality === 'number' ? String(Math.round(draft.convertQuality * 100)) : String(draft.convertQuality)}
+            aria-invalid={!!errors.convertQuality}
+            onInput={(e) => {
+              const value = num(e.currentTarget.value);
+              set('convertQuality', typeof value === 'number' ? value / 100 : value);
+            }}
+          />,
+        )}
+        <div class="field check">
+          <input id="setting-keepOriginal" type="checkbox" checked={draft.keepOriginal === true} onChange={(e) => set('keepOriginal', e.currentTarget.checked)} />
+          <label for="setting-keepOriginal">{t('settingKeepOriginal')}</label>
+        </div>
         <div class="buttons">
           <button type="submit" class="primary" data-testid="save-settings">
             {t('save')}

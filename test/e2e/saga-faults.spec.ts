@@ -81,3 +81,24 @@ test('a host that never sends headers times out, is retried, and is dead-lettere
   expect(ext.images.hits('/fault/hang/cat.jpg')).toBe(4);
   expect(ext.files()).toEqual([]);
 });
+
+test('two addresses serving the same bytes: the second click saves nothing new and shows the first file', async ({ ext }) => {
+  const cat = ext.images.images.get('cat.jpg');
+  if (!cat) throw new Error('no cat fixture');
+  ext.images.images.set('bird.jpg', cat);
+  const page = await ext.openGoogle();
+  await page.locator(control).nth(1).click();
+  await ext.waitForFile('Semantest/cat.jpg');
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+  await page.locator(control).nth(2).hover();
+  await page.locator(control).nth(2).click();
+  await expect(page.locator(control).nth(2)).toHaveAttribute('data-state', 'completed');
+  expect(ext.images.hits('/originals/bird.jpg')).toBeGreaterThanOrEqual(1);
+  await page.waitForTimeout(1000); // a second file would show up now
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+  const events = await ext.events();
+  const completed = events.filter((event) => event.type === 'GoogleImageDownloadCompleted');
+  expect(completed).toHaveLength(2);
+  expect(completed[1]?.data).toMatchObject({ duplicateOf: completed[0]?.streamId, imageUrl: expect.stringContaining('/originals/bird.jpg') });
+  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
+});

@@ -82,3 +82,36 @@ test('the worker stopped while the download is paused: resumed from the popup, i
   expect(types).toContain('DownloadResumed');
   expect(ext.files()).toEqual(['Semantest/cat.jpg']);
 });
+
+test('the worker stopped after Chrome finished the file but before the completion was recorded: recorded once after the restart', async ({ ext }) => {
+  const page = await ext.openGoogle();
+  // Arm the worker's test hook: the step that would record the completion waits for ever (and says so).
+  const worker = await ext.worker();
+  await worker.evaluate(() => {
+    const scope = globalThis as unknown as Record<string, unknown>;
+    scope.__semantestSagaHooks = {
+      beforeCompletionRecorded: (streamId: string) => {
+        scope.__semantestHeld = streamId;
+        return new Promise<void>(() => undefined);
+      },
+    };
+  });
+  await page.locator(control).nth(1).click();
+  await expect.poll(() => worker.evaluate(() => (globalThis as unknown as Record<string, unknown>).__semantestHeld ?? null), { timeout: 15_000 }).not.toBeNull();
+  await ext.waitForFile('Semantest/cat.jpg');
+  const before = await ext.events();
+  expect(before.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(0);
+  await ext.stopWorker();
+  await page.waitForTimeout(300);
+  // Any event starts the worker again (here a message from the popup); its start-up reconciles the download.
+  const popup = await ext.openPopup();
+  await popup.evaluate(() => chrome.runtime.sendMessage({ type: 'semantest.unknown' }).catch(() => undefined));
+  await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadCompleted').length, { timeout: 40_000 }).toBe(1);
+  await page.waitForTimeout(1500); // anything doubled would show up now
+  const events = await ext.events();
+  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+});

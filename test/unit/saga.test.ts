@@ -249,3 +249,51 @@ describe('DownloadSaga', () => {
     expect(afterDelete.joined).toBe(false);
   });
 });
+
+describe('DownloadSaga: duplicates by content', () => {
+  const hashOf = (url: string): string => (url.includes('twin') || url.includes('cat') ? 'a'.repeat(64) : 'b'.repeat(64));
+  const probe = (url: string): ProbeResult => ({ ok: true, type: { mimeType: 'image/png', extension: 'png' }, contentLength: 10, declaredMime: 'image/png', contentHash: hashOf(url) });
+
+  it('given an image saved before, when another address serves the same bytes, then nothing new is saved and it completes as a duplicate of the first', async () => {
+    const t = setup({ probe });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const twin = await t.saga.request(image('twin.jpg'), crypto.randomUUID(), 2);
+    expect(twin.joined).toBe(false);
+    expect(await t.settled(twin.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(1);
+    expect([...t.downloads.files.keys()]).toEqual(['/downloads/Semantest/cat.png']);
+    const events = (await t.events()).filter((e) => e.streamId === twin.streamId);
+    expect(events.map((e) => e.type)).toEqual(['GoogleImageDownloadRequested', 'ImageSourceValidated', 'GoogleImageDownloadCompleted']);
+    expect(events[2]?.data).toMatchObject({ duplicateOf: first.streamId, filePath: '/downloads/Semantest/cat.png', imageUrl: 'https://images.example/twin.jpg' });
+    // Shown like a click on an image saved before: completed, with the earlier file's name.
+    expect(t.sent.at(-1)).toMatchObject({ type: 'control.update', update: { streamId: twin.streamId, state: 'completed', message: 'cat.png' } });
+    // Different bytes are saved as usual.
+    const other = await t.saga.request(image('dog.jpg'), crypto.randomUUID(), 2);
+    expect(await t.settled(other.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(2);
+  });
+
+  it('given the same bytes saved before, when the user forces it, or the first file was deleted, then it is saved again', async () => {
+    const t = setup({ probe });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const forced = await t.saga.request(image('twin.jpg'), crypto.randomUUID(), 1, { force: true });
+    expect(await t.settled(forced.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(2);
+    t.downloads.items.forEach((item) => (item.exists = false));
+    const afterDelete = await t.saga.request(image('twin2.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(afterDelete.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(3);
+  });
+
+  it('after a worker restart, the content of downloads saved before is still known', async () => {
+    const t = setup({ probe });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const next = t.restart();
+    const twin = await next.request(image('twin.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(twin.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(1);
+  });
+});
