@@ -9,7 +9,7 @@
  * the whole history is read after it in pages of `PAGE` rows, never as one 10,000-row `getAll` that would hold up
  * every other reader (the worker too) for a second.
  */
-import { RUNNING_PHASES, type DownloadPhase, type DownloadState } from '../domain/download.ts';
+import type { DownloadState } from '../domain/download.ts';
 
 const DATABASE = 'semantest';
 const CHANNEL = 'x-storagemutated-1';
@@ -17,8 +17,6 @@ const CHANNEL = 'x-storagemutated-1';
 const PAGE = 1000;
 const MAX_PAGE = 4000;
 
-/** Phases a row can still leave: the rows a change is most likely about (besides the newest). */
-const OPEN_PHASES: readonly DownloadPhase[] = [...RUNNING_PHASES, 'queued', 'retry-wait'];
 
 /** Chromium 141+: `getAllRecords({ query, count, direction })`; not yet in the DOM typings of TypeScript 5.9. */
 interface RecordsIndex {
@@ -158,17 +156,35 @@ export async function readAll(signal?: { aborted: boolean }, onPage?: (newestFir
   return backwards ? rows : rows.reverse();
 }
 
-/** Rows by key (those gone are left out), and every row whose phase can still change. */
-export function readChanged(keys: readonly string[]): Promise<{ rows: DownloadState[]; gone: string[] }> {
-  return withDownloads(
-    async (store) => {
-      const byKey = await Promise.all(keys.map((key) => asPromise(store.get(key)) as Promise<DownloadState | undefined>));
-      const open = await Promise.all(OPEN_PHASES.map((phase) => asPromise(store.index('phase').getAll(phase)) as Promise<DownloadState[]>));
-      const rows = [...byKey.filter((row): row is DownloadState => row !== undefined), ...open.flat()];
-      return { rows, gone: keys.filter((_, i) => byKey[i] === undefined) };
-    },
-    { rows: [], gone: [] },
-  );
+/**
+ * The download rows of the streams appended to since `since` (ms, the worker's clock: same machine), by the
+ * `streams` table's `lastUpdated` index, which each append updates in the same transaction as the row: a change
+ * costs the rows that changed, not every open download (with 1,000 queued, re-reading all open rows at each change
+ * kept the database busy enough to slow the worker down). `latest` is the newest `lastUpdated` seen.
+ */
+export async function readChangedSince(since: number): Promise<{ rows: DownloadState[]; gone: string[]; latest: number }> {
+  const empty = { rows: [], gone: [], latest: since };
+  for (let attempt = 0; ; attempt++) {
+    const db = await connection();
+    if (!db || !db.objectStoreNames.contains('downloads') || !db.objectStoreNames.contains('streams')) return empty;
+    try {
+      const tx = db.transaction(['streams', 'downloads'], 'readonly');
+      const streams = (await asPromise(tx.objectStore('streams').index('lastUpdated').getAll(IDBKeyRange.lowerBound(since)))) as { streamId: string; lastUpdated: number }[];
+      const downloads = tx.objectStore('downloads');
+      const byKey = await Promise.all(streams.map((stream) => asPromise(downloads.get(stream.streamId)) as Promise<DownloadState | undefined>));
+      return {
+        rows: byKey.filter((row): row is DownloadState => row !== undefined),
+        gone: streams.filter((_, i) => byKey[i] === undefined).map((stream) => stream.streamId),
+        latest: streams.reduce((most, stream) => Math.max(most, stream.lastUpdated), since),
+      };
+    } catch (error) {
+      if (attempt === 0 && error instanceof DOMException && (error.name === 'InvalidStateError' || error.name === 'TransactionInactiveError')) {
+        shared = null;
+        continue;
+      }
+      throw error;
+    }
+  }
 }
 
 /** Merges changed rows into a newest-first list (replacing by streamId, new ones in requestedAt order). */

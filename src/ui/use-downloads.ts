@@ -6,13 +6,15 @@
  * changes settle, for the rare change elsewhere (a discard, an import, a rebuild).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { SETTLED_PHASES, type DownloadState } from '../domain/download.ts';
-import { mergeRows, onDownloadsChanged, readAll, readChanged, readNewest } from './downloads-reader.ts';
+import type { DownloadState } from '../domain/download.ts';
+import { mergeRows, onDownloadsChanged, readAll, readChangedSince, readNewest } from './downloads-reader.ts';
 
 export type History = { status: 'loading' } | { status: 'ready'; rows: DownloadState[]; complete: boolean } | { status: 'error'; error: string };
 
 const FULL_REFRESH_AFTER_MS = 1500;
 const FULL_READ_DELAY_MS = 250;
+/** How far before the newest change seen a change read looks again (appends are stamped before they commit). */
+const CHANGE_MARGIN_MS = 5000;
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -28,6 +30,7 @@ export function useDownloads(firstScreen: number, early?: Promise<DownloadState[
     let complete = false;
     let busy: Promise<void> = Promise.resolve();
     let fullTimer: ReturnType<typeof setTimeout> | undefined;
+    let seen = Date.now();
     const publish = () => {
       if (!signal.aborted) setState({ status: 'ready', rows, complete });
     };
@@ -65,9 +68,11 @@ export function useDownloads(firstScreen: number, early?: Promise<DownloadState[
 
     const stop = onDownloadsChanged(() =>
       queue(async () => {
-        const open = rows.filter((row) => !SETTLED_PHASES.has(row.phase)).map((row) => row.streamId);
-        const [newest, changed] = await Promise.all([readNewest(firstScreen), readChanged(open)]);
-        rows = mergeRows(rows, [...newest, ...changed.rows], changed.gone);
+        // Streams appended to since a little before the last change seen: an append stamped earlier may commit
+        // later (group commit); the full re-read after changes stop is the backstop for anything else.
+        const changed = await readChangedSince(seen - CHANGE_MARGIN_MS);
+        seen = Math.max(seen, changed.latest);
+        rows = mergeRows(rows, changed.rows, changed.gone);
         publish();
         if (!complete) return;
         if (fullTimer !== undefined) clearTimeout(fullTimer);
