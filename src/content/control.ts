@@ -48,7 +48,14 @@ export function shieldControls(target: Window, activate: (button: HTMLButtonElem
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
 let template: HTMLButtonElement | undefined;
+
+/** The control's accessible name and tooltip (always the same words). */
+function name(button: HTMLButtonElement, text: string): void {
+  button.title = text;
+  button.setAttribute('aria-label', text);
+}
 
 /** `<button class=semantest-ctl data-testid data-state=idle><svg><path/></svg></button>`; the text's `<span>` comes when there is text. */
 function buildTemplate(): HTMLButtonElement {
@@ -58,12 +65,11 @@ function buildTemplate(): HTMLButtonElement {
   button.dataset.testid = 'semantest-download';
   button.dataset.state = 'idle';
   // The result label is built in: most controls are results', and each attribute written per control costs.
-  button.setAttribute('aria-label', RESULT_LABEL);
-  button.title = RESULT_LABEL;
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  name(button, RESULT_LABEL);
+  const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
-  const icon = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  const icon = document.createElementNS(SVG, 'path');
   icon.setAttribute('d', ICONS.idle);
   svg.append(icon);
   button.append(svg);
@@ -84,10 +90,7 @@ export class DownloadControl {
     // Cloning one prepared button is several times cheaper than building each (a page has thousands).
     const button = (template ??= buildTemplate()).cloneNode(true) as HTMLButtonElement;
     if (options.preview) button.classList.add('semantest-preview');
-    if (options.label !== RESULT_LABEL) {
-      button.setAttribute('aria-label', options.label);
-      button.title = options.label;
-    }
+    if (options.label !== RESULT_LABEL) name(button, options.label);
     this.element = button;
     if (options.preview) this.say(options.label);
   }
@@ -114,8 +117,7 @@ export class DownloadControl {
     const title = armed
       ? t('cArmed', problem)
       : t('cOffer', problem);
-    this.element.title = title;
-    this.element.setAttribute('aria-label', title);
+    name(this.element, title);
     this.say(armed ? t('cSaveThumb') : this.options.preview ? t('cNoOriginal') : '');
   }
 
@@ -130,8 +132,7 @@ export class DownloadControl {
     this.element.dataset.state = state;
     (this.element.firstChild?.firstChild as SVGPathElement).setAttribute('d', ICONS[state]);
     const title = titleFor(state, message, this.options.label);
-    this.element.title = title;
-    this.element.setAttribute('aria-label', title);
+    name(this.element, title);
     this.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : this.options.preview ? labelFor(state, this.options.label) : '');
   }
 

@@ -323,8 +323,8 @@ function startOnGoogleImages(): void {
       guard(resolveSome);
       scheduleResolve();
     };
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 200 });
-    else later(run);
+    // Chrome has had requestIdleCallback since version 47 (the manifest asks for 120).
+    requestIdleCallback(run, { timeout: 200 });
   }
 
   /** Runs the strategies on waiting results for a few milliseconds, then asks the worker for their states. */
@@ -335,7 +335,7 @@ function startOnGoogleImages(): void {
       const chunk = pending.splice(0, CHUNK).filter((entry) => !entry.found);
       const found = new Map(findResults(document, chunk.map((entry) => entry.element)).map((result) => [result.element, result]));
       for (const entry of chunk) {
-        const result = found.get(entry.element) ?? { element: entry.element, candidate: null, problem: NOT_FOUND };
+        const result = found.get(entry.element) ?? notFound(entry);
         resolved(entry, result);
         if (result.candidate) urls.push(result.candidate.imageUrl);
       }
@@ -358,8 +358,12 @@ function startOnGoogleImages(): void {
 
   /** The clicked result's original, now, if idle time has not come to it yet. */
   function resolveNow(entry: Entry): void {
-    const found = findResults(document, entry.element).find((result) => result.element === entry.element);
-    resolved(entry, found ?? { element: entry.element, candidate: null, problem: NOT_FOUND });
+    resolved(entry, findNow(entry) ?? notFound(entry));
+  }
+
+  /** The strategies' answer for one result, now. */
+  function findNow(entry: Entry): FoundResult | undefined {
+    return findResults(document, entry.element).find((result) => result.element === entry.element);
   }
 
   function scanPreview(): void {
@@ -415,7 +419,7 @@ function startOnGoogleImages(): void {
   function lookAgain(entry: Entry): void {
     const again = entry.preview
       ? findPreview(document)
-      : (findResults(document, entry.element).find((result) => result.element === entry.element) ?? null);
+      : findNow(entry);
     if (!again || (entry.preview && again.element !== entry.element)) return;
     if (again.candidate) {
       resolved(entry, again);
@@ -450,7 +454,7 @@ function startOnGoogleImages(): void {
    */
   function thumbnailChoice(entry: Entry): FoundCandidate | null {
     const { control } = entry;
-    const found = entry.found ?? { element: entry.element, candidate: null };
+    const found = entry.found ?? notFound(entry);
     const thumbnail = found.thumbnailUrl;
     if (!thumbnail || thumbnail.length > MAX_URL_LENGTH) {
       control.set('failed', found.problem ?? NOT_FOUND);
@@ -514,6 +518,10 @@ function startOnGoogleImages(): void {
     for (const control of byImageUrl.get(imageUrl) ?? []) change(control);
   }
   start();
+}
+
+function notFound(entry: Entry): FoundResult {
+  return { element: entry.element, candidate: null, problem: NOT_FOUND };
 }
 
 /** A task of our own soon (not a microtask: that would lengthen the page's task). */
