@@ -35,8 +35,11 @@ export type NotificationAction = NotificationSentData['actions'][number];
 export interface NotificationLog {
   /** The recorded notification with this id, if it was shown. */
   sent(notificationId: string): Promise<NotificationSentData | undefined>;
-  /** The downloads (stream ids) requested under this correlation id: a batch when more than one. */
-  batchOf(correlationId: string): Promise<string[]>;
+  /**
+   * The downloads (stream ids) requested under this correlation id so far, and how many the batch announced
+   * (`batchSize` in its requests' metadata; 0 when none did): a batch when more than one.
+   */
+  batchOf(correlationId: string): Promise<{ streamIds: string[]; expected: number }>;
   /** The newest outcomes of distinct downloads at or before `position`, newest first, at most `count`. */
   recentOutcomes(position: number, count: number): Promise<Outcome[]>;
   /** The newest event of the failure-rate alert's stream, and the stream's version. */
@@ -175,8 +178,10 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     await tell(context, `semantest:${event.eventId}`, failed ? 'download-failed' : 'download-saved', event.streamId, text, [action]);
   };
 
-  const bulk = async (event: StoredEvent, context: HandlerContext, batch: readonly string[]): Promise<void> => {
-    const rows = await Promise.all(batch.map((id) => deps.download(id)));
+  const bulk = async (event: StoredEvent, context: HandlerContext, batch: { streamIds: readonly string[]; expected: number }): Promise<void> => {
+    // A batch's requests are appended one by one: its first downloads may settle before its last is requested.
+    if (batch.streamIds.length < batch.expected) return;
+    const rows = await Promise.all(batch.streamIds.map((id) => deps.download(id)));
     if (rows.some((row) => !row || !isSettled(row))) return;
     const { text, actions } = bulkSummary(rows as DownloadState[]);
     await tell(context, `semantest:bulk:${event.correlationId}`, 'bulk-finished', event.correlationId, text, actions, true);
@@ -222,8 +227,8 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
       if (settings.notifications === 'none') return;
       const outcome = settleOutcome(event);
       const { log } = deps;
-      const batch = log ? await log.batchOf(event.correlationId) : [];
-      const inBatch = settings.notifyBulk && batch.length > 1;
+      const batch = log ? await log.batchOf(event.correlationId) : { streamIds: [], expected: 0 };
+      const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
       // A download of a batch is told in the batch's summary, not one by one.
       if (!inBatch) await single(event, context, settings);
       // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
@@ -243,7 +248,8 @@ export function notificationLog(db: SemantestDb): NotificationLog {
     },
     async batchOf(correlationId) {
       const rows = await db.events.where('correlationId').equals(correlationId).filter((row) => row.type === 'GoogleImageDownloadRequested').toArray();
-      return [...new Set(rows.map((row) => row.streamId))];
+      const expected = Math.max(0, ...rows.map((row) => (row.metadata as { batchSize?: number }).batchSize ?? 0));
+      return { streamIds: [...new Set(rows.map((row) => row.streamId))], expected };
     },
     async recentOutcomes(position, count) {
       const seen = new Set<string>();

@@ -134,6 +134,22 @@ describe('batch summaries', () => {
     expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: 2 of 3 images saved', 'Semantest: image not saved']);
   });
 
+  it('a batch whose first download settles before its last is requested waits for the announced batch size', async () => {
+    const t = setup({ failureAlertPercent: 0 });
+    const ask = (id: string) => ({ ...requested(`https://img.example/${id}.jpg`, 'batch-3'), metadata: { correlationId: 'batch-3', causationId: 'click', batchSize: 3 } });
+    const settle = async (id: string) => {
+      await t.store.appendToStream(id, [completed(`https://img.example/${id}.jpg`, 'batch-3')], { expectedVersion: 1 });
+      await t.bus.idle();
+    };
+    for (const id of ['z1', 'z2']) await t.store.appendToStream(id, [ask(id)], { expectedVersion: 'no-stream' });
+    await settle('z1');
+    await settle('z2');
+    expect(t.shown).toEqual([]); // every download requested so far has settled, but one more is coming
+    await t.store.appendToStream('z3', [ask('z3')], { expectedVersion: 'no-stream' });
+    await settle('z3');
+    expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: 3 images saved']);
+  });
+
   it('with batch summaries off, each download of a batch is told on its own', async () => {
     const t = setup({ notifyBulk: false, failureAlertPercent: 0 });
     for (const id of ['y1', 'y2']) await t.store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-2')], { expectedVersion: 'no-stream' });
