@@ -3,10 +3,22 @@
  * happens must still end exactly once: one file, one GoogleImageDownloadCompleted, nothing stuck.
  */
 import { readFileSync } from 'node:fs';
-import { test, expect, swapOriginal } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { test, expect, swapOriginal, type Extension } from './fixtures.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 
 const control = '[data-testid="semantest-download"]';
+
+/** cat.jpg's download ended exactly once: one start, one completion (the last event), one file, the control done. */
+async function expectEndedOnce(ext: Extension, page: Page): Promise<void> {
+  await page.waitForTimeout(1500); // anything doubled would show up now
+  const events = await ext.events();
+  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
+  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
+  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+}
 
 test('the worker stopped while the bytes flow: the download finishes once after it restarts', async ({ ext }) => {
   ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/slow/cat.jpg'));
@@ -21,13 +33,7 @@ test('the worker stopped while the bytes flow: the download finishes once after 
   // The file is the original, padded by the slow host to its full size.
   expect(sha256(readFileSync(path).subarray(0, ext.images.images.get('cat.jpg')?.original.length))).toBe(sha256(ext.images.images.get('cat.jpg')?.original ?? Buffer.alloc(0)));
   await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadCompleted').length, { timeout: 20_000 }).toBe(1);
-  await page.waitForTimeout(1500); // anything doubled would show up now
-  const events = await ext.events();
-  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
-  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
-  expect(events.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
-  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
-  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+  await expectEndedOnce(ext, page);
 });
 
 test('the worker stopped during a retry backoff: the retry still happens, once', async ({ ext }) => {
@@ -107,11 +113,5 @@ test('the worker stopped after Chrome finished the file but before the completio
   const popup = await ext.openPopup();
   await popup.evaluate(() => chrome.runtime.sendMessage({ type: 'semantest.unknown' }).catch(() => undefined));
   await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadCompleted').length, { timeout: 40_000 }).toBe(1);
-  await page.waitForTimeout(1500); // anything doubled would show up now
-  const events = await ext.events();
-  expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
-  expect(events.filter((event) => event.type === 'DownloadStarted')).toHaveLength(1);
-  expect(events.at(-1)?.type).toBe('GoogleImageDownloadCompleted');
-  expect(ext.files()).toEqual(['Semantest/cat.jpg']);
-  await expect(page.locator(control).nth(1)).toHaveAttribute('data-state', 'completed');
+  await expectEndedOnce(ext, page);
 });

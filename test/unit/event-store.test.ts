@@ -1,8 +1,6 @@
 /** The event store's contract on Dexie (fake-indexeddb): versions, positions, idempotency, reads, replay. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openDatabase } from '../../src/store/database.ts';
-import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
 import { EventSchemaError } from '../../src/domain/events.ts';
 import { rebuildDownloads } from '../../src/projections/downloads.ts';
@@ -10,19 +8,9 @@ import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import { loadAggregate, type EventStore } from '../../src/store/event-store.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 import { evolve, type DownloadState } from '../../src/domain/download.ts';
+import { failed, freshStore, meta, requested } from './store-helpers.ts';
 
-let n = 0;
-const fresh = () => {
-  const db = openDatabase(`store-test-${++n}`);
-  return { db, store: new DexieEventStore(db) };
-};
-const meta = { correlationId: 'corr', causationId: 'cause' };
-const requested = (url = 'https://i.test/a.jpg'): NewEvent => ({ type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline' }, metadata: meta });
-const failed = (attempt: number): NewEvent => ({
-  type: 'GoogleImageDownloadFailed',
-  data: { imageUrl: 'https://i.test/a.jpg', error: 'HTTP 500', code: 'http_server_error', retryable: true, attempt, nextAttemptAt: 1, deadLettered: false },
-  metadata: meta,
-});
+const fresh = () => freshStore('store-test');
 
 const backends: [string, () => EventStore][] = [
   ['DexieEventStore', () => fresh().store],

@@ -7,25 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { openDatabase, type SemantestDb } from '../../src/store/database.ts';
+import type { SemantestDb } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
 import { projectDownload, rebuildDownloads, sameValue } from '../../src/projections/downloads.ts';
 import type { DownloadRow } from '../../src/store/database.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
+import { failed, freshStore, meta, requested } from './store-helpers.ts';
 
-let n = 0;
-const fresh = () => {
-  const db = openDatabase(`fast-path-${++n}`);
-  return { db, store: new DexieEventStore(db) };
-};
-const meta = { correlationId: 'corr', causationId: 'cause' };
-const requested = (url = 'https://i.test/a.jpg'): NewEvent => ({ type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline' }, metadata: meta });
-const failed = (attempt: number): NewEvent => ({
-  type: 'GoogleImageDownloadFailed',
-  data: { imageUrl: 'https://i.test/a.jpg', error: 'HTTP 500', code: 'http_server_error', retryable: true, attempt, nextAttemptAt: 1, deadLettered: false },
-  metadata: meta,
-});
+const fresh = () => freshStore('fast-path');
 
 /** The read model as the log says it should be: every event folded in position order, upcast. */
 async function foldedFromLog(db: SemantestDb): Promise<DownloadRow[]> {
