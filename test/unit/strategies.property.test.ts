@@ -272,10 +272,15 @@ describe.each(FIXTURES)('%s, mutated', (name) => {
         const doc = parse(name);
         const baseline = markBaseline(doc);
         for (const m of mutations) applyMutation(doc, () => allNodes(doc), m);
+        // A 2024+ result without an http(s) thumbnail is matched by its position, aligned on the exact matches of
+        // the other results: deleting or changing those shifts the alignment in ways the page cannot reveal (known
+        // limit, in the README; Google does not rewrite its grid that way). So here the check covers every exact
+        // match; positional matches are checked on the intact pages (above) and end to end.
         for (const result of findResults(doc)) {
           checkWellFormed(result);
           const mark = result.element.getAttribute(RESULT_MARK);
           if (mark === null || result.element.hasAttribute(TOUCHED_MARK) || result.element.hasAttribute(CLONE_MARK)) continue;
+          if (result.candidate?.strategy === 'udm2_inline' && !/^https?:/i.test(result.thumbnailUrl ?? '')) continue;
           const expected = baseline[Number(mark)] ?? null;
           const found = result.candidate?.imageUrl ?? null;
           if (found !== null) expect(found, `result ${mark}`).toBe(expected);
