@@ -316,12 +316,26 @@ describe('bad and unusual input', () => {
     expect(urls(findResults(doc))).toEqual([original('a.jpg'), original('b.jpg'), original('c.jpg')]);
   });
 
-  it('refuses to match by order when exact matches disagree on the alignment', () => {
-    const pairs = ['a', 'b', 'c', 'd'].map((name) => `["${thumb(`${name}.jpg`)}",200,300],["${original(`${name}.jpg`)}",1000,1500]`);
-    const doc = page(udm2Result(0, PNG) + udm2Result(1, thumb('b.jpg')) + udm2Result(2, thumb('d.jpg')) + script(`var d=[${pairs.join(',')}];`));
+  it('refuses to match by order where the exact matches around a result disagree, and only there', () => {
+    // c's result is gone from the grid: b and e disagree on how places line up, so the result between them is refused.
+    const pairs = ['a', 'b', 'c', 'd', 'e'].map((name) => `["${thumb(`${name}.jpg`)}",200,300],["${original(`${name}.jpg`)}",1000,1500]`);
+    const doc = page(udm2Result(0, PNG) + udm2Result(1, thumb('b.jpg')) + udm2Result(3, PNG) + udm2Result(4, thumb('e.jpg')) + script(`var d=[${pairs.join(',')}];`));
     const results = findResults(doc);
-    expect(urls(results)).toEqual([null, original('b.jpg'), original('d.jpg')]);
-    expect(results[0]?.problem).toMatch(/line up/);
+    expect(urls(results)).toEqual([original('a.jpg'), original('b.jpg'), null, original('e.jpg')]);
+    expect(results[2]?.problem).toMatch(/line up/);
+  });
+
+  it('checks a match by place against Google\'s own result index when results before an exact match were removed', () => {
+    // b and c are gone: by place alone, a would be taken for c (e pins places 2 entries up). Google's data-ri
+    // (0, 3, 4) disagrees for a, so a is refused; for d, place and index agree on d's pair.
+    const pairs = ['a', 'b', 'c', 'd', 'e'].map((name) => `["${thumb(`${name}.jpg`)}",200,300],["${original(`${name}.jpg`)}",1000,1500]`);
+    const withIndex = findResults(page(udm2Result(0, PNG) + udm2Result(3, PNG) + udm2Result(4, thumb('e.jpg')) + script(`var d=[${pairs.join(',')}];`)));
+    expect(urls(withIndex)).toEqual([null, original('d.jpg'), original('e.jpg')]);
+    expect(withIndex[0]?.problem).toMatch(/line up/);
+    // Without data-ri the place is all there is: the start and e disagree, so nothing is matched by place.
+    const noIndex = (html: string) => html.replace(/ data-ri="\d+"/, '');
+    const withoutIndex = findResults(page(noIndex(udm2Result(0, PNG)) + noIndex(udm2Result(3, PNG)) + noIndex(udm2Result(4, thumb('e.jpg'))) + script(`var d=[${pairs.join(',')}];`)));
+    expect(urls(withoutIndex)).toEqual([null, null, original('e.jpg')]);
   });
 
   it('refuses an order match whose thumbnail has another shape', () => {

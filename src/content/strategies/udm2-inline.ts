@@ -2,8 +2,11 @@
  * 2024+ (`udm=2`): results are `div[jsname="dTDiAc"][data-lpage][data-ri]`; an inline script holds
  * `["THUMB",h,w],["ORIGINAL",h,w]` for about the first 100 results, in result order.
  * A result whose thumbnail is an http(s) address is matched by it exactly. The first ~20 show `data:` thumbnails
- * and are matched by position among the results, but only when every exact match agrees on how positions line
- * up with the data, and the thumbnail's shape agrees with the pair's: a wrong original is worse than none.
+ * and can only be matched by their place among the results. Such a match is taken only when the nearest exact
+ * matches before and after the result agree on how places line up with the data (a result removed or added
+ * between them shows up as a disagreement), when Google's own index of the result (`data-ri`, which does not shift
+ * when other results go) points at the same entry — without it, the list's start must agree too — and when the
+ * thumbnail's shape agrees with the pair's. A wrong original is worse than none.
  */
 import type { InlineImage, InlineImages } from './inline-data.ts';
 import { hasAddressableThumbnail, inlineOutcome } from './inline-match.ts';
@@ -12,28 +15,79 @@ import type { ResultEntry } from './result-elements.ts';
 import { thumbnailKey, toPixels } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
+/** An exact match: a key (a place, or a `data-ri`) whose entry in the page data is known, as entry - key. */
+interface Anchor {
+  key: number;
+  offset: number;
+}
+
 /** How the page's udm2 results line up with the inline pairs. */
 export interface Udm2Alignment {
-  /** Position of each udm2 result among all of the document's udm2 results. */
-  positions: Map<Element, number>;
-  /** pair index = position + offset; null when exact matches disagree (order cannot be trusted). */
-  offset: number | null;
+  /** The page-data entry of each udm2 result that is matched by place: a number, or null when it cannot be trusted. */
+  entryOf: Map<Element, number | null>;
+}
+
+/** Google's result index, when the element carries a plain one. */
+function resultIndex(element: Element): number | null {
+  const value = element.getAttribute('data-ri');
+  return value !== null && /^\d{1,6}$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * The offset the nearest anchors below and above `key` agree on (every anchor at each of the two keys; anchors at
+ * `key` itself left out): when both sides have one they must agree, one side alone pins it, none means 0.
+ * Null when they disagree.
+ */
+export function pinnedOffset(anchors: readonly Anchor[], key: number): number | null {
+  let below: number | null | undefined;
+  let belowKey = -Infinity;
+  let above: number | null | undefined;
+  let aboveKey = Infinity;
+  for (const anchor of anchors) {
+    if (anchor.key < key) {
+      if (anchor.key > belowKey) [belowKey, below] = [anchor.key, anchor.offset];
+      else if (anchor.key === belowKey && anchor.offset !== below) below = null;
+    } else if (anchor.key > key) {
+      if (anchor.key < aboveKey) [aboveKey, above] = [anchor.key, anchor.offset];
+      else if (anchor.key === aboveKey && anchor.offset !== above) above = null;
+    }
+  }
+  if (below === undefined) return above ?? (above === null ? null : 0);
+  if (above === undefined) return below;
+  return below !== null && below === above ? below : null;
 }
 
 /** `entries`: every result of the document, in page order. */
 export function alignUdm2(entries: readonly ResultEntry[], data: InlineImages): Udm2Alignment {
-  const positions = new Map<Element, number>();
-  const offsets = new Set<number>();
-  for (const entry of entries) {
-    if (entry.layout !== 'udm2') continue;
-    const position = positions.size;
-    positions.set(entry.element, position);
-    if (!hasAddressableThumbnail(entry)) continue;
+  const results = entries.filter((entry) => entry.layout === 'udm2');
+  const byPlace: Anchor[] = [];
+  const byIndex: Anchor[] = [];
+  results.forEach((entry, place) => {
+    if (!hasAddressableThumbnail(entry)) return;
     const image = data.byThumbnail.get(thumbnailKey(entry.thumbnailUrl));
-    if (image) offsets.add(image.index - position);
-  }
-  const [only] = offsets;
-  return { positions, offset: offsets.size === 0 ? 0 : offsets.size === 1 && only !== undefined ? only : null };
+    if (!image) return;
+    byPlace.push({ key: place, offset: image.index - place });
+    const index = resultIndex(entry.element);
+    if (index !== null) byIndex.push({ key: index, offset: image.index - index });
+  });
+  // The list's end pins the last results when the page data has exactly one entry per result.
+  if (data.ordered.length === results.length) byPlace.push({ key: results.length, offset: 0 });
+  // Without Google's index to confirm it, a place is also pinned by the list's start (place -1 is entry -1).
+  const byPlaceFromStart = [{ key: -1, offset: 0 }, ...byPlace];
+  const entryOf = new Map<Element, number | null>();
+  results.forEach((entry, place) => {
+    if (hasAddressableThumbnail(entry)) return;
+    const index = resultIndex(entry.element);
+    const offset = pinnedOffset(index === null ? byPlaceFromStart : byPlace, place);
+    let entryIndex = offset === null ? null : place + offset;
+    if (entryIndex !== null && index !== null) {
+      // Google's own index must point at the same entry: it does not shift when other results are removed or added.
+      const indexOffset = pinnedOffset(byIndex, index);
+      if (indexOffset === null || index + indexOffset !== entryIndex) entryIndex = null;
+    }
+    entryOf.set(entry.element, entryIndex);
+  });
+  return { entryOf };
 }
 
 /** Same shape (aspect ratio within 20%) as the thumbnail the grid declares, when both sizes are known. */
@@ -56,10 +110,9 @@ export function fromUdm2Inline(result: ResultEntry, images: () => InlineImages, 
   }
   if (result.layout !== 'udm2') return null;
   if (data.ordered.length === 0) return { problem: t('cUdmNoData') };
-  const { positions, offset } = alignment();
-  if (offset === null) return { problem: t('cUdmAlign') };
-  const position = positions.get(result.element);
-  const image = position === undefined ? undefined : data.ordered[position + offset];
+  const entry = alignment().entryOf.get(result.element);
+  if (entry === null) return { problem: t('cUdmAlign') };
+  const image = entry === undefined ? undefined : data.ordered[entry];
   if (!image) return { problem: t('cUdmNoItem') };
   if (!sameShape(result, image)) return { problem: t('cUdmShape') };
   return inlineOutcome(result, image, 'udm2_inline');
