@@ -279,6 +279,12 @@ export class DownloadSaga {
   /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
   async onDownloadChanged(delta: DownloadDelta): Promise<void> {
     if (delta.state === undefined && delta.paused === undefined) return;
+    // Chrome's download is over: its slot is free now, so the next download starts while this one is looked up
+    // and recorded (which waits for any step of its stream still in flight), not after.
+    if (delta.state === 'complete' || delta.state === 'interrupted') {
+      const streamId = this.byChromeId.get(delta.id);
+      if (streamId) this.releaseSlot(streamId);
+    }
     await this.refresh(delta.id);
   }
 
@@ -522,7 +528,7 @@ export class DownloadSaga {
   /** Streams holding a download slot: Chrome is (or is about to be) downloading for them. */
   private slotHolders(rows: readonly DownloadState[]): Set<string> {
     const holders = new Set(rows.filter((row) => SLOT_PHASES.has(row.phase) && !this.finishing.has(row.streamId)).map((row) => row.streamId));
-    for (const streamId of this.starting) holders.add(streamId);
+    for (const streamId of this.starting) if (!this.finishing.has(streamId)) holders.add(streamId);
     return holders;
   }
 
