@@ -105,7 +105,7 @@ describe('DownloadSaga', () => {
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(1);
   });
 
-  it('given a full slot, when Chrome reports the download complete, then the next starts before the completion is recorded', async () => {
+  it('given a full slot, when Chrome reports the download complete, then the next starts while the completion is being recorded (not on a progress delta)', async () => {
     const t = setup({ settings: { concurrency: 1 } });
     t.downloads.behaviour = () => ({ end: 'manual' });
     let release: () => void = () => undefined;
