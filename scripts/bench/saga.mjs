@@ -152,6 +152,52 @@ async function bulkSteps(context, extensionId, manifest, median) {
   return Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)]));
 }
 
+/**
+ * SAGA_BENCH_PROFILE=1: counts and times, in the worker, IndexedDB transactions (by mode and stores), fetches and
+ * chrome.downloads / chrome.alarms calls during the bulk run (wrappers installed before the clicks).
+ */
+function installProfile() {
+  const stats = {};
+  const add = (key, ms) => {
+    const entry = (stats[key] ??= { n: 0, ms: 0, max: 0 });
+    entry.n += 1;
+    entry.ms += ms;
+    entry.max = Math.max(entry.max, ms);
+  };
+  // Dexie binds IDBDatabase#transaction when it opens the database, so transactions are seen at their first
+  // objectStore() call instead (every Dexie operation makes one).
+  const seen = new WeakSet();
+  const objectStore = IDBTransaction.prototype.objectStore;
+  IDBTransaction.prototype.objectStore = function (name) {
+    if (!seen.has(this)) {
+      seen.add(this);
+      const key = `idb ${this.mode} ${[...this.objectStoreNames].sort().join('+')}`;
+      const at = performance.now();
+      this.addEventListener('complete', () => add(key, performance.now() - at));
+      this.addEventListener('abort', () => add(`${key} (aborted)`, performance.now() - at));
+    }
+    return objectStore.call(this, name);
+  };
+  const wrap = (object, name, key) => {
+    const fn = object[name];
+    object[name] = function (...args) {
+      const at = performance.now();
+      const result = fn.apply(this, args);
+      if (result && typeof result.then === 'function') return result.finally(() => add(key, performance.now() - at));
+      add(key, performance.now() - at);
+      return result;
+    };
+  };
+  wrap(globalThis, 'fetch', 'fetch');
+  wrap(chrome.downloads, 'download', 'downloads.download');
+  wrap(chrome.downloads, 'search', 'downloads.search');
+  wrap(chrome.alarms, 'create', 'alarms.create');
+  wrap(chrome.alarms, 'clear', 'alarms.clear');
+  wrap(crypto.subtle, 'digest', 'crypto.digest');
+  globalThis.__benchProfile = () =>
+    Object.fromEntries(Object.entries(stats).sort((a, b) => b[1].n - a[1].n).map(([key, { n, ms, max }]) => [key, `${n} × ${(ms / n).toFixed(1)} ms (max ${max.toFixed(0)})`]));
+}
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const { log, median } = ctx;
@@ -159,7 +205,8 @@ export async function run(ctx) {
   const downloadDir = join(root, 'downloads');
   const host = await startBenchImageHost();
   const { context, worker, extensionId, manifest } = await launchWithExtension({
-    distDir: ctx.distDir,
+    // SAGA_BENCH_DIST: another build (the old code for an A/B run in the same period).
+    distDir: process.env.SAGA_BENCH_DIST ?? ctx.distDir,
     userDataDir: join(root, 'profile'),
     downloadDir,
     headless: true,
@@ -223,12 +270,18 @@ export async function run(ctx) {
     // otherwise be part of the time); done when 100 files are complete on disk.
     const bulkPage = await openResults('bulk');
     await bulkPage.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
+    const profiling = process.env.SAGA_BENCH_PROFILE === '1';
+    if (profiling) await worker.evaluate(installProfile);
     const sagaStart = now();
     await bulkPage.evaluate((selector) => {
       for (const control of document.querySelectorAll(selector)) control.click();
     }, CONTROL);
     const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
     const sagaMs = sagaEnd - sagaStart;
+    if (profiling) {
+      await sleep(1000);
+      log(`profile (bulk saga, worker side): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchProfile()), null, 1)}`);
+    }
     await bulkPage.close();
     const steps = await bulkSteps(context, extensionId, manifest, median);
     log(`bulk saga, median ms between events: ${JSON.stringify(steps)}`);

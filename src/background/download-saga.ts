@@ -279,6 +279,9 @@ export class DownloadSaga {
   /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
   async onDownloadChanged(delta: DownloadDelta): Promise<void> {
     if (delta.state === undefined && delta.paused === undefined) return;
+    // The slot is freed in handleItem, right before the outcome is appended, not here: freed here, the next
+    // download's DownloadInitiated could be stored before this one's outcome, and the log would show more than
+    // `concurrency` downloads open at once (bulk-select.spec checks the log for that).
     await this.refresh(delta.id);
   }
 
@@ -522,7 +525,7 @@ export class DownloadSaga {
   /** Streams holding a download slot: Chrome is (or is about to be) downloading for them. */
   private slotHolders(rows: readonly DownloadState[]): Set<string> {
     const holders = new Set(rows.filter((row) => SLOT_PHASES.has(row.phase) && !this.finishing.has(row.streamId)).map((row) => row.streamId));
-    for (const streamId of this.starting) holders.add(streamId);
+    for (const streamId of this.starting) if (!this.finishing.has(streamId)) holders.add(streamId);
     return holders;
   }
 

@@ -22,6 +22,9 @@ import { fileNameOf } from '../ui/format.ts';
 import type { Settings } from './settings.ts';
 
 export const NOTIFY_WITHIN_MS = 10 * 60_000;
+/** Outcomes the notifications handler keeps in memory for the failure-rate alert, and how long it trusts them. */
+const OUTCOMES_KEPT = 200;
+const OUTCOMES_FRESH_MS = 5_000;
 export const NOTIFICATIONS_STREAM = 'notifications';
 export const FAILURE_RATE_STREAM = 'failure-rate-alert';
 /** Who is told, and how: the person at this browser, by a desktop notification. */
@@ -187,10 +190,48 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     await tell(context, `semantest:bulk:${event.correlationId}`, 'bulk-finished', event.correlationId, text, actions, true);
   };
 
+  /**
+   * The recent outcomes and the alert's state as this handler last read or made them. Every outcome event
+   * reaches this handler in position order (its types), so it keeps the list itself instead of scanning the log
+   * backwards on each one. The list is read again after any failure of the handler, when an event comes out of
+   * order (a retried dead letter), and at least every OUTCOMES_FRESH_MS (events parked behind a dead letter of
+   * this subscriber never reach it).
+   */
+  let recent: { position: number; outcomes: Outcome[]; complete: boolean; readAt: number } | null = null;
+  let alert: { version: number; last: StoredEvent | undefined } | null = null;
+  const follow = (event: StoredEvent): void => {
+    if (!recent) return;
+    if (event.position === recent.position) return; // the same event again (a retry): already counted
+    if (event.position < recent.position || deps.now() - recent.readAt > OUTCOMES_FRESH_MS) {
+      recent = null;
+      return;
+    }
+    const outcome = settleOutcome(upcast(event));
+    recent.position = event.position;
+    if (outcome === null) return;
+    recent.outcomes = [{ streamId: event.streamId, failed: outcome === 'failed' }, ...recent.outcomes.filter((known) => known.streamId !== event.streamId)];
+    if (recent.outcomes.length > OUTCOMES_KEPT) {
+      recent.outcomes.length = OUTCOMES_KEPT;
+      recent.complete = false;
+    }
+  };
+  const outcomesAt = async (event: StoredEvent, count: number, log: NotificationLog): Promise<Outcome[]> => {
+    if (!recent || recent.position !== event.position || (recent.outcomes.length < count && !recent.complete)) {
+      const outcomes = await log.recentOutcomes(event.position, Math.max(count, OUTCOMES_KEPT));
+      recent = { position: event.position, outcomes, complete: outcomes.length < Math.max(count, OUTCOMES_KEPT), readAt: deps.now() };
+    }
+    return recent.outcomes.slice(0, count);
+  };
+  const alertAppend = async (context: HandlerContext, type: 'FailureRateAlertRaised' | 'FailureRateAlertCleared', data: EventData<'FailureRateAlertCleared'>, version: number, eventId?: string): Promise<void> => {
+    alert = null;
+    await context.append(FAILURE_RATE_STREAM, [{ type, data, ...(eventId ? { eventId } : {}) }], version);
+  };
+
   const failureRate = async (event: StoredEvent, context: HandlerContext, settings: Settings, log: NotificationLog): Promise<void> => {
     const window = settings.failureAlertWindow;
-    const outcomes = await log.recentOutcomes(event.position, window);
-    const { version, last } = await log.alertState();
+    const outcomes = await outcomesAt(event, window, log);
+    alert ??= await log.alertState();
+    const { version, last } = alert;
     // A redelivered event that raised the alert before the worker stopped: finish telling it.
     const raisedByThis = last?.type === 'FailureRateAlertRaised' && last.causationId === event.eventId;
     const armed = last?.type !== 'FailureRateAlertRaised';
@@ -199,11 +240,11 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     const failed = outcomes.slice(0, window).filter((outcome) => outcome.failed);
     const data = { failed: failed.length, settled: Math.min(window, outcomes.length), thresholdPercent: settings.failureAlertPercent };
     if (step === 'clear') {
-      await context.append(FAILURE_RATE_STREAM, [{ type: 'FailureRateAlertCleared', data }], version);
+      await alertAppend(context, 'FailureRateAlertCleared', data, version);
       return;
     }
     const raisedId = raisedByThis ? (last as StoredEvent).eventId : await nameUuid(`failure-rate:${event.eventId}`);
-    if (!raisedByThis) await context.append(FAILURE_RATE_STREAM, [{ type: 'FailureRateAlertRaised', data, eventId: raisedId }], version);
+    if (!raisedByThis) await alertAppend(context, 'FailureRateAlertRaised', data, version, raisedId);
     const stillFailed: string[] = [];
     for (const outcome of failed) {
       const row = await deps.download(outcome.streamId);
@@ -221,6 +262,19 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     id: 'notifications',
     types: ['GoogleImageDownloadFailed', 'GoogleImageDownloadCompleted'],
     async handle(event, context) {
+      follow(event);
+      try {
+        await handleOne(event, context);
+      } catch (error) {
+        recent = null;
+        alert = null;
+        throw error;
+      }
+    },
+  };
+
+  async function handleOne(event: StoredEvent, context: HandlerContext): Promise<void> {
+    {
       if (context.replaying) return;
       if (deps.now() - event.createdAt > NOTIFY_WITHIN_MS) return;
       const settings = deps.settings();
@@ -229,14 +283,15 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
       const { log } = deps;
       const batch = log ? await log.batchOf(event.correlationId) : { streamIds: [], expected: 0 };
       const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
-      // A download of a batch is told in the batch's summary, not one by one.
-      if (!inBatch) await single(event, context, settings);
+      // A download of a batch is told in the batch's summary, not one by one. The row (a read) only words the
+      // text: an event with nothing to tell at this level is passed over without it.
+      if (!inBatch && notificationFor(event, settings.notifications, undefined) !== null) await single(event, context, settings);
       // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
       const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
       if (inBatch && settles) await bulk(event, context, batch);
       if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
-    },
-  };
+    }
+  }
 }
 
 /** The NotificationLog on the Dexie database. */

@@ -27,6 +27,12 @@ export interface Subscriber {
   /** Only these types reach `handle` (all when omitted); the checkpoint passes over the others. */
   types?: readonly EventType[];
   handle(event: StoredEvent, context: HandlerContext): Promise<void>;
+  /**
+   * Optional: handles a run of wanted events, in position order, as one unit (one transaction). It must be
+   * idempotent like `handle`. When it throws, the bus hands the same events to `handle` one by one, so that the
+   * failing one is found and retried or dead-lettered on its own.
+   */
+  handleBatch?(events: readonly StoredEvent[], replaying: boolean): Promise<void>;
   /** Clears the subscriber's read model before a rebuild. */
   reset?(): Promise<void>;
 }
@@ -42,10 +48,24 @@ export interface BusDeps {
   policy?: RetryPolicy;
   /** Called with each handled event's latency, and counts of retries and dead letters (monitoring). */
   observe?: (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number) => void;
+  /**
+   * How long after an append the subscribers catch up (default 25 ms): appends that come meanwhile (a bulk
+   * download writes several a second) are handled in the same pass, with one checkpoint write per subscriber,
+   * and the pass runs after the saga's own work instead of between its steps.
+   */
+  batchDelayMs?: number;
+  /** How long a moved checkpoint may wait in memory before it is written (default 250 ms; see advanceLater). */
+  checkpointDelayMs?: number;
 }
 
 const PAGE = 500;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
+const DEFAULT_BATCH_DELAY_MS = 25;
+const RECENT_MAX = 4000;
+const DEFAULT_CHECKPOINT_DELAY_MS = 250;
+
+/** Why a pass stopped: the page is done, or a failing event waits for its retry. */
+type Outcome = 'go-on' | 'wait';
 
 export class EventBus {
   private readonly subscribers = new Map<string, Subscriber>();
@@ -55,16 +75,87 @@ export class EventBus {
   private readonly wakes = new Map<string, number>();
   private readonly policy: RetryPolicy;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  /**
+   * Each subscriber's checkpoint row as this bus last read or wrote it. Only this bus writes its subscribers'
+   * rows, so after the first read (per worker) no pass needs to read it again.
+   */
+  private readonly checkpoints = new Map<string, CheckpointRow>();
+  /** Per subscriber: streams with an open dead letter → the id their later events are parked behind. */
+  private readonly parked = new Map<string, Map<string, number>>();
+  /** An append's catch-up waiting for the batch delay. */
+  private delayed = false;
+  /**
+   * The events this context appended lately, in position order, as the store reported them after they
+   * committed: a pass reads from here instead of IndexedDB while the positions it needs are here without a gap
+   * (a gap is an event appended elsewhere or a position skipped, and then the store is read).
+   */
+  private recent: StoredEvent[] = [];
+  /** Subscribers whose checkpoint moved in memory and is not written yet; the pending write. */
+  private readonly dirty = new Set<string>();
+  private flushing: Promise<void> | null = null;
 
   constructor(private readonly deps: BusDeps) {
     this.policy = deps.policy ?? DEFAULT_POLICY;
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    deps.store.onAppended(() => this.poke());
+    deps.store.onAppended((events) => {
+      this.remember(events);
+      this.pokeSoon();
+    });
+  }
+
+  private remember(events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      const last = this.recent[this.recent.length - 1];
+      // Out of order (should not happen: commit order): start again rather than serve a wrong order.
+      if (last && event.position <= last.position) this.recent = [];
+      this.recent.push(event);
+    }
+    if (this.recent.length > RECENT_MAX) this.recent = this.recent.slice(-RECENT_MAX / 2);
+  }
+
+  /** Events after `after`, at most `limit`: from the recent ones when they hold `after + 1` on, else the store. */
+  private async readPage(after: number, limit: number): Promise<StoredEvent[]> {
+    // Caught up with what this context appended: nothing to read. (Events appended elsewhere since come after
+    // the next local append, whose gap sends that pass to the store, as the first pass after a start is.)
+    if (this.recent.length > 0 && (this.recent[this.recent.length - 1] as StoredEvent).position === after) return [];
+    // Binary search for position after + 1.
+    let low = 0;
+    let high = this.recent.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const position = (this.recent[middle] as StoredEvent).position;
+      if (position === after + 1) {
+        const page: StoredEvent[] = [];
+        for (let i = middle; i < this.recent.length && page.length < limit; i++) {
+          const event = this.recent[i] as StoredEvent;
+          if (event.position !== after + 1 + page.length) break;
+          page.push(event);
+        }
+        return page;
+      }
+      if (position < after + 1) low = middle + 1;
+      else high = middle - 1;
+    }
+    return this.deps.store.readAll(after, limit);
   }
 
   subscribe(subscriber: Subscriber): void {
     this.subscribers.set(subscriber.id, subscriber);
     this.poke(subscriber.id);
+  }
+
+  /** After an append: every subscriber catches up once the batch delay is over (one timer for many appends). */
+  private pokeSoon(): void {
+    if (this.delayed) return;
+    this.delayed = true;
+    // A real timer, not the injectable one: tests that drive retry timers by hand must not have to drive this.
+    setTimeout(() => this.flushDelayed(), this.deps.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS);
+  }
+
+  private flushDelayed(): void {
+    if (!this.delayed) return;
+    this.delayed = false;
+    this.poke();
   }
 
   /** Asks every (or one) subscriber to catch up; calls made while it runs fold into one more pass. */
@@ -75,7 +166,12 @@ export class EventBus {
         continue;
       }
       const run = this.catchUp(subscriberId)
-        .catch((error: unknown) => console.error(`Semantest bus: ${subscriberId} stopped`, error))
+        .catch((error: unknown) => {
+          // Whatever failed, the next pass starts from what is stored.
+          this.checkpoints.delete(subscriberId);
+          this.parked.delete(subscriberId);
+          console.error(`Semantest bus: ${subscriberId} stopped`, error);
+        })
         .finally(() => {
           this.running.delete(subscriberId);
           if (this.again.delete(subscriberId)) this.poke(subscriberId);
@@ -84,91 +180,218 @@ export class EventBus {
     }
   }
 
-  /** Resolves when no subscriber has work in flight (tests, the benchmark, and a rebuild wait on it). */
+  /** Resolves when no subscriber has work in flight or waiting (tests, the benchmark, and a rebuild wait on it). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    this.flushDelayed();
+    while (this.running.size > 0) {
+      await Promise.all(this.running.values());
+      this.flushDelayed();
+    }
+    while (this.flushing) await this.flushing;
   }
 
   async checkpoint(subscriberId: string): Promise<CheckpointRow | undefined> {
     return this.deps.db.checkpoints.get(subscriberId);
   }
 
+  private async loadCheckpoint(subscriberId: string): Promise<CheckpointRow> {
+    const known = this.checkpoints.get(subscriberId);
+    if (known) return known;
+    const row = (await this.deps.db.checkpoints.get(subscriberId)) ?? { subscriberId, position: 0, updatedAt: 0 };
+    this.checkpoints.set(subscriberId, row);
+    return row;
+  }
+
+  private async loadParked(subscriberId: string): Promise<Map<string, number>> {
+    const known = this.parked.get(subscriberId);
+    if (known) return known;
+    const rows = await this.deps.db.subscriberDeadLetters.where('subscriberId').equals(subscriberId).toArray();
+    const map = new Map<string, number>();
+    for (const row of rows.sort((a, b) => a.position - b.position)) {
+      if (!map.has(row.streamId)) map.set(row.streamId, row.parkedBehind ?? (row.id as number));
+    }
+    this.parked.set(subscriberId, map);
+    return map;
+  }
+
+  /**
+   * One pass: every event after the checkpoint, page by page. Handlers run in position order (a batch handler
+   * on the runs of wanted events between parked ones); the checkpoint is written once a page is handled (and
+   * with each parking, in its transaction), always at the last position whose events, and all before them, were
+   * handled, passed over or parked.
+   */
   private async catchUp(subscriberId: string): Promise<void> {
     const subscriber = this.subscribers.get(subscriberId);
     if (!subscriber) return;
-    const { db } = this.deps;
     for (;;) {
-      const checkpoint = (await db.checkpoints.get(subscriberId)) ?? { subscriberId, position: 0, updatedAt: 0 };
+      const checkpoint = await this.loadCheckpoint(subscriberId);
       if (checkpoint.retry && checkpoint.retry.dueAt > this.deps.now()) {
         this.scheduleWake(subscriberId, checkpoint.retry.dueAt);
         return;
       }
-      const page = await this.deps.store.readAll(checkpoint.position, PAGE);
+      const page = await this.readPage(checkpoint.position, PAGE);
       if (page.length === 0) return;
-      for (const event of page) {
-        const carryOn = await this.deliver(subscriber, event, false);
-        if (!carryOn) return;
-      }
+      const outcome = await this.deliverPage(subscriber, page, checkpoint.position);
+      if (outcome === 'wait') return;
     }
   }
 
-  /** Handles one event for one subscriber and moves its checkpoint; false when it must wait for a retry. */
-  private async deliver(subscriber: Subscriber, event: StoredEvent, replaying: boolean): Promise<boolean> {
-    const { db } = this.deps;
-    const wanted = !subscriber.types || subscriber.types.includes(event.type);
-    const parkedBehind = wanted ? await this.openDeadLetter(subscriber.id, event.streamId) : undefined;
-    if (wanted && parkedBehind !== undefined) {
-      await db.transaction('rw', db.subscriberDeadLetters, db.checkpoints, async () => {
-        await db.subscriberDeadLetters.add(this.deadLetter(subscriber.id, event, 'Waiting behind an earlier event of this stream.', 0, parkedBehind));
-        await this.advance(subscriber.id, event.position);
-      });
-      return true;
+  private async deliverPage(subscriber: Subscriber, page: readonly StoredEvent[], from: number): Promise<Outcome> {
+    /** Everything up to here was handled, passed over or parked. */
+    let done = from;
+    /** Wanted events not handled yet (a batch subscriber's run). */
+    let run: StoredEvent[] = [];
+    /** The last event seen: `done` once the run is handled. */
+    let seen = from;
+    const flush = async (): Promise<Outcome> => {
+      if (run.length > 0) {
+        const events = run;
+        run = [];
+        const result = await this.handleRun(subscriber, events, done);
+        if (result.outcome === 'wait') return 'wait';
+      }
+      done = seen;
+      return 'go-on';
+    };
+    const wanted = (event: StoredEvent): boolean => !subscriber.types || subscriber.types.includes(event.type);
+    const parked = page.some(wanted) ? await this.loadParked(subscriber.id) : undefined;
+    for (const event of page) {
+      if (!wanted(event)) {
+        seen = event.position;
+        if (run.length === 0) done = seen;
+        continue;
+      }
+      const behind = parked?.get(event.streamId);
+      if (behind !== undefined) {
+        if ((await flush()) === 'wait') return 'wait';
+        await this.park(subscriber.id, event, 'Waiting behind an earlier event of this stream.', 0, behind);
+        seen = done = event.position;
+        continue;
+      }
+      run.push(event);
+      seen = event.position;
+      if (!subscriber.handleBatch) {
+        if ((await flush()) === 'wait') return 'wait';
+      }
     }
-    if (wanted) {
+    if ((await flush()) === 'wait') return 'wait';
+    if (done > (this.checkpoints.get(subscriber.id)?.position ?? 0)) this.advanceLater(subscriber.id, done);
+    return 'go-on';
+  }
+
+  /**
+   * Handles a run of wanted events (after `done`, everything before them handled): in one batch when the
+   * subscriber can, else (or when the batch failed) one by one, each failure retried or dead-lettered.
+   */
+  private async handleRun(subscriber: Subscriber, events: readonly StoredEvent[], done: number): Promise<{ outcome: Outcome }> {
+    if (subscriber.handleBatch && events.length > 1) {
       const started = this.deps.now();
       try {
-        await subscriber.handle(event, this.context(event, replaying));
-        this.deps.observe?.('handled', this.deps.now() - started);
-      } catch (error) {
-        return this.failed(subscriber.id, event, error);
+        await subscriber.handleBatch(events, false);
+        const latency = (this.deps.now() - started) / events.length;
+        for (let i = 0; i < events.length; i++) this.deps.observe?.('handled', latency);
+        return { outcome: 'go-on' };
+      } catch {
+        // Found below, one by one.
       }
     }
-    await this.advance(subscriber.id, event.position);
-    return true;
+    let handled = done;
+    for (const event of events) {
+      const started = this.deps.now();
+      try {
+        if (subscriber.handleBatch) await subscriber.handleBatch([event], false);
+        else await subscriber.handle(event, this.context(event, false));
+        this.deps.observe?.('handled', this.deps.now() - started);
+      } catch (error) {
+        const carryOn = await this.failed(subscriber.id, event, error, handled);
+        if (!carryOn) return { outcome: 'wait' };
+      }
+      handled = event.position;
+    }
+    return { outcome: 'go-on' };
   }
 
-  private async failed(subscriberId: string, event: StoredEvent, error: unknown): Promise<boolean> {
-    const { db } = this.deps;
+  /**
+   * A handler failed on `event`; everything up to `handled` was handled. Schedules a retry (the checkpoint stays
+   * at `handled`), or after the last attempt dead-letters the event and parks its stream's later events.
+   */
+  private async failed(subscriberId: string, event: StoredEvent, error: unknown, handled: number): Promise<boolean> {
     const message = error instanceof Error ? error.message : String(error);
-    const checkpoint = await db.checkpoints.get(subscriberId);
-    const attempts = (checkpoint?.retry?.position === event.position ? checkpoint.retry.attempts : 0) + 1;
+    const checkpoint = await this.loadCheckpoint(subscriberId);
+    const attempts = (checkpoint.retry?.position === event.position ? checkpoint.retry.attempts : 0) + 1;
     if (attempts <= this.policy.maxRetries) {
       const dueAt = this.deps.now() + retryDelayMs(attempts, this.policy, this.deps.random());
-      await db.checkpoints.put({
-        subscriberId,
-        position: checkpoint?.position ?? event.position - 1,
-        updatedAt: this.deps.now(),
-        retry: { position: event.position, attempts, dueAt, error: message },
-      });
+      await this.write({ subscriberId, position: Math.max(checkpoint.position, handled), updatedAt: this.deps.now(), retry: { position: event.position, attempts, dueAt, error: message } });
       this.deps.observe?.('retried', 0);
       this.scheduleWake(subscriberId, dueAt);
       return false;
     }
-    await db.transaction('rw', db.subscriberDeadLetters, db.checkpoints, async () => {
-      await db.subscriberDeadLetters.add(this.deadLetter(subscriberId, event, message, attempts, undefined));
-      await this.advance(subscriberId, event.position);
-    });
+    const id = await this.park(subscriberId, event, message, attempts, undefined);
+    this.parked.get(subscriberId)?.set(event.streamId, id);
     this.deps.observe?.('dead-lettered', 0);
     return true;
   }
 
   private async advance(subscriberId: string, position: number): Promise<void> {
-    await this.deps.db.checkpoints.put({ subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
+    await this.write({ subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
   }
 
-  private async openDeadLetter(subscriberId: string, streamId: string): Promise<number | undefined> {
-    const first = await this.deps.db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).first();
-    return first ? (first.parkedBehind ?? first.id) : undefined;
+  /**
+   * Moves the checkpoint in memory now (the next pass reads on from it) and in IndexedDB within
+   * CHECKPOINT_FLUSH_MS, for every subscriber moved meanwhile in one transaction. The stored position is the one
+   * in memory at that time, which only moves once events were handled, so it never runs ahead of them; a worker
+   * stopped before the write hands those events again (at least once; handlers are idempotent).
+   */
+  private advanceLater(subscriberId: string, position: number): void {
+    this.checkpoints.set(subscriberId, { subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
+    this.dirty.add(subscriberId);
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.flushCheckpoints()
+          .catch((error: unknown) => console.error('Semantest bus: checkpoints not written', error))
+          .finally(() => {
+            this.flushing = null;
+            resolve();
+          });
+      }, this.deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
+    });
+  }
+
+  private async flushCheckpoints(): Promise<void> {
+    const rows = [...this.dirty].map((id) => this.checkpoints.get(id)).filter((row): row is CheckpointRow => row !== undefined);
+    this.dirty.clear();
+    if (rows.length === 0) return;
+    const { db } = this.deps;
+    // A parking or a retry may have written a row since (immediately, in its own transaction): never move a
+    // stored checkpoint back, nor overwrite one at the same position.
+    await db.transaction('rw', db.checkpoints, async () => {
+      const stored = await db.checkpoints.bulkGet(rows.map((row) => row.subscriberId));
+      const newer = rows.filter((row, i) => (stored[i]?.position ?? -1) < row.position);
+      if (newer.length > 0) await db.checkpoints.bulkPut(newer);
+    });
+  }
+
+  /** Stores a checkpoint row (on its own), then remembers it. */
+  private async write(row: CheckpointRow): Promise<void> {
+    this.dirty.delete(row.subscriberId);
+    await this.deps.db.checkpoints.put(row);
+    this.checkpoints.set(row.subscriberId, row);
+  }
+
+  /** Stores `event` as a dead letter and moves the checkpoint onto it, in one transaction; returns its id. */
+  private async park(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): Promise<number> {
+    const { db } = this.deps;
+    const checkpoint: CheckpointRow = { subscriberId, position: event.position, updatedAt: this.deps.now(), retry: undefined };
+    let id = 0;
+    await db.transaction('rw', db.subscriberDeadLetters, db.checkpoints, async () => {
+      id = (await db.subscriberDeadLetters.add(this.deadLetter(subscriberId, event, error, attempts, parkedBehind))) as number;
+      await db.checkpoints.put(checkpoint);
+    });
+    // Only once the transaction committed.
+    this.dirty.delete(subscriberId);
+    this.checkpoints.set(subscriberId, checkpoint);
+    return id;
   }
 
   private deadLetter(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): SubscriberDeadLetterRow {
@@ -218,6 +441,11 @@ export class EventBus {
   async retryDeadLetters(subscriberId: string, streamId: string): Promise<number> {
     const subscriber = this.subscribers.get(subscriberId);
     if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
+    return this.exclusive(subscriberId, () => this.retryStream(subscriber, streamId));
+  }
+
+  private async retryStream(subscriber: Subscriber, streamId: string): Promise<number> {
+    const subscriberId = subscriber.id;
     const { db } = this.deps;
     const rows = (await db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).toArray()).sort((a, b) => a.position - b.position);
     let handled = 0;
@@ -248,7 +476,22 @@ export class EventBus {
 
   /** Drops a stream's dead letters for a subscriber: those events are skipped for good. */
   async discardDeadLetters(subscriberId: string, streamId: string): Promise<number> {
-    return this.deps.db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).delete();
+    return this.exclusive(subscriberId, () => this.deps.db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).delete());
+  }
+
+  /**
+   * Runs `work` as the subscriber's run (after the pass in flight; passes asked for meanwhile wait for it), and
+   * then forgets the dead letters this bus knew for it: the next pass reads them again.
+   */
+  private async exclusive<T>(subscriberId: string, work: () => Promise<T>): Promise<T> {
+    while (this.running.has(subscriberId)) await this.running.get(subscriberId);
+    const run = work().finally(() => {
+      this.parked.delete(subscriberId);
+      this.running.delete(subscriberId);
+      if (this.again.delete(subscriberId)) this.poke(subscriberId);
+    });
+    this.running.set(subscriberId, run.then(() => undefined, () => undefined));
+    return run;
   }
 
   /**
@@ -258,14 +501,8 @@ export class EventBus {
   async replay(subscriberId: string, onProgress?: (position: number) => void): Promise<void> {
     const subscriber = this.subscribers.get(subscriberId);
     if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
-    while (this.running.has(subscriberId)) await this.running.get(subscriberId);
     // Registered as this subscriber's run, so that appends during the rebuild wait for it instead of racing it.
-    const run = this.rebuild(subscriber, onProgress).finally(() => {
-      this.running.delete(subscriberId);
-      if (this.again.delete(subscriberId)) this.poke(subscriberId);
-    });
-    this.running.set(subscriberId, run.catch(() => undefined));
-    await run;
+    await this.exclusive(subscriberId, () => this.rebuild(subscriber, onProgress));
   }
 
   private async rebuild(subscriber: Subscriber, onProgress?: (position: number) => void): Promise<void> {
@@ -275,8 +512,11 @@ export class EventBus {
     for (;;) {
       const page = await this.deps.store.readAll(after, PAGE);
       if (page.length === 0) break;
-      for (const event of page) {
-        if (!subscriber.types || subscriber.types.includes(event.type)) await subscriber.handle(event, this.context(event, true));
+      const wanted = page.filter((event) => !subscriber.types || subscriber.types.includes(event.type));
+      if (subscriber.handleBatch) {
+        if (wanted.length > 0) await subscriber.handleBatch(wanted, true);
+      } else {
+        for (const event of wanted) await subscriber.handle(event, this.context(event, true));
       }
       after = (page[page.length - 1] as StoredEvent).position;
       await this.advance(subscriber.id, after);

@@ -65,20 +65,29 @@ const MAX_LATENCIES = 200;
 const emptyRow = (minute: number): MetricsRow => ({ minute, appended: 0, handled: 0, retried: 0, deadLettered: 0, byType: {}, latencies: [] });
 
 export function metricsSubscriber(db: SemantestDb): Subscriber {
+  /** Folds the events the watermark has not counted yet, in one transaction (a batch of the bus, or one event). */
+  const count = async (events: readonly StoredEvent[]): Promise<void> => {
+    await db.transaction('rw', db.metrics, async () => {
+      const mark: MetricsRowV2 | undefined = await db.metrics.get(WATERMARK);
+      const fresh = events.filter((event) => !mark || mark.appended < event.position);
+      if (fresh.length === 0) return;
+      const minutes = [...new Set(fresh.map((event) => Math.floor(event.createdAt / 60_000) * 60_000))];
+      const stored = await db.metrics.bulkGet(minutes);
+      const rows = new Map<number, MetricsRowV2>(minutes.map((minute, i) => [minute, stored[i] ?? emptyRow(minute)]));
+      const waiting = new Set(mark?.waiting ?? []);
+      let last = mark?.appended ?? 0;
+      for (const event of fresh) {
+        countEvent(rows.get(Math.floor(event.createdAt / 60_000) * 60_000) as MetricsRowV2, waiting, event);
+        last = Math.max(last, event.position);
+      }
+      const watermark: MetricsRowV2 = { ...emptyRow(WATERMARK), appended: last, waiting: [...waiting] };
+      await db.metrics.bulkPut([...rows.values(), watermark]);
+    });
+  };
   return {
     id: 'metrics',
-    async handle(event) {
-      await db.transaction('rw', db.metrics, async () => {
-        const mark: MetricsRowV2 | undefined = await db.metrics.get(WATERMARK);
-        if (mark && mark.appended >= event.position) return;
-        const minute = Math.floor(event.createdAt / 60_000) * 60_000;
-        const row: MetricsRowV2 = (await db.metrics.get(minute)) ?? emptyRow(minute);
-        const waiting = new Set(mark?.waiting ?? []);
-        countEvent(row, waiting, event);
-        const watermark: MetricsRowV2 = { ...emptyRow(WATERMARK), appended: event.position, waiting: [...waiting] };
-        await db.metrics.bulkPut([row, watermark]);
-      });
-    },
+    handle: (event) => count([event]),
+    handleBatch: (events) => count(events),
     async reset() {
       await db.metrics.where('minute').aboveOrEqual(WATERMARK).modify((row: MetricsRowV2) => {
         row.appended = 0;
@@ -93,21 +102,54 @@ export function metricsSubscriber(db: SemantestDb): Subscriber {
   };
 }
 
-/** Records the bus's own work in the current minute (best effort: monitoring, not facts). */
-export function observeBus(db: SemantestDb, now: () => number) {
-  return (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number): void => {
-    const minute = Math.floor(now() / 60_000) * 60_000;
+/** How long the bus's own counts are gathered in memory before they are written (one transaction). */
+export const OBSERVE_FLUSH_MS = 250;
+
+/**
+ * Records the bus's own work in the current minute (best effort: monitoring, not facts). Counts are gathered in
+ * memory and written together every OBSERVE_FLUSH_MS, not one transaction per handled event; a worker stopped
+ * in between loses at most those counts.
+ */
+export function observeBus(db: SemantestDb, now: () => number, setTimer: (fn: () => void, ms: number) => unknown = (fn, ms) => setTimeout(fn, ms)) {
+  const pending = new Map<number, { handled: number; retried: number; deadLettered: number; latencies: number[] }>();
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const batch = [...pending.entries()];
+    pending.clear();
     void db
       .transaction('rw', db.metrics, async () => {
-        const row = (await db.metrics.get(minute)) ?? emptyRow(minute);
-        if (what === 'handled') {
-          row.handled += 1;
-          row.latencies = [...row.latencies, latencyMs].slice(-MAX_LATENCIES);
-        } else if (what === 'retried') row.retried += 1;
-        else row.deadLettered += 1;
-        await db.metrics.put(row);
+        const rows = await db.metrics.bulkGet(batch.map(([minute]) => minute));
+        await db.metrics.bulkPut(
+          batch.map(([minute, counts], i) => {
+            const row = rows[i] ?? emptyRow(minute);
+            row.handled += counts.handled;
+            row.retried += counts.retried;
+            row.deadLettered += counts.deadLettered;
+            row.latencies = [...row.latencies, ...counts.latencies].slice(-MAX_LATENCIES);
+            return row;
+          }),
+        );
       })
       .catch(() => undefined);
+  };
+  return (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number): void => {
+    const minute = Math.floor(now() / 60_000) * 60_000;
+    let counts = pending.get(minute);
+    if (!counts) {
+      counts = { handled: 0, retried: 0, deadLettered: 0, latencies: [] };
+      pending.set(minute, counts);
+    }
+    if (what === 'handled') {
+      counts.handled += 1;
+      counts.latencies.push(latencyMs);
+      if (counts.latencies.length > MAX_LATENCIES) counts.latencies.shift();
+    } else if (what === 'retried') counts.retried += 1;
+    else counts.deadLettered += 1;
+    if (!scheduled) {
+      scheduled = true;
+      setTimer(flush, OBSERVE_FLUSH_MS);
+    }
   };
 }
 

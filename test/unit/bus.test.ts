@@ -141,3 +141,153 @@ describe('EventBus', () => {
     expect(await t.db.metrics.toArray()).toEqual(incremental);
   });
 });
+
+/**
+ * Batching (one pass handles every event appended meanwhile; checkpoints written later, in one transaction):
+ * whatever the batching does, a stored checkpoint never covers an event that was not handled, no event is
+ * skipped, and without failures or stops none is handled twice.
+ */
+describe('EventBus batching', () => {
+  /** Every checkpoint write (put or bulkPut, in any transaction) is checked against what was handled by then. */
+  function guard(db: ReturnType<typeof openDatabase>, handled: Map<string, Set<number>>, wanted: (id: string, position: number) => boolean, last: () => number) {
+    const violations: string[] = [];
+    const check = (row: { subscriberId: string; position: number }): void => {
+      const seen = handled.get(row.subscriberId) ?? new Set<number>();
+      for (let p = 1; p <= Math.min(row.position, last()); p++) {
+        if (wanted(row.subscriberId, p) && !seen.has(p)) violations.push(`${row.subscriberId}: checkpoint ${row.position} written before ${p} was handled`);
+      }
+    };
+    db.checkpoints.hook('creating', (_key, row) => check(row));
+    db.checkpoints.hook('updating', (changes, _key, row) => check({ ...row, ...(changes as object) }));
+    return violations;
+  }
+
+  /** A subscriber that records what it handled (all-or-nothing per call) and fails when told to. */
+  function batchRecorder(id: string, handled: Map<string, Set<number>>, options: { batch: boolean; fail?: (event: StoredEvent) => boolean; types?: Subscriber['types'] }) {
+    const calls: number[][] = [];
+    const record = (events: readonly StoredEvent[]): void => {
+      calls.push(events.map((e) => e.position));
+      if (events.some((event) => options.fail?.(event))) throw new Error('refused');
+      const set = handled.get(id) ?? new Set<number>();
+      for (const event of events) set.add(event.position);
+      handled.set(id, set);
+    };
+    const times = new Map<number, number>();
+    const subscriber: Subscriber = {
+      id,
+      ...(options.types ? { types: options.types } : {}),
+      async handle(event) {
+        await Promise.resolve();
+        record([event]);
+        times.set(event.position, (times.get(event.position) ?? 0) + 1);
+      },
+      ...(options.batch
+        ? {
+            async handleBatch(events: readonly StoredEvent[]) {
+              await Promise.resolve();
+              record(events);
+              for (const event of events) times.set(event.position, (times.get(event.position) ?? 0) + 1);
+            },
+          }
+        : {}),
+    };
+    return { subscriber, calls, times };
+  }
+
+  it('handles every event exactly once, in order, in few passes, and writes few checkpoints (no failures, no stops)', async () => {
+    const t = setup();
+    const handled = new Map<string, Set<number>>();
+    let last = 0;
+    const violations = guard(t.db, handled, (id, p) => id !== 'typed' || p % 3 === 1, () => last);
+    const batched = batchRecorder('batched', handled, { batch: true });
+    const plain = batchRecorder('plain', handled, { batch: false });
+    const typed = batchRecorder('typed', handled, { batch: true, types: ['GoogleImageDownloadRequested'] });
+    for (const sub of [batched, plain, typed]) t.bus.subscribe(sub.subscriber);
+    let writes = 0;
+    t.db.checkpoints.hook('creating', () => void (writes += 1));
+    t.db.checkpoints.hook('updating', () => void (writes += 1));
+    for (let i = 0; i < 40; i++) {
+      const appended = await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`), paused, paused], { expectedVersion: 'no-stream' });
+      last = appended.events.at(-1)?.position ?? last;
+    }
+    await until(() => (handled.get('plain')?.size ?? 0) === 120 && (handled.get('batched')?.size ?? 0) === 120 && (handled.get('typed')?.size ?? 0) === 40);
+    await t.bus.idle();
+    expect(violations).toEqual([]);
+    for (const sub of [batched, plain]) {
+      expect([...sub.times.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      expect([...sub.times.values()].every((n) => n === 1)).toBe(true);
+      expect(sub.calls.flat()).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    }
+    expect(typed.calls.flat()).toEqual(Array.from({ length: 40 }, (_, i) => 3 * i + 1));
+    // Batched: far fewer handler calls than events, and far fewer checkpoint writes than one per event.
+    expect(batched.calls.length).toBeLessThan(60);
+    expect(writes).toBeLessThan(60);
+    for (const id of ['batched', 'plain', 'typed']) expect((await t.bus.checkpoint(id))?.position).toBe(120);
+  });
+
+  it('a failing event inside a batch: the events before it count, the checkpoint stops right before it, nothing is skipped', async () => {
+    const t = setup();
+    const handled = new Map<string, Set<number>>();
+    let last = 0;
+    const violations = guard(t.db, handled, () => true, () => last);
+    let refusals = 0;
+    const sub = batchRecorder('batched', handled, { batch: true, fail: (event) => event.position === 5 && refusals++ < 2 });
+    // Appended before the subscriber exists: its first pass sees all ten events at once.
+    const appended = await t.store.appendToStream('a', Array.from({ length: 10 }, (_, i) => (i === 0 ? requested('https://i.test/a') : paused)), { expectedVersion: 'no-stream' });
+    last = appended.events.at(-1)?.position ?? 0;
+    t.bus.subscribe(sub.subscriber);
+    await until(async () => (await t.bus.checkpoint('batched'))?.retry !== undefined);
+    expect(await t.bus.checkpoint('batched')).toMatchObject({ position: 4, retry: { position: 5, attempts: 1 } });
+    expect([...(handled.get('batched') ?? [])].sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
+    await until(() => (handled.get('batched')?.size ?? 0) === 10);
+    await t.bus.idle();
+    expect(violations).toEqual([]);
+    expect(await t.bus.checkpoint('batched')).toMatchObject({ position: 10, retry: undefined });
+    // 1–4 once (in the failed batch's one-by-one pass), 5 after its retries, 6–10 once.
+    expect([...sub.times.entries()].sort(([a], [b]) => a - b).map(([, n]) => n)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('a worker stopped before the checkpoint write: the next worker hands those events again (at least once), none skipped', async () => {
+    const t = setup();
+    const handled = new Map<string, Set<number>>();
+    let last = 0;
+    const violations = guard(t.db, handled, () => true, () => last);
+    // The first worker's checkpoint writes never happen (it is stopped in the delay before them).
+    const first = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
+    const before = batchRecorder('batched', handled, { batch: true });
+    first.subscribe(before.subscriber);
+    for (let i = 0; i < 5; i++) last = (await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
+    await until(() => (handled.get('batched')?.size ?? 0) === 5);
+    expect((await t.bus.checkpoint('batched'))?.position ?? 0).toBe(0);
+    // A new worker (a new bus on the same database and store) handles them again and goes on from there.
+    const again = batchRecorder('batched', handled, { batch: true });
+    const second = t.make();
+    second.subscribe(again.subscriber);
+    last = (await t.store.appendToStream('s9', [requested('https://i.test/9')], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
+    await until(() => again.times.size === 6);
+    await second.idle();
+    expect(violations).toEqual([]);
+    expect(again.calls.flat()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await second.checkpoint('batched'))?.position).toBe(6);
+  });
+
+  it('events appended by another context (not reported to this bus) are not skipped: a gap sends the pass to the store', async () => {
+    const t = setup();
+    const handled = new Map<string, Set<number>>();
+    let last = 0;
+    const violations = guard(t.db, handled, () => true, () => last);
+    const sub = batchRecorder('plain', handled, { batch: false });
+    t.bus.subscribe(sub.subscriber);
+    const elsewhere = new DexieEventStore(t.db);
+    last = (await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' })).nextVersion;
+    await until(() => sub.times.size === 1);
+    await elsewhere.appendToStream('b', [requested('https://i.test/b'), paused], { expectedVersion: 'no-stream' });
+    await t.store.appendToStream('c', [requested('https://i.test/c')], { expectedVersion: 'no-stream' });
+    last = 4;
+    await until(() => sub.times.size === 4);
+    await t.bus.idle();
+    expect(violations).toEqual([]);
+    expect(sub.calls.flat()).toEqual([1, 2, 3, 4]);
+    expect((await t.bus.checkpoint('plain'))?.position).toBe(4);
+  });
+});

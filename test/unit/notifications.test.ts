@@ -8,7 +8,7 @@ import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import {
-  bulkSummary, failureRateStep, FAILURE_RATE_STREAM, handleNotificationButton, nameUuid, notificationLog, notificationsSubscriber, NOTIFICATIONS_STREAM, type Outcome,
+  bulkSummary, failureRateStep, type NotificationLog, FAILURE_RATE_STREAM, handleNotificationButton, nameUuid, notificationLog, notificationsSubscriber, NOTIFICATIONS_STREAM, type Outcome,
 } from '../../src/background/notifications.ts';
 import { Settings } from '../../src/background/settings.ts';
 import type { EventData, StoredEvent } from '../../src/domain/events.ts';
@@ -204,6 +204,31 @@ describe('failure-rate alert', () => {
     expect((record?.data as EventData<'NotificationSent'>).actions[0]?.streamIds.sort()).toEqual(['r3', 'r4']);
   });
 
+  it('keeps the recent outcomes itself: one backwards scan of the log for a burst, the same alerts as step by step', async () => {
+    const db = openDatabase(`notifications-test-${++n}`);
+    const store = new DexieEventStore(db);
+    const queries = downloadQueries(db);
+    const current = Settings.parse({ failureAlertPercent: 50, failureAlertWindow: 4, notifications: 'failures' });
+    const log = notificationLog(db);
+    let scans = 0;
+    const counting: NotificationLog = { ...log, recentOutcomes: (position, count) => (scans++, log.recentOutcomes(position, count)) };
+    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const shown: string[] = [];
+    bus.subscribe(notificationsSubscriber({ notifications: { show: async (id) => void shown.push(id) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
+    let i = 0;
+    // ..xx → raised (2 of 4); x.x. stays high; .... → cleared.
+    for (const c of '..xxx.x.....') {
+      const id = `b${++i}`;
+      const url = `https://img.example/${id}.jpg`;
+      await store.appendToStream(id, [requested(url, `c-${id}`), c === 'x' ? failedForGood(url, `c-${id}`) : completed(url, `c-${id}`)], { expectedVersion: 'no-stream' });
+    }
+    await bus.idle();
+    const stream = await store.readStream(FAILURE_RATE_STREAM);
+    expect(stream.map((event) => event.type)).toEqual(['FailureRateAlertRaised', 'FailureRateAlertCleared']);
+    expect(shown.filter((id) => id.startsWith('semantest:failure-rate:'))).toHaveLength(1);
+    expect(scans).toBeLessThanOrEqual(2);
+  });
+
   it('a download retried until it worked counts once, by its newest outcome; off at 0 %', async () => {
     const t = setup({ failureAlertPercent: 50, failureAlertWindow: 2 });
     await t.download('p1', 'fail');
@@ -212,6 +237,8 @@ describe('failure-rate alert', () => {
     await t.bus.idle();
     const last = (await t.db.events.toArray()).at(-1) as StoredEvent;
     expect(await t.log.recentOutcomes(last.position, 10)).toEqual([{ streamId: 'p1', failed: false }]);
+    // The handler's own list agrees: one download, the window of 2 is not full, no alert.
+    expect(await t.store.readStream(FAILURE_RATE_STREAM)).toEqual([]);
 
     const off = setup({ failureAlertPercent: 0, failureAlertWindow: 2 });
     await off.download('q1', 'fail');

@@ -105,6 +105,39 @@ describe('DownloadSaga', () => {
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(1);
   });
 
+  it('given a full slot, when Chrome reports the download complete, then the next starts while the completion is being recorded (not on a progress delta)', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    (globalThis as Record<string, unknown>).__semantestSagaHooks = { beforeCompletionRecorded: () => held };
+    try {
+      const a = await t.saga.request(image('a.jpg'), crypto.randomUUID(), null);
+      const b = await t.saga.request(image('b.jpg'), crypto.randomUUID(), null);
+      await t.phase(a.streamId, 'downloading');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A progress delta is no end: the slot stays taken.
+      await t.downloads.pause(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(t.downloads.calls.map((c) => c.url)).toEqual(['https://images.example/a.jpg']);
+      await t.downloads.resume(1);
+      await t.phase(a.streamId, 'downloading');
+      t.downloads.complete(1, 'image/jpeg', 10);
+      const start = Date.now();
+      while (t.downloads.calls.length < 2 && Date.now() - start < 3000) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(t.downloads.calls.map((c) => c.url)).toEqual(['https://images.example/a.jpg', 'https://images.example/b.jpg']);
+      expect((await t.queries.get(a.streamId))?.phase).not.toBe('completed');
+      release();
+      expect(await t.settled(a.streamId)).toBe('completed');
+      t.downloads.complete(2, 'image/jpeg', 10);
+      expect(await t.settled(b.streamId)).toBe('completed');
+      expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadCompleted')).toHaveLength(2);
+    } finally {
+      release();
+      delete (globalThis as Record<string, unknown>).__semantestSagaHooks;
+    }
+  });
+
   it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
     const t = setup({ settings: { concurrency: 2 } });
     t.downloads.behaviour = () => ({ end: 'manual' });
