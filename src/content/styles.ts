@@ -14,10 +14,4 @@ export const CONTROL_CSS =
   '&[data-state=failed]{background:#c5221feb}' +
   '&[data-offer]{background:#b06000f0}' +
   '&.semantest-preview{top:auto;bottom:12px;right:12px}' +
-  '& .semantest-progress{font-variant-numeric:tabular-nums}' +
-  '&[data-selected]{opacity:1;box-shadow:0 0 0 3px #8ab4f8}}' +
-  '.semantest-bar{all:initial;position:fixed;left:50%;bottom:16px;transform:translateX(-50%);z-index:2147483001;display:flex;gap:8px;align-items:center;padding:8px 12px;border-radius:20px;background:#202124;color:#fff;font:500 14px/1 system-ui,sans-serif;box-shadow:0 2px 8px #00000080;' +
-  '&[hidden]{display:none}' +
-  '& button{all:initial;cursor:pointer;padding:8px 12px;border-radius:14px;background:#3c4043;color:#fff;font:inherit;' +
-  '&:focus-visible{outline:2px solid #8ab4f8}' +
-  '&[data-act=dl]{background:#1a73e8}}}';
+  '& .semantest-progress{font-variant-numeric:tabular-nums}}';

@@ -59,6 +59,12 @@ export function outboundLink(container: Element): string | undefined {
   return undefined;
 }
 
+/** A result of the layouts whose strategies the content script loads on demand (strategies/old-layouts.ts). */
+export function isOldLayout(container: Element): boolean {
+  const layout = layoutOf(container);
+  return layout === 'rg_meta' || layout === 'af_init_data';
+}
+
 function layoutOf(container: Element): Layout {
   if (container.querySelector('.rg_meta')) return 'rg_meta';
   if (container.hasAttribute('data-tbnid') || container.hasAttribute('data-id')) return 'af_init_data';
