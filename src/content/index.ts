@@ -11,7 +11,7 @@
  * (or at once for a clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
-import { findPreview, findResultsWith, isOldLayout, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
+import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
 import { BAR_CLASS, CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
@@ -24,6 +24,7 @@ import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';
 import TAB_MESSAGE from './tab-message.ts?script&module';
 import OLD_LAYOUTS from './strategies/old-layouts.ts?script&module';
+import PREVIEW from './strategies/preview.ts?script&module';
 
 const RESULT_CLASS = 'semantest-result';
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
@@ -50,6 +51,8 @@ function startOnGoogleImages(): void {
   const byButton = new WeakMap<Element, Entry>();
   const byImageUrl = new Map<string, Set<DownloadControl>>();
   let previewEntry: Entry | null = null;
+  let previewFinder: ((doc: Document) => FoundResult | null) | null = null;
+  let previewLoading: Promise<typeof import('./strategies/preview.ts')> | undefined;
   let lastUrl = location.href;
   let observer: MutationObserver | null = null;
   const pending: Entry[] = [];
@@ -61,18 +64,32 @@ function startOnGoogleImages(): void {
     (changes) =>
       guard(() => {
         for (const change of changes) {
-          if (!change.isIntersecting) continue;
-          near.unobserve(change.target);
-          const entry = results.get(change.target);
-          if (entry && !entry.found) pending.push(entry);
+          const group = change.isIntersecting && groups.get(change.target);
+          if (!group) continue;
+          for (const entry of [group[0], group.at(-1)]) if (entry) {
+            near.unobserve(entry.element);
+            groups.delete(entry.element);
+          }
+          for (const entry of group) if (!entry.found) pending.push(entry);
         }
         scheduleResolve();
       }),
-    { rootMargin: '1000px 0px' },
+    { rootMargin: '250px 0px' },
   );
+  /**
+   * Results are watched in groups of `CHUNK` placed together (neighbours on the page): only a group's first and
+   * last result are observed (an observed element costs the page on every frame), and either one coming near the
+   * viewport brings the whole group's originals.
+   */
+  const groups = new WeakMap<Element, Entry[]>();
+  let onImages = isGoogleImagesUrl(location.href);
+  /** Whether the page has had a preview (image or panel): until then only `src` attribute changes are watched. */
+  let previewSeen = false;
   let resolving = false;
   /** Subtrees the page added that may hold results, and results found there that still need a control. */
   const roots = new Set<ParentNode>();
+  /** Whether an element has a result around it (see resultElements), until the page changes under us. */
+  let inside = new WeakMap<Element, boolean>();
   const toPlace: HTMLElement[] = [];
   let placing = false;
   let previewSoon = false;
@@ -108,17 +125,20 @@ function startOnGoogleImages(): void {
   }
 
   function listen(): void {
+    // A page lays out its results by writing their styles (thousands of records): style and visibility changes
+    // only matter once there is a preview they could show or hide.
     observer?.observe(document.documentElement, {
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ['src', 'style', 'hidden', 'aria-hidden'],
+      attributeFilter: previewSeen ? ['src', 'style', 'hidden', 'aria-hidden'] : ['src'],
     });
   }
 
   /** The whole page: at start and after a navigation without a page load. */
   function scanAll(): void {
-    if (!isGoogleImagesUrl(location.href)) return;
+    if (!onImages) return;
+    if (!previewSeen && document.querySelector(PREVIEW_SELECTOR)) sawPreview();
     roots.add(document);
     schedulePlace();
     scanPreview();
@@ -140,11 +160,12 @@ function startOnGoogleImages(): void {
     // What the page changed since the last look must be seen before we stop listening to our own writes.
     const queued = observer?.takeRecords() ?? [];
     if (queued.length > 0) onMutations(queued);
+    // Up to 100 roots per call: one call tells once per parent whether a result is around it (Google's grid
+    // is the parent of hundreds of results).
     while (roots.size > 0 && performance.now() - start < SLICE_MS) {
-      const [root] = roots;
-      if (!root) break;
-      roots.delete(root);
-      toPlace.push(...resultElements(root));
+      const some = [...roots].slice(0, 100);
+      for (const root of some) roots.delete(root);
+      toPlace.push(...resultElements(some, inside));
     }
     const fresh: Entry[] = [];
     let next = 0;
@@ -164,10 +185,11 @@ function startOnGoogleImages(): void {
     if (location.href !== lastUrl) {
       // A new search made without a page load: look at everything once.
       lastUrl = location.href;
+      onImages = isGoogleImagesUrl(lastUrl);
       scanAll();
       return;
     }
-    if (!isGoogleImagesUrl(location.href)) return;
+    if (!onImages) return;
     let previewChanged = false;
     let previewMaybe = false;
     for (const record of records) {
@@ -184,6 +206,8 @@ function startOnGoogleImages(): void {
         }
         continue;
       }
+      // A page change may move elements in or out of results: what we knew about their parents is stale.
+      if (record.addedNodes.length > 0) inside = new WeakMap();
       for (const node of record.addedNodes) {
         if (!(node instanceof Element)) continue;
         // Most added nodes are results (checked first: our own nodes never are).
@@ -201,6 +225,7 @@ function startOnGoogleImages(): void {
         else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
       }
     }
+    if (previewChanged && !previewSeen) sawPreview();
     schedulePlace();
     if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
     else if (previewMaybe && !previewSoon) {
@@ -210,6 +235,12 @@ function startOnGoogleImages(): void {
         guard(scanPreview);
       });
     }
+  }
+
+  function sawPreview(): void {
+    previewSeen = true;
+    // Observing again replaces the options: from now on style and visibility changes are seen too.
+    listen();
   }
 
   function isOurs(element: Element): boolean {
@@ -246,7 +277,13 @@ function startOnGoogleImages(): void {
       element.append(control.element);
     }
     listen();
-    for (const entry of fresh) near.observe(entry.element);
+    for (let at = 0; at < fresh.length; at += CHUNK) {
+      const group = fresh.slice(at, at + CHUNK);
+      for (const entry of [group[0], group.at(-1)]) if (entry) {
+        groups.set(entry.element, group);
+        near.observe(entry.element);
+      }
+    }
     placed.push(...fresh);
   }
 
@@ -297,9 +334,11 @@ function startOnGoogleImages(): void {
   function resolveSome(): void {
     const start = performance.now();
     const urls: string[] = [];
+    // The page's data is read once per slice (the page cannot change meanwhile).
+    const page = pageData(document);
     while (pending.length > 0 && performance.now() - start < SLICE_MS) {
       const chunk = pending.splice(0, CHUNK).filter((entry) => !entry.found);
-      const results = findResultsWith(old, document, chunk.map((entry) => entry.element));
+      const results = findResultsWith(old, document, chunk.map((entry) => entry.element), page);
       if (!results) {
         // Results of an old layout: their strategies first.
         pending.unshift(...chunk);
@@ -350,8 +389,20 @@ function startOnGoogleImages(): void {
     return !old && !entry.preview && isOldLayout(entry.element);
   }
 
+  /** The preview's strategy, loaded once the page has a preview (image or panel). */
+  function loadPreview(): Promise<typeof import('./strategies/preview.ts')> {
+    return (previewLoading ??= importExtensionModule(PREVIEW));
+  }
+
   function scanPreview(): void {
-    const preview = findPreview(document);
+    if (!previewFinder) {
+      if (previewSeen) loadPreview().then((module) => {
+        previewFinder = module.findPreview;
+        guard(scanPreview);
+      }, report);
+      return;
+    }
+    const preview = previewFinder(document);
     const current = previewEntry;
     if (current && preview && current.element === preview.element && current.control.element.isConnected) {
       if (current.control.imageUrl === (preview.candidate?.imageUrl ?? null) && current.found?.problem === preview.problem) return;
@@ -402,7 +453,7 @@ function startOnGoogleImages(): void {
    */
   function lookAgain(entry: Entry): void {
     const again = entry.preview
-      ? findPreview(document)
+      ? previewFinder?.(document)
       : findNow(entry);
     if (!again || (entry.preview && again.element !== entry.element)) return;
     if (again.candidate) {
@@ -491,8 +542,14 @@ function startOnGoogleImages(): void {
       return;
     }
     // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
-    scanPreview();
-    if (previewEntry) void activate(previewEntry).catch(report);
+    if (!previewSeen) sawPreview();
+    void loadPreview()
+      .then(({ findPreview }) => {
+        previewFinder = findPreview;
+        scanPreview();
+        if (previewEntry) return activate(previewEntry);
+      })
+      .catch(report);
   }
 
   function applyUpdate(update: ControlUpdate): void {
@@ -512,10 +569,16 @@ function notFound(entry: Entry): FoundResult {
   return { element: entry.element, candidate: null, problem: NOT_FOUND };
 }
 
-/** A task of our own soon (not a microtask: that would lengthen the page's task). */
+let channel: MessageChannel | undefined;
+const soon: Array<() => void> = [];
+
+/** A task of our own soon (not a microtask: that would lengthen the page's task), in the order asked. */
 function later(work: () => void): void {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = work;
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => soon.shift()?.();
+  }
+  soon.push(work);
   channel.port2.postMessage(0);
 }
 

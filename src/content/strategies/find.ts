@@ -7,7 +7,6 @@
 import { fromImgresLink } from './imgres-link.ts';
 import { readInlineImages, type InlineImages } from './inline-data.ts';
 import type { FoundCandidate, Outcome } from './outcome.ts';
-import { fromPreviewPanel } from './preview-panel.ts';
 import { collectResults, RESULT_SELECTOR as SELECTOR, type ResultEntry } from './result-elements.ts';
 import { alignUdm2, fromUdm2Inline, type Udm2Alignment } from './udm2-inline.ts';
 import { t } from '../../platform/i18n.ts';
@@ -30,14 +29,14 @@ export interface FoundResult {
 /** CSS selector matching any result container of any known layout (used by a MutationObserver to find new ones). */
 export const RESULT_SELECTOR: string = SELECTOR;
 /** The preview's large image and the panels around it: a change there means the preview control must be checked. */
-export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './preview-panel.ts';
+export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './result-elements.ts';
 /** The result elements under a root, cheaply (no strategy runs): where the controls go. */
 export { isOldLayout, resultElements } from './result-elements.ts';
 
 const NOT_FOUND = t('cNoStrategy');
 
 /** Computes a value on first use, once. */
-function lazy<T>(compute: () => T): () => T {
+export function lazy<T>(compute: () => T): () => T {
   let done = false;
   let value: T | undefined;
   return () => {
@@ -57,7 +56,7 @@ function baseUrlOf(doc: Document): string {
   }
 }
 
-function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl' | 'title' | 'sourcePageUrl'>, outcome: Outcome | null): FoundResult {
+export function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl' | 'title' | 'sourcePageUrl'>, outcome: Outcome | null): FoundResult {
   if (outcome && 'found' in outcome) return { element: entry.element, candidate: outcome.found };
   const result: FoundResult = { element: entry.element, candidate: null, problem: outcome?.problem ?? NOT_FOUND };
   if (entry.thumbnailUrl) result.thumbnailUrl = entry.thumbnailUrl;
@@ -84,22 +83,36 @@ function collectFrom(roots: readonly ParentNode[]): ResultEntry[] {
 /** A strategy for one layout: a result and the page's inline data (read on first use) to an outcome. */
 export type LayoutStrategy = (entry: ResultEntry, images: () => InlineImages) => Outcome | null;
 
+/** What a page says about all its results (its inline data, the position alignment), each read on first use. */
+export interface PageData {
+  images: () => InlineImages;
+  alignment: () => Udm2Alignment;
+}
+
+/**
+ * The page's data, to share between calls made while the page cannot change (one task): each call would read it
+ * again. `entries`: the whole document's results, when the caller has them.
+ */
+export function pageData(doc: Document, entries?: readonly ResultEntry[]): PageData {
+  const images = lazy(() => readInlineImages(doc));
+  // Matching by position needs the results the page data can cover, not the thousands after them.
+  const allEntries = entries ? () => entries : lazy(() => collectResults(doc, images().ordered.length + 100));
+  return { images, alignment: lazy((): Udm2Alignment => alignUdm2(allEntries(), images())) };
+}
+
 /**
  * Every image result under `root` (default: the whole document; several roots: the subtrees a batch of DOM
- * changes added), in page order, with the old layouts' strategies (2018 `rg_meta`, 2020-23 `af_init_data`) given by the caller:
- * the content script loads them only on pages that have such results. With `old` null, null when a result
- * needs them (load them and ask again).
+ * changes added), in page order, with the old layouts' strategies (2018 `rg_meta`, 2020-23 `af_init_data`) given
+ * by the caller: the content script loads them only on pages that have such results. With `old` null, null when
+ * a result needs them (load them and ask again). `page`: the page's data, shared with other calls in this task.
  */
-export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Document, root: ParentNode | readonly ParentNode[] = doc): FoundResult[] | null {
+export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Document, root: ParentNode | readonly ParentNode[] = doc, page?: PageData): FoundResult[] | null {
   try {
     const roots: readonly ParentNode[] = Array.isArray(root) ? root : [root as ParentNode];
     const entries = collectFrom(roots);
     if (!old && entries.some((entry) => entry.layout === 'rg_meta' || entry.layout === 'af_init_data')) return null;
     if (entries.length === 0) return [];
-    const images = lazy(() => readInlineImages(doc));
-    // Matching by position needs the results the page data can cover, not the thousands after them.
-    const allEntries = roots.length === 1 && roots[0] === doc ? () => entries : lazy(() => collectResults(doc, images().ordered.length + 100));
-    const alignment = lazy((): Udm2Alignment => alignUdm2(allEntries(), images()));
+    const { images, alignment } = page ?? pageData(doc, roots.length === 1 && roots[0] === doc ? entries : undefined);
     const baseUrl = baseUrlOf(doc);
     const strategies: Array<(entry: ResultEntry) => Outcome | null> = [
       ...(old ?? []).map((strategy) => (entry: ResultEntry) => strategy(entry, images)),
@@ -122,16 +135,5 @@ export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Docu
     });
   } catch {
     return [];
-  }
-}
-
-/** The open preview panel's large image as a result (element = the panel container), or null. Never throws. */
-export function findPreview(doc: Document): FoundResult | null {
-  try {
-    const images = lazy((): InlineImages => readInlineImages(doc));
-    const preview = fromPreviewPanel(doc, images);
-    return preview ? toFoundResult(preview.base, preview.outcome) : null;
-  } catch {
-    return null;
   }
 }

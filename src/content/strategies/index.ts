@@ -7,6 +7,7 @@ import { findResultsWith, type FoundResult } from './find.ts';
 import { OLD_LAYOUT_STRATEGIES } from './old-layouts.ts';
 
 export * from './find.ts';
+export { findPreview } from './preview.ts';
 
 /**
  * Every image result under `root` (default: the whole document; several roots: the subtrees a batch of DOM
