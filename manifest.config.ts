@@ -1,4 +1,4 @@
-import { defineManifest } from '@crxjs/vite-plugin';
+import { defineDynamicResource, defineManifest } from '@crxjs/vite-plugin';
 import pkg from './package.json' with { type: 'json' };
 import { GOOGLE_IMAGES_MATCHES } from './src/content/google-domains.ts';
 
@@ -19,6 +19,11 @@ export default defineManifest({
   host_permissions: ['http://*/*', 'https://*/*'],
   content_scripts: [
     { matches: GOOGLE_IMAGES_MATCHES, js: ['src/content/index.ts'], run_at: 'document_idle' },
+  ],
+  // The content script's parts loaded on demand (src/platform/extension-module.ts): web-accessible to the Google
+  // pages it runs on only (crxjs would otherwise open them to every http(s) page).
+  web_accessible_resources: [
+    defineDynamicResource({ matches: [...new Set(GOOGLE_IMAGES_MATCHES.map((match) => `${new URL(match.replace('*', '')).origin}/*`))] }),
   ],
   // The user can rebind it at chrome://extensions/shortcuts.
   commands: {

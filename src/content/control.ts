@@ -7,15 +7,6 @@ import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
 import { t } from '../platform/i18n.ts';
 
-const HOURGLASS = 'M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z';
-const ICONS: Record<ControlState, string> = {
-  idle: 'M5 20h14v-2H5v2zm7-18-1.4 1.4L11 4v9.2l-3.6-3.6L6 11l6 6 6-6-1.4-1.4-3.6 3.6V4l.4-.6z',
-  queued: HOURGLASS,
-  downloading: HOURGLASS,
-  completed: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z',
-  failed: 'M11 15h2v2h-2zm0-8h2v6h-2zm1-5C6.5 2 2 6.5 2 12s4.5 10 10 10 10-4.5 10-10S17.5 2 12 2zm0 18c-4.4 0-8-3.6-8-8s3.6-8 8-8 8 3.6 8 8-3.6 8-8 8z',
-};
-
 /** Events Google listens to on results; none may get past the control. */
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
 
@@ -48,7 +39,6 @@ export function shieldControls(target: Window, activate: (button: HTMLButtonElem
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
 let template: HTMLButtonElement | undefined;
 
 /** The control's accessible name and tooltip (always the same words). */
@@ -57,22 +47,18 @@ function name(button: HTMLButtonElement, text: string): void {
   button.setAttribute('aria-label', text);
 }
 
-/** `<button class=semantest-ctl data-testid data-state=idle><svg><path/></svg></button>`; the text's `<span>` comes when there is text. */
+/**
+ * `<button class=semantest-ctl data-testid data-state=idle>`: ONE element (its icon is drawn by the style sheet
+ * from `data-state`); the text's `<span>` comes when there is text. A page has thousands of controls: each node
+ * and attribute made per control costs.
+ */
 function buildTemplate(): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = CONTROL_CLASS;
   button.dataset.testid = 'semantest-download';
   button.dataset.state = 'idle';
-  // The result label is built in: most controls are results', and each attribute written per control costs.
   name(button, RESULT_LABEL);
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const icon = document.createElementNS(SVG, 'path');
-  icon.setAttribute('d', ICONS.idle);
-  svg.append(icon);
-  button.append(svg);
   return button;
 }
 
@@ -130,7 +116,6 @@ export class DownloadControl {
     this.state = state;
     delete this.element.dataset.offer;
     this.element.dataset.state = state;
-    (this.element.firstChild?.firstChild as SVGPathElement).setAttribute('d', ICONS[state]);
     const title = titleFor(state, message, this.options.label);
     name(this.element, title);
     this.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : this.options.preview ? labelFor(state, this.options.label) : '');

@@ -1,3 +1,4 @@
+/// <reference types="@crxjs/vite-plugin/client" />
 /**
  * Content script for Google Images: a download control on every image result (also those added by infinite
  * scroll or a new search without a page load) and on the open preview panel. A click asks the worker for the
@@ -10,15 +11,20 @@
  * (or at once for a clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
-import { findPreview, findResults, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult } from './strategies/index.ts';
+import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
 import { BAR_CLASS, CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
-import { parseTabMessage } from './tab-message.ts';
 import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
-import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import type { ControlUpdate, TabMessage, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import { t } from '../platform/i18n.ts';
+import { importExtensionModule } from '../platform/extension-module.ts';
+import type { Bulk } from './bulk.ts';
+import BULK from './bulk.ts?script&module';
+import TAB_MESSAGE from './tab-message.ts?script&module';
+import OLD_LAYOUTS from './strategies/old-layouts.ts?script&module';
+import PREVIEW from './strategies/preview.ts?script&module';
 
 const RESULT_CLASS = 'semantest-result';
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
@@ -26,8 +32,6 @@ const NOT_FOUND = t('cNotFound');
 
 /** Idle time spent per slice on finding originals, and results per `findResults` call. */
 const SLICE_MS = 8;
-/** At most this many results in one bulk download (the worker's limit too). */
-const MAX_BATCH = 1000;
 const CHUNK = 25;
 
 /**
@@ -47,6 +51,8 @@ function startOnGoogleImages(): void {
   const byButton = new WeakMap<Element, Entry>();
   const byImageUrl = new Map<string, Set<DownloadControl>>();
   let previewEntry: Entry | null = null;
+  let previewFinder: ((doc: Document) => FoundResult | null) | null = null;
+  let previewLoading: Promise<typeof import('./strategies/preview.ts')> | undefined;
   let lastUrl = location.href;
   let observer: MutationObserver | null = null;
   const pending: Entry[] = [];
@@ -58,25 +64,43 @@ function startOnGoogleImages(): void {
     (changes) =>
       guard(() => {
         for (const change of changes) {
-          if (!change.isIntersecting) continue;
-          near.unobserve(change.target);
-          const entry = results.get(change.target);
-          if (entry && !entry.found) pending.push(entry);
+          const group = change.isIntersecting && groups.get(change.target);
+          if (!group) continue;
+          for (const entry of [group[0], group.at(-1)]) if (entry) {
+            near.unobserve(entry.element);
+            groups.delete(entry.element);
+          }
+          for (const entry of group) if (!entry.found) pending.push(entry);
         }
         scheduleResolve();
       }),
-    { rootMargin: '1000px 0px' },
+    { rootMargin: '250px 0px' },
   );
+  /**
+   * Results are watched in groups of `CHUNK` placed together (neighbours on the page): only a group's first and
+   * last result are observed (an observed element costs the page on every frame), and either one coming near the
+   * viewport brings the whole group's originals.
+   */
+  const groups = new WeakMap<Element, Entry[]>();
+  let onImages = isGoogleImagesUrl(location.href);
+  /** Whether the page has had a preview (image or panel): until then only `src` attribute changes are watched. */
+  let previewSeen = false;
   let resolving = false;
   /** Subtrees the page added that may hold results, and results found there that still need a control. */
   const roots = new Set<ParentNode>();
+  /** Whether an element has a result around it (see resultElements), until the page changes under us. */
+  let inside = new WeakMap<Element, boolean>();
   const toPlace: HTMLElement[] = [];
   let placing = false;
   let previewSoon = false;
   /** Every result's entry, in page order (for "Select all loaded"); removed results are dropped when it is read. */
   let placed: Entry[] = [];
-  const selected = new Set<Entry>();
-  let bar: HTMLElement | null = null;
+  /** The 2018 and 2020-23 layouts' strategies, loaded once a result of theirs is seen (null until then). */
+  let old: readonly LayoutStrategy[] | null = null;
+  let oldLoading: Promise<void> | undefined;
+  const waiting = new WeakSet<Entry>();
+  /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
+  let bulk: Promise<Bulk<Entry>> | undefined;
   const style = document.createElement('style');
 
   function start(): void {
@@ -85,28 +109,36 @@ function startOnGoogleImages(): void {
     shieldControls(window, (button, event) => {
       const entry = byButton.get(button);
       // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
-      if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) select(entry, !selected.has(entry));
+      if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) withBulk((it) => it.toggle(entry));
       else if (entry) void activate(entry).catch(report);
-      else onBar(button.dataset.act);
+      else withBulk((it) => it.act(button.dataset.act));
     });
-    onWorkerMessage((message) => guard(() => onMessage(message)));
+    // The worker's pushes are checked by a parser loaded with the first one (none come before a click); they are
+    // handled in the order they came.
+    let parser: Promise<typeof import('./tab-message.ts')> | undefined;
+    onWorkerMessage((message) => {
+      (parser ??= importExtensionModule(TAB_MESSAGE)).then(({ parseTabMessage }) => guard(() => onMessage(parseTabMessage(message))), report);
+    });
     observer = new MutationObserver((records) => guard(() => onMutations(records)));
     listen();
     scanAll();
   }
 
   function listen(): void {
+    // A page lays out its results by writing their styles (thousands of records): style and visibility changes
+    // only matter once there is a preview they could show or hide.
     observer?.observe(document.documentElement, {
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ['src', 'style', 'hidden', 'aria-hidden'],
+      attributeFilter: previewSeen ? ['src', 'style', 'hidden', 'aria-hidden'] : ['src'],
     });
   }
 
   /** The whole page: at start and after a navigation without a page load. */
   function scanAll(): void {
-    if (!isGoogleImagesUrl(location.href)) return;
+    if (!onImages) return;
+    if (!previewSeen && document.querySelector(PREVIEW_SELECTOR)) sawPreview();
     roots.add(document);
     schedulePlace();
     scanPreview();
@@ -128,11 +160,12 @@ function startOnGoogleImages(): void {
     // What the page changed since the last look must be seen before we stop listening to our own writes.
     const queued = observer?.takeRecords() ?? [];
     if (queued.length > 0) onMutations(queued);
+    // Up to 100 roots per call: one call tells once per parent whether a result is around it (Google's grid
+    // is the parent of hundreds of results).
     while (roots.size > 0 && performance.now() - start < SLICE_MS) {
-      const [root] = roots;
-      if (!root) break;
-      roots.delete(root);
-      toPlace.push(...resultElements(root));
+      const some = [...roots].slice(0, 100);
+      for (const root of some) roots.delete(root);
+      toPlace.push(...resultElements(some, inside));
     }
     const fresh: Entry[] = [];
     let next = 0;
@@ -152,10 +185,11 @@ function startOnGoogleImages(): void {
     if (location.href !== lastUrl) {
       // A new search made without a page load: look at everything once.
       lastUrl = location.href;
+      onImages = isGoogleImagesUrl(lastUrl);
       scanAll();
       return;
     }
-    if (!isGoogleImagesUrl(location.href)) return;
+    if (!onImages) return;
     let previewChanged = false;
     let previewMaybe = false;
     for (const record of records) {
@@ -172,6 +206,8 @@ function startOnGoogleImages(): void {
         }
         continue;
       }
+      // A page change may move elements in or out of results: what we knew about their parents is stale.
+      if (record.addedNodes.length > 0) inside = new WeakMap();
       for (const node of record.addedNodes) {
         if (!(node instanceof Element)) continue;
         // Most added nodes are results (checked first: our own nodes never are).
@@ -189,6 +225,7 @@ function startOnGoogleImages(): void {
         else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
       }
     }
+    if (previewChanged && !previewSeen) sawPreview();
     schedulePlace();
     if (previewChanged || (previewEntry && !previewEntry.control.element.isConnected)) scanPreview();
     else if (previewMaybe && !previewSoon) {
@@ -198,6 +235,12 @@ function startOnGoogleImages(): void {
         guard(scanPreview);
       });
     }
+  }
+
+  function sawPreview(): void {
+    previewSeen = true;
+    // Observing again replaces the options: from now on style and visibility changes are seen too.
+    listen();
   }
 
   function isOurs(element: Element): boolean {
@@ -234,79 +277,39 @@ function startOnGoogleImages(): void {
       element.append(control.element);
     }
     listen();
-    for (const entry of fresh) near.observe(entry.element);
+    for (let at = 0; at < fresh.length; at += CHUNK) {
+      const group = fresh.slice(at, at + CHUNK);
+      for (const entry of [group[0], group.at(-1)]) if (entry) {
+        groups.set(entry.element, group);
+        near.observe(entry.element);
+      }
+    }
     placed.push(...fresh);
   }
 
-  /** Bulk select: marks a result's control and shows the bar (built on the first selection). */
-  function select(entry: Entry, on: boolean): void {
-    const { element } = entry.control;
-    if (on && selected.size < MAX_BATCH) {
-      selected.add(entry);
-      element.dataset.selected = '';
-    } else {
-      selected.delete(entry);
-      delete element.dataset.selected;
-    }
-    showBar();
-  }
-
-  function showBar(): void {
-    if (!bar) {
-      if (selected.size === 0) return;
-      bar = document.createElement('div');
-      bar.className = BAR_CLASS;
-      bar.dataset.testid = 'semantest-bulk-bar';
-      bar.setAttribute('role', 'region');
-      bar.setAttribute('aria-label', t('cBar'));
-      for (const [act, testid] of [['', 'semantest-bulk-count'], ['all', 'semantest-select-all'], ['dl', 'semantest-bulk-download'], ['clear', 'semantest-bulk-clear']] as const) {
-        const part = document.createElement(act ? 'button' : 'span');
-        if (act) part.dataset.act = act;
-        part.dataset.testid = testid;
-        part.textContent = act === 'all' ? t('cSelectAll') : act === 'clear' ? t('cClear') : '';
-        bar.append(part);
-      }
-      document.body.append(bar);
-    }
-    const count = selected.size;
-    bar.hidden = count === 0;
-    (bar.firstChild as HTMLElement).textContent = t('cSelected', String(count));
-    (bar.children[2] as HTMLElement).textContent = t('cBulkDl', String(count));
-  }
-
-  function onBar(act: string | undefined): void {
-    if (act === 'clear') for (const entry of [...selected]) select(entry, false);
-    else if (act === 'all') {
-      placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry);
-      for (const entry of placed) select(entry, true);
-    } else if (act === 'dl') void downloadSelected().catch(report);
-  }
-
-  /** "Download N selected": one message, one correlation id in the worker; the saga's queue keeps its limit. */
-  async function downloadSelected(): Promise<void> {
-    const chosen: Array<[Entry, FoundCandidate]> = [];
-    for (const entry of [...selected]) {
-      select(entry, false);
-      if (entry.control.busy) continue;
-      if (!entry.found) resolveNow(entry);
-      else if (!entry.found.candidate) lookAgain(entry);
-      // Never a silent thumbnail: a result without its original is left out, and its control says why.
-      const candidate = entry.found?.candidate;
-      if (candidate) chosen.push([entry, candidate]);
-      else offer(entry, false);
-    }
-    if (chosen.length === 0) return;
-    for (const [, candidate] of chosen) setAll(candidate.imageUrl, (each) => each.set('queued'));
-    const response = await send({ type: 'download.batch', commandId: crypto.randomUUID(), images: chosen.map(([, candidate]) => toImage(candidate)) }, chosen[0]![0].control);
-    if (response?.ok) {
-      response.streamIds?.forEach((streamId, index) => {
-        const candidate = chosen[index]?.[1];
-        if (candidate) setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
-      });
-    } else {
-      // Nothing was started: no control may stay "queued".
-      for (const [, candidate] of chosen) setAll(candidate.imageUrl, (each) => each.state === 'queued' && each.set('failed', response?.error ?? null));
-    }
+  function withBulk(work: (it: Bulk<Entry>) => void): void {
+    bulk ??= importExtensionModule<typeof import('./bulk.ts')>(BULK).then(({ createBulk }) =>
+      createBulk<Entry>(
+        {
+          control: (entry) => entry.control,
+          live: () => (placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry)),
+          async pick(entry) {
+            if (entry.control.busy) return null;
+            if (needsOld(entry)) await loadOld();
+            if (!entry.found) resolveNow(entry);
+            else if (!entry.found.candidate) lookAgain(entry);
+            const candidate = entry.found?.candidate ?? null;
+            if (!candidate) offer(entry, false);
+            return candidate;
+          },
+          send,
+          each: setAll,
+          image: toImage,
+        },
+        BAR_CLASS,
+      ),
+    );
+    bulk.then((it) => guard(() => work(it)), report);
   }
 
   /** What the worker is told about an image: the candidate, the search and the page. */
@@ -331,9 +334,18 @@ function startOnGoogleImages(): void {
   function resolveSome(): void {
     const start = performance.now();
     const urls: string[] = [];
+    // The page's data is read once per slice (the page cannot change meanwhile).
+    const page = pageData(document);
     while (pending.length > 0 && performance.now() - start < SLICE_MS) {
       const chunk = pending.splice(0, CHUNK).filter((entry) => !entry.found);
-      const found = new Map(findResults(document, chunk.map((entry) => entry.element)).map((result) => [result.element, result]));
+      const results = findResultsWith(old, document, chunk.map((entry) => entry.element), page);
+      if (!results) {
+        // Results of an old layout: their strategies first.
+        pending.unshift(...chunk);
+        void loadOld().then(scheduleResolve, report);
+        break;
+      }
+      const found = new Map(results.map((result) => [result.element, result]));
       for (const entry of chunk) {
         const result = found.get(entry.element) ?? notFound(entry);
         resolved(entry, result);
@@ -361,13 +373,36 @@ function startOnGoogleImages(): void {
     resolved(entry, findNow(entry) ?? notFound(entry));
   }
 
-  /** The strategies' answer for one result, now. */
+  /** The strategies' answer for one result, now (an old layout's strategies must be loaded: `ensureOld`). */
   function findNow(entry: Entry): FoundResult | undefined {
-    return findResults(document, entry.element).find((result) => result.element === entry.element);
+    return findResultsWith(old, document, entry.element)?.find((result) => result.element === entry.element);
+  }
+
+  function loadOld(): Promise<void> {
+    return (oldLoading ??= importExtensionModule<typeof import('./strategies/old-layouts.ts')>(OLD_LAYOUTS).then((module) => {
+      old = module.OLD_LAYOUT_STRATEGIES;
+    }));
+  }
+
+  /** Before a result is looked at now (a click, a selection): whether its layout's strategies must be loaded first. */
+  function needsOld(entry: Entry): boolean {
+    return !old && !entry.preview && isOldLayout(entry.element);
+  }
+
+  /** The preview's strategy, loaded once the page has a preview (image or panel). */
+  function loadPreview(): Promise<typeof import('./strategies/preview.ts')> {
+    return (previewLoading ??= importExtensionModule(PREVIEW));
   }
 
   function scanPreview(): void {
-    const preview = findPreview(document);
+    if (!previewFinder) {
+      if (previewSeen) loadPreview().then((module) => {
+        previewFinder = module.findPreview;
+        guard(scanPreview);
+      }, report);
+      return;
+    }
+    const preview = previewFinder(document);
     const current = previewEntry;
     if (current && preview && current.element === preview.element && current.control.element.isConnected) {
       if (current.control.imageUrl === (preview.candidate?.imageUrl ?? null) && current.found?.problem === preview.problem) return;
@@ -418,7 +453,7 @@ function startOnGoogleImages(): void {
    */
   function lookAgain(entry: Entry): void {
     const again = entry.preview
-      ? findPreview(document)
+      ? previewFinder?.(document)
       : findNow(entry);
     if (!again || (entry.preview && again.element !== entry.element)) return;
     if (again.candidate) {
@@ -430,7 +465,12 @@ function startOnGoogleImages(): void {
 
   async function activate(entry: Entry): Promise<void> {
     const { control } = entry;
-    if (control.busy) return;
+    if (control.busy || waiting.has(entry)) return;
+    if (needsOld(entry)) {
+      // A second click meanwhile starts nothing more.
+      waiting.add(entry);
+      await loadOld().finally(() => waiting.delete(entry));
+    }
     if (control.state === 'completed') {
       const streamId = control.element.dataset.streamId;
       if (streamId) await send({ type: 'download.show', streamId }, control);
@@ -495,16 +535,21 @@ function startOnGoogleImages(): void {
     }
   }
 
-  function onMessage(raw: unknown): void {
-    const message = parseTabMessage(raw);
+  function onMessage(message: TabMessage | null): void {
     if (!message) return;
     if (message.type === 'control.update') {
       applyUpdate(message.update);
       return;
     }
     // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
-    scanPreview();
-    if (previewEntry) void activate(previewEntry).catch(report);
+    if (!previewSeen) sawPreview();
+    void loadPreview()
+      .then(({ findPreview }) => {
+        previewFinder = findPreview;
+        scanPreview();
+        if (previewEntry) return activate(previewEntry);
+      })
+      .catch(report);
   }
 
   function applyUpdate(update: ControlUpdate): void {
@@ -524,10 +569,16 @@ function notFound(entry: Entry): FoundResult {
   return { element: entry.element, candidate: null, problem: NOT_FOUND };
 }
 
-/** A task of our own soon (not a microtask: that would lengthen the page's task). */
+let channel: MessageChannel | undefined;
+const soon: Array<() => void> = [];
+
+/** A task of our own soon (not a microtask: that would lengthen the page's task), in the order asked. */
 function later(work: () => void): void {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = work;
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => soon.shift()?.();
+  }
+  soon.push(work);
   channel.port2.postMessage(0);
 }
 

@@ -1,3 +1,6 @@
+/** An icon (24x24 path) as the control's `--i`, drawn as a mask in the text colour. */
+const icon = (path: string): string => `--i:url("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path d='${path}'/></svg>")`;
+
 /**
  * The control's look. Zero-specificity `:where` for the result so Google's own positioning wins. Written with
  * CSS nesting (Chrome 120, the manifest's minimum) and without line breaks: every byte here ships in the content
@@ -6,18 +9,13 @@
 export const CONTROL_CSS =
   ':where(.semantest-result){position:relative}' +
   '.semantest-ctl{all:initial;box-sizing:border-box;position:absolute;top:6px;right:6px;z-index:2147483000;display:flex;align-items:center;justify-content:center;gap:6px;min-width:32px;height:32px;padding:0 8px;border-radius:16px;background:#202124db;color:#fff;font:500 13px/1 system-ui,sans-serif;cursor:pointer;opacity:0;transition:opacity .12s;box-shadow:0 1px 3px #0006;' +
-  '& svg{width:18px;height:18px;fill:currentColor;flex:none}' +
+  icon('M5 20h14v-2H5v2zm7-18-1.4 1.4L11 4v9.2l-3.6-3.6L6 11l6 6 6-6-1.4-1.4-3.6 3.6V4l.4-.6z') +
+  ';&::before{content:"";width:18px;height:18px;flex:none;background:currentColor;mask:var(--i) center/contain no-repeat}' +
   '.semantest-result:hover>&,.semantest-result:focus-within>&,&:focus,&:not([data-state=idle]),&[data-offer=armed],&.semantest-preview{opacity:1}' +
   '&:focus-visible{outline:2px solid #8ab4f8;outline-offset:2px}' +
-  '&[data-state=queued],&[data-state=downloading]{background:#1a73e8eb;cursor:progress}' +
-  '&[data-state=completed]{background:#188038eb}' +
-  '&[data-state=failed]{background:#c5221feb}' +
+  `&[data-state=queued],&[data-state=downloading]{background:#1a73e8eb;cursor:progress;${icon('M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z')}}` +
+  `&[data-state=completed]{background:#188038eb;${icon('M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z')}}` +
+  `&[data-state=failed]{background:#c5221feb;${icon('M11 15h2v2h-2zm0-8h2v6h-2zm1-5C6.5 2 2 6.5 2 12s4.5 10 10 10 10-4.5 10-10S17.5 2 12 2zm0 18c-4.4 0-8-3.6-8-8s3.6-8 8-8 8 3.6 8 8-3.6 8-8 8z')}}` +
   '&[data-offer]{background:#b06000f0}' +
   '&.semantest-preview{top:auto;bottom:12px;right:12px}' +
-  '& .semantest-progress{font-variant-numeric:tabular-nums}' +
-  '&[data-selected]{opacity:1;box-shadow:0 0 0 3px #8ab4f8}}' +
-  '.semantest-bar{all:initial;position:fixed;left:50%;bottom:16px;transform:translateX(-50%);z-index:2147483001;display:flex;gap:8px;align-items:center;padding:8px 12px;border-radius:20px;background:#202124;color:#fff;font:500 14px/1 system-ui,sans-serif;box-shadow:0 2px 8px #00000080;' +
-  '&[hidden]{display:none}' +
-  '& button{all:initial;cursor:pointer;padding:8px 12px;border-radius:14px;background:#3c4043;color:#fff;font:inherit;' +
-  '&:focus-visible{outline:2px solid #8ab4f8}' +
-  '&[data-act=dl]{background:#1a73e8}}}';
+  '& .semantest-progress{font-variant-numeric:tabular-nums}}';

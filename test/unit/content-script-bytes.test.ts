@@ -49,6 +49,22 @@ describe('contentScriptBytes', () => {
     expect(result.lazyBytes).toBe(size(result.lazyFiles));
   });
 
+  it('counts a chunk named by its path for our own loader (importExtensionModule) as lazy, the getURL loader target as eager', () => {
+    const files = {
+      'manifest.json': JSON.stringify({ content_scripts: [{ js: ['assets/loader.js'] }] }),
+      'assets/loader.js': 'import(chrome.runtime.getURL( "assets/main.js"))',
+      'assets/main.js': 'function l(e){return import(chrome.runtime.getURL(e))}var B="assets/bulk.ts-x1.js",O=`assets/old.ts-y2.js`;',
+      'assets/bulk.ts-x1.js': 'import{t}from"./i18n.js";export const b=t',
+      'assets/i18n.js': 'export const t=1',
+      'assets/old.ts-y2.js': 'export{o}from"./old-z.js"',
+      'assets/old-z.js': 'export const o=2',
+    };
+    write(files);
+    const result = count(dist);
+    expect(result.files.sort()).toEqual(['assets/loader.js', 'assets/main.js']);
+    expect(result.lazyFiles.sort()).toEqual(['assets/bulk.ts-x1.js', 'assets/i18n.js', 'assets/old-z.js', 'assets/old.ts-y2.js']);
+  });
+
   it('reports no lazy bytes when nothing is imported dynamically', () => {
     write({
       'manifest.json': JSON.stringify({ content_scripts: [{ js: ['assets/loader.js'] }] }),

@@ -6,14 +6,11 @@
 import type { InlineImages } from './inline-data.ts';
 import { inlineOutcome } from './inline-match.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
-import { isHiddenByMarkup, outboundLink, thumbnailSource } from './result-elements.ts';
+import { isHiddenByMarkup, outboundLink, PANEL_SELECTORS, PREVIEW_IMAGE_SELECTOR, thumbnailSource } from './result-elements.ts';
 import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toOriginalUrl, toThumbnailUrl, toTitle } from './url.ts';
 import { t } from '../../platform/i18n.ts';
 
-export const PREVIEW_IMAGE_SELECTOR = 'img[jsname="kn3ccd"], img.sFlh5c, img.n3VNCb, img.r48jcc, img.irc_mi';
-/** The panel around the image: the stable hook first, then older layouts' class names. */
-const PANEL_SELECTORS = ['[jsname="figiqf"]', '.irc_c', '.tvh9oe'];
-export const PREVIEW_PANEL_SELECTOR = PANEL_SELECTORS.join(', ');
+export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './result-elements.ts';
 
 export interface PreviewOutcome {
   element: HTMLElement;

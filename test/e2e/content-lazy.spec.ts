@@ -1,0 +1,64 @@
+/**
+ * The content script's parts loaded on demand (issue 4's bundle budget; src/platform/extension-module.ts), in a
+ * real Chromium: a page loads none of them until it needs one, and each one, once loaded, works — bulk select on
+ * the first Shift-click, the worker's push parser with the first push, the old layouts' strategies on a page
+ * that has such results.
+ */
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { test, expect, type Extension } from './fixtures.ts';
+import { sha256 } from '../../scripts/image-host.mjs';
+
+const control = '[data-testid="semantest-download"]:not(.semantest-preview)';
+const ON_DEMAND = /\/assets\/(bulk|tab-message|old-layouts|preview)\.ts-[\w-]+\.js$/;
+
+/** The extension's on-demand chunks the page has asked for, by name (bulk, tab-message, ...). */
+async function open(ext: Extension, fixture: string): Promise<{ page: Page; loaded: string[]; errors: Error[] }> {
+  ext.serveFixture(fixture);
+  const page = await ext.context.newPage();
+  const loaded: string[] = [];
+  const errors: Error[] = [];
+  page.on('request', (request) => {
+    const name = ON_DEMAND.exec(request.url())?.[1];
+    if (request.url().startsWith(`chrome-extension://${ext.extensionId}/`) && name) loaded.push(name);
+  });
+  page.on('pageerror', (error) => errors.push(error));
+  await ext.openGoogle(page);
+  return { page, loaded, errors };
+}
+
+test('a page loads no on-demand part until it needs it; bulk select and the push parser load, and work, when first needed', async ({ ext }) => {
+  const { page, loaded, errors } = await open(ext, 'basic');
+  await expect(page.locator(control)).toHaveCount(5);
+  // The visible results' originals are looked for up front (the lookup's answer is on the control).
+  await expect(page.locator(control).nth(0)).toHaveAttribute('title', /.+/);
+  await page.waitForTimeout(500);
+  expect(loaded).toEqual([]);
+
+  await page.locator(control).nth(0).click({ modifiers: ['Shift'] });
+  await expect(page.locator('[data-testid="semantest-bulk-bar"]')).toBeVisible();
+  await expect(page.locator(control).nth(0)).toHaveAttribute('data-selected', '');
+  expect(loaded).toEqual(['bulk']);
+  await page.locator('[data-testid="semantest-bulk-clear"]').click();
+  await expect(page.locator('[data-testid="semantest-bulk-bar"]')).toBeHidden();
+
+  // A plain click saves the original; the states the worker pushes are read by the parser loaded with the first.
+  await page.locator(control).nth(2).click();
+  const path = await ext.waitForFile('Semantest/bird.jpg');
+  expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('bird.jpg')?.original ?? Buffer.alloc(0)));
+  await expect(page.locator(control).nth(2)).toHaveAttribute('data-state', 'completed');
+  expect(loaded).toContain('tab-message');
+  expect(loaded).not.toContain('old-layouts');
+  expect(errors).toEqual([]);
+});
+
+test('a 2018 page loads the old layouts\' strategies by itself, and its results find their originals', async ({ ext }) => {
+  const { page, loaded, errors } = await open(ext, 'isch2018');
+  await expect(page.locator(control)).toHaveCount(5);
+  await expect.poll(() => loaded).toContain('old-layouts');
+  await page.locator(control).nth(2).click();
+  const path = await ext.waitForFile('Semantest/bird.jpg');
+  expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('bird.jpg')?.original ?? Buffer.alloc(0)));
+  expect((await ext.events()).find((event) => event.type === 'GoogleImageDownloadRequested')?.data).toMatchObject({ strategy: 'rg_meta' });
+  expect(errors).toEqual([]);
+});
