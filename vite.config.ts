@@ -2,9 +2,10 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
 import manifest from './manifest.config.ts';
+import { popupHead } from './scripts/vite-popup-head.ts';
 
 export default defineConfig({
-  plugins: [preact(), crx({ manifest })],
+  plugins: [preact(), crx({ manifest }), popupHead({ page: 'src/popup/index.html', classicScript: 'src/popup/boot.ts' })],
   build: { target: 'chrome120', sourcemap: false, emptyOutDir: true, modulePreload: false },
   server: { cors: { origin: [/chrome-extension:\/\//] } },
 });

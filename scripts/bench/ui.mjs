@@ -6,11 +6,17 @@
 // - searchMsWith10k: a word typed into the popup's input[type="search"] (one input event) → the list shows only
 //   matching rows (the result count changed and every shown row matches); null if the popup has no search input.
 // - popupBundleBytes: minified JS + CSS that the popup's HTML loads (scripts, their static imports, stylesheets).
+// - The floor, measured the same way in the same browser, loads interleaved with the popup's (what is Chromium's,
+//   not ours): popupFloorBlankMs, a static extension page whose marker is in its HTML; popupFloorScriptMs, a page
+//   whose one classic script adds the marker; popupFloorReadMs (with 10k), a classic script that reads the newest 24
+//   rows from IndexedDB and adds them as plain divs. These pages are written into a COPY of dist/ that the bench
+//   loads (the popup's files are the same bytes).
+// BENCH_UI_DIST=/path/to/other/dist measures another build (e.g. main's, for an A/B in the same period).
 // The 10,000 downloads are written raw into the `semantest` database from an extension page, after the worker has
 // created it: `downloads` rows shaped like DownloadState (src/domain/download.ts), a `streams` row each, and in
 // `events` each download's first and last event (its Requested and its Completed/Failed: the popup never reads the
 // events, and writing all five, 50,000 rows with six indexes, costs ~40 s on a busy 2-core machine).
-import { readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launchWithExtension } from '../chromium.mjs';
@@ -172,14 +178,34 @@ export async function seed(page, count) {
   }, count);
 }
 
+/** Pages of the floor (see the header), written into `dir/bench-floor/`. */
+function writeFloorPages(dir) {
+  const floor = join(dir, 'bench-floor');
+  mkdirSync(floor, { recursive: true });
+  const page = (head, body = '') => `<!doctype html><html><head><meta charset="utf-8"><title>floor</title>${head}</head><body>${body}</body></html>`;
+  writeFileSync(join(floor, 'blank.html'), page('', '<div data-testid="history-item">floor</div>'));
+  writeFileSync(join(floor, 'script.js'), `var d=document.createElement('div');d.setAttribute('data-testid','history-item');d.textContent='floor';document.documentElement.append(d);`);
+  writeFileSync(join(floor, 'script.html'), page('<script src="script.js"></script>'));
+  writeFileSync(
+    join(floor, 'read.js'),
+    `(function(){var r=indexedDB.open('semantest');r.onsuccess=function(){var q=r.result.transaction('downloads').objectStore('downloads').index('requestedAt').getAllRecords({count:24,direction:'prev'});` +
+      `q.onsuccess=function(){q.result.forEach(function(x){var d=document.createElement('div');d.setAttribute('data-testid','history-item');d.textContent=x.value.filename;document.documentElement.append(d);});};};})();`,
+  );
+  writeFileSync(join(floor, 'read.html'), page('<script src="read.js"></script>'));
+}
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const { log, median } = ctx;
-  const bundle = popupBundle(ctx.distDir);
-  log(`popup loads ${bundle.files.join(', ')}`);
+  const sourceDir = process.env.BENCH_UI_DIST || ctx.distDir;
+  const bundle = popupBundle(sourceDir);
+  log(`popup of ${sourceDir} loads ${bundle.files.join(', ')}`);
   const root = ctx.tempDir('semantest-bench-ui-');
+  const distDir = join(root, 'extension');
+  cpSync(sourceDir, distDir, { recursive: true });
+  writeFloorPages(distDir);
   const { context, worker, extensionId, manifest } = await launchWithExtension({
-    distDir: ctx.distDir,
+    distDir,
     userDataDir: join(root, 'profile'),
     downloadDir: join(root, 'downloads'),
     headless: true,
@@ -213,26 +239,35 @@ export async function run(ctx) {
         }),
     );
 
-    const load = async (mark) => {
+    const load = async (mark, url = popupUrl) => {
       const page = await context.newPage();
-      await page.goto(popupUrl);
+      await page.goto(url);
       const selector = mark === 'firstItem' ? '[data-testid="history-item"]' : '[data-testid="empty-history"]';
       await page.locator(selector).first().waitFor({ state: 'attached', timeout: 30_000 });
       const ms = await page.evaluate((name) => window.__benchMarks[name], mark);
       return { page, ms };
     };
-    const loads = async (mark) => {
+    const floorUrl = (name) => `chrome-extension://${extensionId}/bench-floor/${name}.html`;
+    /** Popup loads, each followed by one load of each floor page; the first round warms the disk and code caches. */
+    const loads = async (mark, floorPages) => {
       const times = [];
+      const floor = Object.fromEntries(floorPages.map((name) => [name, []]));
       for (let i = 0; i <= LOADS; i++) {
         const { page, ms } = await load(mark);
         await page.close();
-        if (i > 0) times.push(ms); // the first load warms the disk cache and code cache
+        if (i > 0) times.push(ms);
+        for (const name of floorPages) {
+          const { page, ms } = await load('firstItem', floorUrl(name));
+          await page.close();
+          if (i > 0) floor[name].push(ms);
+        }
       }
-      return times;
+      return { times, floor };
     };
+    const list = (times) => times.map((ms) => ms.toFixed(0)).join(', ');
 
-    const empty = await loads('empty');
-    log(`empty: ${empty.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    const { times: empty, floor: emptyFloor } = await loads('empty', ['blank', 'script']);
+    log(`empty: ${list(empty)} ms; floor: blank page ${list(emptyFloor.blank)} ms, one classic script ${list(emptyFloor.script)} ms`);
 
     const seeder = await context.newPage();
     await seeder.goto(popupUrl);
@@ -241,8 +276,8 @@ export async function run(ctx) {
     await seeder.close();
     log(`seeded ${rows} downloads in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const full = await loads('firstItem');
-    log(`10k: ${full.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    const { times: full, floor: fullFloor } = await loads('firstItem', ['blank', 'script', 'read']);
+    log(`10k: ${list(full)} ms; floor: blank page ${list(fullFloor.blank)} ms, one classic script ${list(fullFloor.script)} ms, classic script reading 24 rows ${list(fullFloor.read)} ms`);
 
     // Search: one input event per query, timed in the page until the list shows only matching rows.
     let searchMs = null;
@@ -303,6 +338,9 @@ export async function run(ctx) {
       popupBundleBytes: bundle.bytes,
       popupEmptyRenderMs: emptyRender,
       popupBundleGzipBytes: bundle.gzipBytes,
+      popupFloorBlankMs: median([...emptyFloor.blank, ...fullFloor.blank]),
+      popupFloorScriptMs: median([...emptyFloor.script, ...fullFloor.script]),
+      popupFloorReadMs: median(fullFloor.read),
     };
   } finally {
     forget();

@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
-import { readNewest } from '../ui/downloads-reader.ts';
+import { readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type HistorySummary } from '../ui/history-filter.ts';
 import { formatBytes } from '../ui/format.ts';
@@ -38,7 +38,7 @@ const FIRST_SCREEN = 24;
 function Popup() {
   // The first screen comes from one small request; the whole history (for search, filters and the summary) is
   // read right after the first paint, in pages, so 10,000 downloads do not delay the popup opening.
-  const history = useDownloads(FIRST_SCREEN, firstScreen);
+  const history = useDownloads(FIRST_SCREEN, firstScreen, early?.rows);
   const complete = history.status === 'ready' && history.complete;
   const progress = useProgress();
   const now = useNow();
@@ -229,8 +229,11 @@ function Filters({ filter, onChange }: { filter: HistoryFilter; onChange: (filte
   );
 }
 
-// Asked for before the first render: the database opens and reads while preact draws the page's shell.
-const firstScreen = readNewest(FIRST_SCREEN);
+// The boot script (boot.ts) started the first screen's read before this module arrived; usually its rows are
+// there already and the first render draws them. Without it (dev server), the read starts here, before the first
+// render, so the database opens while preact draws the page's shell.
+const early = takeEarlyRead(FIRST_SCREEN);
+const firstScreen = early ? early.newest.catch(() => readNewest(FIRST_SCREEN)) : readNewest(FIRST_SCREEN);
 firstScreen.catch(() => undefined); // the hook reports it
 const root = document.getElementById('app');
 if (root) render(<Popup />, root);

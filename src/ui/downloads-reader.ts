@@ -24,13 +24,70 @@ interface RecordsIndex {
 }
 const hasGetAllRecords = (index: IDBIndex): index is IDBIndex & RecordsIndex => typeof (index as Partial<RecordsIndex>).getAllRecords === 'function';
 
+/**
+ * What the popup's boot script (src/popup/boot.ts, a classic script at the top of the page's <head>) started before
+ * any module ran: the database connection and the first screen's rows. `rows` is set once the read succeeded, so a
+ * module that runs later can draw them in its first render.
+ */
+export interface EarlyRead {
+  limit: number;
+  db: Promise<IDBDatabase | null>;
+  newest: Promise<DownloadState[]>;
+  rows?: DownloadState[];
+}
+
+/** The global the boot script leaves its read under. */
+export const EARLY_READ_KEY = '__semantestEarlyRead';
+
 let shared: Promise<IDBDatabase | null> | null = null;
+let early: EarlyRead | undefined;
+
+/**
+ * Takes (once) the boot script's read, if there is one: its connection becomes this page's connection, and its rows
+ * are returned for the first screen when `limit` matches. Without a boot script (dev server, unit tests) reads work
+ * as before.
+ */
+export function takeEarlyRead(limit: number): EarlyRead | undefined {
+  const holder = globalThis as unknown as Record<string, EarlyRead | undefined>;
+  const found = holder[EARLY_READ_KEY];
+  if (!found) return undefined;
+  delete holder[EARLY_READ_KEY];
+  early = found;
+  return found.limit === limit ? found : undefined;
+}
+
+/** Adopts the boot script's connection: the same lifecycle as one opened here (an upgrade closes it, reads reopen). */
+function adopt(db: Promise<IDBDatabase | null>): Promise<IDBDatabase | null> {
+  const adopted: Promise<IDBDatabase | null> = db.then(
+    (opened) => {
+      if (opened) {
+        const forget = () => {
+          if (shared === adopted) shared = null;
+        };
+        // The boot script's own `onversionchange` closes it; here the page only forgets it.
+        opened.addEventListener('versionchange', forget);
+        opened.addEventListener('close', forget);
+      }
+      return opened;
+    },
+    () => {
+      if (shared === adopted) shared = null;
+      return connection();
+    },
+  );
+  return adopted;
+}
 
 /**
  * One connection per page, opened once. It closes itself when the worker upgrades the schema (`versionchange`),
  * and the next read opens the new version: an open popup survives an upgrade.
  */
 function connection(): Promise<IDBDatabase | null> {
+  if (!shared && early) {
+    const from = early.db;
+    early = undefined;
+    shared = adopt(from);
+  }
   shared ??= new Promise<IDBDatabase | null>((resolve, reject) => {
     const request = indexedDB.open(DATABASE);
     // The worker creates the database; never create an empty one here (Dexie would then have to upgrade it).

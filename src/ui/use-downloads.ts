@@ -5,7 +5,7 @@
  * about (the newest rows, and rows whose phase can still change) and merges it; a full re-read follows when the
  * changes settle, for the rare change elsewhere (a discard, an import, a rebuild).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { mergeRows, onDownloadsChanged, readAll, readChangedSince, readNewest } from './downloads-reader.ts';
 
@@ -22,11 +22,14 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * `early`: the first screen's read, started by the page before its first render (so the database opens while
  * preact renders the shell, not after its effects run).
  */
-export function useDownloads(firstScreen: number, early?: Promise<DownloadState[]>): History {
-  const [state, setState] = useState<History>({ status: 'loading' });
-  useEffect(() => {
+export function useDownloads(firstScreen: number, early?: Promise<DownloadState[]>, ready?: DownloadState[]): History {
+  // `ready`: the first screen's rows when they were read before the first render (the boot script's read).
+  const [state, setState] = useState<History>(ready ? { status: 'ready', rows: ready, complete: false } : { status: 'loading' });
+  // A layout effect runs right after the first render; a plain effect would wait for the next frame, and the first
+  // screen's rows may arrive before it.
+  useLayoutEffect(() => {
     const signal = { aborted: false };
-    let rows: DownloadState[] = [];
+    let rows: DownloadState[] = ready ?? [];
     let complete = false;
     let busy: Promise<void> = Promise.resolve();
     let fullTimer: ReturnType<typeof setTimeout> | undefined;
@@ -56,8 +59,10 @@ export function useDownloads(firstScreen: number, early?: Promise<DownloadState[
     };
 
     queue(async () => {
-      rows = await (early ?? readNewest(firstScreen));
-      publish();
+      if (!ready) {
+        rows = await (early ?? readNewest(firstScreen));
+        publish();
+      }
       if (signal.aborted) return;
       // After the first screen is painted, and a moment later: reading 10,000 rows keeps the database busy for a
       // while (measured: ~0.3-1 s per 1,000 rows on a loaded 2-core machine), which would hold up that paint, the

@@ -1,0 +1,67 @@
+/**
+ * The popup's first read, started by a CLASSIC script at the very top of the page's <head> (scripts/vite-popup-head.ts
+ * builds it and puts the tag there): it runs as soon as its few hundred bytes arrive, before
+ * the stylesheets and the module graph have loaded, so the database opens and the newest rows are read while the
+ * popup's code is still on its way. The popup's module takes the read over (downloads-reader.ts `takeEarlyRead`).
+ *
+ * A classic script, not a module: it must import nothing at run time (types only; the build checks it).
+ */
+import type { DownloadState } from '../domain/download.ts';
+import type { EarlyRead, EARLY_READ_KEY } from '../ui/downloads-reader.ts';
+
+interface RecordsIndex {
+  getAllRecords(options: { count?: number; direction?: IDBCursorDirection }): IDBRequest<{ value: unknown }[]>;
+}
+
+// In a function: a classic script's top-level names would be globals of the page.
+(() => {
+  /** Must equal the popup's FIRST_SCREEN (main.tsx); a mismatch only costs the early read, never correctness. */
+  const LIMIT = 24;
+  const KEY: typeof EARLY_READ_KEY = '__semantestEarlyRead';
+
+  const db = new Promise<IDBDatabase | null>((resolve, reject) => {
+    const request = indexedDB.open('semantest');
+    // The worker creates the database; never create an empty one here.
+    request.onupgradeneeded = () => request.transaction?.abort();
+    request.onsuccess = () => {
+      const opened = request.result;
+      // An upgrade by the worker: let it go on; the popup's reader reopens the new version.
+      opened.onversionchange = () => opened.close();
+      resolve(opened);
+    };
+    request.onerror = () => (request.error?.name === 'AbortError' ? resolve(null) : reject(request.error));
+  });
+
+  const newest = db.then(
+    (opened) =>
+      new Promise<DownloadState[]>((resolve, reject) => {
+        if (!opened || !opened.objectStoreNames.contains('downloads')) return resolve([]);
+        const index = opened.transaction('downloads', 'readonly').objectStore('downloads').index('requestedAt');
+        if (typeof (index as Partial<RecordsIndex>).getAllRecords === 'function') {
+          const request = (index as IDBIndex & RecordsIndex).getAllRecords({ count: LIMIT, direction: 'prev' });
+          request.onsuccess = () => resolve(request.result.map((record) => record.value as DownloadState));
+          request.onerror = () => reject(request.error);
+          return;
+        }
+        const rows: DownloadState[] = [];
+        const cursor = index.openCursor(null, 'prev');
+        cursor.onsuccess = () => {
+          const at = cursor.result;
+          if (!at || rows.length >= LIMIT) return resolve(rows);
+          rows.push(at.value as DownloadState);
+          at.continue();
+        };
+        cursor.onerror = () => reject(cursor.error);
+      }),
+  );
+
+  const read: EarlyRead = { limit: LIMIT, db, newest };
+  newest.then(
+    (rows) => {
+      read.rows = rows;
+    },
+    () => undefined, // the popup reads again, and shows the error if that fails too
+  );
+  db.catch(() => undefined);
+  (globalThis as unknown as Record<string, EarlyRead>)[KEY] = read;
+})();
