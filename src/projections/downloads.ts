@@ -163,7 +163,17 @@ export async function rebuildDownloads(
   const quarantined: SubscriberDeadLetterRow[] = [];
   let after = 0;
   let count = 0;
+  /** Streams with events the projector had not projected when the rebuild started: their rows are brought forward. */
+  const unprojected = new Map<string, { version: number; at: number; type: string }>();
+  let projectedAtStart = Infinity;
   const foldOne = (event: StoredEvent) => {
+    if (event.position > projectedAtStart) {
+      const seen = unprojected.get(event.streamId);
+      if (seen) {
+        seen.version = Math.max(seen.version, event.version);
+        seen.at = Math.max(seen.at, event.createdAt);
+      } else unprojected.set(event.streamId, { version: event.version, at: event.createdAt, type: event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download' });
+    }
     try {
       projectDownload(rows, event);
     } catch (error) {
@@ -182,6 +192,7 @@ export async function rebuildDownloads(
     }
   };
   if (!db.isOpen()) await db.open();
+  projectedAtStart = (await db.checkpoints.get(PROJECTOR_CHECKPOINT))?.position ?? 0;
   const idb = db.backendDB();
   // The table as it is, read beside the log (another store, so IndexedDB serves both at once). Only appends
   // change a row, and each one's event is folded below (in a page or as a late event), so a row read here that
@@ -218,23 +229,18 @@ export async function rebuildDownloads(
     // rows: the worker's projector then folds nothing twice (a discard has no version to tell it by). The
     // `streams` rows of the events it had not projected yet are brought forward here, as it would have.
     const checkpoint = await db.checkpoints.get(PROJECTOR_CHECKPOINT);
-    const projected = checkpoint?.position ?? 0;
-    if (projected < after) {
-      const unprojected = await db.events.where('position').above(projected).toArray();
-      const latest = new Map<string, { version: number; at: number; type: string }>();
-      for (const event of unprojected) {
-        const seen = latest.get(event.streamId);
-        latest.set(event.streamId, { version: Math.max(seen?.version ?? 0, event.version), at: Math.max(seen?.at ?? 0, event.createdAt), type: seen?.type ?? (event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download') });
+    if ((checkpoint?.position ?? 0) < after) {
+      const ids = [...unprojected.keys()];
+      if (ids.length > 0) {
+        const streams = await db.streams.bulkGet(ids);
+        await db.streams.bulkPut(
+          ids.map((streamId, i) => {
+            const seen = unprojected.get(streamId) as { version: number; at: number; type: string };
+            const existing = streams[i];
+            return { streamId, aggregateType: existing?.aggregateType ?? seen.type, currentVersion: Math.max(existing?.currentVersion ?? 0, seen.version), lastUpdated: Math.max(existing?.lastUpdated ?? 0, seen.at) };
+          }),
+        );
       }
-      const ids = [...latest.keys()];
-      const streams = await db.streams.bulkGet(ids);
-      await db.streams.bulkPut(
-        ids.map((streamId, i) => {
-          const seen = latest.get(streamId) as { version: number; at: number; type: string };
-          const existing = streams[i];
-          return { streamId, aggregateType: existing?.aggregateType ?? seen.type, currentVersion: Math.max(existing?.currentVersion ?? 0, seen.version), lastUpdated: Math.max(existing?.lastUpdated ?? 0, seen.at) };
-        }),
-      );
       await db.checkpoints.put({ subscriberId: PROJECTOR_CHECKPOINT, position: after, updatedAt: Date.now() });
     }
   });

@@ -339,6 +339,25 @@ describe('the write-behind projector (streams and downloads rows after the appen
     two.close();
   });
 
+  it('a rebuild after a stop before the flush (no catch-up yet) brings the streams rows forward too', async () => {
+    const name = `projector-rebuild-${crypto.randomUUID()}`;
+    const first = openDatabase(name);
+    const store = new DexieEventStore(first);
+    await store.appendToStream('d1', [requested()], { expectedVersion: 'no-stream' });
+    await store.whenProjected();
+    first.checkpoints.put = (() => Promise.reject(new Error('worker stopped'))) as unknown as typeof first.checkpoints.put;
+    await store.appendToStream('d1', [failed(1), failed(2)], { expectedVersion: 1 });
+    await store.appendToStream('d2', [requested('https://i.test/2.jpg')], { expectedVersion: 'no-stream' });
+    first.close();
+    const options = openDatabase(name); // the options page: no store, no catch-up
+    await rebuildDownloads(options);
+    expect(await options.checkpoints.get(PROJECTOR_CHECKPOINT)).toMatchObject({ position: 4 });
+    await expectInStep(options);
+    expect(await options.streams.get('d1')).toMatchObject({ currentVersion: 3, aggregateType: 'Download' });
+    expect(await options.streams.get('d2')).toMatchObject({ currentVersion: 1 });
+    options.close();
+  });
+
   it('a rebuild moves the checkpoint with the rows: the projector folds none of its events again', async () => {
     const { db, store } = fresh();
     await store.appendToStream('d1', [requested()], { expectedVersion: 'no-stream' });
