@@ -238,7 +238,13 @@ export class DexieEventStore implements EventStore {
    * before any append of the batch resolves, so that the projector's transaction is asked for first.
    */
   private async commitAndRemember(batch: PendingAppend[], mode: CommitMode): Promise<Outcome[]> {
-    const done = await this.commit(batch, mode);
+    this.projector.appendStarted();
+    let done: Committed;
+    try {
+      done = await this.commit(batch, mode);
+    } finally {
+      this.projector.appendEnded();
+    }
     for (const [streamId, version] of done.versions) this.cache.set(streamId, version);
     this.projector.enqueue(done.stored, done.aggregateTypes);
     return done.outcomes;

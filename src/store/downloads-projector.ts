@@ -26,6 +26,16 @@ import { PROJECTOR_CHECKPOINT, type DownloadRow, type SemantestDb, type StreamRo
 const CATCH_UP_PAGE = 2000;
 /** After a failed flush, the next try waits this long (the events stay queued; the log has them). */
 const RETRY_MS = 500;
+/**
+ * Under a burst of appends a flush holds its transaction open (with tiny reads) for at most this long before it
+ * takes the events, so that several events of one stream become one row write. Readers of the rows wait for it
+ * anyway (they are ordered after it); appends do not (they write `events`, outside its scope).
+ */
+const HOLD_MS = 40;
+/** A burst: an append transaction in flight, or one that started this recently. */
+const QUIET_MS = 4;
+/** A flush takes its events at once when this many are waiting. */
+const HOLD_EVENTS = 3000;
 
 /** The aggregate type a stream gets when nobody named one: what an NDJSON import uses too. */
 const defaultAggregateType = (event: StoredEvent): string => (event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download');
@@ -45,6 +55,9 @@ export class DownloadsProjector {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private waiters: (() => void)[] = [];
   private readonly log: (message: string, error: unknown) => void;
+  /** Append transactions in flight (told by the stores), and when the last one started. */
+  private appending = 0;
+  private lastAppendAt = -Infinity;
 
   constructor(
     private readonly db: SemantestDb,
@@ -100,6 +113,20 @@ export class DownloadsProjector {
     for (const [streamId, type] of aggregateTypes) if (!this.aggregateTypes.has(streamId)) this.aggregateTypes.set(streamId, type);
     if (this.catchUpState === 'running') return; // the catch-up's last page takes them, in order
     this.schedule();
+  }
+
+  /** Told by the store around each append transaction: a flush waits for a burst to pause (`HOLD_MS` at most). */
+  appendStarted(): void {
+    this.appending += 1;
+    this.lastAppendAt = performance.now();
+  }
+
+  appendEnded(): void {
+    this.appending = Math.max(0, this.appending - 1);
+  }
+
+  private inBurst(): boolean {
+    return this.appending > 0 || performance.now() - this.lastAppendAt < QUIET_MS;
   }
 
   /** Resolves once every event enqueued so far is in the rows on disk. */
@@ -185,6 +212,9 @@ export class DownloadsProjector {
           for (const event of tookFromPending) if (event.position > last) taken.push(event);
         }
       } else {
+        // Appends still coming: keep this transaction (ordered before any later reader) and let them ride on it.
+        const holdUntil = performance.now() + HOLD_MS;
+        while (this.inBurst() && this.pending.length < HOLD_EVENTS && performance.now() < holdUntil) await db.checkpoints.get(PROJECTOR_CHECKPOINT);
         tookFromPending = this.pending.splice(0);
         taken = tookFromPending;
         this.queued = false;
