@@ -36,6 +36,8 @@ const HOLD_MS = 40;
 const QUIET_MS = 4;
 /** A flush takes its events at once when this many are waiting. */
 const HOLD_EVENTS = 3000;
+/** …and holds only when the events waiting span at least this many streams (many callers at once). */
+const HOLD_STREAMS = 8;
 
 /** The aggregate type a stream gets when nobody named one: what an NDJSON import uses too. */
 const defaultAggregateType = (event: StoredEvent): string => (event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download');
@@ -213,8 +215,11 @@ export class DownloadsProjector {
         }
       } else {
         // Appends still coming: keep this transaction (ordered before any later reader) and let them ride on it.
+        // Only worth it when many callers append at once (many streams per group commit): one caller's big batch
+        // is one row write already, and the tiny reads cost the appends some CPU.
         const holdUntil = performance.now() + HOLD_MS;
-        while (this.inBurst() && this.pending.length < HOLD_EVENTS && performance.now() < holdUntil) await db.checkpoints.get(PROJECTOR_CHECKPOINT);
+        const worthHolding = new Set(this.pending.map((event) => event.streamId)).size >= HOLD_STREAMS;
+        while (worthHolding && this.inBurst() && this.pending.length < HOLD_EVENTS && performance.now() < holdUntil) await db.checkpoints.get(PROJECTOR_CHECKPOINT);
         tookFromPending = this.pending.splice(0);
         taken = tookFromPending;
         this.queued = false;
