@@ -46,9 +46,6 @@ const settingsLoaded = loadSettings().then(
 
 const db = openDatabase();
 const store = new DexieEventStore(db);
-// The read models are written behind the appends: fold what a stopped worker left unprojected, first thing (its
-// transaction is asked for before any other, so every read of the read models below comes after it).
-const projected = store.catchUp();
 const queries = downloadQueries(db);
 const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
@@ -103,7 +100,7 @@ const logError = (what: string) => (error: unknown) => console.error(`Semantest:
 
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
-const ready = Promise.all([settingsLoaded, projected]).then(() => saga.recover()).catch(logError('recovery failed'));
+const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 // Retention, if the user turned it on: compact the downloads that became old enough since the last run.
 void ready.then(() => compactOldDownloads(db, settings.retentionDays, Date.now())).catch(logError('compaction failed'));
 // The badge is not kept across browser restarts: set it from the read model on every start.

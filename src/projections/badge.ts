@@ -1,8 +1,7 @@
 /**
  * The toolbar badge: how many downloads wait in the dead-letter queue (dead-lettered, not discarded); empty at 0.
- * Counted from the downloads read model, which the store's projector writes right after each append (a read made
- * after the append resolved is ordered after that write), so the count is right whichever event arrives and
- * however often it is redelivered (idempotent). No badge while replaying.
+ * Counted from the downloads read model, which each append updates in its own transaction, so the count is
+ * right whichever event arrives and however often it is redelivered (idempotent). No badge while replaying.
  */
 import type { Subscriber } from '../bus/subscriptions.ts';
 import type { EventType } from '../domain/events.ts';

@@ -1,13 +1,13 @@
 /**
  * The downloads read model (history, failures, dead letters): one row per download, the aggregate's state.
- * Written behind the appends by the store's projector (src/store/downloads-projector.ts) with its checkpoint;
- * `rebuildDownloads` replays the whole log and must give the same rows (a test checks it).
+ * Applied inline, inside the append's transaction; `rebuildDownloads` replays the whole log into an empty table
+ * and must give the same rows (a test checks it).
  */
 import type { EntityTable } from 'dexie';
 import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
-import { PROJECTOR_CHECKPOINT, type DownloadRow, type SemantestDb, type SubscriberDeadLetterRow } from '../store/database.ts';
+import type { DownloadRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
 
 /** The download row an event belongs to: its own stream, or the download a dead-letter event names. */
 function targetOf(event: StoredEvent): string {
@@ -27,20 +27,6 @@ export function projectDownload(rows: Map<string, DownloadRow | undefined>, stor
   }
   const next = evolve(row, event);
   if (next) rows.set(id, next);
-}
-
-/**
- * `projectDownload` that folds an event of a download's own stream only once: an event whose version the row
- * holds already (a rebuild, a catch-up or another context wrote it) is skipped, so a re-delivered batch never
- * double-applies. A discard names another stream's row and has no version there: the projector's checkpoint
- * keeps it from being folded twice.
- */
-export function projectDownloadOnce(rows: Map<string, DownloadRow | undefined>, stored: StoredEvent): void {
-  if (stored.type !== 'DeadLetterDiscarded') {
-    const row = rows.get(stored.streamId);
-    if (row && stored.version <= row.version) return;
-  }
-  projectDownload(rows, stored);
 }
 
 /** The download row ids `events` touch (their own streams, and the downloads that discards name). */
@@ -163,17 +149,7 @@ export async function rebuildDownloads(
   const quarantined: SubscriberDeadLetterRow[] = [];
   let after = 0;
   let count = 0;
-  /** Streams with events the projector had not projected when the rebuild started: their rows are brought forward. */
-  const unprojected = new Map<string, { version: number; at: number; type: string }>();
-  let projectedAtStart = Infinity;
   const foldOne = (event: StoredEvent) => {
-    if (event.position > projectedAtStart) {
-      const seen = unprojected.get(event.streamId);
-      if (seen) {
-        seen.version = Math.max(seen.version, event.version);
-        seen.at = Math.max(seen.at, event.createdAt);
-      } else unprojected.set(event.streamId, { version: event.version, at: event.createdAt, type: event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download' });
-    }
     try {
       projectDownload(rows, event);
     } catch (error) {
@@ -192,7 +168,6 @@ export async function rebuildDownloads(
     }
   };
   if (!db.isOpen()) await db.open();
-  projectedAtStart = (await db.checkpoints.get(PROJECTOR_CHECKPOINT))?.position ?? 0;
   const idb = db.backendDB();
   // The table as it is, read beside the log (another store, so IndexedDB serves both at once). Only appends
   // change a row, and each one's event is folded below (in a page or as a late event), so a row read here that
@@ -207,7 +182,7 @@ export async function rebuildDownloads(
     if (page.count < pageSize) break;
   }
   const existing = await existingRows;
-  await db.transaction('rw', [db.events, db.downloads, db.streams, db.checkpoints, db.subscriberDeadLetters], async () => {
+  await db.transaction('rw', [db.events, db.downloads, db.subscriberDeadLetters], async () => {
     // Whatever was appended since the last page (the worker does not wait for a rebuild) is folded in here,
     // inside the transaction that writes the rows: no append can land between this read and the write.
     for (;;) {
@@ -225,24 +200,6 @@ export async function rebuildDownloads(
     if (changed.length > 0) await db.downloads.bulkPut(changed);
     await db.subscriberDeadLetters.where('subscriberId').equals('downloads').delete();
     if (quarantined.length > 0) await db.subscriberDeadLetters.bulkAdd(quarantined);
-    // The projector's checkpoint moves to the end of what this rebuild folded, in the same transaction as the
-    // rows: the worker's projector then folds nothing twice (a discard has no version to tell it by). The
-    // `streams` rows of the events it had not projected yet are brought forward here, as it would have.
-    const checkpoint = await db.checkpoints.get(PROJECTOR_CHECKPOINT);
-    if ((checkpoint?.position ?? 0) < after) {
-      const ids = [...unprojected.keys()];
-      if (ids.length > 0) {
-        const streams = await db.streams.bulkGet(ids);
-        await db.streams.bulkPut(
-          ids.map((streamId, i) => {
-            const seen = unprojected.get(streamId) as { version: number; at: number; type: string };
-            const existing = streams[i];
-            return { streamId, aggregateType: existing?.aggregateType ?? seen.type, currentVersion: Math.max(existing?.currentVersion ?? 0, seen.version), lastUpdated: Math.max(existing?.lastUpdated ?? 0, seen.at) };
-          }),
-        );
-      }
-      await db.checkpoints.put({ subscriberId: PROJECTOR_CHECKPOINT, position: after, updatedAt: Date.now() });
-    }
   });
   return count;
 }

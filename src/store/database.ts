@@ -8,9 +8,6 @@ import type { DownloadState } from '../domain/download.ts';
 
 export const DATABASE_NAME = 'semantest';
 
-/** The read-model projector's row in `checkpoints` (never a bus subscriber's id). */
-export const PROJECTOR_CHECKPOINT = 'projection:downloads+streams';
-
 export interface StreamRow {
   streamId: string;
   aggregateType: string;
@@ -28,7 +25,7 @@ export interface SnapshotRow {
   createdAt: number;
 }
 
-/** The history read model: one row per download, the aggregate's state, written behind the appends (v3). */
+/** The history read model: one row per download, the aggregate's state, kept in step inside each append. */
 export type DownloadRow = DownloadState;
 
 export interface CheckpointRow {
@@ -91,19 +88,6 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
     subscriberDeadLetters: '++id, subscriberId, [subscriberId+streamId], position',
     metrics: 'minute',
   });
-  // v3: the read models are written behind the appends by the projector (src/store/downloads-projector.ts),
-  // which keeps its checkpoint in `checkpoints`. Until now they were written inside each append, so they hold
-  // the whole log: the checkpoint starts at its end. The events' plain `streamId` index goes: the compound
-  // `[streamId+version]` serves every query by stream (Dexie answers `where('streamId')` from it), and one index
-  // fewer is one write fewer per event.
-  db.version(3)
-    .stores({
-      events: '++position, &eventId, &[streamId+version], type, correlationId, createdAt',
-    })
-    .upgrade(async (tx) => {
-      const last = await tx.table('events').toCollection().lastKey();
-      if (typeof last === 'number') await tx.table('checkpoints').put({ subscriberId: PROJECTOR_CHECKPOINT, position: last, updatedAt: Date.now() });
-    });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept
   // on, so an open popup reopens on its next query instead of dying.
   return db;

@@ -3,13 +3,9 @@
  *
  * Group commit: appends that arrive together (the same tick, or while a transaction is in flight) are written in
  * one readwrite transaction, each keeping its own expected-version check; the cost of IndexedDB is the number of
- * transactions and of row writes, not the bytes (shared/notes/event-store-facts.md). The append transaction
- * writes the events only: the unique `[streamId+version]` and `eventId` indexes are the concurrency and
- * idempotency guard, and a stream's version is its highest `[streamId+version]` key. The `streams` and
- * `downloads` rows are written behind, by the projector (downloads-projector.ts), in a later transaction asked
- * for before the appends resolve, so a read made after an append resolved sees it; after a stop its checkpoint
- * lets the next start fold what was committed but not projected. Positions come from the `++position` key:
- * gap-free and in commit order.
+ * transactions, not the bytes (shared/notes/event-store-facts.md). Each transaction writes the events, the stream
+ * rows and the inline projections together, so a read model never disagrees with the log, whenever the worker is
+ * stopped. Positions come from the `++position` key: gap-free and in commit order.
  */
 import { Dexie } from 'dexie';
 import { parseEventData, type StoredEvent } from '../domain/events.ts';
@@ -25,9 +21,9 @@ import {
   type ReadStreamOptions,
   type Snapshot,
 } from './event-store.ts';
-import type { SemantestDb } from './database.ts';
+import type { DownloadRow, SemantestDb } from './database.ts';
+import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { upcast } from '../domain/upcasters.ts';
-import { DownloadsProjector } from './downloads-projector.ts';
 
 export interface StoreDeps {
   now: () => number;
@@ -67,37 +63,50 @@ interface PendingAppend {
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
-/** How many stream versions the cache remembers (the least recently used go first). */
-const CACHE_LIMIT = 5000;
+/** What this context knows of a stream after its own last committed write (see `StreamCache`). */
+interface KnownStream {
+  version: number;
+  aggregateType: string;
+  /** The stream's downloads row as this context last wrote or read it (undefined: the stream has none). */
+  row: DownloadRow | undefined;
+}
+
+/** How many streams the cache remembers (the least recently used go first). */
+const CACHE_LIMIT = 2000;
 
 /**
- * A write-through cache of the versions of the streams this context wrote, so that the hot path reads nothing
- * before it writes.
+ * A write-through cache of the streams this context wrote, so that the hot path reads nothing before it writes.
  *
  * Only `DexieEventStore` appends (in the worker); the options page may import events (versions only grow), and
- * compaction removes events but never a stream's last one. So an entry can only be behind the database, never
- * ahead, and being behind is caught before anything is decided on it: a version that does not match the
- * caller's expectation is read again inside the transaction before a conflict is reported, and a write at a
- * version another context already wrote fails on the unique `[streamId+version]` index, which aborts the batch;
- * the batch is then done again with every version and id read from the database.
+ * compaction removes events but never changes a stream's version or its row. So an entry can only be behind the
+ * database, never ahead, and being behind is caught before anything is decided on it: a version that does not
+ * match the caller's expectation is read again inside the transaction before a conflict is reported, and a
+ * write at a version another context already wrote fails on the unique `[streamId+version]` index, which aborts
+ * the batch; the batch is then done again with every version, id and row read from the database.
  * Entries are only set after a transaction committed, from what it wrote; a failed one changes nothing.
  */
 class StreamCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries = new Map<string, KnownStream>();
 
-  get(streamId: string): number | undefined {
-    const version = this.entries.get(streamId);
-    if (version !== undefined) {
+  get(streamId: string): KnownStream | undefined {
+    const entry = this.entries.get(streamId);
+    if (entry) {
       this.entries.delete(streamId);
-      this.entries.set(streamId, version);
+      this.entries.set(streamId, entry);
     }
-    return version;
+    return entry;
   }
 
-  set(streamId: string, version: number): void {
+  set(streamId: string, entry: KnownStream): void {
     this.entries.delete(streamId);
-    this.entries.set(streamId, version);
+    this.entries.set(streamId, entry);
     if (this.entries.size > CACHE_LIMIT) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** A row changed by an event of another stream (a discard): kept in step if its stream is known. */
+  updateRow(streamId: string, row: DownloadRow | undefined): void {
+    const entry = this.entries.get(streamId);
+    if (entry) entry.row = row;
   }
 
   clear(): void {
@@ -110,23 +119,9 @@ type CommitMode = 'optimistic' | 'checked';
 
 interface Committed {
   outcomes: Outcome[];
-  /** Stream versions as of this transaction, for the cache once it committed. */
-  versions: Map<string, number>;
-  /** The events it wrote, in position order, and the aggregate types their appends named. */
-  stored: StoredEvent[];
-  aggregateTypes: Map<string, string>;
-}
-
-/** One projector per database connection: every store on it hands its commits to the same one, in commit order. */
-const projectors = new WeakMap<SemantestDb, DownloadsProjector>();
-
-export function projectorOf(db: SemantestDb): DownloadsProjector {
-  let projector = projectors.get(db);
-  if (!projector) {
-    projector = new DownloadsProjector(db);
-    projectors.set(db, projector);
-  }
-  return projector;
+  /** What the transaction wrote, for the cache once it committed. */
+  streams: Map<string, KnownStream>;
+  otherRows: Map<string, DownloadRow | undefined>;
 }
 
 export class DexieEventStore implements EventStore {
@@ -134,29 +129,11 @@ export class DexieEventStore implements EventStore {
   private pending: PendingAppend[] = [];
   private flushing = false;
   private readonly cache = new StreamCache();
-  /** Writes the `streams` and `downloads` rows behind the appends (shared by every store on this `db`). */
-  readonly projector: DownloadsProjector;
 
   constructor(
     readonly db: SemantestDb,
     private readonly deps: StoreDeps = defaultDeps,
-  ) {
-    this.projector = projectorOf(db);
-  }
-
-  /**
-   * Folds into the read models whatever the log holds beyond the projector's checkpoint (a worker stopped
-   * between an append and its projection). The worker calls it at start, before anything reads the read models;
-   * the first append waits for it too.
-   */
-  catchUp(): Promise<void> {
-    return this.projector.catchUp();
-  }
-
-  /** Resolves once every append that resolved so far is in the `streams` and `downloads` rows on disk. */
-  whenProjected(): Promise<void> {
-    return this.projector.whenProjected();
-  }
+  ) {}
 
   appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     // Validate before anything is queued: a bad event is refused with its reason and nothing is written.
@@ -190,8 +167,6 @@ export class DexieEventStore implements EventStore {
 
   private async flush(): Promise<void> {
     try {
-      // The read models first catch up with the log (once per context), so that the projector folds in order.
-      if (!this.projector.isCaughtUp) await this.projector.catchUp();
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
         let outcomes: Outcome[];
@@ -233,79 +208,72 @@ export class DexieEventStore implements EventStore {
     }
   }
 
-  /**
-   * Commits; once the transaction committed, remembers the versions and hands the events to the projector —
-   * before any append of the batch resolves, so that the projector's transaction is asked for first.
-   */
+  /** Commits, and only once the transaction committed, remembers what it wrote. */
   private async commitAndRemember(batch: PendingAppend[], mode: CommitMode): Promise<Outcome[]> {
-    this.projector.appendStarted();
-    let done: Committed;
-    try {
-      done = await this.commit(batch, mode);
-    } finally {
-      this.projector.appendEnded();
-    }
-    for (const [streamId, version] of done.versions) this.cache.set(streamId, version);
-    this.projector.enqueue(done.stored, done.aggregateTypes);
+    const done = await this.commit(batch, mode);
+    for (const [streamId, entry] of done.streams) this.cache.set(streamId, entry);
+    for (const [streamId, row] of done.otherRows) this.cache.updateRow(streamId, row);
     return done.outcomes;
   }
 
-  /** A stream's version as the log has it: its highest `[streamId+version]` key (0: no such stream). */
-  private async versionInLog(streamId: string): Promise<number> {
-    const key = await this.db.events.where('[streamId+version]').between([streamId, Dexie.minKey], [streamId, Dexie.maxKey]).lastKey();
-    return Array.isArray(key) ? Number(key[1]) : 0;
-  }
-
   /**
-   * One transaction for the whole batch, on the `events` table only; per-append checks in arrival order.
+   * One transaction for the whole batch; per-append checks in arrival order.
    *
-   * `optimistic`: versions come from the cache when it knows the stream, and a `no-stream` append is taken to
-   * start its stream; nothing else is read, and event ids are not looked up — the unique indexes refuse a version
-   * or an id that is stored already, which aborts the batch (the caller then retries it `checked`). A version
-   * that does not match what the append expects is read from the log before it is called a conflict.
-   * `checked`: every stream version and event id of the batch is read first.
+   * `optimistic`: versions and rows come from the cache when it knows the stream, and a `no-stream` append is
+   * taken to start its stream; nothing else is read, and event ids are not looked up — the unique indexes refuse
+   * a version or an id that is stored already, which aborts the batch (the caller then retries it `checked`).
+   * A version that does not match what the append expects is read from the database before it is called a
+   * conflict. `checked`: every stream row, downloads row and event id of the batch is read first.
    */
   private async commit(batch: PendingAppend[], mode: CommitMode): Promise<Committed> {
     const db = this.db;
-    return db.transaction('rw', db.events, async () => {
+    return db.transaction('rw', [db.events, db.streams, db.downloads], async () => {
       const checked = mode === 'checked';
       const streamIds = [...new Set(batch.map((append) => append.streamId))];
       const versions = new Map<string, number>();
-      /** Streams whose version was read from the log in this transaction. */
+      const aggregateTypes = new Map<string, string | undefined>();
+      const rows = new Map<string, DownloadRow | undefined>();
+      /** Streams whose version and row were read from the database in this transaction. */
       const verified = new Set<string>();
       const toRead: string[] = [];
       for (const streamId of streamIds) {
         const known = checked ? undefined : this.cache.get(streamId);
-        if (known !== undefined) versions.set(streamId, known);
-        else if (!checked && batch.find((append) => append.streamId === streamId)?.options.expectedVersion === 'no-stream') {
+        if (known) {
+          versions.set(streamId, known.version);
+          aggregateTypes.set(streamId, known.aggregateType);
+          rows.set(streamId, known.row);
+        } else if (!checked && batch.find((append) => append.streamId === streamId)?.options.expectedVersion === 'no-stream') {
           // Taken to be new: if it is not, its version 1 is stored already and the unique index says so.
           versions.set(streamId, 0);
+          rows.set(streamId, undefined);
         } else toRead.push(streamId);
       }
-      const readVersions = async (ids: string[]) => {
-        const found = await Promise.all(ids.map((id) => this.versionInLog(id)));
+      const readStreams = async (ids: string[]) => {
+        if (ids.length === 0) return;
+        const [streams, current] = await Promise.all([db.streams.bulkGet(ids), db.downloads.bulkGet(ids)]);
         ids.forEach((id, i) => {
-          versions.set(id, found[i] ?? 0);
+          versions.set(id, streams[i]?.currentVersion ?? 0);
+          aggregateTypes.set(id, streams[i]?.aggregateType);
+          rows.set(id, current[i]);
           verified.add(id);
         });
       };
-      if (toRead.length > 0) await readVersions(toRead);
+      await readStreams(toRead);
       const allIds = batch.flatMap((append) => append.events.map((event) => event.eventId));
       const known = checked ? new Map((await db.events.where('eventId').anyOf(allIds).toArray()).map((event) => [event.eventId, event])) : new Map<string, StoredEvent>();
       const createdAt = this.deps.now();
       const outcomes: Outcome[] = [];
-      const rows: Omit<StoredEvent, 'position'>[] = [];
+      const rows_: Omit<StoredEvent, 'position'>[] = [];
       const owners: number[] = []; // index in `batch` of each row
       const claimed = new Set<string>();
-      const aggregateTypes = new Map<string, string>();
       for (const [index, append] of batch.entries()) {
         let current = versions.get(append.streamId) ?? 0;
         const ids = append.events.map((event) => event.eventId);
         if (!expectedVersionMatches(append.options.expectedVersion, current)) {
           // Never a conflict on the cache's word: read the stream (unless this batch wrote it already), and look
           // the ids up — a version conflict may be a re-sent append.
-          if (!verified.has(append.streamId) && !rows.some((row) => row.streamId === append.streamId)) {
-            await readVersions([append.streamId]);
+          if (!verified.has(append.streamId) && !rows_.some((row) => row.streamId === append.streamId)) {
+            await readStreams([append.streamId]);
             current = versions.get(append.streamId) ?? 0;
           }
           if (!checked) for (const event of await db.events.where('eventId').anyOf(ids).toArray()) known.set(event.eventId, event);
@@ -328,22 +296,23 @@ export class DexieEventStore implements EventStore {
         append.events.forEach((event, i) => {
           claimed.add(event.eventId);
           owners.push(index);
-          rows.push(toStoredRow(event, append.streamId, current + i + 1, createdAt));
+          rows_.push(toStoredRow(event, append.streamId, current + i + 1, createdAt));
         });
         versions.set(append.streamId, current + append.events.length);
-        if (append.options.aggregateType && !aggregateTypes.has(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType);
+        if (!aggregateTypes.get(append.streamId)) aggregateTypes.set(append.streamId, append.options.aggregateType ?? 'Download');
         outcomes.push({ ok: true, result: { nextVersion: current + append.events.length, events: [], duplicate: false } });
       }
-      // Streams read here, or written, are known as of this transaction.
-      const result: Committed = { outcomes, versions: new Map(), stored: [], aggregateTypes };
+      const result: Committed = { outcomes, streams: new Map(), otherRows: new Map() };
+      // Streams read here are known as of this transaction, whether or not it writes them.
       for (const streamId of verified) {
+        const aggregateType = aggregateTypes.get(streamId);
         const version = versions.get(streamId) ?? 0;
-        if (version > 0) result.versions.set(streamId, version);
+        if (aggregateType !== undefined && version > 0) result.streams.set(streamId, { version, aggregateType, row: rows.get(streamId) });
       }
-      if (rows.length === 0) return result;
+      if (rows_.length === 0) return result;
       let positions: number[];
       try {
-        positions = (await db.events.bulkAdd(rows as StoredEvent[], { allKeys: true })) as number[];
+        positions = (await db.events.bulkAdd(rows_ as StoredEvent[], { allKeys: true })) as number[];
       } catch (error) {
         // A version or an event id is stored already (another context wrote it, or the cache was behind): the
         // unique indexes caught it. Abort; the caller does the batch again, `checked`.
@@ -354,12 +323,33 @@ export class DexieEventStore implements EventStore {
         }
         throw error;
       }
-      result.stored = rows.map((row, i) => ({ ...row, position: positions[i] as number }));
-      result.stored.forEach((event, i) => {
+      const stored: StoredEvent[] = rows_.map((row, i) => ({ ...row, position: positions[i] as number }));
+      stored.forEach((event, i) => {
         const outcome = outcomes[owners[i] as number];
         if (outcome?.ok) outcome.result.events.push(event);
       });
-      for (const row of rows) result.versions.set(row.streamId, versions.get(row.streamId) ?? 0);
+      const written = [...new Set(rows_.map((row) => row.streamId))];
+      // Rows of other streams that an event names (a discard names its download) are always read here.
+      const others = downloadTargets(stored).filter((id) => !rows.has(id));
+      if (others.length > 0) (await db.downloads.bulkGet(others)).forEach((row, i) => rows.set(others[i] as string, row));
+      const before = new Map(rows);
+      for (const event of stored) projectDownload(rows, event);
+      const changed = [...rows.entries()].filter(([id, row]) => row !== undefined && row !== before.get(id)).map(([, row]) => row as DownloadRow);
+      await Promise.all([
+        db.streams.bulkPut(
+          written.map((streamId) => ({
+            streamId,
+            aggregateType: aggregateTypes.get(streamId) ?? 'Download',
+            currentVersion: versions.get(streamId) ?? 0,
+            lastUpdated: createdAt,
+          })),
+        ),
+        changed.length > 0 ? db.downloads.bulkPut(changed) : undefined,
+      ]);
+      for (const streamId of written) {
+        result.streams.set(streamId, { version: versions.get(streamId) ?? 0, aggregateType: aggregateTypes.get(streamId) ?? 'Download', row: rows.get(streamId) });
+      }
+      for (const id of others) result.otherRows.set(id, rows.get(id));
       return result;
     });
   }

@@ -10,7 +10,6 @@
  * listed in the report's `future`.
  */
 import { z } from 'zod';
-import { Dexie } from 'dexie';
 import { CURRENT_SCHEMA_VERSION, eventSchemas, isEventType, type StoredEvent } from '../domain/events.ts';
 import type { SemantestDb } from './database.ts';
 
@@ -293,9 +292,8 @@ async function importBatch(db: SemantestDb, events: ParsedEvent[]): Promise<Omit
     const streamVersion = async (streamId: string): Promise<number> => {
       const known = versions.get(streamId);
       if (known !== undefined) return known;
-      // The log's own word (its highest [streamId+version] key): the `streams` row is written behind the appends.
-      const key = await db.events.where('[streamId+version]').between([streamId, Dexie.minKey], [streamId, Dexie.maxKey]).lastKey();
-      const version = Array.isArray(key) ? Number(key[1]) : 0;
+      const row = await db.streams.get(streamId);
+      const version = row?.currentVersion ?? 0;
       versions.set(streamId, version);
       return version;
     };
