@@ -109,10 +109,14 @@ function buildFile(rows: Row[], faults: LineFault[], bom: boolean, crlf: boolean
         out.push(json.slice(0, Math.max(1, f.at % json.length)));
         lines.push('unknown'); // refused now; a later event of its stream may then be refused as a gap
         break;
-      case 'wrongType':
-        out.push(JSON.stringify({ ...row, [f.field]: f.value }));
-        lines.push('unknown');
+      case 'wrongType': {
+        // An integer schemaVersion above today's is no wrong type: it is an event from the future, counted as one.
+        const current = (CURRENT_SCHEMA_VERSION as Record<string, number | undefined>)[row.type];
+        const future = f.field === 'schemaVersion' && current !== undefined && Number.isSafeInteger(f.value) && (f.value as number) > current;
+        out.push(JSON.stringify({ ...row, [f.field]: f.value, ...(future ? { data: { ...(row.data as object), fromTheFuture: true } } : {}) }));
+        lines.push(future ? 'future' : 'unknown');
         break;
+      }
       case 'future':
         out.push(JSON.stringify({ ...row, schemaVersion: row.schemaVersion + 1 + f.plus, data: { ...(row.data as object), fromTheFuture: true } }));
         lines.push('future');
