@@ -274,23 +274,21 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
   };
 
   async function handleOne(event: StoredEvent, context: HandlerContext): Promise<void> {
-    {
-      if (context.replaying) return;
-      if (deps.now() - event.createdAt > NOTIFY_WITHIN_MS) return;
-      const settings = deps.settings();
-      if (settings.notifications === 'none') return;
-      const outcome = settleOutcome(event);
-      const { log } = deps;
-      const batch = log ? await log.batchOf(event.correlationId) : { streamIds: [], expected: 0 };
-      const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
-      // A download of a batch is told in the batch's summary, not one by one. The row (a read) only words the
-      // text: an event with nothing to tell at this level is passed over without it.
-      if (!inBatch && notificationFor(event, settings.notifications, undefined) !== null) await single(event, context, settings);
-      // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
-      const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
-      if (inBatch && settles) await bulk(event, context, batch);
-      if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
-    }
+    if (context.replaying) return;
+    if (deps.now() - event.createdAt > NOTIFY_WITHIN_MS) return;
+    const settings = deps.settings();
+    if (settings.notifications === 'none') return;
+    const outcome = settleOutcome(event);
+    const { log } = deps;
+    const batch = log ? await log.batchOf(event.correlationId) : { streamIds: [], expected: 0 };
+    const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
+    // A download of a batch is told in the batch's summary, not one by one. The row (a read) only words the
+    // text: an event with nothing to tell at this level is passed over without it.
+    if (!inBatch && notificationFor(event, settings.notifications, undefined) !== null) await single(event, context, settings);
+    // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
+    const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
+    if (inBatch && settles) await bulk(event, context, batch);
+    if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
   }
 }
 

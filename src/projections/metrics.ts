@@ -62,6 +62,8 @@ export function countEvent(row: MetricsRowV2, waiting: Set<string>, event: Store
 const WATERMARK = -1;
 const MAX_LATENCIES = 200;
 
+/** The start of the minute `ms` falls in (the key of its metrics row). */
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000) * 60_000;
 const emptyRow = (minute: number): MetricsRow => ({ minute, appended: 0, handled: 0, retried: 0, deadLettered: 0, byType: {}, latencies: [] });
 
 export function metricsSubscriber(db: SemantestDb): Subscriber {
@@ -71,13 +73,13 @@ export function metricsSubscriber(db: SemantestDb): Subscriber {
       const mark: MetricsRowV2 | undefined = await db.metrics.get(WATERMARK);
       const fresh = events.filter((event) => !mark || mark.appended < event.position);
       if (fresh.length === 0) return;
-      const minutes = [...new Set(fresh.map((event) => Math.floor(event.createdAt / 60_000) * 60_000))];
+      const minutes = [...new Set(fresh.map((event) => minuteOf(event.createdAt)))];
       const stored = await db.metrics.bulkGet(minutes);
       const rows = new Map<number, MetricsRowV2>(minutes.map((minute, i) => [minute, stored[i] ?? emptyRow(minute)]));
       const waiting = new Set(mark?.waiting ?? []);
       let last = mark?.appended ?? 0;
       for (const event of fresh) {
-        countEvent(rows.get(Math.floor(event.createdAt / 60_000) * 60_000) as MetricsRowV2, waiting, event);
+        countEvent(rows.get(minuteOf(event.createdAt)) as MetricsRowV2, waiting, event);
         last = Math.max(last, event.position);
       }
       const watermark: MetricsRowV2 = { ...emptyRow(WATERMARK), appended: last, waiting: [...waiting] };
@@ -134,7 +136,7 @@ export function observeBus(db: SemantestDb, now: () => number, setTimer: (fn: ()
       .catch(() => undefined);
   };
   return (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number): void => {
-    const minute = Math.floor(now() / 60_000) * 60_000;
+    const minute = minuteOf(now());
     let counts = pending.get(minute);
     if (!counts) {
       counts = { handled: 0, retried: 0, deadLettered: 0, latencies: [] };

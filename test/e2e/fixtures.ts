@@ -2,7 +2,7 @@
  * The end-to-end harness: every test gets a fresh Chromium profile with the built extension, Google pages served
  * from fixtures, a local image host on 127.0.0.1, and its own download folder.
  */
-import { test as base, expect, type BrowserContext, type Page, type Worker } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Locator, type Page, type Worker } from '@playwright/test';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -162,6 +162,21 @@ export function swapOriginal(name: string, path: string): (html: string) => stri
       .replaceAll(from, to)
       .replaceAll(escape(from), escape(to))
       .replaceAll(encodeURIComponent(from), encodeURIComponent(to));
+}
+
+/**
+ * The README's scene on the 2024+ fixture: the first three results clicked, the bird's host failing every time
+ * (so its download ends dead-lettered); returns once the first two files are saved.
+ */
+export async function twoSavedOneFailing(ext: Extension): Promise<{ page: Page; controls: Locator }> {
+  ext.serveFixture('udm2', swapOriginal('bird.jpg', '/fault/switch/bird.jpg'));
+  ext.images.failing.add('bird.jpg');
+  const page = await ext.openGoogle();
+  const controls = page.locator('[data-testid="semantest-download"]');
+  for (const i of [0, 1, 2]) await controls.nth(i).click();
+  await expect(controls.nth(0)).toHaveAttribute('data-state', 'completed');
+  await expect(controls.nth(1)).toHaveAttribute('data-state', 'completed');
+  return { page, controls };
 }
 
 export { expect };

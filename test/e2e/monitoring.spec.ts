@@ -1,18 +1,10 @@
 /** The monitoring section: real downloads first, then its totals and charts from the metrics projection. */
-import { test, expect, swapOriginal } from './fixtures.ts';
+import { test, expect, twoSavedOneFailing } from './fixtures.ts';
 
 test('the monitoring page charts real downloads from the store, and a screenshot is taken', async ({ ext }) => {
   // Quick retries so the failing one is dead-lettered in a few seconds.
   await ext.setSettings({ maxRetries: 1, baseDelayMs: 200 });
-  ext.serveFixture('udm2', swapOriginal('bird.jpg', '/fault/switch/bird.jpg'));
-  ext.images.failing.add('bird.jpg');
-  const page = await ext.openGoogle();
-  const controls = page.locator('[data-testid="semantest-download"]');
-  await controls.nth(0).click();
-  await controls.nth(1).click();
-  await controls.nth(2).click();
-  await expect(controls.nth(0)).toHaveAttribute('data-state', 'completed');
-  await expect(controls.nth(1)).toHaveAttribute('data-state', 'completed');
+  const { controls } = await twoSavedOneFailing(ext);
   await expect(controls.nth(2)).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
 
   const options = await ext.context.newPage();

@@ -1,18 +1,10 @@
 /** Screenshots for the README, taken from the real extension after real downloads (also a smoke test of the pages). */
-import { test, expect, swapOriginal } from './fixtures.ts';
+import { test, expect, twoSavedOneFailing } from './fixtures.ts';
 
 const SHOTS = 'docs/screenshots';
 
 test('screenshots of the Google control, the popup and the options page', async ({ ext }) => {
-  ext.serveFixture('udm2', swapOriginal('bird.jpg', '/fault/switch/bird.jpg'));
-  ext.images.failing.add('bird.jpg');
-  const page = await ext.openGoogle();
-  const controls = page.locator('[data-testid="semantest-download"]');
-  await controls.nth(0).click();
-  await controls.nth(1).click();
-  await controls.nth(2).click();
-  await expect(controls.nth(0)).toHaveAttribute('data-state', 'completed');
-  await expect(controls.nth(1)).toHaveAttribute('data-state', 'completed');
+  const { page, controls } = await twoSavedOneFailing(ext);
   await controls.nth(3).hover();
   await page.screenshot({ path: `${SHOTS}/google-images.png` });
 

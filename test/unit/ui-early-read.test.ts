@@ -5,28 +5,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DownloadState } from '../../src/domain/download.ts';
+import { createRawDownloads } from './raw-downloads.ts';
 import { EARLY_READ_KEY, readNewest, takeEarlyRead } from '../../src/ui/downloads-reader.ts';
-
-function create(version: number, rows: Partial<DownloadState>[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open('semantest', version);
-    request.onupgradeneeded = () => {
-      const store = request.result.createObjectStore('downloads', { keyPath: 'streamId' });
-      store.createIndex('requestedAt', 'requestedAt');
-    };
-    request.onsuccess = () => {
-      const db = request.result;
-      const tx = db.transaction('downloads', 'readwrite');
-      for (const row of rows) tx.objectStore('downloads').put(row);
-      tx.oncomplete = () => {
-        db.close();
-        resolve();
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-    request.onerror = () => reject(request.error);
-  });
-}
 
 /** What the worker does on a schema change: a new version (here: one more store). Rejects if it stays blocked. */
 function upgrade(version: number): Promise<void> {
@@ -66,7 +46,7 @@ describe('the popup’s early read', () => {
   });
 
   it('reads the newest screen before the module runs; the module reuses its connection and survives an upgrade', async () => {
-    await create(10, rows);
+    await createRawDownloads(rows, 10);
     await boot();
     const open = vi.spyOn(indexedDB, 'open');
     const early = takeEarlyRead(24);
