@@ -156,8 +156,11 @@ async function bulkSteps(context, extensionId, manifest, median) {
  * SAGA_BENCH_PROFILE=1: counts and times, in the worker, IndexedDB transactions (by mode and stores), fetches and
  * chrome.downloads / chrome.alarms calls during the bulk run (wrappers installed before the clicks).
  */
-function installProfile() {
+function installProfile(withStacks) {
   const stats = {};
+  // SAGA_BENCH_STACKS=1: who opens each readonly transaction (the synchronous part of the stack, counted).
+  const stackOf = withStacks ? {} : null;
+  globalThis.__benchStacks = () => stackOf;
   const add = (key, ms) => {
     const entry = (stats[key] ??= { n: 0, ms: 0, max: 0 });
     entry.n += 1;
@@ -173,6 +176,11 @@ function installProfile() {
       seen.add(this);
       const key = `idb ${this.mode} ${[...this.objectStoreNames].sort().join('+')}`;
       const at = performance.now();
+      if (stackOf && this.mode === 'readonly') {
+        const where = (new Error().stack ?? '').split('\n').slice(2, 9).map((line) => line.trim().replace(/^at /, '').replace(/\(?chrome-extension:\/\/[a-z]+\//, '(')).join(' < ');
+        const byKey = (stackOf[key] ??= {});
+        byKey[where] = (byKey[where] ?? 0) + 1;
+      }
       this.addEventListener('complete', () => add(key, performance.now() - at));
       this.addEventListener('abort', () => add(`${key} (aborted)`, performance.now() - at));
     }
@@ -186,6 +194,42 @@ function installProfile() {
       if (result && typeof result.then === 'function') return result.finally(() => add(key, performance.now() - at));
       add(key, performance.now() - at);
       return result;
+    };
+  };
+  // The slot cycle's critical path: when a download's end was first seen (onChanged, or a search that found it
+  // complete) and when download() was called. With N slots, the k-th end frees the slot of the (k+N)-th call.
+  const ended = new Map();
+  const calls = [];
+  const endSeen = (id) => {
+    if (!ended.has(id)) ended.set(id, performance.now());
+  };
+  chrome.downloads.onChanged.addListener((delta) => {
+    if (delta.state && delta.state.current !== 'in_progress') endSeen(delta.id);
+  });
+  const download = chrome.downloads.download;
+  chrome.downloads.download = function (...args) {
+    calls.push(performance.now());
+    return download.apply(this, args);
+  };
+  const search = chrome.downloads.search;
+  chrome.downloads.search = function (...args) {
+    return search.apply(this, args).then((items) => {
+      for (const item of items) if (item.state !== 'in_progress' && typeof args[0]?.id === 'number') endSeen(item.id);
+      return items;
+    });
+  };
+  globalThis.__benchCritical = (slots) => {
+    const ends = [...ended.values()].sort((a, b) => a - b);
+    const gaps = [];
+    for (let k = 0; k + slots < calls.length && k < ends.length; k++) gaps.push(calls[k + slots] - ends[k]);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(1);
+    const cycle = [];
+    for (let k = 0; k + slots < calls.length; k++) cycle.push(calls[k + slots] - calls[k]);
+    cycle.sort((a, b) => a - b);
+    return {
+      slotFreeToNextDownloadMs: { n: gaps.length, median: at(0.5), p90: at(0.9), mean: (gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(1) },
+      downloadCallToSlotCallMs: { median: cycle[Math.floor(cycle.length / 2)]?.toFixed(1) },
     };
   };
   wrap(globalThis, 'fetch', 'fetch');
@@ -271,7 +315,7 @@ export async function run(ctx) {
     const bulkPage = await openResults('bulk');
     await bulkPage.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
     const profiling = process.env.SAGA_BENCH_PROFILE === '1';
-    if (profiling) await worker.evaluate(installProfile);
+    if (profiling) await worker.evaluate(installProfile, process.env.SAGA_BENCH_STACKS === '1');
     const sagaStart = now();
     await bulkPage.evaluate((selector) => {
       for (const control of document.querySelectorAll(selector)) control.click();
@@ -281,6 +325,8 @@ export async function run(ctx) {
     if (profiling) {
       await sleep(1000);
       log(`profile (bulk saga, worker side): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchProfile()), null, 1)}`);
+      log(`critical path (concurrency 3): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchCritical(3)))}`);
+      if (process.env.SAGA_BENCH_STACKS === '1') log(`readonly transactions by stack: ${JSON.stringify(await worker.evaluate(() => globalThis.__benchStacks()), null, 1)}`);
     }
     await bulkPage.close();
     const steps = await bulkSteps(context, extensionId, manifest, median);

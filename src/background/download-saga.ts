@@ -24,6 +24,8 @@ export interface DownloadQueries {
   unsettled(): Promise<DownloadState[]>;
   byChromeDownloadId(id: number): Promise<DownloadState | undefined>;
   byImageUrl(imageUrl: string): Promise<DownloadState[]>;
+  /** `byImageUrl` for several addresses in one read (clicks that arrive together); optional. */
+  byImageUrls?(imageUrls: readonly string[]): Promise<DownloadState[]>;
   /** Every completed download (read once per worker, for duplicates by content). */
   completed(): Promise<DownloadState[]>;
   deadLettered(): Promise<DownloadState[]>;
@@ -121,15 +123,40 @@ export class DownloadSaga {
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
   }
 
-  /** A click: start a download of this image, or join the one already queued or running for it. */
-  async request(
+  /** Requests in flight per image address (see request). */
+  private readonly requesting = new Map<string, Promise<unknown>>();
+
+  /**
+   * A click: start a download of this image, or join the one already queued or running for it. Clicks on the
+   * same address are taken one after the other, so that a second click made while the first is being recorded
+   * joins it instead of starting a second download.
+   */
+  request(
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
     options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } } = {},
   ): Promise<RequestResult> {
-    const earlier = await this.deps.queries.byImageUrl(image.imageUrl);
-    const running = earlier.find((row) => !isSettled(row));
+    const url = image.imageUrl;
+    const before = this.requesting.get(url) ?? Promise.resolve();
+    const mine = before.then(() => this.requestOnce(image, commandId, tabId, options));
+    const settled = mine.catch(() => undefined);
+    this.requesting.set(url, settled);
+    void settled.then(() => {
+      if (this.requesting.get(url) === settled) this.requesting.delete(url);
+    });
+    return mine;
+  }
+
+  private async requestOnce(
+    image: ImageCandidate,
+    commandId: string,
+    tabId: number | null,
+    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } },
+  ): Promise<RequestResult> {
+    const earlier = await this.lookUp(image.imageUrl);
+    // A request of this worker whose row the read did not see yet (it was appended meanwhile) is found here.
+    const running = earlier.find((row) => !isSettled(row)) ?? [...this.index.values()].find((row) => row.request.imageUrl === image.imageUrl && !isSettled(row));
     if (running) {
       this.notify(running, null, tabId);
       return { streamId: running.streamId, joined: true };
@@ -165,6 +192,42 @@ export class DownloadSaga {
     }
     this.pump();
     return { streamId, joined: false };
+  }
+
+  /** Addresses waiting for the read in flight to end; each gets its rows from the next read, made for all of them. */
+  private lookups = new Map<string, { resolve: (rows: DownloadState[]) => void; reject: (error: unknown) => void }[]>();
+  private lookingUp = false;
+
+  /**
+   * The stored downloads of an image address. Clicks that come while a read is in flight (a bulk selection sends
+   * a message per image) are looked up together in the next read: one transaction for many, not one each.
+   */
+  private lookUp(imageUrl: string): Promise<DownloadState[]> {
+    const many = this.deps.queries.byImageUrls;
+    if (!many) return this.deps.queries.byImageUrl(imageUrl);
+    return new Promise((resolve, reject) => {
+      const waiting = this.lookups.get(imageUrl) ?? [];
+      waiting.push({ resolve, reject });
+      this.lookups.set(imageUrl, waiting);
+      if (this.lookingUp) return;
+      this.lookingUp = true;
+      void (async () => {
+        while (this.lookups.size > 0) {
+          const batch = this.lookups;
+          this.lookups = new Map();
+          try {
+            const rows = await many.call(this.deps.queries, [...batch.keys()]);
+            for (const [url, callers] of batch) {
+              const mine = rows.filter((row) => row.request.imageUrl === url);
+              for (const caller of callers) caller.resolve(mine);
+            }
+          } catch (error) {
+            for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
+          }
+        }
+        this.lookingUp = false;
+      })();
+    });
   }
 
   /** A user's retry of a failed or dead-lettered download: the same stream, a new correlation id. */
@@ -303,6 +366,13 @@ export class DownloadSaga {
         console.error('Semantest: scheduling downloads failed', error);
       }
     });
+  }
+
+  /** True while downloads are being worked on (queued, checked, started or running; a backoff does not count). */
+  busy(): boolean {
+    if (this.active.size > 0) return true;
+    for (const row of this.index.values()) if (row.phase !== 'retry-wait') return true;
+    return false;
   }
 
   /** Resolves once the pumps asked for so far have run (tests and the benchmark wait on it). */

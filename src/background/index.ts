@@ -46,7 +46,8 @@ const settingsLoaded = loadSettings().then(
 
 const db = openDatabase();
 const store = new DexieEventStore(db);
-const queries = downloadQueries(db);
+// byImageUrls: clicks that arrive together (a bulk selection) are looked up in one read.
+const queries = { ...downloadQueries(db), byImageUrls: (urls: readonly string[]) => db.downloads.where('request.imageUrl').anyOf([...urls]).toArray() };
 const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
   store,
@@ -73,6 +74,8 @@ const bus = new EventBus({
   random: () => Math.random(),
   wakeAt: (when) => chromeAlarms.wakeAt(BUS_ALARM, when),
   observe: observeBus(db, () => Date.now()),
+  // While downloads run, the bus's passes wait longer and cover more events: they yield to the saga's steps.
+  busy: () => saga.busy(),
 });
 bus.subscribe(metricsSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: chromeBadge });

@@ -43,6 +43,8 @@ export interface NotificationLog {
    * (`batchSize` in its requests' metadata; 0 when none did): a batch when more than one.
    */
   batchOf(correlationId: string): Promise<{ streamIds: string[]; expected: number }>;
+  /** `batchOf` for several correlation ids at once (one read for a bus pass); `batchOf` one by one without it. */
+  batchesOf?(correlationIds: readonly string[]): Promise<Map<string, { streamIds: string[]; expected: number }>>;
   /** The newest outcomes of distinct downloads at or before `position`, newest first, at most `count`. */
   recentOutcomes(position: number, count: number): Promise<Outcome[]>;
   /** The newest event of the failure-rate alert's stream, and the stream's version. */
@@ -258,6 +260,10 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     await tell(context, `semantest:failure-rate:${raisedId}`, 'failure-rate', FAILURE_RATE_STREAM, text, stillFailed.length > 0 ? [{ action: 'retry', streamIds: stillFailed }] : [], true);
   };
 
+  /** Whether `handleOne` has anything to do for this event (no reads): news, and a level that tells something. */
+  const relevant = (event: StoredEvent, replaying: boolean): boolean =>
+    !replaying && deps.now() - event.createdAt <= NOTIFY_WITHIN_MS && deps.settings().notifications !== 'none';
+
   return {
     id: 'notifications',
     types: ['GoogleImageDownloadFailed', 'GoogleImageDownloadCompleted'],
@@ -271,16 +277,37 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
         throw error;
       }
     },
+    /**
+     * A bus pass's run: the batches of all its events are read at once (one transaction instead of one per
+     * event), then each event is handled in order as by `handle`. The batches read here hold every request
+     * stored before the run's events (a download is requested before it settles), which is all `bulk` needs;
+     * whether a batch has settled is still decided on the rows as they are when each event is handled.
+     */
+    async handleBatch(events, replaying, contextOf) {
+      const { log } = deps;
+      const wanted = events.filter((event) => relevant(event, replaying));
+      let batches: Map<string, { streamIds: string[]; expected: number }> | undefined;
+      if (log?.batchesOf && deps.settings().notifyBulk && wanted.length > 0) batches = await log.batchesOf([...new Set(wanted.map((event) => event.correlationId))]);
+      for (const event of events) {
+        follow(event);
+        try {
+          await handleOne(event, contextOf(event), batches);
+        } catch (error) {
+          recent = null;
+          alert = null;
+          throw error;
+        }
+      }
+    },
   };
 
-  async function handleOne(event: StoredEvent, context: HandlerContext): Promise<void> {
-    if (context.replaying) return;
-    if (deps.now() - event.createdAt > NOTIFY_WITHIN_MS) return;
+  async function handleOne(event: StoredEvent, context: HandlerContext, batches?: ReadonlyMap<string, { streamIds: string[]; expected: number }>): Promise<void> {
+    if (!relevant(event, context.replaying)) return;
     const settings = deps.settings();
-    if (settings.notifications === 'none') return;
     const outcome = settleOutcome(event);
     const { log } = deps;
-    const batch = log ? await log.batchOf(event.correlationId) : { streamIds: [], expected: 0 };
+    // Without `notifyBulk` nothing is told per batch: its membership is not needed.
+    const batch = log && settings.notifyBulk ? (batches?.get(event.correlationId) ?? (await log.batchOf(event.correlationId))) : { streamIds: [], expected: 0 };
     const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
     // A download of a batch is told in the batch's summary, not one by one. The row (a read) only words the
     // text: an event with nothing to tell at this level is passed over without it.
@@ -294,16 +321,30 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
 
 /** The NotificationLog on the Dexie database. */
 export function notificationLog(db: SemantestDb): NotificationLog {
+  const batchesOf = async (correlationIds: readonly string[]): Promise<Map<string, { streamIds: string[]; expected: number }>> => {
+    const rows = await db.events
+      .where('correlationId')
+      .anyOf([...correlationIds])
+      .filter((row) => row.type === 'GoogleImageDownloadRequested')
+      .toArray();
+    const batches = new Map<string, { streamIds: string[]; expected: number }>(correlationIds.map((id) => [id, { streamIds: [], expected: 0 }]));
+    for (const row of rows) {
+      const batch = batches.get(row.correlationId);
+      if (!batch) continue;
+      if (!batch.streamIds.includes(row.streamId)) batch.streamIds.push(row.streamId);
+      batch.expected = Math.max(batch.expected, (row.metadata as { batchSize?: number }).batchSize ?? 0);
+    }
+    return batches;
+  };
   return {
     async sent(notificationId) {
       const row = await db.events.where('eventId').equals(await nameUuid(notificationId)).first();
       return row?.type === 'NotificationSent' ? (row.data as NotificationSentData) : undefined;
     },
     async batchOf(correlationId) {
-      const rows = await db.events.where('correlationId').equals(correlationId).filter((row) => row.type === 'GoogleImageDownloadRequested').toArray();
-      const expected = Math.max(0, ...rows.map((row) => (row.metadata as { batchSize?: number }).batchSize ?? 0));
-      return { streamIds: [...new Set(rows.map((row) => row.streamId))], expected };
+      return (await batchesOf([correlationId])).get(correlationId) ?? { streamIds: [], expected: 0 };
     },
+    batchesOf,
     async recentOutcomes(position, count) {
       const seen = new Set<string>();
       const outcomes: Outcome[] = [];

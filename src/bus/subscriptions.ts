@@ -32,7 +32,7 @@ export interface Subscriber {
    * idempotent like `handle`. When it throws, the bus hands the same events to `handle` one by one, so that the
    * failing one is found and retried or dead-lettered on its own.
    */
-  handleBatch?(events: readonly StoredEvent[], replaying: boolean): Promise<void>;
+  handleBatch?(events: readonly StoredEvent[], replaying: boolean, context: (event: StoredEvent) => HandlerContext): Promise<void>;
   /** Clears the subscriber's read model before a rebuild. */
   reset?(): Promise<void>;
 }
@@ -54,6 +54,14 @@ export interface BusDeps {
    * and the pass runs after the saga's own work instead of between its steps.
    */
   batchDelayMs?: number;
+  /**
+   * The longer delay used while the worker is busy (default 250 ms): a pass ended less than BUSY_WINDOW_MS ago,
+   * or `busy()` says so (the saga has downloads in flight). The bus's work (monitoring counters, the badge,
+   * desktop notifications) then yields to the saga's own steps, and one pass covers many of its appends.
+   */
+  busyBatchDelayMs?: number;
+  /** True while the worker has more important work in flight (the saga's downloads). */
+  busy?: () => boolean;
   /** How long a moved checkpoint may wait in memory before it is written (default 250 ms; see advanceLater). */
   checkpointDelayMs?: number;
 }
@@ -61,6 +69,9 @@ export interface BusDeps {
 const PAGE = 500;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
 const DEFAULT_BATCH_DELAY_MS = 25;
+const DEFAULT_BUSY_BATCH_DELAY_MS = 250;
+/** A pass that ended this recently makes the next one wait the busy delay. */
+const BUSY_WINDOW_MS = 1000;
 const RECENT_MAX = 4000;
 const DEFAULT_CHECKPOINT_DELAY_MS = 250;
 
@@ -84,6 +95,8 @@ export class EventBus {
   private readonly parked = new Map<string, Map<string, number>>();
   /** An append's catch-up waiting for the batch delay. */
   private delayed = false;
+  /** When the last pass of any subscriber ended (for the busy delay). */
+  private lastPassAt = -Infinity;
   /**
    * The events this context appended lately, in position order, as the store reported them after they
    * committed: a pass reads from here instead of IndexedDB while the positions it needs are here without a gap
@@ -148,8 +161,10 @@ export class EventBus {
   private pokeSoon(): void {
     if (this.delayed) return;
     this.delayed = true;
+    const busy = this.deps.busy?.() === true || performance.now() - this.lastPassAt < BUSY_WINDOW_MS;
+    const delay = busy ? (this.deps.busyBatchDelayMs ?? DEFAULT_BUSY_BATCH_DELAY_MS) : (this.deps.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS);
     // A real timer, not the injectable one: tests that drive retry timers by hand must not have to drive this.
-    setTimeout(() => this.flushDelayed(), this.deps.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS);
+    setTimeout(() => this.flushDelayed(), delay);
   }
 
   private flushDelayed(): void {
@@ -173,6 +188,7 @@ export class EventBus {
           console.error(`Semantest bus: ${subscriberId} stopped`, error);
         })
         .finally(() => {
+          this.lastPassAt = performance.now();
           this.running.delete(subscriberId);
           if (this.again.delete(subscriberId)) this.poke(subscriberId);
         });
@@ -287,7 +303,7 @@ export class EventBus {
     if (subscriber.handleBatch && events.length > 1) {
       const started = this.deps.now();
       try {
-        await subscriber.handleBatch(events, false);
+        await subscriber.handleBatch(events, false, (event) => this.context(event, false));
         const latency = (this.deps.now() - started) / events.length;
         for (let i = 0; i < events.length; i++) this.deps.observe?.('handled', latency);
         return { outcome: 'go-on' };
@@ -299,7 +315,7 @@ export class EventBus {
     for (const event of events) {
       const started = this.deps.now();
       try {
-        if (subscriber.handleBatch) await subscriber.handleBatch([event], false);
+        if (subscriber.handleBatch) await subscriber.handleBatch([event], false, (one) => this.context(one, false));
         else await subscriber.handle(event, this.context(event, false));
         this.deps.observe?.('handled', this.deps.now() - started);
       } catch (error) {
@@ -345,13 +361,18 @@ export class EventBus {
   private advanceLater(subscriberId: string, position: number): void {
     this.checkpoints.set(subscriberId, { subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
     this.dirty.add(subscriberId);
-    if (this.flushing) return;
+    if (!this.flushing) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     this.flushing = new Promise<void>((resolve) => {
       setTimeout(() => {
         this.flushCheckpoints()
           .catch((error: unknown) => console.error('Semantest bus: checkpoints not written', error))
           .finally(() => {
             this.flushing = null;
+            // Moved while this write was in flight: written by the next one (idle() waits for it too).
+            if (this.dirty.size > 0) this.scheduleFlush();
             resolve();
           });
       }, this.deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
@@ -514,7 +535,7 @@ export class EventBus {
       if (page.length === 0) break;
       const wanted = page.filter((event) => !subscriber.types || subscriber.types.includes(event.type));
       if (subscriber.handleBatch) {
-        if (wanted.length > 0) await subscriber.handleBatch(wanted, true);
+        if (wanted.length > 0) await subscriber.handleBatch(wanted, true, (event) => this.context(event, true));
       } else {
         for (const event of wanted) await subscriber.handle(event, this.context(event, true));
       }

@@ -105,7 +105,7 @@ export function metricsSubscriber(db: SemantestDb): Subscriber {
 }
 
 /** How long the bus's own counts are gathered in memory before they are written (one transaction). */
-export const OBSERVE_FLUSH_MS = 250;
+export const OBSERVE_FLUSH_MS = 1000;
 
 /**
  * Records the bus's own work in the current minute (best effort: monitoring, not facts). Counts are gathered in

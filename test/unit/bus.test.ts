@@ -290,4 +290,39 @@ describe('EventBus batching', () => {
     expect(sub.calls.flat()).toEqual([1, 2, 3, 4]);
     expect((await t.bus.checkpoint('plain'))?.position).toBe(4);
   });
+
+  it('while the worker is busy, appends wait the longer delay and one pass covers them; idle() does not wait for it', async () => {
+    for (const busy of [true, false]) {
+      const t = setup();
+      const handled = new Map<string, Set<number>>();
+      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 400 });
+      const sub = batchRecorder('batched', handled, { batch: true });
+      bus.subscribe(sub.subscriber);
+      await bus.idle();
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the subscribe pass is no longer recent
+      if (busy) {
+        // Five appends 40 ms apart: the default 25 ms delay would give them a pass each.
+        for (let i = 0; i < 5; i++) {
+          await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' });
+          await new Promise((resolve) => setTimeout(resolve, 40));
+        }
+        expect(sub.calls).toEqual([]);
+        await until(() => sub.times.size === 5);
+        expect(sub.calls).toEqual([[1, 2, 3, 4, 5]]);
+      } else {
+        // Quiet: an append is handled after the short delay.
+        await t.store.appendToStream('s0', [requested('https://i.test/0')], { expectedVersion: 'no-stream' });
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect(sub.times.size).toBe(1);
+        for (let i = 1; i < 5; i++) await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' });
+        await bus.idle();
+      }
+      // A pass just ended: the next append waits the longer delay even when busy() says no, unless idle() asks.
+      await t.store.appendToStream('late', [requested('https://i.test/late')], { expectedVersion: 'no-stream' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sub.times.has(6)).toBe(false);
+      await bus.idle();
+      expect(sub.times.get(6)).toBe(1);
+    }
+  });
 });

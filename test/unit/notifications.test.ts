@@ -158,6 +158,37 @@ describe('batch summaries', () => {
     expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: image not saved', 'Semantest: image not saved']);
   });
 
+  it('a bus pass reads the batches of all its events at once, and tells the same as event by event', async () => {
+    const db = openDatabase(`notifications-test-${++n}`);
+    const store = new DexieEventStore(db);
+    const queries = downloadQueries(db);
+    const log = notificationLog(db);
+    const reads = { one: 0, many: 0 };
+    const counting: NotificationLog = {
+      ...log,
+      batchOf: (id) => (reads.one++, log.batchOf(id)),
+      batchesOf: (ids) => (reads.many++, (log.batchesOf as NonNullable<NotificationLog['batchesOf']>)(ids)),
+    };
+    const current = Settings.parse({ failureAlertPercent: 0 });
+    const shown: string[] = [];
+    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    bus.subscribe(notificationsSubscriber({ notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
+    await bus.idle();
+    // A batch of 3 (two saved, one failed) and 3 single downloads (one failed), all settling in one burst.
+    for (const id of ['k1', 'k2', 'k3']) await store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-k')], { expectedVersion: 'no-stream' });
+    const settling: Promise<unknown>[] = [];
+    for (const [id, outcome, correlation] of [['k1', 'ok', 'batch-k'], ['s1', 'ok', 'c-s1'], ['k2', 'fail', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k3', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']] as const) {
+      const url = `https://img.example/${id}.jpg`;
+      const event = outcome === 'ok' ? completed(url, correlation) : failedForGood(url, correlation);
+      settling.push(id.startsWith('k') ? store.appendToStream(id, [event], { expectedVersion: 1 }) : store.appendToStream(id, [requested(url, correlation), event], { expectedVersion: 'no-stream' }));
+    }
+    await Promise.all(settling);
+    await bus.idle();
+    expect(shown.sort()).toEqual([expect.stringMatching(/^semantest:bulk:batch-k Semantest: 2 of 3 images saved$/), expect.stringMatching(/Semantest: image not saved$/)]);
+    expect(reads.one).toBe(0);
+    expect(reads.many).toBeLessThanOrEqual(2);
+  });
+
   it('bulkSummary words an all-saved batch', () => {
     const row = (streamId: string, phase: 'completed' | 'failed') => ({ streamId, phase, completedAt: 1, sourceHost: 'photos.example' }) as Parameters<typeof bulkSummary>[0][number];
     expect(bulkSummary([row('a', 'completed'), row('b', 'completed')])).toMatchObject({ text: { title: 'Semantest: 2 images saved', message: 'All saved.' }, actions: [{ action: 'show' }] });

@@ -14,7 +14,14 @@ let dbCount = 0;
 function setup(options: { probe?: (url: string) => ProbeResult; settings?: Partial<Settings> } = {}) {
   const db = openDatabase(`saga-test-${++dbCount}`);
   const store = new DexieEventStore(db);
-  const queries = downloadQueries(db);
+  // As the worker has them (src/background/index.ts): with the lookup of many addresses in one read, counted.
+  const reads = { byImageUrl: 0, byImageUrls: 0 };
+  const plain = downloadQueries(db);
+  const queries = {
+    ...plain,
+    byImageUrl: (url: string) => (reads.byImageUrl++, plain.byImageUrl(url)),
+    byImageUrls: (urls: readonly string[]) => (reads.byImageUrls++, db.downloads.where('request.imageUrl').anyOf([...urls]).toArray()),
+  };
   const downloads = new FakeDownloads();
   const probes: string[] = [];
   const sent: unknown[] = [];
@@ -63,7 +70,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
     downloads.onChanged((delta) => void next.onDownloadChanged(delta));
     return next;
   };
-  return { db, store, queries, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
+  return { db, store, queries, reads, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
 }
 
 const image = (name = 'cat.jpg'): ImageCandidate => ({
@@ -103,6 +110,24 @@ describe('DownloadSaga', () => {
     const again = await t.saga.request(image('a.jpg'), crypto.randomUUID(), null);
     expect(again).toEqual({ streamId: first.streamId, joined: true });
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(1);
+  });
+
+  it('given many clicks at once, then they are looked up together, and two clicks at once on one image start one download', async () => {
+    const t = setup();
+    const clicks = Array.from({ length: 20 }, (_, i) => t.saga.request(image(`many-${i}.jpg`), crypto.randomUUID(), null));
+    const again = t.saga.request(image('many-0.jpg'), crypto.randomUUID(), null);
+    const results = await Promise.all(clicks);
+    expect(await again).toEqual({ streamId: results[0]?.streamId, joined: true });
+    expect(new Set(results.map((result) => result.streamId)).size).toBe(20);
+    expect(results.every((result) => !result.joined)).toBe(true);
+    // One read for the first click, one for those that came while it ran, one for the second click on many-0.
+    expect(t.reads.byImageUrl).toBe(0);
+    expect(t.reads.byImageUrls).toBeLessThanOrEqual(4);
+    expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(20);
+    for (const result of results) expect(await t.settled(result.streamId)).toBe('completed');
+    // Each address got its own rows: a click on a saved image is told so, not joined to another.
+    const later = await t.saga.request(image('many-7.jpg'), crypto.randomUUID(), null);
+    expect(later).toEqual({ streamId: results[7]?.streamId, joined: true, alreadySaved: true });
   });
 
   it('given a full slot, when Chrome reports the download complete, then the next starts while the completion is being recorded (not on a progress delta)', async () => {
