@@ -67,6 +67,11 @@ export interface SagaTestHooks {
 }
 export const TEST_HOOKS_GLOBAL = '__semantestSagaHooks';
 
+function hooked(name: keyof SagaTestHooks): boolean {
+  const hooks = (globalThis as Record<string, unknown>)[TEST_HOOKS_GLOBAL] as SagaTestHooks | undefined;
+  return hooks?.[name] !== undefined;
+}
+
 async function runHook(name: keyof SagaTestHooks, streamId: string): Promise<void> {
   const hooks = (globalThis as Record<string, unknown>)[TEST_HOOKS_GLOBAL] as SagaTestHooks | undefined;
   const hook = hooks?.[name];
@@ -689,14 +694,7 @@ export class DownloadSaga {
     const [item] = await this.deps.downloads.search({ id });
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
-      if (outcome.ok) {
-        this.releaseSlot(row.streamId);
-        if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
-        await runHook('beforeCompletionRecorded', row.streamId);
-        const done = await this.append(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
-        await this.remember(done);
-        return;
-      }
+      if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
     }
     const next = await this.append(row, [started]);
     if (item) await this.handleItem(next, item);
@@ -768,7 +766,8 @@ export class DownloadSaga {
   }
 
   private async handleItem(row: DownloadState, item: DownloadItemView): Promise<void> {
-    if (item.state !== 'in_progress') this.releaseSlot(row.streamId);
+    // A complete download's slot is handed on in complete() (with its record); an interrupted one's is free now.
+    if (item.state === 'interrupted') this.releaseSlot(row.streamId);
     if (item.state === 'complete') return this.complete(row, item);
     if (item.state === 'interrupted') {
       const failure = classifyInterrupt(item.error ?? 'NETWORK_FAILED');
@@ -810,15 +809,78 @@ export class DownloadSaga {
   }
 
   private async complete(row: DownloadState, item: DownloadItemView): Promise<void> {
-    if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
     const outcome = this.completion(row, item);
     if (!outcome.ok) {
+      this.releaseSlot(row.streamId);
       await this.deps.downloads.removeFile(item.id).catch(() => undefined);
       return this.fail(row, outcome.failure);
     }
-    await runHook('beforeCompletionRecorded', row.streamId);
-    const done = await this.append(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
-    await this.remember(done);
+    return this.recordCompletion(row, [{ type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
+  }
+
+  /**
+   * Records a finished download's completion and hands its slot on. The next download's intent
+   * (`DownloadInitiated`) is appended in the same tick, right after the completion, so that the store commits
+   * both in one transaction (its group commit takes what was appended before its flush runs), in that order: the
+   * log never shows more than `concurrency` downloads open, and the next download() waits only for that one
+   * transaction (through pump() it waited for two: the completion's, then the intent's).
+   * With a Referer rule to remove or a test hook holding the record, the slot is freed first, as before.
+   */
+  private async recordCompletion(row: DownloadState, events: DistributiveOmit<NewEvent, 'metadata'>[]): Promise<void> {
+    if (row.referer || hooked('beforeCompletionRecorded')) {
+      this.releaseSlot(row.streamId);
+      if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
+      await runHook('beforeCompletionRecorded', row.streamId);
+      await this.remember(await this.append(row, events));
+      return;
+    }
+    this.finishing.add(row.streamId);
+    const next = this.nextForSlot();
+    const recorded = this.append(row, events);
+    if (next) this.initiateHandedOn(next);
+    this.pump();
+    await this.remember(await recorded);
+  }
+
+  /**
+   * The validated download that gets a free slot now, if any (the one asked for first, as pump() would choose),
+   * claimed at once. Only one no step of this worker is on: its intent is appended outside its lock.
+   */
+  private nextForSlot(): DownloadState | undefined {
+    const rows = [...this.index.values()];
+    const holders = this.slotHolders(rows);
+    if (holders.size >= this.deps.settings().concurrency) return undefined;
+    const next = rows
+      .filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId))
+      .sort((a, b) => a.requestedAt - b.requestedAt)[0];
+    if (!next || this.locks.has(next.streamId)) return undefined;
+    this.starting.add(next.streamId);
+    this.active.add(next.streamId);
+    return next;
+  }
+
+  /** initiate() for a download handed a slot by recordCompletion: the intent is appended now, the rest under its lock. */
+  private initiateHandedOn(row: DownloadState): void {
+    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
+    const intent = this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    const streamId = row.streamId;
+    void this.withLock(streamId, async () => {
+      try {
+        await this.startChromeDownload(await intent);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        const stored = await this.deps.queries.get(streamId);
+        if (stored) this.track(stored);
+        else this.index.delete(streamId);
+      } finally {
+        this.active.delete(streamId);
+        this.starting.delete(streamId);
+        this.finishing.delete(streamId);
+        this.probing.delete(streamId);
+      }
+    })
+      .catch((error: unknown) => console.error('Semantest: download step failed', streamId, error))
+      .finally(() => this.pump());
   }
 
   /** A completed download: its content hash now points at its file (the newest file wins: an older one may have been deleted since). */

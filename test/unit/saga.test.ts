@@ -163,6 +163,36 @@ describe('DownloadSaga', () => {
     }
   });
 
+  it('given a full slot, when a download completes, then the next one\'s intent is stored in the same transaction, after the completion', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    const transactionOf = new Map<string, object>();
+    t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const ids: string[] = [];
+    for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    // The sources are checked ahead of the slot: the others wait validated while the first downloads.
+    for (const id of ids.slice(1)) await t.phase(id, 'validating');
+    for (let k = 0; k < ids.length; k++) {
+      await t.phase(ids[k] as string, 'downloading');
+      t.downloads.complete(k + 1, 'image/jpeg', 10);
+    }
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    const events = await t.events();
+    // The log never shows two downloads open at once (between DownloadInitiated and their outcome).
+    let open = 0;
+    for (const event of events) {
+      if (event.type === 'DownloadInitiated') open += 1;
+      if (event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') open -= 1;
+      expect(open).toBeLessThanOrEqual(1);
+    }
+    for (let k = 1; k < ids.length; k++) {
+      const completedBefore = transactionOf.get(`${ids[k - 1]} GoogleImageDownloadCompleted`);
+      expect(completedBefore).toBeDefined();
+      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
+    }
+    expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
+  });
+
   it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
     const t = setup({ settings: { concurrency: 2 } });
     t.downloads.behaviour = () => ({ end: 'manual' });
