@@ -2,7 +2,7 @@
 // scripts/bench/pages/store-bench.ts is bundled with Vite's JS API, served with a blank page from 127.0.0.1 and
 // driven through page.evaluate. Only the store's public API is used (group commit may change its internals).
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
@@ -73,6 +73,47 @@ export async function serveBundle(bundlePath) {
 const perSec = (r) => (r.events / r.ms) * 1000;
 
 /**
+ * CPU time (ms, user + system) used so far by the browser whose command line holds `marker`, and by every process
+ * under it (renderers, the storage service): a count that the other load on the machine moves far less than
+ * wall-clock time. Linux only (/proc); null elsewhere.
+ */
+function browserCpuMs(marker) {
+  try {
+    const procs = new Map();
+    let root = null;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+        if (root === null) {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (cmd.includes(marker) && !cmd.includes('--type=')) root = Number(pid);
+        }
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    if (root === null) return null;
+    const mine = new Set([root]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, { ppid }] of procs) {
+        if (mine.has(pid) || !mine.has(ppid)) continue;
+        mine.add(pid);
+        grew = true;
+      }
+    }
+    let ticks = 0;
+    for (const pid of mine) ticks += procs.get(pid)?.ticks ?? 0;
+    return ticks * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/**
  * One side of the comparison: a bundle of `root`'s in-page entry, served on its own origin (so its own IndexedDB),
  * in its own page of the shared browser.
  */
@@ -91,7 +132,7 @@ async function openSide(ctx, browser, root, label) {
 
 /** The runs of one side (rates per run; the replay breakdowns when profiling). */
 function emptyRuns() {
-  return { single: [], ours: [], raw: [], replay: [], cursor: [], profile: [], floor: null };
+  return { single: [], ours: [], raw: [], replay: [], cursor: [], profile: [], floor: null, singleCpu: [], replayCpu: [], cursorCpu: [] };
 }
 
 /** @param {{ root: string, tempDir: (p?: string) => string, log: (...a: unknown[]) => void, median: (v: number[]) => number | null, onCleanup: (fn: () => unknown) => () => void }} ctx */
@@ -104,7 +145,16 @@ export async function run(ctx) {
   const profile = process.env.STORE_BENCH_PROFILE === '1';
   const areaStart = performance.now();
   const timeLeft = () => BUDGET_MS * (base ? 2 : 1) - (performance.now() - areaStart);
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: QUIET_FLAGS });
+  const marker = `--semantest-store-bench=${process.pid}`;
+  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...QUIET_FLAGS, marker] });
+  /** Runs `fn` and adds the browser's CPU time (ms) for it to `into` (nothing when it cannot be read). */
+  const cpu = async (into, fn) => {
+    const before = browserCpuMs(marker);
+    const result = await fn();
+    const after = browserCpuMs(marker);
+    if (before !== null && after !== null) into.push(after - before);
+    return result;
+  };
   const sides = [];
   const forget = ctx.onCleanup(async () => {
     await browser.close();
@@ -126,10 +176,10 @@ export async function run(ctx) {
       // Alternate ours and raw (and the two sides) so that machine noise hits all alike.
       for (const side of i % 2 ? [...sides].reverse() : sides) {
         const r = runs.get(side);
-        r.single.push(perSec(await side.call('concurrentSingleAppends', CALLERS, DOWNLOADS_PER_CALLER)));
+        r.single.push(perSec(await cpu(r.singleCpu, () => side.call('concurrentSingleAppends', CALLERS, DOWNLOADS_PER_CALLER))));
         r.ours.push(perSec(await side.call('batchedAppends', BATCHES, BATCH)));
         r.raw.push(perSec(await side.call('rawBatchedAdds', BATCHES, BATCH)));
-        log(`${side.label} append run ${i + 1}: single ${r.single.at(-1).toFixed(0)}/s, batched ${r.ours.at(-1).toFixed(0)}/s, raw ${r.raw.at(-1).toFixed(0)}/s`);
+        log(`${side.label} append run ${i + 1}: single ${r.single.at(-1).toFixed(0)}/s (cpu ${r.singleCpu.at(-1)} ms), batched ${r.ours.at(-1).toFixed(0)}/s, raw ${r.raw.at(-1).toFixed(0)}/s`);
       }
     }
 
@@ -140,11 +190,11 @@ export async function run(ctx) {
     for (let i = 0; i < REPEATS && (i === 0 || timeLeft() > 0); i++) {
       for (const side of i % 2 ? [...sides].reverse() : sides) {
         const r = runs.get(side);
-        r.cursor.push(perSec(await side.call('replayRawCursor')));
-        const rebuilt = await side.call('replayRebuild');
+        r.cursor.push(perSec(await cpu(r.cursorCpu, () => side.call('replayRawCursor'))));
+        const rebuilt = await cpu(r.replayCpu, () => side.call('replayRebuild'));
         if (rebuilt.rows !== REPLAY_DOWNLOADS) throw new Error(`rebuildDownloads made ${rebuilt.rows} rows, expected ${REPLAY_DOWNLOADS}`);
         r.replay.push(perSec(rebuilt));
-        log(`${side.label} replay run ${i + 1}: rebuildDownloads ${r.replay.at(-1).toFixed(0)}/s (${rebuilt.ms.toFixed(0)} ms), raw cursor ${r.cursor.at(-1).toFixed(0)}/s`);
+        log(`${side.label} replay run ${i + 1}: rebuildDownloads ${r.replay.at(-1).toFixed(0)}/s (${rebuilt.ms.toFixed(0)} ms, cpu ${r.replayCpu.at(-1)} ms), raw cursor ${r.cursor.at(-1).toFixed(0)}/s (cpu ${r.cursorCpu.at(-1)} ms)`);
       }
     }
     if (profile) {
@@ -171,6 +221,9 @@ export async function run(ctx) {
       batchAppendEventsPerSec: median(r.ours),
       rawIdbBatchAddEventsPerSec: median(r.raw),
       rawCursorEventsPerSec: median(r.cursor),
+      // The same comparisons in the browser's CPU time instead of wall-clock time (null where /proc is missing).
+      appendCpuMsPerEvent: r.singleCpu.length ? median(r.singleCpu) / (CALLERS * DOWNLOADS_PER_CALLER * 5) : null,
+      replayCpuRatioVsRawCursor: r.replayCpu.length === r.cursorCpu.length && r.replayCpu.length ? median(r.replayCpu.map((value, i) => r.cursorCpu[i] / value)) : null,
     });
     const [own, other] = sides.map((side) => runs.get(side));
     log(`runs: ${own.single.length} append, ${own.replay.length} replay`);

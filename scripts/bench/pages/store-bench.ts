@@ -282,10 +282,11 @@ export async function replayBreakdown(pageSize = 2000): Promise<Record<string, n
  * each of `perTx` streams per transaction, `rounds` transactions one after the other), with the events only,
  * with their `streams` rows too, and with their `downloads` rows too (events/s of each).
  */
-export async function probeSingleFloor(rounds = 15, perTx = 100): Promise<Record<string, number>> {
+export async function probeSingleFloor(rounds = 15, perTx = 100, only = -1): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const { evolve } = await import('../../../src/domain/download.ts');
-  for (const tables of [['events'], ['events', 'streams'], ['events', 'streams', 'downloads']] as const) {
+  for (const [k, tables] of ([['events'], ['events', 'streams'], ['events', 'streams', 'downloads']] as const).entries()) {
+    if (only >= 0 && k !== only) continue;
     const name = `bench-floor-${Date.now()}`;
     const db = await freshDb(name);
     const idb = db.backendDB();
@@ -370,4 +371,36 @@ export async function probeReplayReads(): Promise<Record<string, number>> {
   await time('rowsGetAll', () => req(idb.transaction('downloads', 'readonly').objectStore('downloads').getAll()));
   await time('rebuild', () => rebuildDownloads(db));
   return out;
+}
+
+/** Diagnostics: one way of reading the replay's log (0 cursor, 1/2 getAll pages of 1000/5000) or rows (3 cursor, 4 getAll). */
+export async function probeRead(kind: number): Promise<number> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const idb = db.backendDB();
+  const req = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const started = performance.now();
+  if (kind === 0) await replayRawCursor();
+  if (kind === 1 || kind === 2) {
+    const size = kind === 1 ? 1000 : 5000;
+    let after = 0;
+    for (;;) {
+      const page = (await req(idb.transaction('events', 'readonly').objectStore('events').getAll(IDBKeyRange.lowerBound(after, true), size))) as { position: number }[];
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.position;
+      if (page.length < size) break;
+    }
+  }
+  if (kind === 3)
+    await new Promise<void>((resolve, reject) => {
+      const r = idb.transaction('downloads', 'readonly').objectStore('downloads').openCursor();
+      r.onsuccess = () => (r.result ? r.result.continue() : resolve());
+      r.onerror = () => reject(r.error);
+    });
+  if (kind === 4) await req(idb.transaction('downloads', 'readonly').objectStore('downloads').getAll());
+  return performance.now() - started;
 }
