@@ -151,6 +151,8 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
     };
   }
   if (!state) return undefined;
+  // One new object per event (a replay folds 100k of them): the copy is made once, then its fields are set.
+  // `next` is this call's own object, so setting its fields changes nothing the caller holds.
   const next: DownloadState = {
     ...state,
     version: event.version,
@@ -161,78 +163,81 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
   switch (event.type) {
     case 'ImageSourceValidated': {
       const data = event.data as EventData<'ImageSourceValidated'>;
-      return {
-        ...next,
-        phase: 'validating',
-        mimeType: data.mimeType,
-        filename: data.filename,
-        transfer: data.transfer,
-        referer: data.referer ?? null,
-        contentHash: data.contentHash ?? null,
-        convertTo: data.convertTo ?? null,
-        convertedTo: null,
-      };
+      next.phase = 'validating';
+      next.mimeType = data.mimeType;
+      next.filename = data.filename;
+      next.transfer = data.transfer;
+      next.referer = data.referer ?? null;
+      next.contentHash = data.contentHash ?? null;
+      next.convertTo = data.convertTo ?? null;
+      next.convertedTo = null;
+      return next;
     }
     case 'ImageConverted': {
       const data = event.data as EventData<'ImageConverted'>;
-      return { ...next, filename: data.filename, convertedTo: data.to };
+      next.filename = data.filename;
+      next.convertedTo = data.to;
+      return next;
     }
     case 'DownloadInitiated': {
       const data = event.data as EventData<'DownloadInitiated'>;
-      return { ...next, phase: 'initiating', filename: data.filename, initiatedAt: event.createdAt, chromeDownloadId: null };
+      next.phase = 'initiating';
+      next.filename = data.filename;
+      next.initiatedAt = event.createdAt;
+      next.chromeDownloadId = null;
+      return next;
     }
     case 'DownloadStarted': {
       const data = event.data as EventData<'DownloadStarted'>;
-      return { ...next, phase: 'downloading', chromeDownloadId: data.chromeDownloadId, startedAt: state.startedAt ?? event.createdAt };
+      next.phase = 'downloading';
+      next.chromeDownloadId = data.chromeDownloadId;
+      next.startedAt = state.startedAt ?? event.createdAt;
+      return next;
     }
     case 'DownloadPaused':
-      return { ...next, phase: 'paused' };
+      next.phase = 'paused';
+      return next;
     case 'DownloadResumed':
-      return { ...next, phase: 'downloading' };
+      next.phase = 'downloading';
+      return next;
     case 'GoogleImageDownloadCompleted': {
       const data = event.data as EventData<'GoogleImageDownloadCompleted'>;
-      return {
-        ...next,
-        phase: 'completed',
-        filePath: data.filePath,
-        fileSize: data.fileSize,
-        mimeType: data.mimeType,
-        completedAt: event.createdAt,
-        durationMs: data.downloadTime,
-        duplicateOf: data.duplicateOf ?? null,
-        error: null,
-        errorCode: null,
-        retryable: null,
-        nextAttemptAt: null,
-      };
+      next.phase = 'completed';
+      next.filePath = data.filePath;
+      next.fileSize = data.fileSize;
+      next.mimeType = data.mimeType;
+      next.completedAt = event.createdAt;
+      next.durationMs = data.downloadTime;
+      next.duplicateOf = data.duplicateOf ?? null;
+      next.error = null;
+      next.errorCode = null;
+      next.retryable = null;
+      next.nextAttemptAt = null;
+      return next;
     }
     case 'GoogleImageDownloadFailed': {
       const data = event.data as EventData<'GoogleImageDownloadFailed'>;
       const phase: DownloadPhase = data.deadLettered ? 'dead-lettered' : data.nextAttemptAt !== null ? 'retry-wait' : 'failed';
-      return {
-        ...next,
-        phase,
-        attempt: phase === 'retry-wait' ? data.attempt + 1 : data.attempt,
-        error: data.error,
-        errorCode: data.code,
-        retryable: data.retryable,
-        nextAttemptAt: data.nextAttemptAt,
-        failures: state.failures + 1,
-        chromeDownloadId: null,
-      };
+      next.phase = phase;
+      next.attempt = phase === 'retry-wait' ? data.attempt + 1 : data.attempt;
+      next.error = data.error;
+      next.errorCode = data.code;
+      next.retryable = data.retryable;
+      next.nextAttemptAt = data.nextAttemptAt;
+      next.failures = state.failures + 1;
+      next.chromeDownloadId = null;
+      return next;
     }
     case 'GoogleImageDownloadRetryRequested':
-      return {
-        ...next,
-        phase: 'queued',
-        attempt: 1,
-        error: null,
-        errorCode: null,
-        retryable: null,
-        nextAttemptAt: null,
-        chromeDownloadId: null,
-        discarded: false,
-      };
+      next.phase = 'queued';
+      next.attempt = 1;
+      next.error = null;
+      next.errorCode = null;
+      next.retryable = null;
+      next.nextAttemptAt = null;
+      next.chromeDownloadId = null;
+      next.discarded = false;
+      return next;
     default:
       return next;
   }

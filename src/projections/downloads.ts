@@ -169,11 +169,11 @@ export async function rebuildDownloads(
   };
   if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
-  // The table as it is, read beside the log (another store, so IndexedDB serves both at once). Only appends
-  // change a row, and each one's event is folded below (in a page or as a late event), so a row read here that
-  // equals the fold needs no write even if an append landed since: the append wrote that same fold.
-  const existingRows = readRows(idb);
-  existingRows.catch(() => undefined); // awaited below; a failure is reported there
+  // The table as it is, read before the log. Only appends change a row, and each one's event is folded below
+  // (in a page or as a late event), so a row read here that equals the fold needs no write even if an append
+  // landed since: the append wrote that same fold. Read first, not beside the log: in Chromium two cursors
+  // running at once (rows and events) measured slower in sum than one after the other.
+  const existing = await readRows(idb);
   for (;;) {
     const page = await foldPage(idb, after, pageSize, foldOne);
     count += page.count;
@@ -181,7 +181,6 @@ export async function rebuildDownloads(
     if (page.count > 0) onProgress?.(after);
     if (page.count < pageSize) break;
   }
-  const existing = await existingRows;
   await db.transaction('rw', [db.events, db.downloads, db.subscriberDeadLetters], async () => {
     // Whatever was appended since the last page (the worker does not wait for a rebuild) is folded in here,
     // inside the transaction that writes the rows: no append can land between this read and the write.

@@ -310,32 +310,18 @@ export class DexieEventStore implements EventStore {
         if (aggregateType !== undefined && version > 0) result.streams.set(streamId, { version, aggregateType, row: rows.get(streamId) });
       }
       if (rows_.length === 0) return result;
-      let positions: number[];
-      try {
-        positions = (await db.events.bulkAdd(rows_ as StoredEvent[], { allKeys: true })) as number[];
-      } catch (error) {
-        // A version or an event id is stored already (another context wrote it, or the cache was behind): the
-        // unique indexes caught it. Abort; the caller does the batch again, `checked`.
-        if (error instanceof Dexie.BulkError || (error instanceof Error && error.name === 'ConstraintError')) {
-          if (!checked) throw error;
-          const first = batch[owners[0] ?? 0];
-          throw new ConcurrencyError(first?.streamId ?? '', first?.options.expectedVersion ?? 'any', -1);
-        }
-        throw error;
-      }
-      const stored: StoredEvent[] = rows_.map((row, i) => ({ ...row, position: positions[i] as number }));
-      stored.forEach((event, i) => {
-        const outcome = outcomes[owners[i] as number];
-        if (outcome?.ok) outcome.result.events.push(event);
-      });
       const written = [...new Set(rows_.map((row) => row.streamId))];
       // Rows of other streams that an event names (a discard names its download) are always read here.
-      const others = downloadTargets(stored).filter((id) => !rows.has(id));
+      const others = downloadTargets(rows_ as StoredEvent[]).filter((id) => !rows.has(id));
       if (others.length > 0) (await db.downloads.bulkGet(others)).forEach((row, i) => rows.set(others[i] as string, row));
+      // The projection is folded before the events are added: it reads no position (the one field a row lacks
+      // until IndexedDB gives it), so the three writes can be asked for at once, without waiting for the keys
+      // of the first before the other two are sent (one round trip less per transaction).
       const before = new Map(rows);
-      for (const event of stored) projectDownload(rows, event);
+      for (const row of rows_) projectDownload(rows, row as StoredEvent);
       const changed = [...rows.entries()].filter(([id, row]) => row !== undefined && row !== before.get(id)).map(([, row]) => row as DownloadRow);
-      await Promise.all([
+      const adding = db.events.bulkAdd(rows_ as StoredEvent[], { allKeys: true });
+      const putting = Promise.all([
         db.streams.bulkPut(
           written.map((streamId) => ({
             streamId,
@@ -346,6 +332,26 @@ export class DexieEventStore implements EventStore {
         ),
         changed.length > 0 ? db.downloads.bulkPut(changed) : undefined,
       ]);
+      let positions: number[];
+      try {
+        positions = (await adding) as number[];
+      } catch (error) {
+        putting.catch(() => undefined); // the transaction aborts: these fail with it, and the add's error is the one that says why
+        // A version or an event id is stored already (another context wrote it, or the cache was behind): the
+        // unique indexes caught it. Abort; the caller does the batch again, `checked`.
+        if (error instanceof Dexie.BulkError || (error instanceof Error && error.name === 'ConstraintError')) {
+          if (!checked) throw error;
+          const first = batch[owners[0] ?? 0];
+          throw new ConcurrencyError(first?.streamId ?? '', first?.options.expectedVersion ?? 'any', -1);
+        }
+        throw error;
+      }
+      await putting;
+      const stored: StoredEvent[] = rows_.map((row, i) => ({ ...row, position: positions[i] as number }));
+      stored.forEach((event, i) => {
+        const outcome = outcomes[owners[i] as number];
+        if (outcome?.ok) outcome.result.events.push(event);
+      });
       for (const streamId of written) {
         result.streams.set(streamId, { version: versions.get(streamId) ?? 0, aggregateType: aggregateTypes.get(streamId) ?? 'Download', row: rows.get(streamId) });
       }

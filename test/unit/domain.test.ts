@@ -6,7 +6,7 @@ import { sniffImageType } from '../../src/domain/image-type.ts';
 import { classifyHttpStatus, classifyInterrupt, failureEvent, retryDelayMs, DEFAULT_RETRY_POLICY } from '../../src/domain/failure.ts';
 import { validateSourceUrl } from '../../src/domain/urls.ts';
 import { isGoogleImagesUrl } from '../../src/content/google-domains.ts';
-import { controlState, foldStream, publicStatus } from '../../src/domain/download.ts';
+import { controlState, evolve, foldStream, publicStatus, type DownloadState } from '../../src/domain/download.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
@@ -159,5 +159,37 @@ describe('the download aggregate', () => {
     expect(done).toMatchObject({ phase: 'completed', version: 7, filePath: '/d/Semantest/a.jpg', fileSize: 3, chromeDownloadId: 9 });
     expect(controlState('dead-lettered')).toBe('failed');
     expect(controlState('paused')).toBe('downloading');
+  });
+
+  it('never changes the state it is given: each event makes a new object (the read model and the saga keep the old one)', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value)) deepFreeze(inner);
+      }
+      return value;
+    };
+    const life = [
+      at(1, 'GoogleImageDownloadRequested', { imageUrl: 'https://i.test/a.png', strategy: 'udm2_inline' }),
+      at(2, 'ImageSourceValidated', { attempt: 1, mimeType: 'image/png', extension: 'png', filename: 'Semantest/a.png', contentLength: 3, transfer: 'url', convertTo: 'image/jpeg' }),
+      at(3, 'ImageConverted', { from: 'image/png', to: 'image/jpeg', filename: 'Semantest/a.jpg' }),
+      at(4, 'DownloadInitiated', { attempt: 1, filename: 'Semantest/a.jpg', url: 'https://i.test/a.png' }),
+      at(5, 'DownloadStarted', { attempt: 1, chromeDownloadId: 9 }),
+      at(6, 'DownloadPaused', {}),
+      at(7, 'DownloadResumed', {}),
+      at(8, 'GoogleImageDownloadFailed', { imageUrl: 'https://i.test/a.png', error: 'e', code: 'network', retryable: true, attempt: 1, nextAttemptAt: 9000, deadLettered: false }),
+      at(9, 'GoogleImageDownloadRetryRequested', {}),
+      at(10, 'GoogleImageDownloadCompleted', { imageUrl: 'https://i.test/a.png', filePath: '/d/Semantest/a.jpg', fileSize: 3, downloadTime: 6000, mimeType: 'image/jpeg' }),
+    ];
+    let state: DownloadState | undefined;
+    for (const event of life) {
+      const before = state === undefined ? undefined : structuredClone(state);
+      const next = evolve(deepFreeze(state), event);
+      expect(state).toEqual(before);
+      expect(next).not.toBe(state);
+      expect(next).toMatchObject({ version: event.version, lastEventId: event.eventId });
+      state = next;
+    }
+    expect(state).toMatchObject({ phase: 'completed', failures: 1, attempt: 1, filename: 'Semantest/a.jpg', convertedTo: 'image/jpeg' });
   });
 });

@@ -276,3 +276,131 @@ export async function replayBreakdown(pageSize = 2000): Promise<Record<string, n
   const rawGetAllMs = performance.now() - t;
   return { readMs, foldMs, writeMs, toArrayMs, rawGetAllMs, n: all.length + raw };
 }
+
+/**
+ * The floor under `concurrentSingleAppends`: raw IndexedDB writing what its transactions write (one event on
+ * each of `perTx` streams per transaction, `rounds` transactions one after the other), with the events only,
+ * with their `streams` rows too, and with their `downloads` rows too (events/s of each).
+ */
+export async function probeSingleFloor(rounds = 15, perTx = 100, only = -1): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const { evolve } = await import('../../../src/domain/download.ts');
+  for (const [k, tables] of ([['events'], ['events', 'streams'], ['events', 'streams', 'downloads']] as const).entries()) {
+    if (only >= 0 && k !== only) continue;
+    const name = `bench-floor-${Date.now()}`;
+    const db = await freshDb(name);
+    const idb = db.backendDB();
+    const work = Array.from({ length: Math.ceil(rounds / 5) * perTx }, (_, s) => downloadEvents(s));
+    const states = new Map<string, ReturnType<typeof evolve>>();
+    const started = performance.now();
+    let n = 0;
+    for (let r = 0; r < rounds; r++) {
+      const tx = idb.transaction([...tables], 'readwrite');
+      const createdAt = Date.now();
+      const events = tx.objectStore('events');
+      for (let s = 0; s < perTx; s++) {
+        const streamId = `s-${s}-${Math.floor(r / 5)}`;
+        const row = storedRow(streamId, (r % 5) + 1, work[Math.floor(r / 5) * perTx + s]![r % 5]!, createdAt);
+        events.add(row);
+        n++;
+        if (tables.length > 1) tx.objectStore('streams').put({ streamId, aggregateType: 'Download', currentVersion: (r % 5) + 1, lastUpdated: createdAt });
+        if (tables.length > 2) {
+          const next = evolve(states.get(streamId), row as never);
+          states.set(streamId, next);
+          tx.objectStore('downloads').put(next);
+        }
+      }
+      await done(tx);
+    }
+    out[tables.join('+')] = (n / (performance.now() - started)) * 1000;
+    db.close();
+    await deleteDatabase(name);
+  }
+  return out;
+}
+
+/** Diagnostics: ways to read the replay's log and rows, each timed alone (ms), then one rebuild. */
+export async function probeReplayReads(): Promise<Record<string, number>> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const idb = db.backendDB();
+  const out: Record<string, number> = {};
+  const time = async (label: string, fn: () => Promise<unknown>) => {
+    const t = performance.now();
+    await fn();
+    out[label] = performance.now() - t;
+  };
+  const req = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  await time('cursor', () => replayRawCursor());
+  for (const size of [1000, 5000, 20000]) {
+    await time(`getAll${size}`, async () => {
+      let after = 0;
+      for (;;) {
+        const page = (await req(idb.transaction('events', 'readonly').objectStore('events').getAll(IDBKeyRange.lowerBound(after, true), size))) as { position: number }[];
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.position;
+        if (page.length < size) break;
+      }
+    });
+  }
+  await time('getAll5000oneTx', async () => {
+    const store = idb.transaction('events', 'readonly').objectStore('events');
+    let after = 0;
+    for (;;) {
+      const page = (await req(store.getAll(IDBKeyRange.lowerBound(after, true), 5000))) as { position: number }[];
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.position;
+      if (page.length < 5000) break;
+    }
+  });
+  await time('getAll5000parallel', async () => {
+    const store = idb.transaction('events', 'readonly').objectStore('events');
+    const last = ((await req(store.openCursor(null, 'prev'))) as IDBCursorWithValue | null)?.key as number;
+    const pages = [];
+    for (let from = 0; from < last; from += 5000) pages.push(req(store.getAll(IDBKeyRange.bound(from, from + 5000, true, false))));
+    await Promise.all(pages);
+  });
+  await time('rowsCursor', () => new Promise<void>((resolve, reject) => {
+    const r = idb.transaction('downloads', 'readonly').objectStore('downloads').openCursor();
+    r.onsuccess = () => (r.result ? r.result.continue() : resolve());
+    r.onerror = () => reject(r.error);
+  }));
+  await time('rowsGetAll', () => req(idb.transaction('downloads', 'readonly').objectStore('downloads').getAll()));
+  await time('rebuild', () => rebuildDownloads(db));
+  return out;
+}
+
+/** Diagnostics: one way of reading the replay's log (0 cursor, 1/2 getAll pages of 1000/5000) or rows (3 cursor, 4 getAll). */
+export async function probeRead(kind: number): Promise<number> {
+  const db = replayDb;
+  if (!db) throw new Error('seedReplay first');
+  const idb = db.backendDB();
+  const req = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const started = performance.now();
+  if (kind === 0) await replayRawCursor();
+  if (kind === 1 || kind === 2) {
+    const size = kind === 1 ? 1000 : 5000;
+    let after = 0;
+    for (;;) {
+      const page = (await req(idb.transaction('events', 'readonly').objectStore('events').getAll(IDBKeyRange.lowerBound(after, true), size))) as { position: number }[];
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.position;
+      if (page.length < size) break;
+    }
+  }
+  if (kind === 3)
+    await new Promise<void>((resolve, reject) => {
+      const r = idb.transaction('downloads', 'readonly').objectStore('downloads').openCursor();
+      r.onsuccess = () => (r.result ? r.result.continue() : resolve());
+      r.onerror = () => reject(r.error);
+    });
+  if (kind === 4) await req(idb.transaction('downloads', 'readonly').objectStore('downloads').getAll());
+  return performance.now() - started;
+}
