@@ -30,16 +30,23 @@
 //   task that is long by itself is not blamed on the extension, and the extension's share of any task counts).
 //   maxLongTaskMsNoExtension: the page's own longest task without the extension ('longtask' observer), for scale.
 // - scriptingRatioVsNoExtension: (the page's scripting without the extension + the extension's own script time
-//   in the same stretch, from the trace) / the page's scripting without the extension. Scripting is CDP
-//   Performance.getMetrics ScriptDuration from just before the first insert to after the last batch (+1 s).
+//   in the same stretch) / the page's scripting without the extension, from the first insert to after the last
+//   batch (+1 s). BOTH terms are CPU time of the outermost script slices of the renderer's main thread, from a
+//   trace of each page with the same categories (the page without the extension is traced too, so both carry the
+//   same tracing overhead). Until 2026-11-27 the denominator was CDP ScriptDuration, which is WALL time: on a
+//   loaded machine it grows with the load (487 to 1,440 ms for the same page in two runs ten minutes apart) while
+//   the numerator (CPU time) does not, so the ratio came out better the busier the machine was.
+//   scriptingRatioSamePage: the same with the denominator taken from the page WITH the extension (the page's own
+//   slices, the extension's subtracted): no second page's noise; it should agree with the ratio.
 //   scriptingRatioTwoPages is the plain ScriptDuration(with) / ScriptDuration(without) of the two pages: what the
 //   issue literally asks, but two pages' scripting differs by ±20 % on a loaded machine with no extension at all
 //   (0.91 was seen), so it cannot resolve a 10 % budget; the attributed ratio cannot come out below 1 by luck.
+//   pageScriptCpuMs: the denominator, for scale.
 //   extensionScriptMs: the extension's own script time over the whole page's life (from the trace), for scale.
 // - bundleBytes: bytes of the content script as every Google Images page loads it: the manifest's loader, every
 //   chunk it imports statically or through chrome.runtime.getURL, and any content-script CSS. lazyBundleBytes: the
 //   chunks reached only through a dynamic import() or our own on-demand loader (src/platform/extension-module.ts;
-//   bulk select, the old layouts' strategies, the push parser), counted apart; 0 when there are none. A lazy chunk
+//   the click path, bulk select, the old layouts' strategies, the preview's), counted apart; 0 when there are none. A lazy chunk
 //   the bench page loaded anyway (it watches the page's requests) is counted in bundleBytes instead, and named.
 // The extension's times are CPU time (the trace's thread time): on the shared 2-core machine these numbers come
 // from (load average ~20), a slice's WALL time is mostly time the OS gave other processes — a slice that checks
@@ -202,6 +209,11 @@ export function contentScriptBytes(distDir) {
 }
 
 const EXTENSION_SCRIPT = /^chrome-extension:\/\//;
+/**
+ * Work that is not scripting although a script caused it (DevTools' Performance panel counts it as Rendering or
+ * Loading, not Scripting): taken out of the script slices it is nested in, for the page's and the extension's alike.
+ */
+const NOT_SCRIPT = new Set(['Layout', 'UpdateLayoutTree', 'RecalculateStyles', 'ParseHTML', 'ParseAuthorStyleSheet', 'HitTest']);
 const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'v8.evaluateModule', 'v8.compileModule', 'v8.compile', 'v8.run', 'TimerFire', 'FireIdleCallback', 'EventDispatch']);
 
 function scriptUrlOf(event) {
@@ -231,29 +243,58 @@ function analyse(events) {
   const marks = events.filter((e) => e.name.startsWith('bench:'));
   const main = marks[0] ? { pid: marks[0].pid, tid: marks[0].tid } : null;
   const onMain = (e) => main && e.pid === main.pid && e.tid === main.tid;
-  const outer = [];
-  for (const slice of slices.filter(onMain).sort((a, b) => a.ts - b.ts)) {
-    const last = outer.at(-1);
-    if (last && slice.ts < last.ts + last.dur) continue;
-    outer.push(slice);
-  }
+  const outermost = (list) => {
+    const kept = [];
+    for (const slice of list.filter(onMain).sort((a, b) => a.ts - b.ts)) {
+      const last = kept.at(-1);
+      if (last && slice.ts < last.ts + last.dur) continue;
+      kept.push(slice);
+    }
+    return kept;
+  };
+  const outer = outermost(slices);
+  // Rendering and parsing nested in a script slice (see NOT_SCRIPT), outermost first, sorted by start.
+  const rendering = outermost(events.filter((e) => e.ph === 'X' && NOT_SCRIPT.has(e.name)));
+  const renderingIn = (slice) => {
+    let sum = 0;
+    // Binary search for the first rendering event at or after the slice's start.
+    let lo = 0;
+    let hi = rendering.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rendering[mid].ts < slice.ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < rendering.length && rendering[i].ts < slice.ts + slice.dur; i++) {
+      const e = rendering[i];
+      sum += typeof e.tdur === 'number' && typeof slice.tdur === 'number' ? e.tdur : e.dur;
+    }
+    return sum;
+  };
   const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && onMain(e));
   const markTs = new Map(marks.map((e) => [e.name, e.ts]));
   // CPU time (the trace's thread time, `tdur`) where the trace has it, else wall time: with ~10 runnable threads per
   // core here, a slice's wall time is mostly the time the OS gave other processes (see the header).
-  const cpu = (s) => (typeof s.tdur === 'number' ? s.tdur : s.dur);
-  const extensionMs = (from, to, cost = cpu) =>
-    outer.reduce((sum, s) => sum + (s.ts < to && s.ts + s.dur > from ? cost(s) * Math.min(1, (Math.min(s.ts + s.dur, to) - Math.max(s.ts, from)) / Math.max(1, s.dur)) : 0), 0) / 1000;
-  return { outer, tasks, markTs, extensionMs, cpu };
+  const cpu = (s) => (s.scriptCpu ??= Math.max(0, (typeof s.tdur === 'number' ? s.tdur : s.dur) - renderingIn(s)));
+  const within = (list) => (from, to, cost = cpu) =>
+    list.reduce((sum, s) => sum + (s.ts < to && s.ts + s.dur > from ? cost(s) * Math.min(1, (Math.min(s.ts + s.dur, to) - Math.max(s.ts, from)) / Math.max(1, s.dur)) : 0), 0) / 1000;
+  const extensionMs = within(outer);
+  // Every script's outermost slices (the page's and the extension's): the main thread's scripting.
+  const all = outermost(events.filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name)));
+  const scriptingMs = within(all);
+  /** The page's own scripting: all of it but the extension's (its slices are outermost or nested in the page's). */
+  const pageMs = (from, to) => scriptingMs(from, to) - extensionMs(from, to);
+  const renderingMs = (from, to) => within(all)(from, to, renderingIn);
+  return { outer, tasks, markTs, extensionMs, pageMs, renderingMs, renderingIn, cpu };
 }
 
 async function measure(page, url, withExtension, log) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  // The trace is only needed where the extension runs (reading one takes half a minute on a loaded machine).
-  if (withExtension) await cdp.send('Tracing.start', {
+  // Both pages are traced alike: the ratio's two terms are read from their traces (see the header).
+  await cdp.send('Tracing.start', {
     transferMode: 'ReturnAsStream',
-    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] },
+    traceConfig: { includedCategories: (process.env.BENCH_TRACE_CATEGORIES ?? 'devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing').split(',') },
   });
   // The extension's files this page loads (a chunk counted as lazy must not be among them).
   const loaded = new Set();
@@ -267,6 +308,14 @@ async function measure(page, url, withExtension, log) {
     await page.waitForFunction(() => [...document.querySelectorAll('style')].some((style) => (style.textContent ?? '').includes('semantest-ctl')), null, { timeout: 60_000 });
   }
   await page.waitForTimeout(300);
+  // BENCH_PROFILE=1: a sampling CPU profile of the extension's functions (self time), to see where its time goes.
+  // Samples are wall-clock: only meaningful on an idle machine.
+  const profiling = withExtension && process.env.BENCH_PROFILE;
+  if (profiling) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+    await cdp.send('Profiler.start');
+  }
   const scriptSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ScriptDuration')?.value ?? 0;
   const before = await scriptSeconds();
   const placed = [];
@@ -283,7 +332,21 @@ async function measure(page, url, withExtension, log) {
   log(`${withExtension ? 'with' : 'without'} the extension: batches done`);
   const controls = await page.locator(CONTROL).count();
   const longestTaskMs = await page.evaluate(() => window.__longest);
-  const events = withExtension ? await readTrace(cdp) : [];
+  const events = await readTrace(cdp);
+  if (profiling) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const gaps = profile.timeDeltas ?? [];
+    profile.samples.forEach((id, i) => {
+      const node = byId.get(id);
+      const frame = node.callFrame;
+      if (!EXTENSION_SCRIPT.test(frame.url) && !['(garbage collector)'].includes(frame.functionName)) return;
+      const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + (gaps[i + 1] ?? 0) / 1000);
+    });
+    for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`profile self ${round(ms)} ms ${key}`);
+  }
   const trace = analyse(events);
   if (process.env.BENCH_DEBUG && withExtension) {
     const names = new Map();
@@ -305,6 +368,8 @@ async function measure(page, url, withExtension, log) {
 const round = (value) => (value === null || value === undefined || Number.isNaN(value) ? null : Math.round(value * 100) / 100);
 
 export async function run({ distDir, log = () => undefined }) {
+  // BENCH_CONTENT_DIST=/path/to/other/dist measures another build (e.g. main's, for an A/B in the same period).
+  distDir = process.env.BENCH_CONTENT_DIST || distDir;
   const root = mkdtempSync(join(tmpdir(), 'semantest-bench-content-'));
   try {
     let { bytes, files, lazyBytes, lazyFiles } = contentScriptBytes(distDir);
@@ -339,6 +404,9 @@ export async function run({ distDir, log = () => undefined }) {
     if (withExt.controls < expectedControls) log(`only ${withExt.controls} of ${expectedControls} results got a control`);
     if (without.controls !== 0) log(`the page without the extension has ${without.controls} controls: the comparison is wrong`);
     const { markTs, extensionMs, tasks, outer, cpu } = withExt.trace;
+    const ownFrom = without.trace.markTs.get('bench:insert:0');
+    const ownEnd = without.trace.markTs.get('bench:end');
+    const pageCpu = ownFrom !== undefined && ownEnd !== undefined ? without.trace.pageMs(ownFrom, ownEnd) : 0;
     const from = markTs.get('bench:insert:0');
     const to = markTs.get('bench:decorated:0');
     const end = markTs.get('bench:end');
@@ -359,19 +427,24 @@ export async function run({ distDir, log = () => undefined }) {
     const result = {
       decorateMsFor1000: from !== undefined && to !== undefined ? round(extensionMs(from, to)) : null,
       maxLongTaskMs: round(maxShare),
-      scriptingRatioVsNoExtension: without.scriptMs > 0 && from !== undefined && end !== undefined ? round(1 + extensionMs(from, end) / without.scriptMs) : null,
+      scriptingRatioVsNoExtension: pageCpu > 0 && from !== undefined && end !== undefined ? round(1 + extensionMs(from, end) / pageCpu) : null,
+      scriptingRatioSamePage: from !== undefined && end !== undefined && withExt.trace.pageMs(from, end) > 0 ? round(1 + extensionMs(from, end) / withExt.trace.pageMs(from, end)) : null,
       scriptingRatioTwoPages: without.scriptMs > 0 ? round(withExt.scriptMs / without.scriptMs) : null,
       bundleBytes: bytes,
       lazyBundleBytes: lazyBytes,
       lazyLoadedInRun: lazyLoadedInRun.length,
       decorateMsMaxBatch100: batchMs.length ? round(Math.max(...batchMs)) : null,
       extensionScriptMs: round(extensionTotal),
+      pageScriptCpuMs: round(pageCpu),
       maxLongTaskMsNoExtension: round(longestOwn),
       maxLongTaskMsWallClock: round(maxShareWall),
     };
     log(`${withCpu} of ${outer.length} extension slices carry CPU time (tdur); the rest count wall time`);
     log(
-      `page script ${round(withExt.scriptMs)} ms with the extension vs ${round(without.scriptMs)} ms without; extension slices ${outer.length} ` +
+      `page script (ScriptDuration, wall) ${round(withExt.scriptMs)} ms with the extension vs ${round(without.scriptMs)} ms without; page's own script CPU ${round(pageCpu)} ms without, ` +
+        `${from !== undefined && end !== undefined ? round(withExt.trace.pageMs(from, end)) : '?'} ms with; rendering/parsing taken out of the script slices: ` +
+        `${ownFrom !== undefined && ownEnd !== undefined ? round(without.trace.renderingMs(ownFrom, ownEnd)) : '?'} ms without, ${from !== undefined && end !== undefined ? round(withExt.trace.renderingMs(from, end)) : '?'} ms with, ` +
+        `${round(outer.reduce((sum, s) => sum + withExt.trace.renderingIn(s), 0) / 1000)} ms of it in the extension's; extension slices ${outer.length} ` +
         `(longest ${round(Math.max(0, ...outer.map((s) => s.dur / 1000)))} ms); tasks with extension work over 50 ms in total: ` +
         `${tasks.filter((task, i) => shares[i] > 0 && task.dur > 50_000).map((task) => `${round(task.dur / 1000)}`).join(', ') || 'none'}; wall time to 1000 controls ${from !== undefined && to !== undefined ? round((to - from) / 1000) : '?'} ms`,
     );

@@ -1,5 +1,5 @@
 /**
- * Bulk select (loaded from the extension the first time the user Shift/Ctrl/Cmd-clicks a control, so pages where
+ * Bulk select (loaded by the click path, click.ts, the first time the user Shift/Ctrl/Cmd-clicks a control, so pages where
  * nobody selects never pay for it): marks the selected results' controls and shows the selection bar, whose
  * "Download N selected" sends ONE `download.batch` message (one correlation id in the worker; the saga's queue
  * keeps its concurrency limit). Never a silent thumbnail: a result without its original is left out, and its
@@ -9,6 +9,7 @@ import { t } from '../platform/i18n.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import type { WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadControl } from './control.ts';
+import { setState } from './control-state.ts';
 
 type BatchImage = Extract<WorkerRequest, { type: 'download.batch' }>['images'][number];
 
@@ -94,7 +95,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     }
     const [first] = chosen;
     if (!first) return;
-    for (const [, candidate] of chosen) host.each(candidate.imageUrl, (control) => control.set('queued'));
+    for (const [, candidate] of chosen) host.each(candidate.imageUrl, (control) => setState(control, 'queued'));
     const response = await host.send({ type: 'download.batch', commandId: crypto.randomUUID(), images: chosen.map(([, candidate]) => host.image(candidate)) }, host.control(first[0]));
     if (response?.ok) {
       response.streamIds?.forEach((streamId, index) => {
@@ -103,7 +104,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
       });
     } else {
       // Nothing was started: no control may stay "queued".
-      for (const [, candidate] of chosen) host.each(candidate.imageUrl, (control) => control.state === 'queued' && control.set('failed', response?.error ?? null));
+      for (const [, candidate] of chosen) host.each(candidate.imageUrl, (control) => control.state === 'queued' && setState(control, 'failed', response?.error ?? null));
     }
   }
 

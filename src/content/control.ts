@@ -3,7 +3,6 @@
  * test hook `data-testid="semantest-download"` and `data-state`. It never lets an event reach Google's own
  * handlers (no preview opening, no navigation), and never builds HTML from page data.
  */
-import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
 import { t } from '../platform/i18n.ts';
 
@@ -62,6 +61,10 @@ function buildTemplate(): HTMLButtonElement {
   return button;
 }
 
+/**
+ * A control's element and what the content script knows about it up front. Changing its state (`setState`) is
+ * the click path's (control-state.ts, loaded on demand): a control leaves `idle` only after a click or a push.
+ */
 export class DownloadControl {
   readonly element: HTMLButtonElement;
   private text: HTMLSpanElement | null = null;
@@ -71,7 +74,7 @@ export class DownloadControl {
 
   constructor(
     public imageUrl: string | null,
-    private readonly options: ControlOptions,
+    readonly options: ControlOptions,
   ) {
     // Cloning one prepared button is several times cheaper than building each (a page has thousands).
     const button = (template ??= buildTemplate()).cloneNode(true) as HTMLButtonElement;
@@ -82,7 +85,7 @@ export class DownloadControl {
   }
 
   /** The control's visible text (most controls never have any: their `<span>` is only made when needed). */
-  private say(text: string): void {
+  say(text: string): void {
     if (!this.text) {
       if (!text) return;
       this.text = document.createElement('span');
@@ -90,6 +93,11 @@ export class DownloadControl {
       this.element.append(this.text);
     }
     this.text.textContent = text;
+  }
+
+  /** The control's accessible name and tooltip. */
+  name(text: string): void {
+    name(this.element, text);
   }
 
   /**
@@ -107,44 +115,17 @@ export class DownloadControl {
     this.say(armed ? t('cSaveThumb') : this.options.preview ? t('cNoOriginal') : '');
   }
 
+  /** Idle, saying `text` (as control-state.ts's `setState(control, 'idle', text)`, which loads with the click path). */
+  idle(text: string): void {
+    this.state = 'idle';
+    delete this.element.dataset.offer;
+    this.element.dataset.state = 'idle';
+    name(this.element, text);
+    this.say(this.options.preview ? this.options.label : '');
+  }
+
   /** True while a click must start nothing new. */
   get busy(): boolean {
     return this.state === 'queued' || this.state === 'downloading';
   }
-
-  set(state: ControlState, message: string | null = null, progress: number | null = null): void {
-    this.state = state;
-    delete this.element.dataset.offer;
-    this.element.dataset.state = state;
-    const title = titleFor(state, message, this.options.label);
-    name(this.element, title);
-    this.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : this.options.preview ? labelFor(state, this.options.label) : '');
-  }
-
-  apply(update: ControlUpdate): void {
-    this.set(update.state, update.message, update.progress);
-  }
-}
-
-function titleFor(state: ControlState, message: string | null, label: string): string {
-  switch (state) {
-    case 'idle':
-      return message ?? label;
-    case 'queued':
-      return message ?? t('cWait');
-    case 'downloading':
-      return t('cGoing');
-    case 'completed':
-      return message ? t('cSavedAs', message) : t('cSavedShow');
-    case 'failed':
-      return message ? t('cNotSavedAs', message) : t('cNotSavedDot');
-  }
-}
-
-/** The preview control's visible text (a result's control shows only its icon). */
-const LABELS: Partial<Record<ControlState, string>> = { queued: 'cQueued', downloading: 'cDownloading', completed: 'cSaved', failed: 'cNotSaved' };
-
-function labelFor(state: ControlState, label: string): string {
-  const key = LABELS[state];
-  return key ? t(key) : label;
 }

@@ -4,6 +4,9 @@
  * scroll or a new search without a page load) and on the open preview panel. A click asks the worker for the
  * original; the worker pushes the download's state back. Nothing here may throw into the page.
  *
+ * What runs only once the user acts (a click, the keyboard shortcut, a push from the worker: click.ts) is loaded
+ * on demand, when the pointer or the keyboard focus first reaches a result, so that a click does not wait for it.
+ *
  * Cost: the page is scanned once; after that each batch of DOM changes looks only at the subtrees it added
  * (and at the preview only when the preview changed). Nothing is done inside Google's own task: the mutation
  * callback only notes the added subtrees; the controls are placed in tasks of our own, at most `SLICE_MS` each,
@@ -13,20 +16,19 @@
 import { isGoogleImagesUrl } from './google-domains.ts';
 import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
-import { BAR_CLASS, CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
+import { CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS } from './styles.ts';
-import { ExtensionGoneError, onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
-import type { FoundCandidate } from './strategies/outcome.ts';
-import type { ControlUpdate, TabMessage, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import { t } from '../platform/i18n.ts';
 import { importExtensionModule } from '../platform/extension-module.ts';
-import type { Bulk } from './bulk.ts';
-import BULK from './bulk.ts?script&module';
-import TAB_MESSAGE from './tab-message.ts?script&module';
+import type { Click, ClickHost } from './click.ts';
+import CLICK from './click.ts?script&module';
 import OLD_LAYOUTS from './strategies/old-layouts.ts?script&module';
 import PREVIEW from './strategies/preview.ts?script&module';
 
 const RESULT_CLASS = 'semantest-result';
+/** The first of these on a result fetches the click path. */
+const WARM = ['pointerover', 'focusin'] as const;
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
 const NOT_FOUND = t('cNotFound');
 
@@ -48,7 +50,6 @@ interface Entry {
 /** Everything is a local function so that the minifier can shorten its names (the bundle-size budget). */
 function startOnGoogleImages(): void {
   const results = new WeakMap<Element, Entry>();
-  const byButton = new WeakMap<Element, Entry>();
   const byImageUrl = new Map<string, Set<DownloadControl>>();
   let previewEntry: Entry | null = null;
   let previewFinder: ((doc: Document) => FoundResult | null) | null = null;
@@ -98,26 +99,27 @@ function startOnGoogleImages(): void {
   /** The 2018 and 2020-23 layouts' strategies, loaded once a result of theirs is seen (null until then). */
   let old: readonly LayoutStrategy[] | null = null;
   let oldLoading: Promise<void> | undefined;
-  const waiting = new WeakSet<Entry>();
-  /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
-  let bulk: Promise<Bulk<Entry>> | undefined;
+  /** The click path (click.ts), loaded when first needed. */
+  let clicking: Promise<Click> | undefined;
   const style = document.createElement('style');
 
   function start(): void {
     style.textContent = CONTROL_CSS;
     (document.head ?? document.documentElement).append(style);
     shieldControls(window, (button, event) => {
-      const entry = byButton.get(button);
-      // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
-      if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) withBulk((it) => it.toggle(entry));
-      else if (entry) void activate(entry).catch(report);
-      else withBulk((it) => it.act(button.dataset.act));
+      click().then((it) => it.click(button, event), report);
     });
-    // The worker's pushes are checked by a parser loaded with the first one (none come before a click); they are
-    // handled in the order they came.
-    let parser: Promise<typeof import('./tab-message.ts')> | undefined;
+    // The click path is fetched before it is needed: when the pointer or the keyboard focus first reaches a result
+    // (its control shows then), not with the page.
+    const warm = (event: Event): void => {
+      if (!(event.target instanceof Element && event.target.closest(`.${RESULT_CLASS}`))) return;
+      void click().catch(report);
+      for (const type of WARM) removeEventListener(type, warm, true);
+    };
+    for (const type of WARM) addEventListener(type, warm, true);
+    // The worker's pushes (none come before a click, but for the keyboard shortcut) are handled in the order they came.
     onWorkerMessage((message) => {
-      (parser ??= importExtensionModule(TAB_MESSAGE)).then(({ parseTabMessage }) => guard(() => onMessage(parseTabMessage(message))), report);
+      click().then((it) => it.push(message), report);
     });
     observer = new MutationObserver((records) => guard(() => onMutations(records)));
     listen();
@@ -221,7 +223,7 @@ function startOnGoogleImages(): void {
         if (!previewChanged && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR) || node.closest(PREVIEW_SELECTOR))) previewChanged = true;
       }
       for (const node of record.removedNodes) {
-        if (node instanceof HTMLButtonElement && node.classList.contains(CONTROL_CLASS)) reattach(node);
+        if (node instanceof HTMLButtonElement && node.classList.contains(CONTROL_CLASS)) reattach(node, record.target);
         else if (!previewChanged && node instanceof Element && (node.matches(PREVIEW_SELECTOR) || node.querySelector(PREVIEW_SELECTOR))) previewChanged = true;
       }
     }
@@ -260,10 +262,9 @@ function startOnGoogleImages(): void {
   }
 
   /** Google re-rendered a result's children and took our control with them: put it back. */
-  function reattach(button: HTMLButtonElement): void {
-    const entry = byButton.get(button);
-    if (!entry || entry.preview) return;
-    if (entry.element.isConnected && results.get(entry.element) === entry) entry.element.append(button);
+  function reattach(button: HTMLButtonElement, from: Node): void {
+    const entry = results.get(from as Element);
+    if (entry?.control.element === button && entry.element.isConnected) entry.element.append(button);
   }
 
   /** Places the controls in one pass of writes; their originals are found later (`resolveSome`). */
@@ -285,37 +286,6 @@ function startOnGoogleImages(): void {
       }
     }
     placed.push(...fresh);
-  }
-
-  function withBulk(work: (it: Bulk<Entry>) => void): void {
-    bulk ??= importExtensionModule<typeof import('./bulk.ts')>(BULK).then(({ createBulk }) =>
-      createBulk<Entry>(
-        {
-          control: (entry) => entry.control,
-          live: () => (placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry)),
-          async pick(entry) {
-            if (entry.control.busy) return null;
-            if (needsOld(entry)) await loadOld();
-            if (!entry.found) resolveNow(entry);
-            else if (!entry.found.candidate) lookAgain(entry);
-            const candidate = entry.found?.candidate ?? null;
-            if (!candidate) offer(entry, false);
-            return candidate;
-          },
-          send,
-          each: setAll,
-          image: toImage,
-        },
-        BAR_CLASS,
-      ),
-    );
-    bulk.then((it) => guard(() => work(it)), report);
-  }
-
-  /** What the worker is told about an image: the candidate, the search and the page. */
-  function toImage(candidate: FoundCandidate): FoundCandidate & { query?: string; pageUrl: string } {
-    const query = new URL(location.href).searchParams.get('q');
-    return { ...candidate, ...(query ? { query } : {}), pageUrl: location.href };
   }
 
   function scheduleResolve(): void {
@@ -358,24 +328,8 @@ function startOnGoogleImages(): void {
   /** A result's original is known (or known to be missing): the control says so. */
   function resolved(entry: Entry, found: FoundResult): void {
     entry.found = found;
-    if (found.candidate) {
-      remember(entry.control, found.candidate.imageUrl);
-      if (entry.control.element.dataset.original) {
-        delete entry.control.element.dataset.original;
-        entry.control.thumbnailArmed = false;
-        entry.control.set('idle', null);
-      }
-    } else offer(entry, false);
-  }
-
-  /** The clicked result's original, now, if idle time has not come to it yet. */
-  function resolveNow(entry: Entry): void {
-    resolved(entry, findNow(entry) ?? notFound(entry));
-  }
-
-  /** The strategies' answer for one result, now (an old layout's strategies must be loaded: `ensureOld`). */
-  function findNow(entry: Entry): FoundResult | undefined {
-    return findResultsWith(old, document, entry.element)?.find((result) => result.element === entry.element);
+    if (found.candidate) remember(entry.control, found.candidate.imageUrl);
+    else offer(entry, false);
   }
 
   function loadOld(): Promise<void> {
@@ -384,10 +338,6 @@ function startOnGoogleImages(): void {
     }));
   }
 
-  /** Before a result is looked at now (a click, a selection): whether its layout's strategies must be loaded first. */
-  function needsOld(entry: Entry): boolean {
-    return !old && !entry.preview && isOldLayout(entry.element);
-  }
 
   /** The preview's strategy, loaded once the page has a preview (image or panel). */
   function loadPreview(): Promise<typeof import('./strategies/preview.ts')> {
@@ -423,17 +373,18 @@ function startOnGoogleImages(): void {
   function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
     const control = new DownloadControl(null, { preview, label: preview ? t('cPreview') : RESULT_LABEL });
     const entry: Entry = { control, element, found: null, preview };
-    byButton.set(control.element, entry);
     if (found) resolved(entry, found);
     return entry;
   }
 
   /** No original: say so, and offer the thumbnail when there is one that can be sent. */
-  function offer(entry: Entry, armed: boolean): void {
+  function offer(entry: Entry, armed: boolean): boolean {
     const problem = entry.found?.problem ?? NOT_FOUND;
     const thumbnail = entry.found?.thumbnailUrl;
-    if (thumbnail && thumbnail.length <= MAX_URL_LENGTH) entry.control.offerThumbnail(problem, armed);
-    else entry.control.set('idle', thumbnail ? t('cThumbBig', problem) : problem);
+    const sendable = !!thumbnail && thumbnail.length <= MAX_URL_LENGTH;
+    if (sendable) entry.control.offerThumbnail(problem, armed);
+    else entry.control.idle(thumbnail ? t('cThumbBig', problem) : problem);
+    return sendable;
   }
 
   function remember(control: DownloadControl, imageUrl: string): void {
@@ -447,121 +398,47 @@ function startOnGoogleImages(): void {
     if (control.imageUrl) byImageUrl.get(control.imageUrl)?.delete(control);
   }
 
-  /**
-   * The page may know more now than when the control was added (Google sets a result's `/imgres` link on hover,
-   * the preview loads its original, page data arrives late): look again before giving up on the original.
-   */
-  function lookAgain(entry: Entry): void {
-    const again = entry.preview
-      ? previewFinder?.(document)
-      : findNow(entry);
-    if (!again || (entry.preview && again.element !== entry.element)) return;
-    if (again.candidate) {
-      resolved(entry, again);
-    } else if (again.thumbnailUrl || !entry.found?.thumbnailUrl) {
-      entry.found = again;
-    }
-  }
-
-  async function activate(entry: Entry): Promise<void> {
-    const { control } = entry;
-    if (control.busy || waiting.has(entry)) return;
-    if (needsOld(entry)) {
-      // A second click meanwhile starts nothing more.
-      waiting.add(entry);
-      await loadOld().finally(() => waiting.delete(entry));
-    }
-    if (control.state === 'completed') {
-      const streamId = control.element.dataset.streamId;
-      if (streamId) await send({ type: 'download.show', streamId }, control);
-      return;
-    }
-    if (!entry.found) resolveNow(entry);
-    else if (!entry.found.candidate && !control.thumbnailArmed) lookAgain(entry);
-    const candidate = entry.found?.candidate ?? thumbnailChoice(entry);
-    if (!candidate) return;
-    setAll(candidate.imageUrl, (each) => each.set('queued'));
-    const response = await send({ type: 'download.request', commandId: crypto.randomUUID(), image: toImage(candidate) }, control);
-    if (response?.ok && response.streamId) {
-      const streamId = response.streamId;
-      setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
-    }
-  }
-
-  /**
-   * With the original missing, the first click only arms the offer (the control then says "Save thumbnail?"); the
-   * second one returns the thumbnail as what to save, with `strategy: 'thumbnail'`.
-   */
-  function thumbnailChoice(entry: Entry): FoundCandidate | null {
-    const { control } = entry;
-    const found = entry.found ?? notFound(entry);
-    const thumbnail = found.thumbnailUrl;
-    if (!thumbnail || thumbnail.length > MAX_URL_LENGTH) {
-      control.set('failed', found.problem ?? NOT_FOUND);
-      return null;
-    }
-    if (!control.thumbnailArmed) {
-      offer(entry, true);
-      return null;
-    }
-    control.thumbnailArmed = false;
-    remember(control, thumbnail);
-    return {
-      imageUrl: thumbnail,
-      thumbnailUrl: thumbnail,
-      strategy: 'thumbnail',
-      ...(found.title ? { title: found.title } : {}),
-      ...(found.sourcePageUrl ? { sourcePageUrl: found.sourcePageUrl } : {}),
-    };
-  }
-
-  async function send(request: WorkerRequest, control: DownloadControl): Promise<WorkerResponse | null> {
-    try {
-      const response = await sendToWorker(request);
-      if (!response.ok) control.set('failed', response.error);
-      return response;
-    } catch (error) {
-      control.set('failed', error instanceof ExtensionGoneError ? error.message : t('cUnreachable'));
-      return null;
-    }
-  }
-
   async function restoreStates(imageUrls: string[]): Promise<void> {
     try {
       const response = await sendToWorker({ type: 'download.states', imageUrls });
-      if (response.ok) for (const update of response.updates ?? []) applyUpdate(update);
+      // Most pages have none: the click path (which shows states) is only loaded for those that do.
+      if (response.ok && response.updates?.length) (await click()).apply(response.updates);
     } catch {
       // The controls stay idle; a click will say what is wrong.
     }
   }
 
-  function onMessage(message: TabMessage | null): void {
-    if (!message) return;
-    if (message.type === 'control.update') {
-      applyUpdate(message.update);
-      return;
-    }
-    // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
-    if (!previewSeen) sawPreview();
-    void loadPreview()
-      .then(({ findPreview }) => {
-        previewFinder = findPreview;
-        scanPreview();
-        if (previewEntry) return activate(previewEntry);
-      })
-      .catch(report);
+  function click(): Promise<Click> {
+    return (clicking ??= importExtensionModule<typeof import('./click.ts')>(CLICK).then(
+      ({ createClick }) => createClick(host),
+      (error: unknown) => {
+        // Fetched again next time (a click after a failed prefetch).
+        clicking = undefined;
+        throw error;
+      },
+    ));
   }
 
-  function applyUpdate(update: ControlUpdate): void {
-    setAll(update.imageUrl, (control) => {
-      control.element.dataset.streamId = update.streamId;
-      control.apply(update);
-    });
-  }
-
-  function setAll(imageUrl: string, change: (control: DownloadControl) => void): void {
-    for (const control of byImageUrl.get(imageUrl) ?? []) change(control);
-  }
+  const host: ClickHost<Entry> = {
+    entry(button) {
+      const entry = results.get(button.parentElement as Element) ?? previewEntry;
+      return entry?.control.element === button ? entry : undefined;
+    },
+    ready: (entry) => (!old && !entry.preview && isOldLayout(entry.element) ? loadOld() : undefined),
+    find: (entry) => (entry.preview ? previewFinder?.(document) : findResultsWith(old, document, entry.element)?.find((result) => result.element === entry.element)),
+    resolved,
+    offer,
+    remember,
+    controls: (imageUrl) => byImageUrl.get(imageUrl),
+    live: () => (placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry)),
+    async preview() {
+      if (!previewSeen) sawPreview();
+      previewFinder = (await loadPreview()).findPreview;
+      scanPreview();
+      return previewEntry;
+    },
+    load: importExtensionModule,
+  };
   start();
 }
 

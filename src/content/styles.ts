@@ -1,4 +1,4 @@
-/** An icon (24x24 path) as the control's `--i`, drawn as a mask in the text colour. */
+/** An icon (24x24 path) as the control's `--i`, drawn as a mask in the text colour (also in control-state.ts). */
 const icon = (path: string): string => `--i:url("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path d='${path}'/></svg>")`;
 
 /**
@@ -13,9 +13,6 @@ export const CONTROL_CSS =
   ';&::before{content:"";width:18px;height:18px;flex:none;background:currentColor;mask:var(--i) center/contain no-repeat}' +
   '.semantest-result:hover>&,.semantest-result:focus-within>&,&:focus,&:not([data-state=idle]),&[data-offer=armed],&.semantest-preview{opacity:1}' +
   '&:focus-visible{outline:2px solid #8ab4f8;outline-offset:2px}' +
-  `&[data-state=queued],&[data-state=downloading]{background:#1a73e8eb;cursor:progress;${icon('M6 2v6l4 4-4 4v6h12v-6l-4-4 4-4V2H6zm10 14.5V20H8v-3.5l4-4 4 4z')}}` +
-  `&[data-state=completed]{background:#188038eb;${icon('M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z')}}` +
-  `&[data-state=failed]{background:#c5221feb;${icon('M11 15h2v2h-2zm0-8h2v6h-2zm1-5C6.5 2 2 6.5 2 12s4.5 10 10 10 10-4.5 10-10S17.5 2 12 2zm0 18c-4.4 0-8-3.6-8-8s3.6-8 8-8 8 3.6 8 8-3.6 8-8 8z')}}` +
   '&[data-offer]{background:#b06000f0}' +
   '&.semantest-preview{top:auto;bottom:12px;right:12px}' +
   '& .semantest-progress{font-variant-numeric:tabular-nums}}';

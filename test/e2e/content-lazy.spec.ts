@@ -1,8 +1,8 @@
 /**
  * The content script's parts loaded on demand (issue 4's bundle budget; src/platform/extension-module.ts), in a
- * real Chromium: a page loads none of them until it needs one, and each one, once loaded, works — bulk select on
- * the first Shift-click, the worker's push parser with the first push, the old layouts' strategies on a page
- * that has such results.
+ * real Chromium: a page loads none of them until it needs one, and each one, once loaded, works — the click path
+ * (click.ts) when the pointer first reaches a result, before any click; bulk select on the first Shift-click; the
+ * old layouts' strategies on a page that has such results.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -10,7 +10,7 @@ import { test, expect, type Extension } from './fixtures.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 
 const control = '[data-testid="semantest-download"]:not(.semantest-preview)';
-const ON_DEMAND = /\/assets\/(bulk|tab-message|old-layouts|preview)\.ts-[\w-]+\.js$/;
+const ON_DEMAND = /\/assets\/(bulk|click|old-layouts|preview)\.ts-[\w-]+\.js$/;
 
 /** The extension's on-demand chunks the page has asked for, by name (bulk, tab-message, ...). */
 async function open(ext: Extension, fixture: string): Promise<{ page: Page; loaded: string[]; errors: Error[] }> {
@@ -27,7 +27,7 @@ async function open(ext: Extension, fixture: string): Promise<{ page: Page; load
   return { page, loaded, errors };
 }
 
-test('a page loads no on-demand part until it needs it; bulk select and the push parser load, and work, when first needed', async ({ ext }) => {
+test('a page loads no on-demand part until it needs it; the click path loads on hover, bulk select on Shift-click, and both work', async ({ ext }) => {
   const { page, loaded, errors } = await open(ext, 'basic');
   await expect(page.locator(control)).toHaveCount(5);
   // The visible results' originals are looked for up front (the lookup's answer is on the control).
@@ -35,20 +35,24 @@ test('a page loads no on-demand part until it needs it; bulk select and the push
   await page.waitForTimeout(500);
   expect(loaded).toEqual([]);
 
+  // The pointer reaching a result fetches the click path, before any click (so a click does not wait for it).
+  await page.locator(control).nth(0).hover();
+  await expect.poll(() => loaded).toEqual(['click']);
+  await expect(page.locator(control).nth(0)).toHaveAttribute('data-state', 'idle');
+
   await page.locator(control).nth(0).click({ modifiers: ['Shift'] });
   await expect(page.locator('[data-testid="semantest-bulk-bar"]')).toBeVisible();
   await expect(page.locator(control).nth(0)).toHaveAttribute('data-selected', '');
-  expect(loaded).toEqual(['bulk']);
+  expect(loaded).toEqual(['click', 'bulk']);
   await page.locator('[data-testid="semantest-bulk-clear"]').click();
   await expect(page.locator('[data-testid="semantest-bulk-bar"]')).toBeHidden();
 
-  // A plain click saves the original; the states the worker pushes are read by the parser loaded with the first.
+  // A plain click saves the original; the click path shows the states the worker pushes.
   await page.locator(control).nth(2).click();
   const path = await ext.waitForFile('Semantest/bird.jpg');
   expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('bird.jpg')?.original ?? Buffer.alloc(0)));
   await expect(page.locator(control).nth(2)).toHaveAttribute('data-state', 'completed');
-  expect(loaded).toContain('tab-message');
-  expect(loaded).not.toContain('old-layouts');
+  expect(loaded).toEqual(['click', 'bulk']);
   expect(errors).toEqual([]);
 });
 
@@ -60,5 +64,19 @@ test('a 2018 page loads the old layouts\' strategies by itself, and its results 
   const path = await ext.waitForFile('Semantest/bird.jpg');
   expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('bird.jpg')?.original ?? Buffer.alloc(0)));
   expect((await ext.events()).find((event) => event.type === 'GoogleImageDownloadRequested')?.data).toMatchObject({ strategy: 'rg_meta' });
+  expect(errors).toEqual([]);
+});
+
+test('a click that no hover or focus came before (a script, an assistive tool) loads the click path itself and saves', async ({ ext }) => {
+  const { page, loaded, errors } = await open(ext, 'basic');
+  await expect(page.locator(control)).toHaveCount(5);
+  await page.waitForTimeout(300);
+  expect(loaded).toEqual([]);
+  // A bare click event: no pointerover, no focusin.
+  await page.locator(control).nth(2).dispatchEvent('click');
+  const path = await ext.waitForFile('Semantest/bird.jpg');
+  expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('bird.jpg')?.original ?? Buffer.alloc(0)));
+  await expect(page.locator(control).nth(2)).toHaveAttribute('data-state', 'completed');
+  expect(loaded).toEqual(['click']);
   expect(errors).toEqual([]);
 });

@@ -1,0 +1,231 @@
+/**
+ * The click path (loaded on demand: index.ts fetches it when the pointer or the keyboard focus first reaches a
+ * result, so a click does not wait for it; a push from the worker or a restored state loads it too): what a click
+ * on a control does (build the request, ask the worker, show what it answers), the worker's pushes, the keyboard
+ * shortcut, and the way to bulk select. What must be there before any interaction (finding the results, placing
+ * the controls, finding the originals near the viewport) stays in index.ts.
+ */
+import { ExtensionGoneError, sendToWorker } from '../platform/messaging.ts';
+import { t } from '../platform/i18n.ts';
+import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import type { Bulk } from './bulk.ts';
+import BULK from './bulk.ts?script&module';
+import type { DownloadControl } from './control.ts';
+import { applyUpdate, setState, STATE_CSS } from './control-state.ts';
+import type { FoundResult } from './strategies/find.ts';
+import type { FoundCandidate } from './strategies/outcome.ts';
+import { parseTabMessage } from './tab-message.ts';
+
+/** What index.ts knows of a result's (or the preview's) control. */
+export interface ClickEntry {
+  control: DownloadControl;
+  element: HTMLElement;
+  /** Null until the strategies have run on the result. */
+  found: FoundResult | null;
+  preview: boolean;
+}
+
+/** What the content script lends the click path. */
+export interface ClickHost<E extends ClickEntry> {
+  /** The entry of a control's button (undefined: a button of the bulk bar). */
+  entry(button: HTMLButtonElement): E | undefined;
+  /** What must load before the result can be looked at now (an old layout's strategies), if anything. */
+  ready(entry: E): Promise<void> | undefined;
+  /** The strategies' answer for the result, or for the open preview, now. */
+  find(entry: E): FoundResult | null | undefined;
+  /** The result's original is known (or known to be missing): index.ts records it and the control says so. */
+  resolved(entry: E, found: FoundResult): void;
+  /**
+   * No original: say so, and offer the thumbnail (`armed`: the next click saves it). False when there is no
+   * thumbnail that can be sent (then the control only says why).
+   */
+  offer(entry: E, armed: boolean): boolean;
+  /** The control stands for this image from now on (pushes about it reach it). */
+  remember(control: DownloadControl, imageUrl: string): void;
+  /** Every control of an image (the same image may be on the page twice). */
+  controls(imageUrl: string): Iterable<DownloadControl> | undefined;
+  /** Every result's entry still on the page, in page order. */
+  live(): E[];
+  /** The open preview's entry, looked for now (the keyboard shortcut). */
+  preview(): Promise<E | null>;
+  /**
+   * platform/extension-module.ts's loader (lent, not imported: an import from here would make that module a chunk
+   * of its own, loaded up front).
+   */
+  load<T>(path: string): Promise<T>;
+}
+
+export interface Click {
+  /** A click on a control or on the bulk bar's button (the event only says which modifier keys were down). */
+  click(button: HTMLButtonElement, event: MouseEvent): void;
+  /** A message the worker pushed to the tab (checked here: it is untrusted input). */
+  push(raw: unknown): void;
+  /** Download states the worker reported for images on the page. */
+  apply(updates: readonly ControlUpdate[]): void;
+}
+
+export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
+  const notFoundText = t('cNotFound');
+  const waiting = new WeakSet<E>();
+  /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
+  let bulk: Promise<Bulk<E>> | undefined;
+  // No control leaves `idle` before this module is loaded: the states' look comes with it.
+  const style = document.createElement('style');
+  style.textContent = STATE_CSS;
+  (document.head ?? document.documentElement).append(style);
+
+  function notFound(entry: E): FoundResult {
+    return { element: entry.element, candidate: null, problem: notFoundText };
+  }
+
+  function withBulk(work: (it: Bulk<E>) => void): void {
+    bulk ??= host.load<typeof import('./bulk.ts')>(BULK).then(({ createBulk }) =>
+      createBulk<E>(
+        {
+          control: (entry) => entry.control,
+          live: host.live,
+          async pick(entry) {
+            if (entry.control.busy) return null;
+            await host.ready(entry);
+            look(entry, false);
+            const candidate = entry.found?.candidate ?? null;
+            if (!candidate) host.offer(entry, false);
+            return candidate;
+          },
+          send,
+          each: setAll,
+          image: toImage,
+        },
+        // control.ts's BAR_CLASS (not imported, for the same reason as `load`).
+        'semantest-bar',
+      ),
+    );
+    bulk.then((it) => work(it)).catch(report);
+  }
+
+  /** Looks at the result now if idle time has not come to it yet, or again if its original was missing. */
+  function look(entry: E, armedCounts: boolean): void {
+    if (!entry.found) host.resolved(entry, host.find(entry) ?? notFound(entry));
+    else if (!entry.found.candidate && !(armedCounts && entry.control.thumbnailArmed)) lookAgain(entry);
+  }
+
+  /**
+   * The page may know more now than when the control was added (Google sets a result's `/imgres` link on hover,
+   * the preview loads its original, page data arrives late): look again before giving up on the original.
+   */
+  function lookAgain(entry: E): void {
+    const again = host.find(entry);
+    if (!again || (entry.preview && again.element !== entry.element)) return;
+    if (again.candidate) {
+      const { control } = entry;
+      host.resolved(entry, again);
+      if (control.element.dataset.original) {
+        delete control.element.dataset.original;
+        control.thumbnailArmed = false;
+        setState(control, 'idle');
+      }
+    } else if (again.thumbnailUrl || !entry.found?.thumbnailUrl) {
+      entry.found = again;
+    }
+  }
+
+  /** What the worker is told about an image: the candidate, the search and the page. */
+  function toImage(candidate: FoundCandidate): FoundCandidate & { query?: string; pageUrl: string } {
+    const query = new URL(location.href).searchParams.get('q');
+    return { ...candidate, ...(query ? { query } : {}), pageUrl: location.href };
+  }
+
+  async function activate(entry: E): Promise<void> {
+    const { control } = entry;
+    if (control.busy || waiting.has(entry)) return;
+    const loading = host.ready(entry);
+    if (loading) {
+      // A second click meanwhile starts nothing more.
+      waiting.add(entry);
+      await loading.finally(() => waiting.delete(entry));
+    }
+    if (control.state === 'completed') {
+      const streamId = control.element.dataset.streamId;
+      if (streamId) await send({ type: 'download.show', streamId }, control);
+      return;
+    }
+    look(entry, true);
+    const candidate = entry.found?.candidate ?? thumbnailChoice(entry);
+    if (!candidate) return;
+    setAll(candidate.imageUrl, (each) => setState(each, 'queued'));
+    const response = await send({ type: 'download.request', commandId: crypto.randomUUID(), image: toImage(candidate) }, control);
+    if (response?.ok && response.streamId) {
+      const streamId = response.streamId;
+      setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
+    }
+  }
+
+  /**
+   * With the original missing, the first click only arms the offer (the control then says "Save thumbnail?"); the
+   * second one returns the thumbnail as what to save, with `strategy: 'thumbnail'`.
+   */
+  function thumbnailChoice(entry: E): FoundCandidate | null {
+    const { control } = entry;
+    const found = entry.found ?? notFound(entry);
+    const thumbnail = found.thumbnailUrl;
+    // An armed offer had a thumbnail that can be sent (see `offer` in index.ts).
+    if (!thumbnail || !control.thumbnailArmed) {
+      if (!host.offer(entry, true)) setState(control, 'failed', found.problem ?? notFoundText);
+      return null;
+    }
+    control.thumbnailArmed = false;
+    host.remember(control, thumbnail);
+    return {
+      imageUrl: thumbnail,
+      thumbnailUrl: thumbnail,
+      strategy: 'thumbnail',
+      ...(found.title ? { title: found.title } : {}),
+      ...(found.sourcePageUrl ? { sourcePageUrl: found.sourcePageUrl } : {}),
+    };
+  }
+
+  async function send(request: WorkerRequest, control: DownloadControl): Promise<WorkerResponse | null> {
+    try {
+      const response = await sendToWorker(request);
+      if (!response.ok) setState(control, 'failed', response.error);
+      return response;
+    } catch (error) {
+      setState(control, 'failed', error instanceof ExtensionGoneError ? error.message : t('cUnreachable'));
+      return null;
+    }
+  }
+
+  function setAll(imageUrl: string, change: (control: DownloadControl) => void): void {
+    for (const control of host.controls(imageUrl) ?? []) change(control);
+  }
+
+  function apply(updates: readonly ControlUpdate[]): void {
+    for (const update of updates)
+      setAll(update.imageUrl, (control) => {
+        control.element.dataset.streamId = update.streamId;
+        applyUpdate(control, update);
+      });
+  }
+
+  return {
+    click(button, event) {
+      const entry = host.entry(button);
+      // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
+      if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) withBulk((it) => it.toggle(entry));
+      else if (entry) activate(entry).catch(report);
+      else withBulk((it) => it.act(button.dataset.act));
+    },
+    push(raw) {
+      const message = parseTabMessage(raw);
+      if (message?.type === 'control.update') apply([message.update]);
+      // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
+      else if (message) host.preview().then((entry) => entry && activate(entry)).catch(report);
+    },
+    apply,
+  };
+}
+
+function report(error: unknown): void {
+  // Never break Google's page: report and carry on.
+  console.warn('Semantest:', error);
+}
