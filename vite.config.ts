@@ -5,7 +5,7 @@ import manifest from './manifest.config.ts';
 import { popupHead } from './scripts/vite-popup-head.ts';
 
 export default defineConfig({
-  plugins: [preact(), crx({ manifest }), popupHead({ page: 'src/popup/index.html', classicScript: 'src/popup/boot.ts' })],
+  plugins: [preact(), crx({ manifest }), popupHead({ page: 'src/popup/index.html' })],
   build: { target: 'chrome120', sourcemap: false, emptyOutDir: true, modulePreload: false },
   server: { cors: { origin: [/chrome-extension:\/\//] } },
 });

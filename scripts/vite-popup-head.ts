@@ -1,66 +1,149 @@
 /**
- * Build-only plugin for ONE extension page (the popup): what its <head> loads first.
- * - `classicScript`: a TypeScript file built as its own chunk and loaded by a plain (classic) <script> at the very
- *   top of <head>. A classic script runs as soon as it arrives, before the page's stylesheets and module graph
- *   have loaded (a module script waits for both). MV3's CSP forbids inline scripts, so it is a file. The build
- *   fails if the chunk imports or exports anything: that would need a module graph.
- * - `<link rel="modulepreload">` for every chunk the page's module imports statically, so they are fetched in
- *   parallel with it instead of after it was parsed (build.modulePreload stays off for the other entries: its
- *   helper would also run in the content script, on Google's page).
- * Other HTML entries (the options page) are left as they are.
+ * Build-only plugin for ONE extension page (the popup): the page loads ONE classic script and no stylesheet file.
+ * - The page's module graph (its entry chunk and every chunk it imports statically, e.g. preact's, shared with the
+ *   options page) is bundled again, from the chunks just built, into one classic script (an IIFE), loaded by a plain
+ *   <script> at the end of <body>. Each file an extension page loads is a round trip through the browser process,
+ *   and a module graph is fetched, parsed and linked before any of it runs; one classic script runs as soon as it
+ *   arrives. The popup's own source starts its first IndexedDB read first thing (main.tsx imports boot.ts first).
+ * - The page's stylesheet is inlined as a <style> (MV3's CSP only restricts scripts): a script waits for every
+ *   stylesheet above it, and the first paint waits for them too.
+ * The chunks themselves stay as they are for the other pages (options), the worker and the content script; the
+ * popup's own entry chunk and stylesheet are dropped from the output when nothing else uses them.
+ * The build fails if the popup's graph has a dynamic import (it would be a module load after all) or uses
+ * `import.meta` (it has no meaning in a classic script).
  */
-import { resolve } from 'node:path';
-import type { HtmlTagDescriptor, Plugin, Rolldown } from 'vite';
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { build, type Plugin, type Rolldown } from 'vite';
 
 interface Options {
-  /** The page, relative to the project root, e.g. `src/popup/index.html`. */
+  /** The page's file name in the output (its path relative to the project root), e.g. `src/popup/index.html`. */
   page: string;
-  /** The classic script's source, relative to the project root. */
-  classicScript: string;
 }
 
+type Bundle = Rolldown.OutputBundle;
 const isChunk = (item: Rolldown.OutputChunk | Rolldown.OutputAsset | undefined): item is Rolldown.OutputChunk => item?.type === 'chunk';
 
-export function popupHead({ page, classicScript }: Options): Plugin {
-  let root = process.cwd();
+const MODULE_SCRIPT = /\s*<script\b[^>]*\btype="module"[^>]*\bsrc="([^"]+)"[^>]*><\/script>/g;
+const STYLESHEET = /\s*<link\b[^>]*\brel="stylesheet"[^>]*>/g;
+const MODULEPRELOAD = /\s*<link\b[^>]*\brel="modulepreload"[^>]*>/g;
+const href = (tag: string) => /\bhref="([^"]+)"/.exec(tag)?.[1];
+
+/** `/assets/x.js` or `../../assets/x.js` (relative to the page) → the bundle's `assets/x.js`. */
+const fromPage = (page: string, ref: string) => (ref.startsWith('/') ? ref.slice(1) : posix.normalize(posix.join(posix.dirname(page), ref)));
+
+/** The chunk and every chunk it imports statically, in the bundle. */
+export function staticGraph(bundle: Bundle, entry: string): Rolldown.OutputChunk[] {
+  const seen = new Map<string, Rolldown.OutputChunk>();
+  const visit = (fileName: string) => {
+    const chunk = bundle[fileName];
+    if (seen.has(fileName) || !isChunk(chunk)) return;
+    seen.set(fileName, chunk);
+    chunk.imports.forEach(visit);
+  };
+  visit(entry);
+  return [...seen.values()];
+}
+
+/** One IIFE from already-built ES chunks (their relative imports resolved inside the bundle). */
+export async function bundleClassic(bundle: Bundle, entry: string): Promise<string> {
+  const graph = staticGraph(bundle, entry);
+  for (const chunk of graph) {
+    if (chunk.dynamicImports.length > 0) throw new Error(`the popup must load as one classic script, but ${chunk.fileName} imports ${chunk.dynamicImports.join(', ')} dynamically`);
+    if (chunk.code.includes('import.meta')) throw new Error(`the popup must load as one classic script, but ${chunk.fileName} uses import.meta`);
+  }
+  const PREFIX = '\0built:';
+  const result = await build({
+    configFile: false,
+    logLevel: 'silent',
+    publicDir: false,
+    plugins: [
+      {
+        name: 'semantest-built-chunks',
+        resolveId(source, importer) {
+          if (source === entry) return PREFIX + entry;
+          if (!importer?.startsWith(PREFIX)) return null;
+          const fileName = posix.normalize(posix.join(posix.dirname(importer.slice(PREFIX.length)), source));
+          if (!isChunk(bundle[fileName])) throw new Error(`${importer.slice(PREFIX.length)} imports ${source}, which is not in the bundle`);
+          return PREFIX + fileName;
+        },
+        load(id) {
+          if (!id.startsWith(PREFIX)) return null;
+          const chunk = bundle[id.slice(PREFIX.length)];
+          return isChunk(chunk) ? chunk.code : null;
+        },
+      },
+    ],
+    build: {
+      write: false,
+      target: 'chrome120',
+      minify: true,
+      modulePreload: false,
+      copyPublicDir: false,
+      rollupOptions: { input: entry, output: { format: 'iife' } },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+  const chunks = outputs.flatMap((output) => output.output).filter(isChunk);
+  if (chunks.length !== 1 || !chunks[0]) throw new Error(`bundling the popup gave ${chunks.length} chunks, not one`);
+  return chunks[0].code;
+}
+
+/** Files of the bundle that something other than `except` refers to (HTML pages, chunks' imports and CSS). */
+function usedElsewhere(bundle: Bundle, except: string[]): Set<string> {
+  const used = new Set<string>();
+  for (const item of Object.values(bundle)) {
+    if (except.includes(item.fileName)) continue;
+    if (isChunk(item)) {
+      [...item.imports, ...item.dynamicImports, ...(item.viteMetadata?.importedCss ?? [])].forEach((name) => used.add(name));
+      if (item.isEntry) used.add(item.fileName);
+    } else if (item.fileName.endsWith('.html') || item.fileName.endsWith('.json')) {
+      const text = typeof item.source === 'string' ? item.source : new TextDecoder().decode(item.source);
+      for (const candidate of Object.keys(bundle)) if (text.includes(candidate)) used.add(candidate);
+    }
+  }
+  return used;
+}
+
+export function popupHead({ page }: Options): Plugin {
   return {
     name: 'semantest-popup-head',
     apply: 'build',
-    configResolved(config) {
-      root = config.root;
-    },
-    buildStart() {
-      this.emitFile({ type: 'chunk', id: resolve(root, classicScript), name: 'popup-boot', preserveSignature: false });
-    },
-    transformIndexHtml: {
+    generateBundle: {
       order: 'post',
-      handler(html, ctx) {
-        if (ctx.path !== `/${page}` || !ctx.bundle || !ctx.chunk) return html;
-        const bundle = ctx.bundle;
-        const source = resolve(root, classicScript);
-        const boot = Object.values(bundle).find((item): item is Rolldown.OutputChunk => isChunk(item) && item.facadeModuleId === source);
-        if (!boot) throw new Error(`${classicScript} was not built`);
-        if (boot.imports.length > 0 || boot.dynamicImports.length > 0 || boot.exports.length > 0) {
-          throw new Error(`${classicScript} must be a classic script: it imports ${[...boot.imports, ...boot.dynamicImports].join(', ') || 'nothing'} and exports ${boot.exports.join(', ') || 'nothing'}`);
-        }
-        const preload = new Set<string>();
-        const follow = (fileName: string) => {
-          const chunk = bundle[fileName];
-          if (!isChunk(chunk)) return;
-          for (const imported of chunk.imports) {
-            if (preload.has(imported)) continue;
-            preload.add(imported);
-            follow(imported);
-          }
-        };
-        follow(ctx.chunk.fileName);
-        const tags = [...preload].map((fileName): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${fileName}` }, injectTo: 'head' }));
-        // Right after <meta charset> (which must stay first), ahead of every stylesheet: a classic script waits
-        // for the stylesheets above it.
-        const script = `<script src="/${boot.fileName}"></script>`;
-        const charset = /<meta\s+charset[^>]*>/i.exec(html);
-        const at = charset ? charset.index + charset[0].length : html.indexOf('<head>') + '<head>'.length;
-        return { html: `${html.slice(0, at)}\n    ${script}${html.slice(at)}`, tags };
+      async handler(_options, bundle) {
+        const html = bundle[page];
+        if (!html || html.type !== 'asset') throw new Error(`${page} is not in the build`);
+        let text = typeof html.source === 'string' ? html.source : new TextDecoder().decode(html.source);
+        const scripts = [...text.matchAll(MODULE_SCRIPT)];
+        const entryTag = scripts[0];
+        if (scripts.length !== 1 || !entryTag?.[1]) throw new Error(`${page} must load exactly one module script (it loads ${scripts.length})`);
+        const entry = fromPage(page, entryTag[1]);
+        if (!isChunk(bundle[entry])) throw new Error(`${page} loads ${entry}, which is not a chunk of the build`);
+
+        const code = await bundleClassic(bundle, entry);
+        const fileName = `assets/popup-${createHash('sha256').update(code).digest('base64url').slice(0, 8)}.js`;
+        this.emitFile({ type: 'asset', fileName, source: code });
+
+        // Stylesheets: inlined, in their order.
+        const sheets: string[] = [];
+        text = text.replace(STYLESHEET, (tag) => {
+          const ref = href(tag);
+          const asset = ref ? bundle[fromPage(page, ref)] : undefined;
+          if (!asset || asset.type !== 'asset') throw new Error(`${page} links the stylesheet ${ref ?? tag}, which is not in the build`);
+          const css = typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source);
+          if (/url\(|@import/i.test(css)) throw new Error(`${asset.fileName} refers to other files; inlined into ${page} they would resolve differently`);
+          sheets.push(asset.fileName);
+          return `\n    <style>${css.trim()}</style>`;
+        });
+        text = text.replace(MODULEPRELOAD, '').replace(MODULE_SCRIPT, '');
+        if (!text.includes('</body>')) throw new Error(`${page} has no </body>`);
+        text = text.replace('</body>', `  <script src="/${fileName}"></script>\n  </body>`);
+        html.source = text;
+
+        // The popup's own entry chunk and stylesheet are no longer loaded by anything.
+        const used = usedElsewhere(bundle, [page, entry]);
+        for (const name of [entry, ...sheets]) if (!used.has(name)) delete bundle[name];
       },
     },
   };

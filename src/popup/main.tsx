@@ -2,6 +2,8 @@
  * The popup: a summary, the download history (search, filters, live progress, actions) and the failures view,
  * live from the downloads read model. Only the rows in view are drawn, so 10,000 downloads open as fast as 10.
  */
+// First: boot.ts starts the first screen's IndexedDB read before anything else of the popup is evaluated.
+import './boot.ts';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
@@ -229,9 +231,9 @@ function Filters({ filter, onChange }: { filter: HistoryFilter; onChange: (filte
   );
 }
 
-// The boot script (boot.ts) started the first screen's read before this module arrived; usually its rows are
-// there already and the first render draws them. Without it (dev server), the read starts here, before the first
-// render, so the database opens while preact draws the page's shell.
+// The boot code (boot.ts, imported first) started the first screen's read before the rest was evaluated; when its
+// rows are there already, the first render draws them. Without its read (its limit differs from FIRST_SCREEN), the
+// read starts here, before the first render, so the database opens while preact draws the page's shell.
 const early = takeEarlyRead(FIRST_SCREEN);
 const firstScreen = early ? early.newest.catch(() => readNewest(FIRST_SCREEN)) : readNewest(FIRST_SCREEN);
 firstScreen.catch(() => undefined); // the hook reports it

@@ -25,8 +25,8 @@ interface RecordsIndex {
 const hasGetAllRecords = (index: IDBIndex): index is IDBIndex & RecordsIndex => typeof (index as Partial<RecordsIndex>).getAllRecords === 'function';
 
 /**
- * What the popup's boot script (src/popup/boot.ts, a classic script at the top of the page's <head>) started before
- * any module ran: the database connection and the first screen's rows. `rows` is set once the read succeeded, so a
+ * What the popup's boot code (src/popup/boot.ts, the first code of the popup's script) started before the rest of
+ * the popup ran: the database connection and the first screen's rows. `rows` is set once the read succeeded, so a
  * module that runs later can draw them in its first render.
  */
 export interface EarlyRead {

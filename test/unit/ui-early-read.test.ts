@@ -1,5 +1,5 @@
 /**
- * The popup's boot script (a classic script at the top of <head>) reads the first screen before the popup's module
+ * The popup's boot code (the first module of the popup's one classic script) reads the first screen before the rest
  * runs; the module takes its connection and rows over. Over fake-indexeddb.
  */
 import 'fake-indexeddb/auto';

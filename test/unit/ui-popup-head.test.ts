@@ -1,48 +1,103 @@
-/** The build plugin that puts the popup's classic boot script and modulepreload hints into its <head>. */
+/**
+ * The build plugin that makes the popup ONE classic script (its module graph bundled again as an IIFE) with its
+ * stylesheet inlined. Runs the plugin's real generateBundle (a nested vite build) over a small fake bundle.
+ */
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { IndexHtmlTransformContext, IndexHtmlTransformResult } from 'vite';
-import { popupHead } from '../../scripts/vite-popup-head.ts';
+import type { Rolldown } from 'vite';
+import { popupHead, staticGraph } from '../../scripts/vite-popup-head.ts';
 
-type Handler = (html: string, ctx: IndexHtmlTransformContext) => IndexHtmlTransformResult;
+const PAGE = 'src/popup/index.html';
 
-const chunk = (fileName: string, imports: string[] = [], extra: Record<string, unknown> = {}) => ({ type: 'chunk', fileName, facadeModuleId: null, imports, dynamicImports: [], exports: [], ...extra });
+const chunk = (fileName: string, code: string, imports: string[] = [], extra: Record<string, unknown> = {}) => ({
+  type: 'chunk' as const,
+  fileName,
+  code,
+  imports,
+  dynamicImports: [],
+  exports: [],
+  isEntry: false,
+  facadeModuleId: null,
+  viteMetadata: { importedCss: new Set<string>(), importedAssets: new Set<string>() },
+  ...extra,
+});
+const asset = (fileName: string, source: string) => ({ type: 'asset' as const, fileName, source });
 
-function transform(path: string, bootExtra: Record<string, unknown> = {}) {
-  const plugin = popupHead({ page: 'src/popup/index.html', classicScript: 'src/popup/boot.ts' });
-  (plugin.configResolved as unknown as (config: { root: string }) => void)({ root: '/project' });
-  const bundle = {
-    'assets/popup-boot-1.js': chunk('assets/popup-boot-1.js', [], { facadeModuleId: '/project/src/popup/boot.ts', ...bootExtra }),
-    'assets/index.html-2.js': chunk('assets/index.html-2.js', ['assets/preact-3.js', 'assets/download-4.js']),
-    'assets/preact-3.js': chunk('assets/preact-3.js'),
-    'assets/download-4.js': chunk('assets/download-4.js', ['assets/preact-3.js', 'assets/schema-5.js']),
-    'assets/schema-5.js': chunk('assets/schema-5.js'),
+const POPUP_HTML = [
+  '<!doctype html>',
+  '<html>',
+  '  <head>',
+  '    <meta charset="utf-8" />',
+  '    <title>x</title>',
+  '    <script type="module" crossorigin src="/assets/index.html-2.js"></script>',
+  '    <link rel="stylesheet" crossorigin href="/assets/popup-6.css">',
+  '    <link rel="modulepreload" crossorigin href="/assets/preact-3.js">',
+  '  </head>',
+  '  <body>',
+  '    <div id="app"></div>',
+  '  </body>',
+  '</html>',
+].join('\n');
+const OPTIONS_HTML = POPUP_HTML.replace('index.html-2.js', 'index.html-7.js').replace('popup-6.css', 'options-8.css').replace(/\s*<link rel="modulepreload"[^>]*>/, '');
+
+function fakeBundle(overrides: Record<string, unknown> = {}): Record<string, ReturnType<typeof chunk> | ReturnType<typeof asset>> {
+  return {
+    [PAGE]: asset(PAGE, POPUP_HTML),
+    'src/options/index.html': asset('src/options/index.html', OPTIONS_HTML),
+    // The popup's entry: its side effects must run after its imports', in order.
+    'assets/index.html-2.js': chunk('assets/index.html-2.js', 'import{t as e}from"./preact-3.js";import{n as d}from"./download-4.js";globalThis.log.push("popup:"+e()+d);', ['assets/preact-3.js', 'assets/download-4.js'], { isEntry: true }),
+    'assets/preact-3.js': chunk('assets/preact-3.js', 'globalThis.log.push("preact");function t(){return"render"}export{t};'),
+    'assets/download-4.js': chunk('assets/download-4.js', 'import{t as e}from"./preact-3.js";const n=":"+e().length;export{n};', ['assets/preact-3.js']),
+    // The options page shares preact.
+    'assets/index.html-7.js': chunk('assets/index.html-7.js', 'import{t as e}from"./preact-3.js";e();', ['assets/preact-3.js'], { isEntry: true }),
+    'assets/popup-6.css': asset('assets/popup-6.css', 'body{width:440px}\n'),
+    'assets/options-8.css': asset('assets/options-8.css', 'body{margin:0}\n'),
+    ...overrides,
   };
-  const html = '<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8" />\n    <title>x</title>\n    <link rel="stylesheet" href="/assets/a.css">\n  </head>\n</html>';
-  const ctx = { path, filename: `/project${path}`, bundle, chunk: bundle['assets/index.html-2.js'] } as unknown as IndexHtmlTransformContext;
-  return (plugin.transformIndexHtml as unknown as { handler: Handler }).handler(html, ctx);
+}
+
+async function generate(bundle: Record<string, unknown>) {
+  const plugin = popupHead({ page: PAGE });
+  const emitted: { fileName: string; source: string }[] = [];
+  const hook = plugin.generateBundle as unknown as { handler: (this: unknown, options: unknown, bundle: unknown) => Promise<void> };
+  await hook.handler.call({ emitFile: (file: { fileName: string; source: string }) => emitted.push(file) }, {}, bundle);
+  return emitted;
 }
 
 describe('popupHead build plugin', () => {
-  it('loads the boot script classically right after <meta charset>, before any stylesheet, and preloads every static import', () => {
-    const result = transform('/src/popup/index.html') as { html: string; tags: { attrs: Record<string, unknown> }[] };
-    const boot = result.html.indexOf('<script src="/assets/popup-boot-1.js"></script>');
-    expect(boot).toBeGreaterThan(result.html.indexOf('<meta charset'));
-    expect(boot).toBeLessThan(result.html.indexOf('<link rel="stylesheet"'));
-    expect(result.html).not.toMatch(/popup-boot-1\.js"[^>]*type="module"/);
-    expect(result.tags.map((tag) => [tag.attrs['rel'], tag.attrs['href']])).toEqual([
-      ['modulepreload', '/assets/preact-3.js'],
-      ['modulepreload', '/assets/download-4.js'],
-      ['modulepreload', '/assets/schema-5.js'],
-    ]);
+  it('follows the static imports of a chunk', () => {
+    expect(staticGraph(fakeBundle() as unknown as Rolldown.OutputBundle, 'assets/index.html-2.js').map((c) => c.fileName)).toEqual(['assets/index.html-2.js', 'assets/preact-3.js', 'assets/download-4.js']);
   });
 
-  it('leaves other pages alone', () => {
-    expect(transform('/src/options/index.html')).toContain('<title>x</title>');
-    expect(transform('/src/options/index.html')).not.toContain('popup-boot');
+  it('makes the popup one classic script at the end of <body>, its stylesheet inline, and drops what only it used', async () => {
+    const bundle = fakeBundle();
+    const emitted = await generate(bundle);
+    expect(emitted).toHaveLength(1);
+    const [script] = emitted;
+    expect(script?.fileName).toMatch(/^assets\/popup-[\w-]{8}\.js$/);
+    const html = String((bundle[PAGE] as { source: string }).source);
+    expect(html).not.toMatch(/type="module"|modulepreload|rel="stylesheet"/);
+    expect(html).toContain('<style>body{width:440px}</style>');
+    expect(html.indexOf(`<script src="/${script?.fileName}"></script>`)).toBeGreaterThan(html.indexOf('<div id="app">'));
+    expect(html.indexOf(`<script src="/${script?.fileName}"></script>`)).toBeLessThan(html.indexOf('</body>'));
+    // A classic script: no import or export left, and it runs the graph in module order.
+    expect(script?.source).not.toMatch(/\bimport\b|\bexport\b/);
+    const log: string[] = [];
+    const page: Record<string, unknown> = { globalThis: { log }, log };
+    runInNewContext(script?.source ?? '', page);
+    expect(log).toEqual(['preact', 'popup:render:6']);
+    // In a function: a classic script's top-level names would be globals of the page.
+    expect(Object.keys(page).sort()).toEqual(['globalThis', 'log']);
+    // The popup's entry and stylesheet are gone; what the options page loads stays.
+    expect(Object.keys(bundle).sort()).toEqual(['assets/download-4.js', 'assets/index.html-7.js', 'assets/options-8.css', 'assets/preact-3.js', 'src/options/index.html'].concat(PAGE).sort());
+    expect((bundle['src/options/index.html'] as { source: string }).source).toBe(OPTIONS_HTML);
   });
 
-  it('fails the build when the boot script would need a module graph', () => {
-    expect(() => transform('/src/popup/index.html', { imports: ['assets/preact-3.js'] })).toThrow(/must be a classic script/);
-    expect(() => transform('/src/popup/index.html', { exports: ['x'] })).toThrow(/must be a classic script/);
+  it('fails the build where one classic script cannot do what the modules did', async () => {
+    const dynamic = chunk('assets/index.html-2.js', 'import("./later-9.js");', [], { isEntry: true, dynamicImports: ['assets/later-9.js'] });
+    await expect(generate(fakeBundle({ 'assets/index.html-2.js': dynamic }))).rejects.toThrow(/dynamically/);
+    const meta = chunk('assets/index.html-2.js', 'console.log(import.meta.url);', [], { isEntry: true });
+    await expect(generate(fakeBundle({ 'assets/index.html-2.js': meta }))).rejects.toThrow(/import\.meta/);
+    await expect(generate(fakeBundle({ 'assets/popup-6.css': asset('assets/popup-6.css', 'a{background:url(x.png)}') }))).rejects.toThrow(/refers to other files/);
   });
 });
