@@ -442,10 +442,20 @@ export class DownloadSaga {
 
   /** One step of one stream, serialised with every other step of that stream in this worker. */
   private run(streamId: string): Promise<void> {
-    return this.withLock(streamId, async () => {
+    return this.runLocked(streamId, () => {
       this.active.add(streamId);
+      return this.step(streamId);
+    });
+  }
+
+  /**
+   * A step's work under the stream's lock: a conflict with another context reloads the row, the step's marks are
+   * cleared, and the scheduler runs again afterwards.
+   */
+  private runLocked(streamId: string, work: () => Promise<void>): Promise<void> {
+    return this.withLock(streamId, async () => {
       try {
-        await this.step(streamId);
+        await work();
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         // Another context wrote to this stream first: the next step starts from what is stored now.
@@ -863,24 +873,7 @@ export class DownloadSaga {
   private initiateHandedOn(row: DownloadState): void {
     const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
     const intent = this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
-    const streamId = row.streamId;
-    void this.withLock(streamId, async () => {
-      try {
-        await this.startChromeDownload(await intent);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        const stored = await this.deps.queries.get(streamId);
-        if (stored) this.track(stored);
-        else this.index.delete(streamId);
-      } finally {
-        this.active.delete(streamId);
-        this.starting.delete(streamId);
-        this.finishing.delete(streamId);
-        this.probing.delete(streamId);
-      }
-    })
-      .catch((error: unknown) => console.error('Semantest: download step failed', streamId, error))
-      .finally(() => this.pump());
+    void this.runLocked(row.streamId, async () => this.startChromeDownload(await intent));
   }
 
   /** A completed download: its content hash now points at its file (the newest file wins: an older one may have been deleted since). */

@@ -336,26 +336,9 @@ export async function probeReplayReads(): Promise<Record<string, number>> {
   });
   await time('cursor', () => replayRawCursor());
   for (const size of [1000, 5000, 20000]) {
-    await time(`getAll${size}`, async () => {
-      let after = 0;
-      for (;;) {
-        const page = (await req(idb.transaction('events', 'readonly').objectStore('events').getAll(IDBKeyRange.lowerBound(after, true), size))) as { position: number }[];
-        if (page.length === 0) break;
-        after = page[page.length - 1]!.position;
-        if (page.length < size) break;
-      }
-    });
+    await time(`getAll${size}`, () => readEventPages(idb, size, 'page'));
   }
-  await time('getAll5000oneTx', async () => {
-    const store = idb.transaction('events', 'readonly').objectStore('events');
-    let after = 0;
-    for (;;) {
-      const page = (await req(store.getAll(IDBKeyRange.lowerBound(after, true), 5000))) as { position: number }[];
-      if (page.length === 0) break;
-      after = page[page.length - 1]!.position;
-      if (page.length < 5000) break;
-    }
-  });
+  await time('getAll5000oneTx', () => readEventPages(idb, 5000, 'one'));
   await time('getAll5000parallel', async () => {
     const store = idb.transaction('events', 'readonly').objectStore('events');
     const last = ((await req(store.openCursor(null, 'prev'))) as IDBCursorWithValue | null)?.key as number;
@@ -386,14 +369,7 @@ export async function probeRead(kind: number): Promise<number> {
   const started = performance.now();
   if (kind === 0) await replayRawCursor();
   if (kind === 1 || kind === 2) {
-    const size = kind === 1 ? 1000 : 5000;
-    let after = 0;
-    for (;;) {
-      const page = (await req(idb.transaction('events', 'readonly').objectStore('events').getAll(IDBKeyRange.lowerBound(after, true), size))) as { position: number }[];
-      if (page.length === 0) break;
-      after = page[page.length - 1]!.position;
-      if (page.length < size) break;
-    }
+    await readEventPages(idb, kind === 1 ? 1000 : 5000, 'page');
   }
   if (kind === 3)
     await new Promise<void>((resolve, reject) => {
@@ -403,4 +379,21 @@ export async function probeRead(kind: number): Promise<number> {
     });
   if (kind === 4) await req(idb.transaction('downloads', 'readonly').objectStore('downloads').getAll());
   return performance.now() - started;
+}
+
+/** Diagnostics: reads the whole log with getAll in pages of `size`, a transaction per page or one for all. */
+async function readEventPages(idb: IDBDatabase, size: number, transactions: 'page' | 'one'): Promise<void> {
+  const one = transactions === 'one' ? idb.transaction('events', 'readonly').objectStore('events') : null;
+  let after = 0;
+  for (;;) {
+    const store = one ?? idb.transaction('events', 'readonly').objectStore('events');
+    const request = store.getAll(IDBKeyRange.lowerBound(after, true), size);
+    const page = await new Promise<{ position: number }[]>((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result as { position: number }[]);
+      request.onerror = () => reject(request.error);
+    });
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.position;
+    if (page.length < size) break;
+  }
 }
