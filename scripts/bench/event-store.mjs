@@ -132,7 +132,10 @@ async function openSide(ctx, browser, root, label) {
 
 /** The runs of one side (rates per run; the replay breakdowns when profiling). */
 function emptyRuns() {
-  return { single: [], ours: [], raw: [], replay: [], cursor: [], profile: [], floor: null, singleCpu: [], replayCpu: [], cursorCpu: [] };
+  return {
+    single: [], singleTx: [], rawSame: [], rawSameCpu: [], rawEventsOnly: [], ours: [], raw: [], replay: [], cursor: [], profile: [], floor: null,
+    singleCpu: [], replayCpu: [], cursorCpu: [],
+  };
 }
 
 /** @param {{ root: string, tempDir: (p?: string) => string, log: (...a: unknown[]) => void, median: (v: number[]) => number | null, onCleanup: (fn: () => unknown) => () => void }} ctx */
@@ -168,6 +171,7 @@ export async function run(ctx) {
     // Warm up the code paths (JIT, Dexie, zod) on a small run of each.
     for (const { call } of sides) {
       await call('concurrentSingleAppends', 10, 1);
+      await call('rawSingleAppendWrites', 10, 1, 'all');
       await call('batchedAppends', 5, BATCH);
       await call('rawBatchedAdds', 5, BATCH);
     }
@@ -176,10 +180,22 @@ export async function run(ctx) {
       // Alternate ours and raw (and the two sides) so that machine noise hits all alike.
       for (const side of i % 2 ? [...sides].reverse() : sides) {
         const r = runs.get(side);
-        r.single.push(perSec(await cpu(r.singleCpu, () => side.call('concurrentSingleAppends', CALLERS, DOWNLOADS_PER_CALLER))));
+        // Ours and its raw comparator (the same writes, grouped as a perfect group commit), in alternating order.
+        const ours = async () => {
+          const single = await cpu(r.singleCpu, () => side.call('concurrentSingleAppends', CALLERS, DOWNLOADS_PER_CALLER));
+          r.single.push(perSec(single));
+          r.singleTx.push(single.transactions);
+        };
+        const raw = async () => r.rawSame.push(perSec(await cpu(r.rawSameCpu, () => side.call('rawSingleAppendWrites', CALLERS, DOWNLOADS_PER_CALLER, 'all'))));
+        for (const step of i % 2 ? [raw, ours] : [ours, raw]) await step();
+        r.rawEventsOnly.push(perSec(await side.call('rawSingleAppendWrites', CALLERS, DOWNLOADS_PER_CALLER, 'events')));
         r.ours.push(perSec(await side.call('batchedAppends', BATCHES, BATCH)));
         r.raw.push(perSec(await side.call('rawBatchedAdds', BATCHES, BATCH)));
-        log(`${side.label} append run ${i + 1}: single ${r.single.at(-1).toFixed(0)}/s (cpu ${r.singleCpu.at(-1)} ms), batched ${r.ours.at(-1).toFixed(0)}/s, raw ${r.raw.at(-1).toFixed(0)}/s`);
+        log(
+          `${side.label} append run ${i + 1}: single ${r.single.at(-1).toFixed(0)}/s (cpu ${r.singleCpu.at(-1)} ms, ${r.singleTx.at(-1)} transactions), ` +
+            `raw same writes ${r.rawSame.at(-1).toFixed(0)}/s (cpu ${r.rawSameCpu.at(-1)} ms), raw event rows only ${r.rawEventsOnly.at(-1).toFixed(0)}/s`,
+        );
+        log(`${side.label} append run ${i + 1}: batched ${r.ours.at(-1).toFixed(0)}/s, raw ${r.raw.at(-1).toFixed(0)}/s`);
       }
     }
 
@@ -215,6 +231,12 @@ export async function run(ctx) {
 
     const summary = (r) => ({
       appendEventsPerSec: median(r.single),
+      // Raw IndexedDB doing the writes a group commit of that load must do (event + stream row + read-model row
+      // per event, one transaction per round of the 100 callers), and its event rows alone, same rounds.
+      rawIdbSameWritesEventsPerSec: median(r.rawSame),
+      appendRatioVsRawSameWrites: median(r.single.map((value, i) => value / r.rawSame[i])),
+      rawIdbEventRowsOnlyEventsPerSec: median(r.rawEventsOnly),
+      appendTransactions: median(r.singleTx),
       batchAppendRatioVsRawIdb: median(r.ours.map((value, i) => value / r.raw[i])),
       replayEventsPerSec: median(r.replay),
       replayRatioVsRawCursor: median(r.replay.map((value, i) => value / r.cursor[i])),
@@ -223,6 +245,7 @@ export async function run(ctx) {
       rawCursorEventsPerSec: median(r.cursor),
       // The same comparisons in the browser's CPU time instead of wall-clock time (null where /proc is missing).
       appendCpuMsPerEvent: r.singleCpu.length ? median(r.singleCpu) / (CALLERS * DOWNLOADS_PER_CALLER * 5) : null,
+      rawIdbSameWritesCpuMsPerEvent: r.rawSameCpu.length ? median(r.rawSameCpu) / (CALLERS * DOWNLOADS_PER_CALLER * 5) : null,
       replayCpuRatioVsRawCursor: r.replayCpu.length === r.cursorCpu.length && r.replayCpu.length ? median(r.replayCpu.map((value, i) => r.cursorCpu[i] / value)) : null,
     });
     const [own, other] = sides.map((side) => runs.get(side));

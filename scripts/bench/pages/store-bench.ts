@@ -85,13 +85,14 @@ function done(tx: IDBTransaction): Promise<void> {
  * `callers` concurrent callers, each appending the 5 events of `downloadsPerCaller` downloads one event per call
  * (expected version = the version it saw), each download its own stream: what many sagas do at once.
  */
-export async function concurrentSingleAppends(callers = 100, downloadsPerCaller = 3): Promise<{ events: number; ms: number }> {
+export async function concurrentSingleAppends(callers = 100, downloadsPerCaller = 3): Promise<{ events: number; ms: number; transactions: number }> {
   const name = `bench-single-${Date.now()}`;
   const db = await freshDb(name);
   const store = new DexieEventStore(db);
-  const work = Array.from({ length: callers }, (_, c) =>
-    Array.from({ length: downloadsPerCaller }, (_, d) => downloadEvents(c * downloadsPerCaller + d)),
-  );
+  const work = singleAppendWork(callers, downloadsPerCaller);
+  // One committed transaction (group) = one call of the listeners: how well the appends were grouped.
+  let transactions = 0;
+  store.onAppended(() => transactions++);
   const started = performance.now();
   await Promise.all(
     work.map(async (downloads, c) => {
@@ -108,7 +109,64 @@ export async function concurrentSingleAppends(callers = 100, downloadsPerCaller 
   const ms = performance.now() - started;
   db.close();
   await deleteDatabase(name);
-  return { events: callers * downloadsPerCaller * 5, ms };
+  return { events: callers * downloadsPerCaller * 5, ms, transactions };
+}
+
+/** The streams of `concurrentSingleAppends`: caller c's downloads are `download-${c}-${d}`, 5 events each. */
+function singleAppendWork(callers: number, downloadsPerCaller: number): Draft[][][] {
+  return Array.from({ length: callers }, (_, c) => Array.from({ length: downloadsPerCaller }, (_, d) => downloadEvents(c * downloadsPerCaller + d)));
+}
+
+/**
+ * Raw IndexedDB doing exactly the writes a perfect group commit of `concurrentSingleAppends` must do, on a database
+ * with our schema (same keys, same indexes): one readwrite transaction per round, a round being the next event of
+ * every caller (`callers` events), and per event its event row (`add`), its stream's row and its download's
+ * read-model row (`put`). The rows are made before the clock starts (the read-model rows by our own `evolve`), so
+ * this is IndexedDB alone: the ceiling for single appends on this machine. `tables` 'events' writes the event
+ * rows only (same rounds). The transactions are counted beside (`transactions`).
+ */
+export async function rawSingleAppendWrites(callers = 100, downloadsPerCaller = 3, tables: 'events' | 'all' = 'all'): Promise<{ events: number; ms: number; transactions: number }> {
+  const { evolve } = await import('../../../src/domain/download.ts');
+  const name = `bench-raw-single-${Date.now()}`;
+  const db = await freshDb(name);
+  const idb = db.backendDB();
+  const work = singleAppendWork(callers, downloadsPerCaller);
+  const createdAt = Date.now();
+  type Round = { event: ReturnType<typeof storedRow>; stream: { streamId: string; aggregateType: string; currentVersion: number; lastUpdated: number }; row: unknown }[];
+  const rounds: Round[] = [];
+  for (let d = 0; d < downloadsPerCaller; d++) {
+    const states = work.map(() => undefined as ReturnType<typeof evolve>);
+    for (let k = 0; k < 5; k++) {
+      rounds.push(
+        work.map((downloads, c) => {
+          const streamId = `download-${c}-${d}`;
+          const event = storedRow(streamId, k + 1, downloads[d]![k]!, createdAt);
+          states[c] = evolve(states[c], event as never);
+          return { event, stream: { streamId, aggregateType: 'Download', currentVersion: k + 1, lastUpdated: createdAt }, row: states[c] };
+        }),
+      );
+    }
+  }
+  const stores = tables === 'all' ? ['events', 'streams', 'downloads'] : ['events'];
+  const started = performance.now();
+  for (const round of rounds) {
+    const tx = idb.transaction(stores, 'readwrite');
+    const events = tx.objectStore('events');
+    if (tables === 'all') {
+      const streams = tx.objectStore('streams');
+      const downloads = tx.objectStore('downloads');
+      for (const { event, stream, row } of round) {
+        events.add(event);
+        streams.put(stream);
+        downloads.put(row);
+      }
+    } else for (const { event } of round) events.add(event);
+    await done(tx);
+  }
+  const ms = performance.now() - started;
+  db.close();
+  await deleteDatabase(name);
+  return { events: callers * downloadsPerCaller * 5, ms, transactions: rounds.length };
 }
 
 /** Streams of `batchSize` events (download sequences back to back), one append per stream. */
