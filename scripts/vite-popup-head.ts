@@ -103,7 +103,8 @@ export async function bundleFirstScreen(entry: string, jsxRuntime: string): Prom
     configFile: false,
     logLevel: 'silent',
     publicDir: false,
-    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    mode: 'production',
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
     plugins: [
       {
         name: 'semantest-first-screen-jsx',
