@@ -5,7 +5,7 @@ import manifest from './manifest.config.ts';
 import { popupHead } from './scripts/vite-popup-head.ts';
 
 export default defineConfig({
-  plugins: [preact(), crx({ manifest }), popupHead({ page: 'src/popup/index.html' })],
+  plugins: [preact(), crx({ manifest }), popupHead({ page: 'src/popup/index.html', firstScreen: { entry: 'src/popup/first-screen.tsx', jsxRuntime: 'src/popup/dom-jsx.ts' } })],
   build: { target: 'chrome120', sourcemap: false, emptyOutDir: true, modulePreload: false },
   server: { cors: { origin: [/chrome-extension:\/\//] } },
 });

@@ -13,12 +13,19 @@
  * `import.meta` (it has no meaning in a classic script).
  */
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { build, type Plugin, type Rolldown } from 'vite';
 
 interface Options {
   /** The page's file name in the output (its path relative to the project root), e.g. `src/popup/index.html`. */
   page: string;
+  /**
+   * A first-screen script (source path, e.g. `src/popup/first-screen.tsx`): bundled from source into its own
+   * classic script with `preact/jsx-runtime` mapped to `jsxRuntime` (a runtime that builds DOM nodes), loaded by the
+   * page instead of the app's script, which it names in its `data-app` attribute and loads itself once it drew.
+   * Importing preact itself (or its hooks) from it fails the build: it must stay small.
+   */
+  firstScreen?: { entry: string; jsxRuntime: string };
 }
 
 type Bundle = Rolldown.OutputBundle;
@@ -89,6 +96,42 @@ export async function bundleClassic(bundle: Bundle, entry: string): Promise<stri
   return chunks[0].code;
 }
 
+/** One IIFE from source files, with preact's JSX runtime replaced by `jsxRuntime` and preact itself refused. */
+export async function bundleFirstScreen(entry: string, jsxRuntime: string): Promise<string> {
+  const runtime = resolve(jsxRuntime);
+  const result = await build({
+    configFile: false,
+    logLevel: 'silent',
+    publicDir: false,
+    mode: 'production',
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
+    plugins: [
+      {
+        name: 'semantest-first-screen-jsx',
+        enforce: 'pre',
+        resolveId(source, importer) {
+          if (source === 'preact/jsx-runtime' || source === 'preact/jsx-dev-runtime') return runtime;
+          if (source === 'preact' || source.startsWith('preact/')) throw new Error(`the first-screen script must not load preact, but ${importer ?? entry} imports ${source}`);
+          return null;
+        },
+      },
+    ],
+    build: {
+      write: false,
+      target: 'chrome120',
+      minify: true,
+      modulePreload: false,
+      copyPublicDir: false,
+      rollupOptions: { input: resolve(entry), output: { format: 'iife' } },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+  const chunks = outputs.flatMap((output) => output.output).filter(isChunk);
+  if (chunks.length !== 1 || !chunks[0]) throw new Error(`bundling the first screen gave ${chunks.length} chunks, not one`);
+  for (const chunk of chunks) if (chunk.dynamicImports.length > 0 || chunk.code.includes('import.meta')) throw new Error('the first-screen script must be one classic script');
+  return chunks[0].code;
+}
+
 /** Files of the bundle that something other than `except` refers to (HTML pages, chunks' imports and CSS). */
 function usedElsewhere(bundle: Bundle, except: string[]): Set<string> {
   const used = new Set<string>();
@@ -105,7 +148,9 @@ function usedElsewhere(bundle: Bundle, except: string[]): Set<string> {
   return used;
 }
 
-export function popupHead({ page }: Options): Plugin {
+const hashed = (prefix: string, code: string) => `assets/${prefix}-${createHash('sha256').update(code).digest('base64url').slice(0, 8)}.js`;
+
+export function popupHead({ page, firstScreen }: Options): Plugin {
   return {
     name: 'semantest-popup-head',
     apply: 'build',
@@ -122,8 +167,15 @@ export function popupHead({ page }: Options): Plugin {
         if (!isChunk(bundle[entry])) throw new Error(`${page} loads ${entry}, which is not a chunk of the build`);
 
         const code = await bundleClassic(bundle, entry);
-        const fileName = `assets/popup-${createHash('sha256').update(code).digest('base64url').slice(0, 8)}.js`;
+        const fileName = hashed('popup', code);
         this.emitFile({ type: 'asset', fileName, source: code });
+        let tag = `<script src="/${fileName}"></script>`;
+        if (firstScreen) {
+          const first = await bundleFirstScreen(firstScreen.entry, firstScreen.jsxRuntime);
+          const firstName = hashed('popup-first', first);
+          this.emitFile({ type: 'asset', fileName: firstName, source: first });
+          tag = `<script src="/${firstName}" data-app="/${fileName}"></script>`;
+        }
 
         // Stylesheets: inlined, in their order.
         const sheets: string[] = [];
@@ -138,7 +190,7 @@ export function popupHead({ page }: Options): Plugin {
         });
         text = text.replace(MODULEPRELOAD, '').replace(MODULE_SCRIPT, '');
         if (!text.includes('</body>')) throw new Error(`${page} has no </body>`);
-        text = text.replace('</body>', `  <script src="/${fileName}"></script>\n  </body>`);
+        text = text.replace('</body>', `  ${tag}\n  </body>`);
         html.source = text;
 
         // The popup's own entry chunk and stylesheet are no longer loaded by anything.

@@ -6,8 +6,8 @@
 //   after the frame that drew that row (what the user sees; no target, to show what layout and paint add).
 // - searchMsWith10k: a word typed into the popup's input[type="search"] (one input event) → the list shows only
 //   matching rows (the result count changed and every shown row matches); null if the popup has no search input.
-// - popupBundleBytes: minified JS + CSS that the popup's HTML loads (scripts, their static imports, stylesheets) or
-//   holds inline (<style>, inline <script>).
+// - popupBundleBytes: minified JS + CSS that the popup's HTML loads (scripts, the script a script names in its
+//   data-app, their static imports, stylesheets) or holds inline (<style>, inline <script>).
 // - The floor, measured the same way in the same browser, loads interleaved with the popup's (what is Chromium's,
 //   not ours): popupFloorBlankMs, a static extension page whose marker is in its HTML; popupFloorScriptMs, a page
 //   whose one classic script adds the marker; popupFloorReadMs (with 10k), a classic script that reads the newest 24
@@ -45,6 +45,8 @@ export function popupBundle(distDir) {
   const files = new Set();
   const queue = [];
   for (const [, src] of html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)) queue.push(fromHtml(src));
+  // A script a script loads (the popup's first-screen script loads the app it names in data-app).
+  for (const [, src] of html.matchAll(/<script\b[^>]*\bdata-app="([^"]+)"/g)) queue.push(fromHtml(src));
   for (const [tag] of html.matchAll(/<link\b[^>]*>/g)) {
     const href = /\bhref="([^"]+)"/.exec(tag)?.[1];
     if (href && /\brel="(stylesheet|modulepreload)"/.test(tag)) queue.push(fromHtml(href));

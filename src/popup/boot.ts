@@ -1,9 +1,9 @@
 /**
- * The popup's first read, started before anything else of the popup runs: main.tsx imports this module first, and
- * the build (scripts/vite-popup-head.ts) makes the popup ONE classic script, in which only the shared libraries'
- * module-level definitions (preact's) come before it (measured: well under 1 ms). The database opens and the newest rows are read while the rest of the script is evaluated and the shell
- * rendered. The popup takes the read over through a page global (downloads-reader.ts `takeEarlyRead`), so this
- * module also works as a script of its own.
+ * The popup's first read, started before anything else of the popup runs: the first-screen script
+ * (first-screen.tsx) and the app (main.tsx) both import this module first; whichever runs first starts the read.
+ * The build (scripts/vite-popup-head.ts) makes each of them ONE classic script. The database opens and the newest
+ * rows are read while the rest is evaluated. The app takes the read over through a page global
+ * (downloads-reader.ts `takeEarlyRead`), so this module also works as a script of its own.
  *
  * It must import nothing at run time (types only): it has to run before the modules it would import.
  */
@@ -16,9 +16,12 @@ interface RecordsIndex {
 
 // In a function: a classic script's top-level names would be globals of the page.
 (() => {
-  /** Must equal the popup's FIRST_SCREEN (main.tsx); a mismatch only costs the early read, never correctness. */
-  const LIMIT = 24;
+  const holder = globalThis as unknown as Record<string, EarlyRead | undefined>;
+  // Started already (the first-screen script ran this before the app's script imported it again).
   const KEY: typeof EARLY_READ_KEY = '__semantestEarlyRead';
+  if (holder[KEY]) return;
+  /** Must equal the popup's FIRST_SCREEN (view.tsx); a mismatch only costs the early read, never correctness. */
+  const LIMIT = 24;
 
   const db = new Promise<IDBDatabase | null>((resolve, reject) => {
     const request = indexedDB.open('semantest');
@@ -64,5 +67,5 @@ interface RecordsIndex {
     () => undefined, // the popup reads again, and shows the error if that fails too
   );
   db.catch(() => undefined);
-  (globalThis as unknown as Record<string, EarlyRead>)[KEY] = read;
+  holder[KEY] = read;
 })();

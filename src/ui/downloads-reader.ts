@@ -34,6 +34,8 @@ export interface EarlyRead {
   db: Promise<IDBDatabase | null>;
   newest: Promise<DownloadState[]>;
   rows?: DownloadState[];
+  /** Set when the popup's app took the read over: from then on the page is the app's (the first screen draws nothing). */
+  taken?: boolean;
 }
 
 /** The global the boot script leaves its read under. */
@@ -52,6 +54,7 @@ export function takeEarlyRead(limit: number): EarlyRead | undefined {
   const found = holder[EARLY_READ_KEY];
   if (!found) return undefined;
   delete holder[EARLY_READ_KEY];
+  found.taken = true;
   early = found;
   return found.limit === limit ? found : undefined;
 }

@@ -5,7 +5,7 @@
  * about (the newest rows, and rows whose phase can still change) and merges it; a full re-read follows when the
  * changes settle, for the rare change elsewhere (a discard, an import, a rebuild).
  */
-import { useLayoutEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { mergeRows, onDownloadsChanged, readAll, readChangedSince, readNewest } from './downloads-reader.ts';
 
@@ -22,9 +22,12 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * `early`: the first screen's read, started by the page before its first render (so the database opens while
  * preact renders the shell, not after its effects run).
  */
-export function useDownloads(firstScreen: number, early?: Promise<DownloadState[]>, ready?: DownloadState[]): History {
+export function useDownloads(firstScreen: number, early?: Promise<DownloadState[]>, ready?: DownloadState[]): [History, () => void] {
   // `ready`: the first screen's rows when they were read before the first render (the boot script's read).
   const [state, setState] = useState<History>(ready ? { status: 'ready', rows: ready, complete: false } : { status: 'loading' });
+  // Called when the user is about to search: the whole history is read at once, not after the first paint's pause.
+  const hurry = useRef<() => void>(() => undefined);
+  const hurried = useRef(false);
   // A layout effect runs right after the first render; a plain effect would wait for the next frame, and the first
   // screen's rows may arrive before it.
   useLayoutEffect(() => {
@@ -67,7 +70,17 @@ export function useDownloads(firstScreen: number, early?: Promise<DownloadState[
       // After the first screen is painted, and a moment later: reading 10,000 rows keeps the database busy for a
       // while (measured: ~0.3-1 s per 1,000 rows on a loaded 2-core machine), which would hold up that paint, the
       // thumbnails, and the next popup's first read if this one is closed at once.
-      await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, FULL_READ_DELAY_MS)));
+      // A search does not wait for that: `hurry` ends the pause (the search answers from each page as it arrives).
+      await new Promise<void>((resolve) => {
+        if (hurried.current) return resolve();
+        const timer = setTimeout(resolve, FULL_READ_DELAY_MS + 50);
+        requestAnimationFrame(() => setTimeout(resolve, FULL_READ_DELAY_MS));
+        hurry.current = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      hurry.current = () => undefined;
       await readEverything();
     });
 
@@ -90,5 +103,11 @@ export function useDownloads(firstScreen: number, early?: Promise<DownloadState[
       stop();
     };
   }, [firstScreen]);
-  return state;
+  return [
+    state,
+    () => {
+      hurried.current = true;
+      hurry.current();
+    },
+  ];
 }

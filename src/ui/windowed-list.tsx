@@ -1,10 +1,11 @@
 /**
  * A list that draws only the rows in view (plus a few): 10,000 downloads cost as much as 20. Rows have one fixed
- * height; the list is its own scroll container, and spacers above and below keep the scrollbar honest.
+ * height; the list is its own scroll container, and spacers above and below keep the scrollbar honest. The markup
+ * is windowed-rows.tsx's; this adds the state (scroll position, measured height).
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { visibleRange } from './history-filter.ts';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { WindowedRows } from './windowed-rows.tsx';
 
 export interface WindowedListProps<T> {
   items: readonly T[];
@@ -21,6 +22,11 @@ export function WindowedList<T>({ items, rowHeight, initialHeight, itemKey, rend
   const ref = useRef<HTMLUListElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(initialHeight);
+  // The list may be one that was drawn before (the popup's first screen) and already scrolled: start from there.
+  useLayoutEffect(() => {
+    const at = ref.current?.scrollTop ?? 0;
+    if (at !== 0) setScrollTop(at);
+  }, []);
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
@@ -35,22 +41,18 @@ export function WindowedList<T>({ items, rowHeight, initialHeight, itemKey, rend
       setScrollTop(0);
     }
   }, [items.length]);
-  const { start, end } = visibleRange(scrollTop, height, rowHeight, items.length);
   return (
-    <ul
-      ref={ref}
+    <WindowedRows
+      items={items}
+      rowHeight={rowHeight}
+      itemKey={itemKey}
+      renderItem={renderItem}
+      label={label}
       class={className}
-      aria-label={label}
-      data-total={items.length}
-      onScroll={(event) => setScrollTop((event.currentTarget as HTMLElement).scrollTop)}
-    >
-      {start > 0 && <li aria-hidden="true" class="spacer" style={{ height: `${start * rowHeight}px` }} />}
-      {items.slice(start, end).map((item, offset) => (
-        <li key={itemKey(item)} class="row" style={{ height: `${rowHeight}px` }} aria-setsize={items.length} aria-posinset={start + offset + 1}>
-          {renderItem(item, start + offset)}
-        </li>
-      ))}
-      {end < items.length && <li aria-hidden="true" class="spacer" style={{ height: `${(items.length - end) * rowHeight}px` }} />}
-    </ul>
+      scrollTop={scrollTop}
+      height={height}
+      listRef={ref}
+      onScroll={setScrollTop}
+    />
   );
 }

@@ -2,10 +2,13 @@
  * The build plugin that makes the popup ONE classic script (its module graph bundled again as an IIFE) with its
  * stylesheet inlined. Runs the plugin's real generateBundle (a nested vite build) over a small fake bundle.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Rolldown } from 'vite';
-import { popupHead, staticGraph } from '../../scripts/vite-popup-head.ts';
+import { bundleFirstScreen, popupHead, staticGraph } from '../../scripts/vite-popup-head.ts';
 
 const PAGE = 'src/popup/index.html';
 
@@ -56,8 +59,8 @@ function fakeBundle(overrides: Record<string, unknown> = {}): Record<string, Ret
   };
 }
 
-async function generate(bundle: Record<string, unknown>) {
-  const plugin = popupHead({ page: PAGE });
+async function generate(bundle: Record<string, unknown>, firstScreen?: { entry: string; jsxRuntime: string }) {
+  const plugin = popupHead({ page: PAGE, ...(firstScreen ? { firstScreen } : {}) });
   const emitted: { fileName: string; source: string }[] = [];
   const hook = plugin.generateBundle as unknown as { handler: (this: unknown, options: unknown, bundle: unknown) => Promise<void> };
   await hook.handler.call({ emitFile: (file: { fileName: string; source: string }) => emitted.push(file) }, {}, bundle);
@@ -99,5 +102,34 @@ describe('popupHead build plugin', () => {
     const meta = chunk('assets/index.html-2.js', 'console.log(import.meta.url);', [], { isEntry: true });
     await expect(generate(fakeBundle({ 'assets/index.html-2.js': meta }))).rejects.toThrow(/import\.meta/);
     await expect(generate(fakeBundle({ 'assets/popup-6.css': asset('assets/popup-6.css', 'a{background:url(x.png)}') }))).rejects.toThrow(/refers to other files/);
+  });
+
+  it('bundles a first-screen script from source with its own JSX runtime, loads it instead of the app and names the app in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semantest-first-screen-'));
+    try {
+      writeFileSync(join(dir, 'runtime.ts'), 'export const Fragment = "fragment";\nexport function jsx(type: unknown, props: unknown) { return { type, props }; }\nexport const jsxs = jsx;\n');
+      writeFileSync(join(dir, 'first.tsx'), '(globalThis as unknown as { drawn: unknown }).drawn = <b id="x">{"hi"}</b>;\n');
+      const code = await bundleFirstScreen(join(dir, 'first.tsx'), join(dir, 'runtime.ts'));
+      expect(code).not.toMatch(/\bimport\b|\bexport\b/);
+      const page: Record<string, unknown> = {};
+      page.globalThis = page;
+      runInNewContext(code, page);
+      expect(page.drawn).toEqual({ type: 'b', props: { id: 'x', children: 'hi' } });
+
+      const bundle = fakeBundle();
+      const emitted = await generate(bundle, { entry: join(dir, 'first.tsx'), jsxRuntime: join(dir, 'runtime.ts') });
+      const app = emitted.find((file) => /^assets\/popup-(?!first)/.test(file.fileName));
+      const first = emitted.find((file) => file.fileName.startsWith('assets/popup-first-'));
+      expect(first?.source).toBe(code);
+      const html = String((bundle[PAGE] as { source: string }).source);
+      expect(html).toContain(`<script src="/${first?.fileName}" data-app="/${app?.fileName}"></script>`);
+      expect(html.match(/<script\b/g)).toHaveLength(1);
+
+      // Preact itself in the first screen would make it as big as the app: the build refuses it.
+      writeFileSync(join(dir, 'heavy.tsx'), 'import { useState } from "preact/hooks";\n(globalThis as unknown as { s: unknown }).s = useState;\n');
+      await expect(bundleFirstScreen(join(dir, 'heavy.tsx'), join(dir, 'runtime.ts'))).rejects.toThrow(/must not load preact/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,8 @@
 /**
  * Bulk select's progress in the popup: the latest batch (downloads requested by one "Download N selected", so
  * sharing one correlation id) as "N of M saved", with how many are still going or failed. A single click is not
- * a batch and shows nothing here.
+ * a batch and shows nothing (view.tsx draws it).
  */
-import { useMemo } from 'preact/hooks';
 import { isSettled, type DownloadState } from '../domain/download.ts';
 
 export interface BatchSummary {
@@ -37,20 +36,4 @@ export function latestBatch(rows: readonly DownloadState[]): BatchSummary | null
     else summary.running += 1;
   }
   return summary;
-}
-
-export function BatchProgress({ rows }: { rows: readonly DownloadState[] }) {
-  const batch = useMemo(() => latestBatch(rows), [rows]);
-  if (!batch) return null;
-  const done = batch.running === 0;
-  return (
-    <section class="batch" data-testid="batch-progress" data-done={String(done)} aria-live="polite">
-      <progress max={batch.size} value={batch.saved + batch.failed} />
-      <span data-testid="batch-summary">
-        {`${batch.saved} of ${batch.size} saved`}
-        {batch.failed > 0 ? `, ${batch.failed} failed` : ''}
-        {done ? '' : ` (${batch.running} to go)`}
-      </span>
-    </section>
-  );
 }

@@ -1,0 +1,116 @@
+/**
+ * The popup's first screen, drawn before the app is loaded: a small classic script (no preact) that starts the
+ * first read (boot.ts), draws the popup's first state from the same pure view as the app (view.tsx, through
+ * dom-jsx.ts instead of preact), and only then loads the app's script, whose first render takes these nodes over in
+ * place (main.tsx). Evaluating the whole app (~38 KB) before the first row was what the popup spent over the floor.
+ *
+ * The build (scripts/vite-popup-head.ts) bundles this file into its own IIFE with `preact/jsx-runtime` mapped to
+ * dom-jsx.ts, loads it from the popup's HTML and names the app's script in its `data-app`.
+ *
+ * Whatever fails, the popup ends usable: a failed or slow read leaves the page to the app (which reads again and
+ * shows the error, or "Loading…"); an app that fails to load or throws before it took over is reported in the page.
+ */
+import './boot.ts';
+import type { DownloadState } from '../domain/download.ts';
+import type { EarlyRead, EARLY_READ_KEY } from '../ui/downloads-reader.ts';
+import { filterHistory, summarize, NO_FILTER } from '../ui/history-filter.ts';
+import { WindowedRows } from '../ui/windowed-rows.tsx';
+import { t } from '../platform/i18n.ts';
+import { latestBatch } from './batch-summary.ts';
+import { PopupView, type ListProps } from './view.tsx';
+import { draw } from './dom-jsx.ts';
+
+/** How long the read may take before the app is loaded anyway (it shows "Loading…" and takes the read over). */
+const SLOW_READ_MS = 300;
+/** When no frame comes (a hidden page), the app is loaded after this long anyway. */
+const NO_FRAME_MS = 100;
+
+const noop = () => undefined;
+
+/** The windowed list as it first draws: the top of the list, at its initial height. */
+const FirstList = (props: ListProps) => <WindowedRows {...props} scrollTop={0} height={props.initialHeight} />;
+
+function firstScreen(rows: DownloadState[]) {
+  const now = Date.now();
+  return (
+    <PopupView
+      history={{ status: 'ready', rows, complete: false }}
+      shown={filterHistory(rows, NO_FILTER, now)}
+      failures={filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded)}
+      summary={summarize(rows, now)}
+      batch={latestBatch(rows)}
+      view="history"
+      filter={NO_FILTER}
+      notice={null}
+      now={now}
+      progress={new Map()}
+      offerThumbnail={true}
+      List={FirstList}
+      onView={noop}
+      onFilter={noop}
+      onDismiss={noop}
+      onSearchFocus={noop}
+      act={async () => undefined}
+      copy={async () => undefined}
+    />
+  );
+}
+
+(() => {
+  const root = document.getElementById('app');
+  const appSrc = (document.currentScript as HTMLScriptElement | null)?.dataset.app;
+  const appReady = () => root?.dataset.app === 'ready';
+
+  // Until the app has rendered, an error (its script missing, or throwing) is shown here: never a blank popup.
+  const fail = (error: unknown) => {
+    if (appReady() || !root || root.querySelector('[data-testid="popup-failed"]')) return;
+    const text = error instanceof Error ? error.message : String(error);
+    const line = document.createElement('p');
+    line.className = 'error';
+    line.setAttribute('role', 'alert');
+    line.dataset.testid = 'popup-failed';
+    line.textContent = `${t('popupFailed')} ${text}`;
+    root.prepend(line);
+  };
+  addEventListener('error', (event) => fail(event.error ?? event.message));
+
+  let loading = false;
+  const loadApp = () => {
+    if (loading) return;
+    loading = true;
+    if (!appSrc) return fail(new Error('the popup’s script is not named'));
+    const app = document.createElement('script');
+    app.src = appSrc;
+    app.onerror = () => fail(new Error(`${appSrc} did not load`));
+    document.head.appendChild(app);
+  };
+
+  try {
+    const read = (globalThis as unknown as Record<string, EarlyRead | undefined>)['__semantestEarlyRead' satisfies typeof EARLY_READ_KEY];
+    if (!read || !root) return loadApp();
+    const slow = setTimeout(loadApp, SLOW_READ_MS);
+    read.newest.then(
+      (rows) => {
+        clearTimeout(slow);
+        // The app came first (a slow read): the page is its own.
+        if (read.taken) return;
+        try {
+          draw(root, firstScreen(rows));
+        } catch (error) {
+          root.replaceChildren();
+          fail(error);
+        }
+        // The app's script is fetched while this frame is painted, and runs after it.
+        requestAnimationFrame(loadApp);
+        setTimeout(loadApp, NO_FRAME_MS);
+      },
+      () => {
+        clearTimeout(slow);
+        loadApp();
+      },
+    );
+  } catch (error) {
+    fail(error);
+    loadApp();
+  }
+})();
