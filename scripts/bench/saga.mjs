@@ -149,7 +149,16 @@ async function bulkSteps(context, extensionId, manifest, median) {
     gaps.validatedToStarted.push(at.DownloadStarted - at.ImageSourceValidated);
     gaps.startedToCompleted.push(at.GoogleImageDownloadCompleted - at.DownloadStarted);
   }
-  return Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)]));
+  // The run's shape: when (ms after the first click's Requested) each kind of event was first and last stored.
+  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes('/bulk-'))).map((list) => list[0].streamId));
+  const bulk = events.filter((event) => bulkIds.has(event.streamId));
+  const t0 = Math.min(...bulk.filter((event) => event.type === 'GoogleImageDownloadRequested').map((event) => event.createdAt));
+  const span = {};
+  for (const type of ['GoogleImageDownloadRequested', 'ImageSourceValidated', 'DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) {
+    const at = bulk.filter((event) => event.type === type).map((event) => event.createdAt - t0);
+    span[type.replace('GoogleImageDownload', '')] = at.length ? `${Math.min(...at)}..${Math.max(...at)}` : '-';
+  }
+  return { ...Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)])), span };
 }
 
 /**
@@ -331,6 +340,7 @@ export async function run(ctx) {
     await bulkPage.close();
     const steps = await bulkSteps(context, extensionId, manifest, median);
     log(`bulk saga, median ms between events: ${JSON.stringify(steps)}`);
+    delete steps.span;
 
     // The same 100 (distinct names, same bytes' size) through bare chrome.downloads.download in the worker.
     const rawRun = async (set, mode) => {

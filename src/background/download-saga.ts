@@ -86,6 +86,8 @@ const WATCHDOG_MS = 30_000;
  */
 const SLOT_PHASES: ReadonlySet<DownloadPhase> = new Set(['initiating', 'downloading', 'paused']);
 const PROGRESS_INTERVAL_MS = 500;
+/** How many of Chrome's items the mirror keeps (see chromeItems). */
+const CHROME_ITEMS_KEPT = 256;
 
 export interface RequestResult {
   streamId: string;
@@ -327,7 +329,10 @@ export class DownloadSaga {
     if (known && known.version > row.version) return;
     if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
     if (isSettled(row)) {
-      if (row.chromeDownloadId !== null) this.byChromeId.delete(row.chromeDownloadId);
+      if (row.chromeDownloadId !== null) {
+        this.byChromeId.delete(row.chromeDownloadId);
+        this.chromeItems.delete(row.chromeDownloadId);
+      }
       this.index.delete(row.streamId);
       return;
     }
@@ -344,8 +349,42 @@ export class DownloadSaga {
     return row;
   }
 
-  /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
-  async onDownloadChanged(delta: DownloadDelta): Promise<void> {
+  /**
+   * Chrome's items as `onCreated` showed them and `onChanged` changed them since: what `search` would return
+   * (but for `bytesReceived`), known without a round trip per step. Only for downloads created while this worker
+   * runs; after a stop, and for anything not seen whole, the step searches as before. Bounded: any download (the
+   * user's own too) is seen, and the oldest is forgotten first.
+   */
+  private readonly chromeItems = new Map<number, DownloadItemView>();
+
+  /** `chrome.downloads.onCreated`. */
+  onDownloadCreated(item: DownloadItemView): void {
+    this.chromeItems.set(item.id, { ...item });
+    if (this.chromeItems.size > CHROME_ITEMS_KEPT) {
+      const oldest = this.chromeItems.keys().next();
+      if (!oldest.done) this.chromeItems.delete(oldest.value);
+    }
+  }
+
+  /** The item as Chrome has it now: from the mirror when it was seen whole, else by a search. */
+  private async chromeItem(id: number): Promise<DownloadItemView | undefined> {
+    const known = this.chromeItems.get(id);
+    // A finished item is used only with its file's name and size known (a size Chrome learns late comes as a delta).
+    if (known && (known.state === 'in_progress' || (known.filename !== '' && known.fileSize > 0))) {
+      return { ...known, bytesReceived: known.state === 'complete' ? known.fileSize : known.bytesReceived };
+    }
+    const [item] = await this.deps.downloads.search({ id });
+    return item;
+  }
+
+  /**
+   * `chrome.downloads.onChanged`: the mirror is updated at once; then (after `after`, the worker's recovery) the
+   * download's stream is found and brought up to date.
+   */
+  async onDownloadChanged(delta: DownloadDelta, after?: Promise<unknown>): Promise<void> {
+    const known = this.chromeItems.get(delta.id);
+    if (known) Object.assign(known, delta);
+    if (after) await after;
     if (delta.state === undefined && delta.paused === undefined) return;
     // The slot is freed in handleItem, right before the outcome is appended, not here: freed here, the next
     // download's DownloadInitiated could be stored before this one's outcome, and the log would show more than
@@ -699,9 +738,11 @@ export class DownloadSaga {
     // for this step's lock). A stop before the append is what adoptOrInitiate() recovers from.
     this.byChromeId.set(id, row.streamId);
     const started: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } };
-    // It may be finished already (small files): look now rather than wait for onChanged, and then record the start
-    // and the completion in one append.
-    const [item] = await this.deps.downloads.search({ id });
+    // It may be finished already (small files; its onChanged may even have come before its id did): look now, and
+    // then record the start and the completion in one append. The mirror answers without a round trip; only an
+    // item not seen created is searched for.
+    const seen = this.chromeItems.get(id);
+    const item = seen?.state === 'in_progress' ? { ...seen } : await this.chromeItem(id);
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
       if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
@@ -767,7 +808,7 @@ export class DownloadSaga {
 
   private async reconcile(row: DownloadState): Promise<void> {
     if (row.chromeDownloadId === null) return this.startChromeDownload(row);
-    const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
+    const item = await this.chromeItem(row.chromeDownloadId);
     if (!item) {
       return this.fail(row, { code: 'download_interrupted', retryable: true, message: 'The download disappeared from Chrome’s list.' });
     }

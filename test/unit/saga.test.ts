@@ -47,6 +47,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   };
   const saga = new DownloadSaga(deps);
   downloads.onChanged((delta) => void saga.onDownloadChanged(delta));
+  downloads.onCreated((item) => saga.onDownloadCreated(item));
   const events = (): Promise<StoredEvent[]> => db.events.orderBy('position').toArray();
   const settled = async (streamId: string, timeout = 5000): Promise<string> => {
     const start = Date.now();
@@ -68,6 +69,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const restart = () => {
     const next = new DownloadSaga(deps);
     downloads.onChanged((delta) => void next.onDownloadChanged(delta));
+    downloads.onCreated((item) => next.onDownloadCreated(item));
     return next;
   };
   return { db, store, queries, reads, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
