@@ -86,6 +86,10 @@ const WATCHDOG_MS = 30_000;
  */
 const SLOT_PHASES: ReadonlySet<DownloadPhase> = new Set(['initiating', 'downloading', 'paused']);
 const PROGRESS_INTERVAL_MS = 500;
+/** Checked downloads kept ready for a slot, per slot (see pumpOnce). */
+const READY_AHEAD = 2;
+/** How long a started download may end before its start is stored alone (see startChromeDownload). */
+const STARTED_GRACE_MS = 200;
 /** How many of Chrome's items the mirror keeps (see chromeItems). */
 const CHROME_ITEMS_KEPT = 256;
 
@@ -279,9 +283,11 @@ export class DownloadSaga {
   async cancel(streamId: string): Promise<boolean> {
     const row = await this.deps.queries.get(streamId);
     if (!row || isSettled(row)) return false;
-    if (row.chromeDownloadId !== null) {
-      await this.deps.downloads.cancel(row.chromeDownloadId).catch(() => undefined);
-      await this.refresh(row.chromeDownloadId);
+    // A download started moments ago may not have its start stored yet (see startChromeDownload): its id is known here.
+    const chromeId = row.chromeDownloadId ?? this.chromeIdOf(streamId);
+    if (chromeId !== null) {
+      await this.deps.downloads.cancel(chromeId).catch(() => undefined);
+      await this.refresh(chromeId);
       return true;
     }
     return this.withLock(streamId, async () => {
@@ -357,6 +363,27 @@ export class DownloadSaga {
    */
   private readonly chromeItems = new Map<number, DownloadItemView>();
 
+  /** The Chrome download this worker started for a stream, by memory (none when unknown). */
+  private chromeIdOf(streamId: string): number | null {
+    for (const [id, stream] of this.byChromeId) if (stream === streamId) return id;
+    return null;
+  }
+
+  /** Steps waiting for a download's state to change (see startChromeDownload), by Chrome id. */
+  private readonly endWaiters = new Map<number, () => void>();
+
+  /** Resolves when onChanged reports a change of the download's state or pause, or after `ms`. */
+  private changeOrTimeout(id: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (this.endWaiters.get(id) === done) this.endWaiters.delete(id);
+        resolve();
+      };
+      this.endWaiters.set(id, done);
+      this.setTimer(done, ms);
+    });
+  }
+
   /** `chrome.downloads.onCreated`. */
   onDownloadCreated(item: DownloadItemView): void {
     this.chromeItems.set(item.id, { ...item });
@@ -384,6 +411,7 @@ export class DownloadSaga {
   async onDownloadChanged(delta: DownloadDelta, after?: Promise<unknown>): Promise<void> {
     const known = this.chromeItems.get(delta.id);
     if (known) Object.assign(known, delta);
+    if (delta.state !== undefined || delta.paused !== undefined) this.endWaiters.get(delta.id)?.();
     if (after) await after;
     if (delta.state === undefined && delta.paused === undefined) return;
     // The slot is freed in handleItem, right before the outcome is appended, not here: freed here, the next
@@ -441,15 +469,17 @@ export class DownloadSaga {
     // before any step starts, so that no step runs while the last alarm is already spent (seen: a stop between an
     // alarm that fired and the next one being set left a download waiting for ever). It is only set again when
     // it is spent or must ring earlier: a chrome.alarms call per pump was a large part of a bulk download's time.
+    // The call is made (sent to the browser) before any step starts, but not waited for: its answer took 200+ ms
+    // while a bulk selection's clicks came in, and every first step of a burst (or of a cold start) waited for it.
     if (rows.length > 0) {
       const wanted = Math.min(nextDue, now + WATCHDOG_MS);
       if (typeof this.alarmAt !== 'number' || this.alarmAt <= now || wanted < this.alarmAt) {
         this.alarmAt = wanted;
-        await this.deps.alarms.wakeAt(WAKE_ALARM, wanted).catch(() => undefined);
+        void this.deps.alarms.wakeAt(WAKE_ALARM, wanted).catch(() => undefined);
       }
     } else if (this.alarmAt !== 'none') {
       this.alarmAt = 'none';
-      await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
+      void this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
     }
     // The awaits above let steps run: decide on the index as it is now.
     now = this.deps.now();
@@ -465,8 +495,11 @@ export class DownloadSaga {
       this.starting.add(row.streamId);
       void this.run(row.streamId);
     }
-    // Then check the sources of the next waiting downloads, ahead of the slots.
-    let probes = concurrency - this.probing.size;
+    // Then check the sources of the next waiting downloads, ahead of the slots: at most `concurrency` at once, and
+    // only while fewer than READY_AHEAD × `concurrency` checked (or being checked) downloads wait for a slot, so a
+    // slot that frees finds the next download checked, and no check is made long before its download starts.
+    const ready = rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.starting.has(r.streamId)).length;
+    let probes = Math.min(concurrency - this.probing.size, READY_AHEAD * concurrency - ready - this.probing.size);
     const waiting = rows
       .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId))
       .filter((row) => row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now))
@@ -742,7 +775,14 @@ export class DownloadSaga {
     // then record the start and the completion in one append. The mirror answers without a round trip; only an
     // item not seen created is searched for.
     const seen = this.chromeItems.get(id);
-    const item = seen?.state === 'in_progress' ? { ...seen } : await this.chromeItem(id);
+    let item = seen?.state === 'in_progress' ? { ...seen } : await this.chromeItem(id);
+    // Small files end within moments: wait a little for the end, so that the start, the end and the next download's
+    // intent go into one transaction (one per download instead of two). Until then the row says `initiating`; a stop
+    // meanwhile is what adoptOrInitiate() recovers from, as for a stop right after download().
+    if (seen && item?.state === 'in_progress') {
+      await this.changeOrTimeout(id, STARTED_GRACE_MS);
+      item = await this.chromeItem(id);
+    }
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
       if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);

@@ -172,8 +172,12 @@ describe('DownloadSaga', () => {
     t.downloads.behaviour = () => ({ end: 'manual' });
     const ids: string[] = [];
     for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
-    // The sources are checked ahead of the slot: the others wait validated while the first downloads.
-    for (const id of ids.slice(1)) await t.phase(id, 'validating');
+    // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait validated while the
+    // first downloads, the fourth is not checked yet.
+    for (const id of ids.slice(1, 3)) await t.phase(id, 'validating');
+    await t.saga.idle();
+    expect((await t.queries.get(ids[3] as string))?.phase).toBe('queued');
+    expect(t.probes).toHaveLength(3);
     for (let k = 0; k < ids.length; k++) {
       await t.phase(ids[k] as string, 'downloading');
       t.downloads.complete(k + 1, 'image/jpeg', 10);
@@ -193,6 +197,38 @@ describe('DownloadSaga', () => {
       expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
     }
     expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
+  });
+
+  it('given small downloads, then each one\'s start, end and the next one\'s intent are one transaction, and no download is searched for', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    const transactionOf = new Map<string, object>();
+    t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
+    // Each download ends 30 ms after it started, after download() resolved.
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/jpeg', 10), 30);
+      return { end: 'manual' };
+    };
+    const search = t.downloads.search.bind(t.downloads);
+    let searches = 0;
+    t.downloads.search = (query) => {
+      searches += 1;
+      return search(query);
+    };
+    const ids: string[] = [];
+    for (const name of ['s1.jpg', 's2.jpg', 's3.jpg', 's4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    // Chrome's items come from onCreated and onChanged: no round trip per download.
+    expect(searches).toBe(0);
+    for (let k = 0; k < ids.length; k++) {
+      const completed = transactionOf.get(`${ids[k]} GoogleImageDownloadCompleted`);
+      expect(completed).toBeDefined();
+      expect(transactionOf.get(`${ids[k]} DownloadStarted`)).toBe(completed);
+      if (k + 1 < ids.length) expect(transactionOf.get(`${ids[k + 1]} DownloadInitiated`)).toBe(completed);
+    }
+    const row = await t.queries.get(ids[0] as string);
+    expect(row).toMatchObject({ phase: 'completed', fileSize: 10, chromeDownloadId: 1 });
+    expect(row?.filePath).toMatch(/s1\.png$/);
   });
 
   it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
