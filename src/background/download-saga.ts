@@ -110,6 +110,18 @@ export class DownloadSaga {
   private readonly starting = new Set<string>();
   /** Downloads whose source is being checked. */
   private readonly probing = new Set<string>();
+  /**
+   * Sources checked while every slot was busy, not stored yet: the ImageSourceValidated event is appended with the
+   * download's intent when it gets its slot (one transaction for both, the previous download's completion
+   * included), at the row's version it was checked at. A stop forgets them: the download is still `queued` in
+   * the store and is checked again (a GET, never a second download).
+   */
+  private readonly checked = new Map<string, { version: number; data: EventData<'ImageSourceValidated'> }>();
+
+  /** Validated (stored, or checked and kept in `checked`) and waiting for a slot. */
+  private isReady(row: DownloadState): boolean {
+    return row.phase === 'validating' || this.checked.get(row.streamId)?.version === row.version;
+  }
   private pumping: Promise<void> = Promise.resolve();
   private pumpAgain = false;
   /** Due times of the retry timers already set in this worker. */
@@ -335,6 +347,7 @@ export class DownloadSaga {
     if (known && known.version > row.version) return;
     if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
     if (isSettled(row)) {
+      this.checked.delete(row.streamId);
       if (row.chromeDownloadId !== null) {
         this.byChromeId.delete(row.chromeDownloadId);
         this.chromeItems.delete(row.chromeDownloadId);
@@ -489,7 +502,7 @@ export class DownloadSaga {
     // Slots first: validated downloads start in the order they were asked for.
     const holders = this.slotHolders(rows);
     let free = concurrency - holders.size;
-    for (const row of rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
+    for (const row of rows.filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
       if (free <= 0) break;
       free -= 1;
       this.starting.add(row.streamId);
@@ -498,10 +511,10 @@ export class DownloadSaga {
     // Then check the sources of the next waiting downloads, ahead of the slots: at most `concurrency` at once, and
     // only while fewer than READY_AHEAD × `concurrency` checked (or being checked) downloads wait for a slot, so a
     // slot that frees finds the next download checked, and no check is made long before its download starts.
-    const ready = rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.starting.has(r.streamId)).length;
+    const ready = rows.filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.starting.has(r.streamId)).length;
     let probes = Math.min(concurrency - this.probing.size, READY_AHEAD * concurrency - ready - this.probing.size);
     const waiting = rows
-      .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId))
+      .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId) && !this.isReady(row))
       .filter((row) => row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now))
       .sort(byRequest);
     for (const row of waiting) {
@@ -551,6 +564,7 @@ export class DownloadSaga {
     switch (row.phase) {
       case 'queued':
       case 'retry-wait':
+        if (this.isReady(row)) return this.initiate(row);
         if (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > this.deps.now()) return;
         return this.validate(row);
       case 'validating':
@@ -639,7 +653,13 @@ export class DownloadSaga {
     // nobody asked earlier, the intent goes into the same append and the download starts at once (one
     // transaction and one pump less per download).
     if (!this.claimSlot(row)) {
-      await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+      // A download that needs a Referer rule is recorded at once (the rule is released by what is stored).
+      if (referer !== null) {
+        await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+        return;
+      }
+      this.checked.set(row.streamId, { version: row.version, data });
+      this.pump();
       return;
     }
     const next = await this.append(row, [
@@ -701,16 +721,25 @@ export class DownloadSaga {
     const rows = [...this.index.values()];
     const holders = this.slotHolders(rows);
     if (holders.size >= this.deps.settings().concurrency) return false;
-    const earlier = rows.some((other) => other.phase === 'validating' && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
+    const earlier = rows.some((other) => this.isReady(other) && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
     if (earlier) return false;
     this.starting.add(row.streamId);
     return true;
   }
 
   private async initiate(row: DownloadState): Promise<void> {
-    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
-    const next = await this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    const next = await this.append(row, this.intentOf(row));
     return this.startChromeDownload(next);
+  }
+
+  /** The events that give `row` its slot: its intent, after its check's record when that is still kept in memory. */
+  private intentOf(row: DownloadState): DistributiveOmit<NewEvent, 'metadata'>[] {
+    const kept = this.checked.get(row.streamId);
+    this.checked.delete(row.streamId);
+    const check = row.phase !== 'validating' && kept?.version === row.version ? kept.data : null;
+    const filename = check?.filename ?? row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
+    const intent: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } };
+    return check ? [{ type: 'ImageSourceValidated', data: check }, intent] : [intent];
   }
 
   /** After a stop between the intent and `DownloadStarted`: adopt the download Chrome has, or start it now. */
@@ -942,7 +971,7 @@ export class DownloadSaga {
     const holders = this.slotHolders(rows);
     if (holders.size >= this.deps.settings().concurrency) return undefined;
     const next = rows
-      .filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId))
+      .filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId))
       .sort((a, b) => a.requestedAt - b.requestedAt)[0];
     if (!next || this.locks.has(next.streamId)) return undefined;
     this.starting.add(next.streamId);
@@ -952,8 +981,7 @@ export class DownloadSaga {
 
   /** initiate() for a download handed a slot by recordCompletion: the intent is appended now, the rest under its lock. */
   private initiateHandedOn(row: DownloadState): void {
-    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
-    const intent = this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    const intent = this.append(row, this.intentOf(row));
     void this.runLocked(row.streamId, async () => this.startChromeDownload(await intent));
   }
 
@@ -1006,8 +1034,18 @@ export class DownloadSaga {
   notify(row: DownloadState, progress: number | null = null, tabId: number | null = null): void {
     const target = tabId ?? row.tabId;
     if (target === null) return;
-    this.deps.tabs.send(target, { type: 'control.update', update: toControlUpdate(row, progress) });
+    const update = toControlUpdate(row, progress);
+    // A step that changes nothing the control shows (checked, intent stored: still `queued`) sends nothing: a
+    // message to a tab per step was a good part of the worker's time in a bulk run. A click is always answered.
+    const shown = `${target} ${update.state} ${update.progress} ${update.message}`;
+    if (tabId === null && this.shown.get(row.streamId) === shown) return;
+    if (isSettled(row)) this.shown.delete(row.streamId);
+    else this.shown.set(row.streamId, shown);
+    this.deps.tabs.send(target, { type: 'control.update', update });
   }
+
+  /** What each unsettled download's control was last told (see notify). */
+  private readonly shown = new Map<string, string>();
 
   private ensureProgressPolling(): void {
     if (this.progressTimer !== null) return;

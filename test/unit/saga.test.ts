@@ -172,12 +172,14 @@ describe('DownloadSaga', () => {
     t.downloads.behaviour = () => ({ end: 'manual' });
     const ids: string[] = [];
     for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
-    // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait validated while the
-    // first downloads, the fourth is not checked yet.
-    for (const id of ids.slice(1, 3)) await t.phase(id, 'validating');
+    // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait checked while the
+    // first downloads (their check is stored with their intent), the fourth is not checked yet.
+    await t.phase(ids[0] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     await t.saga.idle();
-    expect((await t.queries.get(ids[3] as string))?.phase).toBe('queued');
     expect(t.probes).toHaveLength(3);
+    for (const id of ids.slice(1)) expect((await t.queries.get(id))?.phase).toBe('queued');
     for (let k = 0; k < ids.length; k++) {
       await t.phase(ids[k] as string, 'downloading');
       t.downloads.complete(k + 1, 'image/jpeg', 10);
@@ -195,6 +197,7 @@ describe('DownloadSaga', () => {
       const completedBefore = transactionOf.get(`${ids[k - 1]} GoogleImageDownloadCompleted`);
       expect(completedBefore).toBeDefined();
       expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} ImageSourceValidated`)).toBe(completedBefore);
     }
     expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
   });
@@ -229,6 +232,52 @@ describe('DownloadSaga', () => {
     const row = await t.queries.get(ids[0] as string);
     expect(row).toMatchObject({ phase: 'completed', fileSize: 10, chromeDownloadId: 1 });
     expect(row?.filePath).toMatch(/s1\.png$/);
+  });
+
+  it('tells the tab of each change its control shows, once: steps that change nothing shown send nothing', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
+      return { end: 'manual' };
+    };
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7);
+    expect(await t.settled(streamId)).toBe('completed');
+    const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
+    // Requested → queued; checked + intent: still queued (nothing sent); started: downloading; completed.
+    expect(states).toEqual(['queued', 'downloading', 'completed']);
+    // A second click on it is answered even though nothing changed.
+    await t.saga.request(image(), crypto.randomUUID(), 7);
+    expect(t.sent).toHaveLength(4);
+  });
+
+  it('given sources checked while every slot was busy, when the worker stops, then they are checked again and each is downloaded once', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const ids: string[] = [];
+    for (const name of ['r1.jpg', 'r2.jpg', 'r3.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    await t.phase(ids[0] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(t.probes).toHaveLength(3);
+    // The checks of r2 and r3 live only in the stopped worker's memory: the store has them queued.
+    expect((await t.queries.get(ids[1] as string))?.phase).toBe('queued');
+    const next = t.restart();
+    await next.recover();
+    t.downloads.complete(1, 'image/png', 5);
+    await t.phase(ids[1] as string, 'downloading');
+    t.downloads.complete(2, 'image/png', 5);
+    await t.phase(ids[2] as string, 'downloading');
+    t.downloads.complete(3, 'image/png', 5);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    // r2 and r3 were checked again (5 GETs), and each downloaded once.
+    expect(t.probes).toHaveLength(5);
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['r1.jpg', 'r2.jpg', 'r3.jpg'].map((name) => `https://images.example/${name}`));
+    const events = await t.events();
+    for (const id of ids) {
+      const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
+      expect(mine.filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+      expect(mine.filter((type) => type === 'ImageSourceValidated')).toHaveLength(1);
+    }
   });
 
   it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
