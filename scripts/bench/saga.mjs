@@ -149,7 +149,16 @@ async function bulkSteps(context, extensionId, manifest, median) {
     gaps.validatedToStarted.push(at.DownloadStarted - at.ImageSourceValidated);
     gaps.startedToCompleted.push(at.GoogleImageDownloadCompleted - at.DownloadStarted);
   }
-  return Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)]));
+  // The run's shape: when (ms after the first click's Requested) each kind of event was first and last stored.
+  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes('/bulk-'))).map((list) => list[0].streamId));
+  const bulk = events.filter((event) => bulkIds.has(event.streamId));
+  const t0 = Math.min(...bulk.filter((event) => event.type === 'GoogleImageDownloadRequested').map((event) => event.createdAt));
+  const span = {};
+  for (const type of ['GoogleImageDownloadRequested', 'ImageSourceValidated', 'DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) {
+    const at = bulk.filter((event) => event.type === type).map((event) => event.createdAt - t0);
+    span[type.replace('GoogleImageDownload', '')] = at.length ? `${Math.min(...at)}..${Math.max(...at)}` : '-';
+  }
+  return { ...Object.fromEntries(Object.entries(gaps).map(([key, values]) => [key, median(values)])), span };
 }
 
 /**
@@ -242,6 +251,69 @@ function installProfile(withStacks) {
     Object.fromEntries(Object.entries(stats).sort((a, b) => b[1].n - a[1].n).map(([key, { n, ms, max }]) => [key, `${n} × ${(ms / n).toFixed(1)} ms (max ${max.toFixed(0)})`]));
 }
 
+/**
+ * SAGA_BENCH_PROFILE=1: a V8 CPU profile of the worker over CDP (its own target, messages through the browser
+ * session): the worker's busy time (samples that are not idle) is its CPU spent on the bulk run, less noisy on a
+ * loaded machine than wall-clock. Returns stop() → { busyMs, gcMs, top: self time by function }.
+ */
+async function startWorkerCpuProfile(context, extensionId) {
+  const cdp = await context.browser().newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const target = targetInfos.find((info) => info.type === 'service_worker' && info.url.startsWith(`chrome-extension://${extensionId}/`));
+  if (!target) throw new Error('no service worker target');
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  let nextId = 1;
+  const pending = new Map();
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    if (event.sessionId !== sessionId) return;
+    const message = JSON.parse(event.message);
+    if (message.id !== undefined && pending.has(message.id)) {
+      pending.get(message.id)(message.result);
+      pending.delete(message.id);
+    }
+  });
+  const send = async (method, params = {}) => {
+    const id = nextId++;
+    const answer = new Promise((resolve) => pending.set(id, resolve));
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    return answer;
+  };
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 250 });
+  await send('Profiler.start');
+  return async () => {
+    const { profile } = await send('Profiler.stop');
+    await cdp.detach().catch(() => undefined);
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    // Native frames (no url: IndexedDB, fetch, postMessage) are charged to the nearest script caller, with the
+    // caller's caller for Dexie's own frames (SAGA_BENCH_DIST built with --minify false gives readable names).
+    const caller = (nodeId) => {
+      const names = [];
+      for (let id = nodeId; id !== undefined && names.length < 3; id = parent.get(id)) {
+        const frame = byId.get(id).callFrame;
+        if (frame.url) names.push(`${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`);
+      }
+      return names.join(' < ');
+    };
+    const self = new Map();
+    let busy = 0;
+    let gc = 0;
+    profile.samples.forEach((nodeId, i) => {
+      const frame = byId.get(nodeId).callFrame;
+      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      if (frame.functionName === '(idle)') return;
+      busy += ms;
+      if (frame.functionName === '(garbage collector)') gc += ms;
+      const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}${frame.url ? '' : ` ← ${caller(nodeId)}`}`;
+      self.set(key, (self.get(key) ?? 0) + ms);
+    });
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([key, ms]) => `${ms.toFixed(0)} ${key}`);
+    return { busyMs: Math.round(busy), gcMs: Math.round(gc), top };
+  };
+}
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const { log, median } = ctx;
@@ -316,12 +388,17 @@ export async function run(ctx) {
     await bulkPage.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
     const profiling = process.env.SAGA_BENCH_PROFILE === '1';
     if (profiling) await worker.evaluate(installProfile, process.env.SAGA_BENCH_STACKS === '1');
+    const stopCpu = profiling ? await startWorkerCpuProfile(context, extensionId) : null;
     const sagaStart = now();
     await bulkPage.evaluate((selector) => {
       for (const control of document.querySelectorAll(selector)) control.click();
     }, CONTROL);
     const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
     const sagaMs = sagaEnd - sagaStart;
+    if (stopCpu) {
+      const cpu = await stopCpu();
+      log(`worker CPU during the bulk run: busy ${cpu.busyMs} ms (GC ${cpu.gcMs} ms); self time: ${JSON.stringify(cpu.top, null, 1)}`);
+    }
     if (profiling) {
       await sleep(1000);
       log(`profile (bulk saga, worker side): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchProfile()), null, 1)}`);
@@ -331,6 +408,7 @@ export async function run(ctx) {
     await bulkPage.close();
     const steps = await bulkSteps(context, extensionId, manifest, median);
     log(`bulk saga, median ms between events: ${JSON.stringify(steps)}`);
+    delete steps.span;
 
     // The same 100 (distinct names, same bytes' size) through bare chrome.downloads.download in the worker.
     const rawRun = async (set, mode) => {

@@ -86,6 +86,12 @@ const WATCHDOG_MS = 30_000;
  */
 const SLOT_PHASES: ReadonlySet<DownloadPhase> = new Set(['initiating', 'downloading', 'paused']);
 const PROGRESS_INTERVAL_MS = 500;
+/** Checked downloads kept ready for a slot, per slot (see pumpOnce). */
+const READY_AHEAD = 2;
+/** How long a started download may end before its start is stored alone (see startChromeDownload). */
+const STARTED_GRACE_MS = 200;
+/** How many of Chrome's items the mirror keeps (see chromeItems). */
+const CHROME_ITEMS_KEPT = 256;
 
 export interface RequestResult {
   streamId: string;
@@ -104,6 +110,18 @@ export class DownloadSaga {
   private readonly starting = new Set<string>();
   /** Downloads whose source is being checked. */
   private readonly probing = new Set<string>();
+  /**
+   * Sources checked while every slot was busy, not stored yet: the ImageSourceValidated event is appended with the
+   * download's intent when it gets its slot (one transaction for both, the previous download's completion
+   * included), at the row's version it was checked at. A stop forgets them: the download is still `queued` in
+   * the store and is checked again (a GET, never a second download).
+   */
+  private readonly checked = new Map<string, { version: number; data: EventData<'ImageSourceValidated'> }>();
+
+  /** Validated (stored, or checked and kept in `checked`) and waiting for a slot. */
+  private isReady(row: DownloadState): boolean {
+    return row.phase === 'validating' || this.checked.get(row.streamId)?.version === row.version;
+  }
   private pumping: Promise<void> = Promise.resolve();
   private pumpAgain = false;
   /** Due times of the retry timers already set in this worker. */
@@ -277,9 +295,11 @@ export class DownloadSaga {
   async cancel(streamId: string): Promise<boolean> {
     const row = await this.deps.queries.get(streamId);
     if (!row || isSettled(row)) return false;
-    if (row.chromeDownloadId !== null) {
-      await this.deps.downloads.cancel(row.chromeDownloadId).catch(() => undefined);
-      await this.refresh(row.chromeDownloadId);
+    // A download started moments ago may not have its start stored yet (see startChromeDownload): its id is known here.
+    const chromeId = row.chromeDownloadId ?? this.chromeIdOf(streamId);
+    if (chromeId !== null) {
+      await this.deps.downloads.cancel(chromeId).catch(() => undefined);
+      await this.refresh(chromeId);
       return true;
     }
     return this.withLock(streamId, async () => {
@@ -327,7 +347,11 @@ export class DownloadSaga {
     if (known && known.version > row.version) return;
     if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
     if (isSettled(row)) {
-      if (row.chromeDownloadId !== null) this.byChromeId.delete(row.chromeDownloadId);
+      this.checked.delete(row.streamId);
+      if (row.chromeDownloadId !== null) {
+        this.byChromeId.delete(row.chromeDownloadId);
+        this.chromeItems.delete(row.chromeDownloadId);
+      }
       this.index.delete(row.streamId);
       return;
     }
@@ -344,8 +368,64 @@ export class DownloadSaga {
     return row;
   }
 
-  /** `chrome.downloads.onChanged`: find the download's stream and bring it up to date. */
-  async onDownloadChanged(delta: DownloadDelta): Promise<void> {
+  /**
+   * Chrome's items as `onCreated` showed them and `onChanged` changed them since: what `search` would return
+   * (but for `bytesReceived`), known without a round trip per step. Only for downloads created while this worker
+   * runs; after a stop, and for anything not seen whole, the step searches as before. Bounded: any download (the
+   * user's own too) is seen, and the oldest is forgotten first.
+   */
+  private readonly chromeItems = new Map<number, DownloadItemView>();
+
+  /** The Chrome download this worker started for a stream, by memory (none when unknown). */
+  private chromeIdOf(streamId: string): number | null {
+    for (const [id, stream] of this.byChromeId) if (stream === streamId) return id;
+    return null;
+  }
+
+  /** Steps waiting for a download's state to change (see startChromeDownload), by Chrome id. */
+  private readonly endWaiters = new Map<number, () => void>();
+
+  /** Resolves when onChanged reports a change of the download's state or pause, or after `ms`. */
+  private changeOrTimeout(id: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (this.endWaiters.get(id) === done) this.endWaiters.delete(id);
+        resolve();
+      };
+      this.endWaiters.set(id, done);
+      this.setTimer(done, ms);
+    });
+  }
+
+  /** `chrome.downloads.onCreated`. */
+  onDownloadCreated(item: DownloadItemView): void {
+    this.chromeItems.set(item.id, { ...item });
+    if (this.chromeItems.size > CHROME_ITEMS_KEPT) {
+      const oldest = this.chromeItems.keys().next();
+      if (!oldest.done) this.chromeItems.delete(oldest.value);
+    }
+  }
+
+  /** The item as Chrome has it now: from the mirror when it was seen whole, else by a search. */
+  private async chromeItem(id: number): Promise<DownloadItemView | undefined> {
+    const known = this.chromeItems.get(id);
+    // A finished item is used only with its file's name and size known (a size Chrome learns late comes as a delta).
+    if (known && (known.state === 'in_progress' || (known.filename !== '' && known.fileSize > 0))) {
+      return { ...known, bytesReceived: known.state === 'complete' ? known.fileSize : known.bytesReceived };
+    }
+    const [item] = await this.deps.downloads.search({ id });
+    return item;
+  }
+
+  /**
+   * `chrome.downloads.onChanged`: the mirror is updated at once; then (after `after`, the worker's recovery) the
+   * download's stream is found and brought up to date.
+   */
+  async onDownloadChanged(delta: DownloadDelta, after?: Promise<unknown>): Promise<void> {
+    const known = this.chromeItems.get(delta.id);
+    if (known) Object.assign(known, delta);
+    if (delta.state !== undefined || delta.paused !== undefined) this.endWaiters.get(delta.id)?.();
+    if (after) await after;
     if (delta.state === undefined && delta.paused === undefined) return;
     // The slot is freed in handleItem, right before the outcome is appended, not here: freed here, the next
     // download's DownloadInitiated could be stored before this one's outcome, and the log would show more than
@@ -402,15 +482,17 @@ export class DownloadSaga {
     // before any step starts, so that no step runs while the last alarm is already spent (seen: a stop between an
     // alarm that fired and the next one being set left a download waiting for ever). It is only set again when
     // it is spent or must ring earlier: a chrome.alarms call per pump was a large part of a bulk download's time.
+    // The call is made (sent to the browser) before any step starts, but not waited for: its answer took 200+ ms
+    // while a bulk selection's clicks came in, and every first step of a burst (or of a cold start) waited for it.
     if (rows.length > 0) {
       const wanted = Math.min(nextDue, now + WATCHDOG_MS);
       if (typeof this.alarmAt !== 'number' || this.alarmAt <= now || wanted < this.alarmAt) {
         this.alarmAt = wanted;
-        await this.deps.alarms.wakeAt(WAKE_ALARM, wanted).catch(() => undefined);
+        void this.deps.alarms.wakeAt(WAKE_ALARM, wanted).catch(() => undefined);
       }
     } else if (this.alarmAt !== 'none') {
       this.alarmAt = 'none';
-      await this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
+      void this.deps.alarms.clear(WAKE_ALARM).catch(() => undefined);
     }
     // The awaits above let steps run: decide on the index as it is now.
     now = this.deps.now();
@@ -420,16 +502,19 @@ export class DownloadSaga {
     // Slots first: validated downloads start in the order they were asked for.
     const holders = this.slotHolders(rows);
     let free = concurrency - holders.size;
-    for (const row of rows.filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
+    for (const row of rows.filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId)).sort(byRequest)) {
       if (free <= 0) break;
       free -= 1;
       this.starting.add(row.streamId);
       void this.run(row.streamId);
     }
-    // Then check the sources of the next waiting downloads, ahead of the slots.
-    let probes = concurrency - this.probing.size;
+    // Then check the sources of the next waiting downloads, ahead of the slots: at most `concurrency` at once, and
+    // only while fewer than READY_AHEAD × `concurrency` checked (or being checked) downloads wait for a slot, so a
+    // slot that frees finds the next download checked, and no check is made long before its download starts.
+    const ready = rows.filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.starting.has(r.streamId)).length;
+    let probes = Math.min(concurrency - this.probing.size, READY_AHEAD * concurrency - ready - this.probing.size);
     const waiting = rows
-      .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId))
+      .filter((row) => !this.active.has(row.streamId) && !this.probing.has(row.streamId) && !this.isReady(row))
       .filter((row) => row.phase === 'queued' || (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) <= now))
       .sort(byRequest);
     for (const row of waiting) {
@@ -479,6 +564,7 @@ export class DownloadSaga {
     switch (row.phase) {
       case 'queued':
       case 'retry-wait':
+        if (this.isReady(row)) return this.initiate(row);
         if (row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > this.deps.now()) return;
         return this.validate(row);
       case 'validating':
@@ -567,7 +653,13 @@ export class DownloadSaga {
     // nobody asked earlier, the intent goes into the same append and the download starts at once (one
     // transaction and one pump less per download).
     if (!this.claimSlot(row)) {
-      await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+      // A download that needs a Referer rule is recorded at once (the rule is released by what is stored).
+      if (referer !== null) {
+        await this.append(row, [{ type: 'ImageSourceValidated', data }]);
+        return;
+      }
+      this.checked.set(row.streamId, { version: row.version, data });
+      this.pump();
       return;
     }
     const next = await this.append(row, [
@@ -629,16 +721,25 @@ export class DownloadSaga {
     const rows = [...this.index.values()];
     const holders = this.slotHolders(rows);
     if (holders.size >= this.deps.settings().concurrency) return false;
-    const earlier = rows.some((other) => other.phase === 'validating' && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
+    const earlier = rows.some((other) => this.isReady(other) && !holders.has(other.streamId) && other.requestedAt <= row.requestedAt && other.streamId !== row.streamId);
     if (earlier) return false;
     this.starting.add(row.streamId);
     return true;
   }
 
   private async initiate(row: DownloadState): Promise<void> {
-    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
-    const next = await this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    const next = await this.append(row, this.intentOf(row));
     return this.startChromeDownload(next);
+  }
+
+  /** The events that give `row` its slot: its intent, after its check's record when that is still kept in memory. */
+  private intentOf(row: DownloadState): DistributiveOmit<NewEvent, 'metadata'>[] {
+    const kept = this.checked.get(row.streamId);
+    this.checked.delete(row.streamId);
+    const check = row.phase !== 'validating' && kept?.version === row.version ? kept.data : null;
+    const filename = check?.filename ?? row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
+    const intent: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } };
+    return check ? [{ type: 'ImageSourceValidated', data: check }, intent] : [intent];
   }
 
   /** After a stop between the intent and `DownloadStarted`: adopt the download Chrome has, or start it now. */
@@ -699,9 +800,18 @@ export class DownloadSaga {
     // for this step's lock). A stop before the append is what adoptOrInitiate() recovers from.
     this.byChromeId.set(id, row.streamId);
     const started: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } };
-    // It may be finished already (small files): look now rather than wait for onChanged, and then record the start
-    // and the completion in one append.
-    const [item] = await this.deps.downloads.search({ id });
+    // It may be finished already (small files; its onChanged may even have come before its id did): look now, and
+    // then record the start and the completion in one append. The mirror answers without a round trip; only an
+    // item not seen created is searched for.
+    const seen = this.chromeItems.get(id);
+    let item = seen?.state === 'in_progress' ? { ...seen } : await this.chromeItem(id);
+    // Small files end within moments: wait a little for the end, so that the start, the end and the next download's
+    // intent go into one transaction (one per download instead of two). Until then the row says `initiating`; a stop
+    // meanwhile is what adoptOrInitiate() recovers from, as for a stop right after download().
+    if (seen && item?.state === 'in_progress') {
+      await this.changeOrTimeout(id, STARTED_GRACE_MS);
+      item = await this.chromeItem(id);
+    }
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
       if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
@@ -767,7 +877,7 @@ export class DownloadSaga {
 
   private async reconcile(row: DownloadState): Promise<void> {
     if (row.chromeDownloadId === null) return this.startChromeDownload(row);
-    const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
+    const item = await this.chromeItem(row.chromeDownloadId);
     if (!item) {
       return this.fail(row, { code: 'download_interrupted', retryable: true, message: 'The download disappeared from Chrome’s list.' });
     }
@@ -861,7 +971,7 @@ export class DownloadSaga {
     const holders = this.slotHolders(rows);
     if (holders.size >= this.deps.settings().concurrency) return undefined;
     const next = rows
-      .filter((r) => r.phase === 'validating' && !holders.has(r.streamId) && !this.active.has(r.streamId))
+      .filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId))
       .sort((a, b) => a.requestedAt - b.requestedAt)[0];
     if (!next || this.locks.has(next.streamId)) return undefined;
     this.starting.add(next.streamId);
@@ -871,8 +981,7 @@ export class DownloadSaga {
 
   /** initiate() for a download handed a slot by recordCompletion: the intent is appended now, the rest under its lock. */
   private initiateHandedOn(row: DownloadState): void {
-    const filename = row.filename ?? buildDownloadPath({ imageUrl: row.request.imageUrl, folder: this.deps.settings().folder, extension: 'jpg' });
-    const intent = this.append(row, [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename, url: row.request.imageUrl } }]);
+    const intent = this.append(row, this.intentOf(row));
     void this.runLocked(row.streamId, async () => this.startChromeDownload(await intent));
   }
 
@@ -925,8 +1034,18 @@ export class DownloadSaga {
   notify(row: DownloadState, progress: number | null = null, tabId: number | null = null): void {
     const target = tabId ?? row.tabId;
     if (target === null) return;
-    this.deps.tabs.send(target, { type: 'control.update', update: toControlUpdate(row, progress) });
+    const update = toControlUpdate(row, progress);
+    // A step that changes nothing the control shows (checked, intent stored: still `queued`) sends nothing: a
+    // message to a tab per step was a good part of the worker's time in a bulk run. A click is always answered.
+    const shown = `${target} ${update.state} ${update.progress} ${update.message}`;
+    if (tabId === null && this.shown.get(row.streamId) === shown) return;
+    if (isSettled(row)) this.shown.delete(row.streamId);
+    else this.shown.set(row.streamId, shown);
+    this.deps.tabs.send(target, { type: 'control.update', update });
   }
+
+  /** What each unsettled download's control was last told (see notify). */
+  private readonly shown = new Map<string, string>();
 
   private ensureProgressPolling(): void {
     if (this.progressTimer !== null) return;

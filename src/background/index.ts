@@ -121,7 +121,9 @@ registerWorkerListeners({
     }
     return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
   },
-  downloadChanged: (delta) => void ready.then(() => saga.onDownloadChanged(delta)).catch(logError('download update failed')),
+  // The saga's mirror of Chrome's items takes the change at once; its stream is brought up to date after recovery.
+  downloadChanged: (delta) => void saga.onDownloadChanged(delta, ready).catch(logError('download update failed')),
+  downloadCreated: (item) => saga.onDownloadCreated(item),
   alarm: (name) => {
     if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
     if (name === BUS_ALARM) bus.poke();

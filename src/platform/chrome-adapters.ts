@@ -3,7 +3,7 @@ import type { AlarmsPort, BadgePort, ContextMenuPort, DownloadItemView, Download
 
 const ignore = (): void => undefined;
 
-function toView(item: chrome.downloads.DownloadItem): DownloadItemView {
+export function toView(item: chrome.downloads.DownloadItem): DownloadItemView {
   return {
     id: item.id,
     url: item.url,

@@ -2,7 +2,8 @@
  * The worker's browser listeners. `registerWorkerListeners` must be called synchronously at the top level of
  * the worker script: only listeners added then receive the event that woke a stopped worker.
  */
-import type { ContextMenuClick, DownloadDelta } from './ports.ts';
+import { toView } from './chrome-adapters.ts';
+import type { ContextMenuClick, DownloadDelta, DownloadItemView } from './ports.ts';
 
 export interface MessageSender {
   id: string | undefined;
@@ -19,6 +20,8 @@ export interface MessageSender {
 export interface WorkerListeners {
   message(message: unknown, sender: MessageSender): Promise<unknown>;
   downloadChanged(delta: DownloadDelta): void;
+  /** A new download (any, not only ours), as `search` would show it. */
+  downloadCreated(item: DownloadItemView): void;
   alarm(name: string): void;
   started(reason: 'startup' | 'installed'): void;
   /** A keyboard shortcut from the manifest's `commands`, with the tab it was pressed in. */
@@ -50,8 +53,16 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       ...(delta.error?.current ? { error: delta.error.current } : {}),
       ...(delta.paused ? { paused: delta.paused.current ?? false } : {}),
       ...(delta.filename?.current ? { filename: delta.filename.current } : {}),
+      ...(delta.fileSize?.current !== undefined ? { fileSize: delta.fileSize.current } : {}),
+      ...(delta.totalBytes?.current !== undefined ? { totalBytes: delta.totalBytes.current } : {}),
+      ...(delta.mime?.current !== undefined ? { mime: delta.mime.current } : {}),
+      ...(delta.exists?.current !== undefined ? { exists: delta.exists.current } : {}),
+      ...(delta.canResume?.current !== undefined ? { canResume: delta.canResume.current } : {}),
+      ...(delta.danger?.current !== undefined ? { danger: delta.danger.current } : {}),
+      ...(delta.finalUrl?.current !== undefined ? { finalUrl: delta.finalUrl.current } : {}),
     });
   });
+  chrome.downloads.onCreated.addListener((item) => listeners.downloadCreated(toView(item)));
   chrome.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
   chrome.runtime.onStartup.addListener(() => listeners.started('startup'));
   chrome.runtime.onInstalled.addListener(() => listeners.started('installed'));

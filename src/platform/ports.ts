@@ -24,12 +24,23 @@ export interface DownloadItemView {
   startTime: string;
 }
 
+/**
+ * What `onChanged` says changed (every field of the item but `bytesReceived`): an item seen by `onCreated` and
+ * kept up to date with these is what `search` would return, without the round trip.
+ */
 export interface DownloadDelta {
   id: number;
   state?: DownloadStateName;
   error?: string;
   paused?: boolean;
   filename?: string;
+  fileSize?: number;
+  totalBytes?: number;
+  mime?: string;
+  exists?: boolean;
+  canResume?: boolean;
+  danger?: string;
+  finalUrl?: string;
 }
 
 export interface DownloadOptions {

@@ -69,7 +69,9 @@ test('the worker stopped before the download starts (while the source is checked
 
 test('the worker stopped while the download is paused: resumed from the popup, it finishes once', async ({ ext }) => {
   ext.serveFixture('udm2', swapOriginal('cat.jpg', '/fault/slow/cat.jpg'));
-  ext.images.slow.chunks = 20;
+  // 10 s of body: the pause must reach Chrome before the file is complete, and opening the popup alone took 3-5 s
+  // on a loaded machine.
+  ext.images.slow.chunks = 40;
   ext.images.slow.intervalMs = 250;
   const page = await ext.openGoogle();
   await page.locator(control).nth(1).click();

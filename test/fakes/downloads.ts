@@ -36,6 +36,12 @@ export class FakeDownloads implements DownloadsPort {
     this.listener = listener;
   }
 
+  private created: (item: DownloadItemView) => void = () => undefined;
+  /** Like Chromium, onCreated comes before download() resolves. */
+  onCreated(listener: (item: DownloadItemView) => void): void {
+    this.created = listener;
+  }
+
   async download(options: DownloadOptions): Promise<number> {
     this.calls.push(options);
     if (this.hang) return new Promise<number>(() => undefined);
@@ -57,6 +63,7 @@ export class FakeDownloads implements DownloadsPort {
       danger: 'safe',
       startTime: new Date(this.clock()).toISOString(),
     });
+    this.created({ ...this.must(id) });
     const outcome = this.behaviour(options.url);
     queueMicrotask(() => {
       if (outcome.end === 'complete') this.complete(id, outcome.mime, outcome.size);
@@ -79,16 +86,19 @@ export class FakeDownloads implements DownloadsPort {
   complete(id: number, mime: string, size: number): void {
     const item = this.must(id);
     if (item.state !== 'in_progress') return;
+    // The delta names every field that changed (but bytesReceived), as Chromium's does.
+    const delta: DownloadDelta = { id, state: 'complete', ...(item.mime !== mime ? { mime } : {}), ...(item.fileSize !== size ? { fileSize: size } : {}), ...(item.totalBytes !== size ? { totalBytes: size } : {}) };
     Object.assign(item, { state: 'complete', mime, fileSize: size, bytesReceived: size, totalBytes: size });
     this.files.set(item.filename, { path: item.filename, size, mime });
-    this.listener({ id, state: 'complete' });
+    this.listener(delta);
   }
 
   interrupt(id: number, reason: string): void {
     const item = this.must(id);
     if (item.state !== 'in_progress') return;
-    Object.assign(item, { state: 'interrupted', error: reason, canResume: reason === 'SERVER_FAILED' || reason.startsWith('NETWORK_') });
-    this.listener({ id, state: 'interrupted', error: reason });
+    const canResume = reason === 'SERVER_FAILED' || reason.startsWith('NETWORK_');
+    Object.assign(item, { state: 'interrupted', error: reason, canResume });
+    this.listener({ id, state: 'interrupted', error: reason, ...(canResume ? { canResume } : {}) });
   }
 
   async search(query: { id?: number; url?: string; startedAfter?: string }): Promise<DownloadItemView[]> {
@@ -127,6 +137,7 @@ export class FakeDownloads implements DownloadsPort {
     if (item.state !== 'complete') throw new Error('Download must be complete');
     this.files.delete(item.filename);
     item.exists = false;
+    this.listener({ id, exists: false });
   }
 
   show(): void {}

@@ -54,6 +54,7 @@ function setup(body: { bytes: Uint8Array; mime: string }, settings: Partial<Sett
     newId: () => crypto.randomUUID(),
   });
   downloads.onChanged((delta) => void saga.onDownloadChanged(delta));
+  downloads.onCreated((item) => saga.onDownloadCreated(item));
   const events = (): Promise<StoredEvent[]> => db.events.orderBy('position').toArray();
   const settled = async (streamId: string): Promise<void> => {
     const start = Date.now();

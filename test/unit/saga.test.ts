@@ -47,6 +47,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   };
   const saga = new DownloadSaga(deps);
   downloads.onChanged((delta) => void saga.onDownloadChanged(delta));
+  downloads.onCreated((item) => saga.onDownloadCreated(item));
   const events = (): Promise<StoredEvent[]> => db.events.orderBy('position').toArray();
   const settled = async (streamId: string, timeout = 5000): Promise<string> => {
     const start = Date.now();
@@ -68,6 +69,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const restart = () => {
     const next = new DownloadSaga(deps);
     downloads.onChanged((delta) => void next.onDownloadChanged(delta));
+    downloads.onCreated((item) => next.onDownloadCreated(item));
     return next;
   };
   return { db, store, queries, reads, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
@@ -170,8 +172,14 @@ describe('DownloadSaga', () => {
     t.downloads.behaviour = () => ({ end: 'manual' });
     const ids: string[] = [];
     for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
-    // The sources are checked ahead of the slot: the others wait validated while the first downloads.
-    for (const id of ids.slice(1)) await t.phase(id, 'validating');
+    // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait checked while the
+    // first downloads (their check is stored with their intent), the fourth is not checked yet.
+    await t.phase(ids[0] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.saga.idle();
+    expect(t.probes).toHaveLength(3);
+    for (const id of ids.slice(1)) expect((await t.queries.get(id))?.phase).toBe('queued');
     for (let k = 0; k < ids.length; k++) {
       await t.phase(ids[k] as string, 'downloading');
       t.downloads.complete(k + 1, 'image/jpeg', 10);
@@ -189,8 +197,87 @@ describe('DownloadSaga', () => {
       const completedBefore = transactionOf.get(`${ids[k - 1]} GoogleImageDownloadCompleted`);
       expect(completedBefore).toBeDefined();
       expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} ImageSourceValidated`)).toBe(completedBefore);
     }
     expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
+  });
+
+  it('given small downloads, then each one\'s start, end and the next one\'s intent are one transaction, and no download is searched for', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    const transactionOf = new Map<string, object>();
+    t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
+    // Each download ends 30 ms after it started, after download() resolved.
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/jpeg', 10), 30);
+      return { end: 'manual' };
+    };
+    const search = t.downloads.search.bind(t.downloads);
+    let searches = 0;
+    t.downloads.search = (query) => {
+      searches += 1;
+      return search(query);
+    };
+    const ids: string[] = [];
+    for (const name of ['s1.jpg', 's2.jpg', 's3.jpg', 's4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    // Chrome's items come from onCreated and onChanged: no round trip per download.
+    expect(searches).toBe(0);
+    for (let k = 0; k < ids.length; k++) {
+      const completed = transactionOf.get(`${ids[k]} GoogleImageDownloadCompleted`);
+      expect(completed).toBeDefined();
+      expect(transactionOf.get(`${ids[k]} DownloadStarted`)).toBe(completed);
+      if (k + 1 < ids.length) expect(transactionOf.get(`${ids[k + 1]} DownloadInitiated`)).toBe(completed);
+    }
+    const row = await t.queries.get(ids[0] as string);
+    expect(row).toMatchObject({ phase: 'completed', fileSize: 10, chromeDownloadId: 1 });
+    expect(row?.filePath).toMatch(/s1\.png$/);
+  });
+
+  it('tells the tab of each change its control shows, once: steps that change nothing shown send nothing', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
+      return { end: 'manual' };
+    };
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7);
+    expect(await t.settled(streamId)).toBe('completed');
+    const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
+    // Requested → queued; checked + intent: still queued (nothing sent); started: downloading; completed.
+    expect(states).toEqual(['queued', 'downloading', 'completed']);
+    // A second click on it is answered even though nothing changed.
+    await t.saga.request(image(), crypto.randomUUID(), 7);
+    expect(t.sent).toHaveLength(4);
+  });
+
+  it('given sources checked while every slot was busy, when the worker stops, then they are checked again and each is downloaded once', async () => {
+    const t = setup({ settings: { concurrency: 1 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const ids: string[] = [];
+    for (const name of ['r1.jpg', 'r2.jpg', 'r3.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    await t.phase(ids[0] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(t.probes).toHaveLength(3);
+    // The checks of r2 and r3 live only in the stopped worker's memory: the store has them queued.
+    expect((await t.queries.get(ids[1] as string))?.phase).toBe('queued');
+    const next = t.restart();
+    await next.recover();
+    t.downloads.complete(1, 'image/png', 5);
+    await t.phase(ids[1] as string, 'downloading');
+    t.downloads.complete(2, 'image/png', 5);
+    await t.phase(ids[2] as string, 'downloading');
+    t.downloads.complete(3, 'image/png', 5);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    // r2 and r3 were checked again (5 GETs), and each downloaded once.
+    expect(t.probes).toHaveLength(5);
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['r1.jpg', 'r2.jpg', 'r3.jpg'].map((name) => `https://images.example/${name}`));
+    const events = await t.events();
+    for (const id of ids) {
+      const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
+      expect(mine.filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+      expect(mine.filter((type) => type === 'ImageSourceValidated')).toHaveLength(1);
+    }
   });
 
   it('runs at most `concurrency` downloads at once; the rest wait in order', async () => {
