@@ -43,6 +43,9 @@
 //   (0.91 was seen), so it cannot resolve a 10 % budget; the attributed ratio cannot come out below 1 by luck.
 //   pageScriptCpuMs: the denominator, for scale.
 //   extensionScriptMs: the extension's own script time over the whole page's life (from the trace), for scale.
+//   styleLayoutMsWith / styleLayoutMsWithout: the main thread's style, layout and parsing CPU in the same stretch,
+//   with and without the extension: a cheaper script must not just move its cost into style recalculation (these
+//   swing by hundreds of ms on a loaded machine: compare them over several runs only).
 // - bundleBytes: bytes of the content script as every Google Images page loads it: the manifest's loader, every
 //   chunk it imports statically or through chrome.runtime.getURL, and any content-script CSS. lazyBundleBytes: the
 //   chunks reached only through a dynamic import() or our own on-demand loader (src/platform/extension-module.ts;
@@ -285,7 +288,9 @@ function analyse(events) {
   /** The page's own scripting: all of it but the extension's (its slices are outermost or nested in the page's). */
   const pageMs = (from, to) => scriptingMs(from, to) - extensionMs(from, to);
   const renderingMs = (from, to) => within(all)(from, to, renderingIn);
-  return { outer, tasks, markTs, extensionMs, pageMs, renderingMs, renderingIn, cpu };
+  /** All style, layout and parsing work of the main thread (nested in scripts or not): where a cheaper script could push cost. */
+  const styleLayoutMs = (from, to) => within(rendering)(from, to, (s) => (typeof s.tdur === 'number' ? s.tdur : s.dur));
+  return { outer, tasks, markTs, extensionMs, pageMs, renderingMs, styleLayoutMs, renderingIn, cpu };
 }
 
 async function measure(page, url, withExtension, log) {
@@ -438,6 +443,10 @@ export async function run({ distDir, log = () => undefined }) {
       pageScriptCpuMs: round(pageCpu),
       maxLongTaskMsNoExtension: round(longestOwn),
       maxLongTaskMsWallClock: round(maxShareWall),
+      // Style, layout and parsing CPU of the page's main thread (not scripting; for scale and to see that the
+      // extension's scripting did not move into rendering): with and without the extension.
+      styleLayoutMsWith: from !== undefined && end !== undefined ? round(withExt.trace.styleLayoutMs(from, end)) : null,
+      styleLayoutMsWithout: ownFrom !== undefined && ownEnd !== undefined ? round(without.trace.styleLayoutMs(ownFrom, ownEnd)) : null,
     };
     log(`${withCpu} of ${outer.length} extension slices carry CPU time (tdur); the rest count wall time`);
     log(

@@ -85,7 +85,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
           control: (entry) => entry.control,
           live: host.live,
           async pick(entry) {
-            if (entry.control.busy) return null;
+            if (busy(entry.control)) return null;
             await host.ready(entry);
             look(entry, false);
             const candidate = entry.found?.candidate ?? null;
@@ -137,7 +137,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
 
   async function activate(entry: E): Promise<void> {
     const { control } = entry;
-    if (control.busy || waiting.has(entry)) return;
+    if (busy(control) || waiting.has(entry)) return;
     const loading = host.ready(entry);
     if (loading) {
       // A second click meanwhile starts nothing more.
@@ -223,6 +223,11 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
     },
     apply,
   };
+}
+
+/** True while a click must start nothing new (here, not on DownloadControl: bytes every page would load). */
+function busy(control: DownloadControl): boolean {
+  return control.state === 'queued' || control.state === 'downloading';
 }
 
 function report(error: unknown): void {

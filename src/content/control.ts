@@ -123,9 +123,4 @@ export class DownloadControl {
     name(this.element, text);
     this.say(this.options.preview ? this.options.label : '');
   }
-
-  /** True while a click must start nothing new. */
-  get busy(): boolean {
-    return this.state === 'queued' || this.state === 'downloading';
-  }
 }

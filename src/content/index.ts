@@ -17,7 +17,7 @@ import { isGoogleImagesUrl } from './google-domains.ts';
 import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
 import { CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
-import { CONTROL_CSS } from './styles.ts';
+import { CONTROL_CSS, HOOKED } from './styles.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import { t } from '../platform/i18n.ts';
 import { importExtensionModule } from '../platform/extension-module.ts';
@@ -26,6 +26,7 @@ import CLICK from './click.ts?script&module';
 import OLD_LAYOUTS from './strategies/old-layouts.ts?script&module';
 import PREVIEW from './strategies/preview.ts?script&module';
 
+/** What a result or the preview without one of the style sheet's hooks (see HOOKED) gets with its control. */
 const RESULT_CLASS = 'semantest-result';
 /** The first of these on a result fetches the click path. */
 const WARM = ['pointerover', 'focusin'] as const;
@@ -110,9 +111,9 @@ function startOnGoogleImages(): void {
       click().then((it) => it.click(button, event), report);
     });
     // The click path is fetched before it is needed: when the pointer or the keyboard focus first reaches a result
-    // (its control shows then), not with the page.
+    // (its control shows then), not with the page. A result is what has a control (it need not have a class).
     const warm = (event: Event): void => {
-      if (!(event.target instanceof Element && event.target.closest(`.${RESULT_CLASS}`))) return;
+      if (!(event.target instanceof Element && event.target.closest(`:has(>.${CONTROL_CLASS})`))) return;
       void click().catch(report);
       for (const type of WARM) removeEventListener(type, warm, true);
     };
@@ -274,7 +275,7 @@ function startOnGoogleImages(): void {
     // Nothing else can change the page meanwhile, and what was queued before was taken (see placeSome).
     observer?.disconnect();
     for (const { element, control } of fresh) {
-      element.classList.add(RESULT_CLASS);
+      if (!element.matches(HOOKED)) element.classList.add(RESULT_CLASS);
       element.append(control.element);
     }
     listen();

@@ -44,6 +44,16 @@ for (const layout of layouts) {
     await expect(results).toHaveCount(layout.results);
     await expect(page.locator(`${control}.semantest-preview`)).toHaveCount(layout.preview ? 1 : 0);
     await expect(results.first()).toHaveAttribute('data-state', 'idle');
+    // Each control is drawn at its own result's top right corner (the 2024+ results are positioned by the style
+    // sheet alone, the others by a class): not wherever the nearest positioned ancestor of the grid is.
+    const corners = await results.evaluateAll((buttons) =>
+      buttons.map((button) => {
+        const result = (button.parentElement as Element).getBoundingClientRect();
+        const box = button.getBoundingClientRect();
+        return Math.round(box.top - result.top) === 6 && Math.round(result.right - box.right) === 6;
+      }),
+    );
+    expect(corners).toEqual(corners.map(() => true));
 
     // The second result is the cat on every layout.
     const cat = results.nth(1);
