@@ -26,8 +26,8 @@ export interface DownloadQueries {
   byImageUrl(imageUrl: string): Promise<DownloadState[]>;
   /** `byImageUrl` for several addresses in one read (clicks that arrive together); optional. */
   byImageUrls?(imageUrls: readonly string[]): Promise<DownloadState[]>;
-  /** Every completed download (read once per worker, for duplicates by content). */
-  completed(): Promise<DownloadState[]>;
+  /** Downloads whose checked bytes had this sha-256 (duplicates by content; an index, not a scan). */
+  byContentHash(contentHash: string): Promise<DownloadState[]>;
   deadLettered(): Promise<DownloadState[]>;
 }
 
@@ -669,35 +669,20 @@ export class DownloadSaga {
     return this.startChromeDownload(next);
   }
 
-  /** Completed downloads by content hash (this worker's view; filled from the read model on first use). */
-  private hashes: Promise<Map<string, string>> | null = null;
-
-  private contentIndex(): Promise<Map<string, string>> {
-    this.hashes ??= this.deps.queries.completed().then(
-      (rows) => {
-        const map = new Map<string, string>();
-        for (const row of rows.sort((a, b) => a.requestedAt - b.requestedAt)) {
-          if (row.contentHash && !row.duplicateOf) map.set(row.contentHash, row.streamId);
-        }
-        return map;
-      },
-      (error: unknown) => {
-        this.hashes = null;
-        throw error;
-      },
-    );
-    return this.hashes;
-  }
-
   /** The completed download whose file holds these bytes and is still on disk, if any. */
   private async savedWithContent(contentHash: string, except: string): Promise<DownloadState | undefined> {
-    const streamId = (await this.contentIndex()).get(contentHash);
-    if (!streamId || streamId === except) return undefined;
-    const row = await this.deps.queries.get(streamId);
-    if (row?.phase !== 'completed' || row.chromeDownloadId === null) return undefined;
-    const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
-    return item?.state === 'complete' && item.exists ? row : undefined;
+    const saved = (await this.deps.queries.byContentHash(contentHash))
+      .filter((row) => row.phase === 'completed' && !row.duplicateOf && row.streamId !== except)
+      .sort((a, b) => b.requestedAt - a.requestedAt);
+    // The newest file first; an older copy still on disk counts when a newer one was deleted.
+    for (const row of saved) {
+      if (row.chromeDownloadId === null) continue;
+      const [item] = await this.deps.downloads.search({ id: row.chromeDownloadId });
+      if (item?.state === 'complete' && item.exists) return row;
+    }
+    return undefined;
   }
+
 
   /** Streams holding a download slot: Chrome is (or is about to be) downloading for them. */
   private slotHolders(rows: readonly DownloadState[]): Set<string> {
@@ -951,7 +936,7 @@ export class DownloadSaga {
       this.releaseSlot(row.streamId);
       if (row.referer) await this.deps.referer.release(row.streamId).catch(() => undefined);
       await runHook('beforeCompletionRecorded', row.streamId);
-      await this.remember(await this.append(row, events));
+      this.remember(await this.append(row, events));
       return;
     }
     this.finishing.add(row.streamId);
@@ -959,7 +944,7 @@ export class DownloadSaga {
     const recorded = this.append(row, events);
     if (next) this.initiateHandedOn(next);
     this.pump();
-    await this.remember(await recorded);
+    this.remember(await recorded);
   }
 
   /**
@@ -985,11 +970,10 @@ export class DownloadSaga {
     void this.runLocked(row.streamId, async () => this.startChromeDownload(await intent));
   }
 
-  /** A completed download: its content hash now points at its file (the newest file wins: an older one may have been deleted since). */
-  private async remember(done: DownloadState): Promise<void> {
+  /** A completed download: forget its progress (its content hash is found through the read model's index). */
+  private remember(done: DownloadState): void {
     this.lastBytes.delete(done.streamId);
     this.speeds.delete(done.streamId);
-    if (done.contentHash && !done.duplicateOf) (await this.contentIndex()).set(done.contentHash, done.streamId);
   }
 
   private async fail(row: DownloadState, failure: Failure): Promise<void> {

@@ -88,6 +88,11 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
     subscriberDeadLetters: '++id, subscriberId, [subscriberId+streamId], position',
     metrics: 'minute',
   });
+  // v3: downloads by content hash (duplicates by content): a keyed lookup instead of reading every completed
+  // download on the first check after each worker start.
+  db.version(3).stores({
+    downloads: 'streamId, phase, requestedAt, chromeDownloadId, request.imageUrl, contentHash',
+  });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept
   // on, so an open popup reopens on its next query instead of dying.
   return db;

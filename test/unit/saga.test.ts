@@ -462,6 +462,24 @@ describe('DownloadSaga: duplicates by content', () => {
     expect(t.downloads.calls).toHaveLength(3);
   });
 
+  it('given two saved copies of the same bytes, when the newer file was deleted, then the older one still counts', async () => {
+    const t = setup({ probe });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const forced = await t.saga.request(image('twin.jpg'), crypto.randomUUID(), 1, { force: true });
+    expect(await t.settled(forced.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(2);
+    // Only the newer file (the forced copy) is deleted from disk.
+    const newer = [...t.downloads.items.values()].sort((a, b) => b.id - a.id)[0];
+    expect(newer).toBeDefined();
+    if (newer) newer.exists = false;
+    const again = await t.saga.request(image('twin2.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(again.streamId)).toBe('completed');
+    expect(t.downloads.calls).toHaveLength(2);
+    const done = (await t.events()).find((e) => e.streamId === again.streamId && e.type === 'GoogleImageDownloadCompleted');
+    expect(done?.data).toMatchObject({ duplicateOf: first.streamId });
+  });
+
   it('after a worker restart, the content of downloads saved before is still known', async () => {
     const t = setup({ probe });
     const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
