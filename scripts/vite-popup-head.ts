@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix, resolve } from 'node:path';
-import { build, type Plugin, type Rolldown } from 'vite';
+import { build, type InlineConfig, type Plugin, type Rolldown } from 'vite';
 
 interface Options {
   /** The page's file name in the output (its path relative to the project root), e.g. `src/popup/index.html`. */
@@ -60,10 +60,7 @@ export async function bundleClassic(bundle: Bundle, entry: string): Promise<stri
     if (chunk.code.includes('import.meta')) throw new Error(`the popup must load as one classic script, but ${chunk.fileName} uses import.meta`);
   }
   const PREFIX = '\0built:';
-  const result = await build({
-    configFile: false,
-    logLevel: 'silent',
-    publicDir: false,
+  const config: Pick<InlineConfig, 'plugins'> = {
     plugins: [
       {
         name: 'semantest-built-chunks',
@@ -81,28 +78,14 @@ export async function bundleClassic(bundle: Bundle, entry: string): Promise<stri
         },
       },
     ],
-    build: {
-      write: false,
-      target: 'chrome120',
-      minify: true,
-      modulePreload: false,
-      copyPublicDir: false,
-      rollupOptions: { input: entry, output: { format: 'iife' } },
-    },
-  });
-  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
-  const chunks = outputs.flatMap((output) => output.output).filter(isChunk);
-  if (chunks.length !== 1 || !chunks[0]) throw new Error(`bundling the popup gave ${chunks.length} chunks, not one`);
-  return chunks[0].code;
+  };
+  return (await buildOneIife('the popup', entry, config)).code;
 }
 
 /** One IIFE from source files, with preact's JSX runtime replaced by `jsxRuntime` and preact itself refused. */
 export async function bundleFirstScreen(entry: string, jsxRuntime: string): Promise<string> {
   const runtime = resolve(jsxRuntime);
-  const result = await build({
-    configFile: false,
-    logLevel: 'silent',
-    publicDir: false,
+  const config: Pick<InlineConfig, 'plugins' | 'mode' | 'oxc'> = {
     mode: 'production',
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
     plugins: [
@@ -116,20 +99,25 @@ export async function bundleFirstScreen(entry: string, jsxRuntime: string): Prom
         },
       },
     ],
-    build: {
-      write: false,
-      target: 'chrome120',
-      minify: true,
-      modulePreload: false,
-      copyPublicDir: false,
-      rollupOptions: { input: resolve(entry), output: { format: 'iife' } },
-    },
+  };
+  const chunk = await buildOneIife('the first screen', resolve(entry), config);
+  if (chunk.dynamicImports.length > 0 || chunk.code.includes('import.meta')) throw new Error('the first-screen script must be one classic script');
+  return chunk.code;
+}
+
+/** A Vite build of `input`, in memory, into ONE minified classic script (an IIFE): its chunk. */
+async function buildOneIife(what: string, input: string, config: Pick<InlineConfig, 'plugins' | 'mode' | 'oxc'>): Promise<Rolldown.OutputChunk> {
+  const result = await build({
+    configFile: false,
+    logLevel: 'silent',
+    publicDir: false,
+    ...config,
+    build: { write: false, target: 'chrome120', minify: true, modulePreload: false, copyPublicDir: false, rollupOptions: { input, output: { format: 'iife' } } },
   });
   const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
   const chunks = outputs.flatMap((output) => output.output).filter(isChunk);
-  if (chunks.length !== 1 || !chunks[0]) throw new Error(`bundling the first screen gave ${chunks.length} chunks, not one`);
-  for (const chunk of chunks) if (chunk.dynamicImports.length > 0 || chunk.code.includes('import.meta')) throw new Error('the first-screen script must be one classic script');
-  return chunks[0].code;
+  if (chunks.length !== 1 || !chunks[0]) throw new Error(`bundling ${what} gave ${chunks.length} chunks, not one`);
+  return chunks[0];
 }
 
 /** Files of the bundle that something other than `except` refers to (HTML pages, chunks' imports and CSS). */

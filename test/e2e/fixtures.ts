@@ -149,6 +149,25 @@ export const test = base.extend<{ ext: Extension }>({
   },
 });
 
+/** Writes rows straight into the extension's `downloads` read model (a history to show), from one of its pages. */
+export async function putDownloadRows(page: Page, rows: readonly object[]): Promise<void> {
+  await page.evaluate(async (rows) => {
+    await new Promise<void>((done, fail) => {
+      const open = indexedDB.open('semantest');
+      open.onerror = () => fail(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction('downloads', 'readwrite');
+        for (const row of rows) tx.objectStore('downloads').put(row);
+        tx.oncomplete = () => {
+          open.result.close();
+          done();
+        };
+        tx.onerror = () => fail(tx.error);
+      };
+    });
+  }, rows);
+}
+
 /**
  * Points one original of a fixture at another path of the image host, in every form the page holds it: plain,
  * JSON-escaped (`\/`) and URL-encoded (`/imgres?imgurl=`).

@@ -4,7 +4,7 @@
  * scroll kept; an app that does not load is reported in the page.
  */
 import type { Page } from '@playwright/test';
-import { test, expect, type Extension } from './fixtures.ts';
+import { test, expect, putDownloadRows, type Extension } from './fixtures.ts';
 
 const COUNT = 40;
 const name = (i: number) => `img-${String(i).padStart(4, '0')}`;
@@ -14,40 +14,23 @@ const PHASES = ['completed', 'failed', 'dead-lettered', 'queued', 'downloading',
 async function seed(ext: Extension): Promise<void> {
   const popup = await ext.openPopup();
   await expect(popup.getByTestId('empty-history')).toBeVisible();
-  await popup.evaluate(
-    async ({ count, phases }) => {
-      const now = Date.now();
-      const rows = Array.from({ length: count }, (_, i) => {
-        const file = `img-${String(i).padStart(4, '0')}`;
-        const phase = phases[i % phases.length];
-        const failed = phase === 'failed' || phase === 'dead-lettered' || phase === 'retry-wait';
-        const done = phase === 'completed';
-        return {
-          streamId: `seed-${i}`, version: 5, phase,
-          request: { imageUrl: `https://img${i % 5}.example/${file}.jpg`, strategy: 'udm2_inline', title: `Picture ${i}`, query: 'cats', width: 800, height: 600 },
-          sourceHost: `site${i % 5}.example`, requestedAt: now - i * 3_600_000, updatedAt: now - i * 3_600_000, correlationId: `c${i}`, lastEventId: `e${i}`,
-          tabId: null, attempt: 1, mimeType: 'image/jpeg', transfer: 'url', filename: `Semantest/${file}.jpg`,
-          filePath: done ? `/tmp/Semantest/${file}.jpg` : null, fileSize: done ? 1000 + i : null, chromeDownloadId: null,
-          initiatedAt: null, startedAt: null, completedAt: null, durationMs: done ? 120 : null, error: failed ? 'The image server did not answer in time.' : null,
-          errorCode: failed ? 'timeout' : null, retryable: failed ? phase !== 'failed' : null, nextAttemptAt: null, failures: failed ? 1 : 0, discarded: false,
-        };
-      });
-      await new Promise<void>((done, fail) => {
-        const open = indexedDB.open('semantest');
-        open.onerror = () => fail(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('downloads', 'readwrite');
-          for (const row of rows) tx.objectStore('downloads').put(row);
-          tx.oncomplete = () => {
-            open.result.close();
-            done();
-          };
-          tx.onerror = () => fail(tx.error);
-        };
-      });
-    },
-    { count: COUNT, phases: PHASES },
-  );
+  const now = Date.now();
+  const rows = Array.from({ length: COUNT }, (_, i) => {
+    const file = `img-${String(i).padStart(4, '0')}`;
+    const phase = PHASES[i % PHASES.length];
+    const failed = phase === 'failed' || phase === 'dead-lettered' || phase === 'retry-wait';
+    const done = phase === 'completed';
+    return {
+      streamId: `seed-${i}`, version: 5, phase,
+      request: { imageUrl: `https://img${i % 5}.example/${file}.jpg`, strategy: 'udm2_inline', title: `Picture ${i}`, query: 'cats', width: 800, height: 600 },
+      sourceHost: `site${i % 5}.example`, requestedAt: now - i * 3_600_000, updatedAt: now - i * 3_600_000, correlationId: `c${i}`, lastEventId: `e${i}`,
+      tabId: null, attempt: 1, mimeType: 'image/jpeg', transfer: 'url', filename: `Semantest/${file}.jpg`,
+      filePath: done ? `/tmp/Semantest/${file}.jpg` : null, fileSize: done ? 1000 + i : null, chromeDownloadId: null,
+      initiatedAt: null, startedAt: null, completedAt: null, durationMs: done ? 120 : null, error: failed ? 'The image server did not answer in time.' : null,
+      errorCode: failed ? 'timeout' : null, retryable: failed ? phase !== 'failed' : null, nextAttemptAt: null, failures: failed ? 1 : 0, discarded: false,
+    };
+  });
+  await putDownloadRows(popup, rows);
   await popup.close();
 }
 

@@ -1,5 +1,5 @@
 /** The popup's history: summary, search and filters, the failures view, and a windowed list of 10,000 rows. */
-import { test, expect, swapOriginal } from './fixtures.ts';
+import { test, expect, putDownloadRows, swapOriginal } from './fixtures.ts';
 
 const control = '[data-testid="semantest-download"]';
 
@@ -77,34 +77,20 @@ test('a retry from the popup’s failures view continues the same stream under a
 test('10,000 downloads: the popup draws only the rows in view, and search finds one at once', async ({ ext }) => {
   const popup = await ext.openPopup();
   await expect(popup.getByTestId('empty-history')).toContainText('No downloads yet');
-  await popup.evaluate(async () => {
-    const now = Date.now();
-    const rows = Array.from({ length: 10_000 }, (_, i) => {
-      const name = `img-${String(i).padStart(4, '0')}`;
-      return {
-        streamId: `seed-${i}`, version: 5, phase: i % 10 === 0 ? 'failed' : 'completed',
-        request: { imageUrl: `https://img${i % 50}.example/${name}.jpg`, strategy: 'udm2_inline', title: `Picture ${i}`, query: i % 2 ? 'cats' : 'dogs', width: 800, height: 600 },
-        sourceHost: `site${i % 50}.example`, requestedAt: now - i * 60_000, updatedAt: now - i * 60_000, correlationId: `c${i}`, lastEventId: `e${i}`,
-        tabId: null, attempt: 1, mimeType: 'image/jpeg', transfer: 'url', filename: `Semantest/${name}.jpg`,
-        filePath: i % 10 === 0 ? null : `/tmp/Semantest/${name}.jpg`, fileSize: i % 10 === 0 ? null : 1000 + i, chromeDownloadId: null,
-        initiatedAt: null, startedAt: null, completedAt: null, durationMs: 120, error: i % 10 === 0 ? 'The image is no longer on its server (HTTP 404).' : null,
-        errorCode: i % 10 === 0 ? 'http_client_error' : null, retryable: i % 10 === 0 ? false : null, nextAttemptAt: null, failures: i % 10 === 0 ? 1 : 0, discarded: false,
-      };
-    });
-    await new Promise<void>((done, fail) => {
-      const open = indexedDB.open('semantest');
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('downloads', 'readwrite');
-        for (const row of rows) tx.objectStore('downloads').put(row);
-        tx.oncomplete = () => {
-          open.result.close();
-          done();
-        };
-        tx.onerror = () => fail(tx.error);
-      };
-    });
+  const now = Date.now();
+  const seeded = Array.from({ length: 10_000 }, (_, i) => {
+    const name = `img-${String(i).padStart(4, '0')}`;
+    return {
+      streamId: `seed-${i}`, version: 5, phase: i % 10 === 0 ? 'failed' : 'completed',
+      request: { imageUrl: `https://img${i % 50}.example/${name}.jpg`, strategy: 'udm2_inline', title: `Picture ${i}`, query: i % 2 ? 'cats' : 'dogs', width: 800, height: 600 },
+      sourceHost: `site${i % 50}.example`, requestedAt: now - i * 60_000, updatedAt: now - i * 60_000, correlationId: `c${i}`, lastEventId: `e${i}`,
+      tabId: null, attempt: 1, mimeType: 'image/jpeg', transfer: 'url', filename: `Semantest/${name}.jpg`,
+      filePath: i % 10 === 0 ? null : `/tmp/Semantest/${name}.jpg`, fileSize: i % 10 === 0 ? null : 1000 + i, chromeDownloadId: null,
+      initiatedAt: null, startedAt: null, completedAt: null, durationMs: 120, error: i % 10 === 0 ? 'The image is no longer on its server (HTTP 404).' : null,
+      errorCode: i % 10 === 0 ? 'http_client_error' : null, retryable: i % 10 === 0 ? false : null, nextAttemptAt: null, failures: i % 10 === 0 ? 1 : 0, discarded: false,
+    };
   });
+  await putDownloadRows(popup, seeded);
   await popup.reload();
   await expect(popup.getByTestId('result-count')).toHaveText('10000 downloads');
   const rows = popup.locator('[data-testid="history-item"]');
