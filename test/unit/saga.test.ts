@@ -449,13 +449,19 @@ describe('DownloadSaga: duplicates by content', () => {
     expect(t.downloads.calls).toHaveLength(2);
   });
 
-  it('given the same bytes saved before, when the user forces it, or the first file was deleted, then it is saved again', async () => {
+  /** cat.jpg saved, then the same bytes under twin.jpg saved again because the user forced it: two files. */
+  const savedTwice = async () => {
     const t = setup({ probe });
     const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
     expect(await t.settled(first.streamId)).toBe('completed');
     const forced = await t.saga.request(image('twin.jpg'), crypto.randomUUID(), 1, { force: true });
     expect(await t.settled(forced.streamId)).toBe('completed');
     expect(t.downloads.calls).toHaveLength(2);
+    return { t, first };
+  };
+
+  it('given the same bytes saved before, when the user forces it, or the first file was deleted, then it is saved again', async () => {
+    const { t } = await savedTwice();
     t.downloads.items.forEach((item) => (item.exists = false));
     const afterDelete = await t.saga.request(image('twin2.jpg'), crypto.randomUUID(), 1);
     expect(await t.settled(afterDelete.streamId)).toBe('completed');
@@ -463,12 +469,7 @@ describe('DownloadSaga: duplicates by content', () => {
   });
 
   it('given two saved copies of the same bytes, when the newer file was deleted, then the older one still counts', async () => {
-    const t = setup({ probe });
-    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
-    expect(await t.settled(first.streamId)).toBe('completed');
-    const forced = await t.saga.request(image('twin.jpg'), crypto.randomUUID(), 1, { force: true });
-    expect(await t.settled(forced.streamId)).toBe('completed');
-    expect(t.downloads.calls).toHaveLength(2);
+    const { t, first } = await savedTwice();
     // Only the newer file (the forced copy) is deleted from disk.
     const newer = [...t.downloads.items.values()].sort((a, b) => b.id - a.id)[0];
     expect(newer).toBeDefined();
