@@ -12,13 +12,24 @@ const meta = { correlationId: 'corr', causationId: 'cause' };
 const requested = (url: string): NewEvent => ({ type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline' }, metadata: meta });
 const paused: NewEvent = { type: 'DownloadPaused', data: {}, metadata: meta };
 
-function setup() {
+/**
+ * `baseDelayMs`: 20 keeps most tests fast; a test that looks at the checkpoint BETWEEN two retries needs a wider
+ * window (a loaded machine can take longer than 20 ms between two awaits, and the next retry has then happened).
+ */
+function setup(baseDelayMs = 20) {
   const db = openDatabase(`bus-test-${++n}`);
   const store = new DexieEventStore(db);
   const wakes: number[] = [];
   const make = () =>
-    new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 1000, jitter: 0.2 } });
+    new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
   return { db, store, bus: make(), make, wakes };
+}
+
+/** Between two retries of a failing handler: the checkpoint as first seen with a retry pending. */
+async function pendingRetry(bus: EventBus, id: string): Promise<Awaited<ReturnType<EventBus['checkpoint']>>> {
+  let seen: Awaited<ReturnType<EventBus['checkpoint']>>;
+  await until(async () => (seen = await bus.checkpoint(id))?.retry !== undefined);
+  return seen;
 }
 
 const until = async (check: () => Promise<boolean> | boolean, timeout = 3000): Promise<void> => {
@@ -56,13 +67,12 @@ describe('EventBus', () => {
   });
 
   it('retries a failing handler with growing delays; the checkpoint never runs ahead of it', async () => {
-    const t = setup();
+    const t = setup(300);
     let failures = 0;
     const sub = recorder('r', (event) => event.streamId === 'a' && failures++ < 2);
     t.bus.subscribe(sub);
     await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' });
-    await until(async () => (await t.bus.checkpoint('r'))?.retry !== undefined);
-    const pending = await t.bus.checkpoint('r');
+    const pending = await pendingRetry(t.bus, 'r');
     expect(pending).toMatchObject({ position: 0, retry: { position: 1, attempts: 1 } });
     expect(t.wakes).toHaveLength(1);
     await until(() => sub.seen.length === 1);
@@ -226,7 +236,7 @@ describe('EventBus batching', () => {
   });
 
   it('a failing event inside a batch: the events before it count, the checkpoint stops right before it, nothing is skipped', async () => {
-    const t = setup();
+    const t = setup(300);
     const handled = new Map<string, Set<number>>();
     let last = 0;
     const violations = guard(t.db, handled, () => true, () => last);
@@ -236,8 +246,7 @@ describe('EventBus batching', () => {
     const appended = await t.store.appendToStream('a', Array.from({ length: 10 }, (_, i) => (i === 0 ? requested('https://i.test/a') : paused)), { expectedVersion: 'no-stream' });
     last = appended.events.at(-1)?.position ?? 0;
     t.bus.subscribe(sub.subscriber);
-    await until(async () => (await t.bus.checkpoint('batched'))?.retry !== undefined);
-    expect(await t.bus.checkpoint('batched')).toMatchObject({ position: 4, retry: { position: 5, attempts: 1 } });
+    expect(await pendingRetry(t.bus, 'batched')).toMatchObject({ position: 4, retry: { position: 5, attempts: 1 } });
     expect([...(handled.get('batched') ?? [])].sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
     await until(() => (handled.get('batched')?.size ?? 0) === 10);
     await t.bus.idle();
