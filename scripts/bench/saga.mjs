@@ -195,6 +195,32 @@ function installProfile(withStacks) {
     }
     return objectStore.call(this, name);
   };
+  // Which requests readonly transactions make: `ro <store>[.<index>] <op>` (an index query vs a get by key).
+  for (const [proto, kind] of [
+    [IDBObjectStore.prototype, 'store'],
+    [IDBIndex.prototype, 'index'],
+  ]) {
+    for (const op of ['get', 'getAll', 'getAllKeys', 'openCursor', 'openKeyCursor', 'count']) {
+      const fn = proto[op];
+      if (typeof fn !== 'function') continue;
+      proto[op] = function (...args) {
+        const tx = kind === 'index' ? this.objectStore.transaction : this.transaction;
+        if (tx.mode === 'readonly') {
+          const key = `ro ${kind === 'index' ? `${this.objectStore.name}.${this.name}` : this.name} ${op}`;
+          add(key, 0);
+          if (stackOf) {
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 40;
+            const where = (new Error().stack ?? '').split('\n').slice(2).map((line) => line.trim().replace(/^at /, '').replace(/\(?chrome-extension:\/\/[a-z]+\//, '(')).filter((line) => !/outbox-|dexie/i.test(line)).slice(0, 6).join(' < ');
+            Error.stackTraceLimit = limit;
+            const byKey = (stackOf[key] ??= {});
+            byKey[where] = (byKey[where] ?? 0) + 1;
+          }
+        }
+        return fn.apply(this, args);
+      };
+    }
+  }
   const wrap = (object, name, key) => {
     const fn = object[name];
     object[name] = function (...args) {

@@ -28,6 +28,8 @@ export interface DownloadQueries {
   byImageUrls?(imageUrls: readonly string[]): Promise<DownloadState[]>;
   /** Downloads whose checked bytes had this sha-256 (duplicates by content; an index, not a scan). */
   byContentHash(contentHash: string): Promise<DownloadState[]>;
+  /** `byContentHash` for several hashes in one read (checks that end together); optional. */
+  byContentHashes?(contentHashes: readonly string[]): Promise<DownloadState[]>;
   deadLettered(): Promise<DownloadState[]>;
 }
 
@@ -92,6 +94,21 @@ const READY_AHEAD = 2;
 const STARTED_GRACE_MS = 200;
 /** How many of Chrome's items the mirror keeps (see chromeItems). */
 const CHROME_ITEMS_KEPT = 256;
+/** How many settled downloads the saga remembers (see `settled`). */
+const SETTLED_KEPT = 256;
+/** How many single-download correlation ids the saga remembers (see `singles`). */
+const SINGLES_KEPT = 2000;
+
+export interface RequestOptions {
+  force?: boolean;
+  saveAs?: Settings['saveAs'];
+  batch?: { correlationId: string; size: number };
+  /**
+   * The asking tab's control shows `queued` already (the content script sets it when clicked, and learns the
+   * stream from the answer): a new download's first state is not sent to it again. Joins are always told.
+   */
+  senderShowsQueued?: boolean;
+}
 
 export interface RequestResult {
   streamId: string;
@@ -144,6 +161,17 @@ export class DownloadSaga {
 
   constructor(private readonly deps: SagaDeps) {
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    const { queries } = deps;
+    this.byUrl = groupedRead(
+      (url) => queries.byImageUrl(url),
+      queries.byImageUrls?.bind(queries),
+      (row) => row.request.imageUrl,
+    );
+    this.byHash = groupedRead(
+      (hash) => queries.byContentHash(hash),
+      queries.byContentHashes?.bind(queries),
+      (row) => row.contentHash ?? '',
+    );
   }
 
   /** Requests in flight per image address (see request). */
@@ -158,7 +186,7 @@ export class DownloadSaga {
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
-    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } } = {},
+    options: RequestOptions = {},
   ): Promise<RequestResult> {
     const url = image.imageUrl;
     const before = this.requesting.get(url) ?? Promise.resolve();
@@ -175,7 +203,7 @@ export class DownloadSaga {
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
-    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } },
+    options: RequestOptions,
   ): Promise<RequestResult> {
     const earlier = await this.lookUp(image.imageUrl);
     // A request of this worker whose row the read did not see yet (it was appended meanwhile) is found here.
@@ -195,11 +223,13 @@ export class DownloadSaga {
       }
     }
     const streamId = this.deps.newId();
+    const correlationId = options.batch?.correlationId ?? this.deps.newId();
+    if (!options.batch) this.rememberSingle(correlationId);
     const event: NewEvent = {
       type: 'GoogleImageDownloadRequested',
       data: { ...image, ...(options.force ? { force: true } : {}), ...(options.saveAs ? { saveAs: options.saveAs } : {}) },
       metadata: {
-        correlationId: options.batch?.correlationId ?? this.deps.newId(),
+        correlationId,
         causationId: commandId,
         ...(tabId !== null ? { tabId } : {}),
         ...(options.batch ? { batchSize: options.batch.size } : {}),
@@ -211,46 +241,45 @@ export class DownloadSaga {
     row ??= await this.deps.queries.get(streamId);
     if (row) {
       this.track(row);
-      this.notify(row);
+      this.notify(row, null, null, options.senderShowsQueued === true);
     }
     this.pump();
     return { streamId, joined: false };
   }
 
-  /** Addresses waiting for the read in flight to end; each gets its rows from the next read, made for all of them. */
-  private lookups = new Map<string, { resolve: (rows: DownloadState[]) => void; reject: (error: unknown) => void }[]>();
-  private lookingUp = false;
-
   /**
    * The stored downloads of an image address. Clicks that come while a read is in flight (a bulk selection sends
    * a message per image) are looked up together in the next read: one transaction for many, not one each.
    */
+  private readonly byUrl: (imageUrl: string) => Promise<DownloadState[]>;
+
   private lookUp(imageUrl: string): Promise<DownloadState[]> {
-    const many = this.deps.queries.byImageUrls;
-    if (!many) return this.deps.queries.byImageUrl(imageUrl);
-    return new Promise((resolve, reject) => {
-      const waiting = this.lookups.get(imageUrl) ?? [];
-      waiting.push({ resolve, reject });
-      this.lookups.set(imageUrl, waiting);
-      if (this.lookingUp) return;
-      this.lookingUp = true;
-      void (async () => {
-        while (this.lookups.size > 0) {
-          const batch = this.lookups;
-          this.lookups = new Map();
-          try {
-            const rows = await many.call(this.deps.queries, [...batch.keys()]);
-            for (const [url, callers] of batch) {
-              const mine = rows.filter((row) => row.request.imageUrl === url);
-              for (const caller of callers) caller.resolve(mine);
-            }
-          } catch (error) {
-            for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
-          }
-        }
-        this.lookingUp = false;
-      })();
-    });
+    return this.byUrl(imageUrl);
+  }
+
+  /**
+   * Downloads saved with these bytes before. Checks that end while a read is in flight are looked up together
+   * (a readonly transaction on the read model also waits behind, and holds up, the saga's own appends).
+   */
+  private readonly byHash: (contentHash: string) => Promise<DownloadState[]>;
+
+  /**
+   * Correlation ids this worker made for one download outside any batch (a click, a retry), newest last and
+   * bounded: whoever asks (the notifications) knows without a read that no batch shares them.
+   */
+  private readonly singles = new Set<string>();
+
+  private rememberSingle(correlationId: string): void {
+    this.singles.add(correlationId);
+    if (this.singles.size > SINGLES_KEPT) {
+      const oldest = this.singles.values().next();
+      if (!oldest.done) this.singles.delete(oldest.value);
+    }
+  }
+
+  /** True when `correlationId` was made by this worker for one download alone (see `singles`). */
+  isSingle(correlationId: string): boolean {
+    return this.singles.has(correlationId);
   }
 
   /** A user's retry of a failed or dead-lettered download: the same stream, a new correlation id. */
@@ -258,7 +287,9 @@ export class DownloadSaga {
     const done = await this.withLock(streamId, async () => {
       const row = await this.deps.queries.get(streamId);
       if (!row || (row.phase !== 'failed' && row.phase !== 'dead-lettered')) return false;
-      await this.append(row, [{ type: 'GoogleImageDownloadRetryRequested', data: {} }], { correlationId: this.deps.newId(), causationId: commandId });
+      const correlationId = this.deps.newId();
+      this.rememberSingle(correlationId);
+      await this.append(row, [{ type: 'GoogleImageDownloadRetryRequested', data: {} }], { correlationId, causationId: commandId });
       return true;
     });
     if (done) this.pump();
@@ -347,6 +378,7 @@ export class DownloadSaga {
     if (known && known.version > row.version) return;
     if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
     if (isSettled(row)) {
+      this.rememberSettled(row);
       this.checked.delete(row.streamId);
       if (row.chromeDownloadId !== null) {
         this.byChromeId.delete(row.chromeDownloadId);
@@ -355,13 +387,30 @@ export class DownloadSaga {
       this.index.delete(row.streamId);
       return;
     }
+    this.settled.delete(row.streamId);
     this.index.set(row.streamId, row);
     if (row.chromeDownloadId !== null) this.byChromeId.set(row.chromeDownloadId, row.streamId);
   }
 
-  /** The download's row: the index's when it has one, else the stored one. */
+  /**
+   * Downloads this worker saw settle, newest last (bounded): a step asked for one of them afterwards (the
+   * onChanged that reported the end queues a step behind the one that records it) needs no read to find it done.
+   * Only the saga appends to download streams, and a later append here (a user's retry) takes it out again.
+   */
+  private readonly settled = new Map<string, DownloadState>();
+
+  private rememberSettled(row: DownloadState): void {
+    this.settled.delete(row.streamId);
+    this.settled.set(row.streamId, row);
+    if (this.settled.size > SETTLED_KEPT) {
+      const oldest = this.settled.keys().next();
+      if (!oldest.done) this.settled.delete(oldest.value);
+    }
+  }
+
+  /** The download's row: the index's when it has one (or it settled here), else the stored one. */
   private async current(streamId: string): Promise<DownloadState | undefined> {
-    const known = this.index.get(streamId);
+    const known = this.index.get(streamId) ?? this.settled.get(streamId);
     if (known) return known;
     const row = await this.deps.queries.get(streamId);
     if (row) this.track(row);
@@ -671,7 +720,7 @@ export class DownloadSaga {
 
   /** The completed download whose file holds these bytes and is still on disk, if any. */
   private async savedWithContent(contentHash: string, except: string): Promise<DownloadState | undefined> {
-    const saved = (await this.deps.queries.byContentHash(contentHash))
+    const saved = (await this.byHash(contentHash))
       .filter((row) => row.phase === 'completed' && !row.duplicateOf && row.streamId !== except)
       .sort((a, b) => b.requestedAt - a.requestedAt);
     // The newest file first; an older copy still on disk counts when a newer one was deleted.
@@ -1014,8 +1063,11 @@ export class DownloadSaga {
     return next;
   }
 
-  /** Pushes a download's state to the Google tab that asked for it. */
-  notify(row: DownloadState, progress: number | null = null, tabId: number | null = null): void {
+  /**
+   * Pushes a download's state to the Google tab that asked for it. `shownAlready`: the tab shows this state by
+   * itself (see RequestOptions.senderShowsQueued); it is only remembered as told.
+   */
+  notify(row: DownloadState, progress: number | null = null, tabId: number | null = null, shownAlready = false): void {
     const target = tabId ?? row.tabId;
     if (target === null) return;
     const update = toControlUpdate(row, progress);
@@ -1025,6 +1077,7 @@ export class DownloadSaga {
     if (tabId === null && this.shown.get(row.streamId) === shown) return;
     if (isSettled(row)) this.shown.delete(row.streamId);
     else this.shown.set(row.streamId, shown);
+    if (shownAlready && update.state === 'queued') return;
     this.deps.tabs.send(target, { type: 'control.update', update });
   }
 
@@ -1102,6 +1155,45 @@ function sameMime(declared: string, actual: string): boolean {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A read by key whose callers, while a read is in flight, wait and are answered together by the next one (one
+ * transaction for many). The first caller reads at once. Without `many`, each caller reads alone.
+ */
+export function groupedRead<K, R>(one: (key: K) => Promise<R[]>, many: ((keys: readonly K[]) => Promise<R[]>) | undefined, keyOf: (row: R) => K): (key: K) => Promise<R[]> {
+  if (!many) return one;
+  let waiting = new Map<K, { resolve: (rows: R[]) => void; reject: (error: unknown) => void }[]>();
+  let reading = false;
+  const drain = async (): Promise<void> => {
+    while (waiting.size > 0) {
+      const batch = waiting;
+      waiting = new Map();
+      try {
+        const rows = await many([...batch.keys()]);
+        const byKey = new Map<K, R[]>();
+        for (const row of rows) {
+          const key = keyOf(row);
+          const list = byKey.get(key);
+          if (list) list.push(row);
+          else byKey.set(key, [row]);
+        }
+        for (const [key, callers] of batch) for (const caller of callers) caller.resolve([...(byKey.get(key) ?? [])]);
+      } catch (error) {
+        for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
+      }
+    }
+    reading = false;
+  };
+  return (key) =>
+    new Promise((resolve, reject) => {
+      const callers = waiting.get(key) ?? [];
+      callers.push({ resolve, reject });
+      waiting.set(key, callers);
+      if (reading) return;
+      reading = true;
+      void drain();
+    });
+}
 
 export function toControlUpdate(row: DownloadState, progress: number | null = null): ControlUpdate {
   const state = controlState(row.phase);

@@ -15,12 +15,15 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const db = openDatabase(`saga-test-${++dbCount}`);
   const store = new DexieEventStore(db);
   // As the worker has them (src/background/index.ts): with the lookup of many addresses in one read, counted.
-  const reads = { byImageUrl: 0, byImageUrls: 0 };
+  const reads = { byImageUrl: 0, byImageUrls: 0, get: 0, byContentHash: 0, byContentHashes: 0 };
   const plain = downloadQueries(db);
   const queries = {
     ...plain,
+    get: (streamId: string) => (reads.get++, plain.get(streamId)),
     byImageUrl: (url: string) => (reads.byImageUrl++, plain.byImageUrl(url)),
     byImageUrls: (urls: readonly string[]) => (reads.byImageUrls++, db.downloads.where('request.imageUrl').anyOf([...urls]).toArray()),
+    byContentHash: (hash: string) => (reads.byContentHash++, plain.byContentHash(hash)),
+    byContentHashes: (hashes: readonly string[]) => (reads.byContentHashes++, db.downloads.where('contentHash').anyOf([...hashes]).toArray()),
   };
   const downloads = new FakeDownloads();
   const probes: string[] = [];
@@ -52,7 +55,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const settled = async (streamId: string, timeout = 5000): Promise<string> => {
     const start = Date.now();
     for (;;) {
-      const row = await queries.get(streamId);
+      const row = await plain.get(streamId);
       if (row && ['completed', 'failed', 'dead-lettered'].includes(row.phase)) return row.phase;
       if (Date.now() - start > timeout) throw new Error(`still ${row?.phase}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -60,7 +63,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   };
   const phase = async (streamId: string, wanted: string, timeout = 5000): Promise<void> => {
     const start = Date.now();
-    while ((await queries.get(streamId))?.phase !== wanted) {
+    while ((await plain.get(streamId))?.phase !== wanted) {
       if (Date.now() - start > timeout) throw new Error(`never reached ${wanted}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -72,7 +75,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
     downloads.onCreated((item) => next.onDownloadCreated(item));
     return next;
   };
-  return { db, store, queries, reads, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
+  return { db, store, queries, reads, deps, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
 }
 
 const image = (name = 'cat.jpg'): ImageCandidate => ({
@@ -249,6 +252,35 @@ describe('DownloadSaga', () => {
     // A second click on it is answered even though nothing changed.
     await t.saga.request(image(), crypto.randomUUID(), 7);
     expect(t.sent).toHaveLength(4);
+  });
+
+  it('given a click from a Google page, whose control shows `queued` by itself, then only the later states are sent to it', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
+      return { end: 'manual' };
+    };
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7, { senderShowsQueued: true });
+    expect(await t.settled(streamId)).toBe('completed');
+    const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
+    expect(states).toEqual(['downloading', 'completed']);
+    // A second click (a join) is still answered.
+    await t.saga.request(image(), crypto.randomUUID(), 7, { senderShowsQueued: true });
+    expect(t.sent).toHaveLength(3);
+  });
+
+  it('given downloads that end, when the step that Chrome\'s end queued runs after the completion was stored, then it reads no row', async () => {
+    const t = setup({ settings: { concurrency: 2 } });
+    const ids: string[] = [];
+    for (const name of ['g1.jpg', 'g2.jpg', 'g3.jpg', 'g4.jpg', 'g5.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    await t.saga.idle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.saga.idle();
+    // Every step found its download in memory: settled ones too (the end's onChanged step comes after the record).
+    expect(t.reads.get).toBe(0);
+    expect(t.downloads.calls).toHaveLength(5);
   });
 
   it('given sources checked while every slot was busy, when the worker stops, then they are checked again and each is downloaded once', async () => {
@@ -479,6 +511,32 @@ describe('DownloadSaga: duplicates by content', () => {
     expect(t.downloads.calls).toHaveLength(2);
     const done = (await t.events()).find((e) => e.streamId === again.streamId && e.type === 'GoogleImageDownloadCompleted');
     expect(done?.data).toMatchObject({ duplicateOf: first.streamId });
+  });
+
+  it('given checks that end together, when their bytes are looked up, then one read serves them all, and a duplicate among them is still found', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const t = setup({ probe, settings: { concurrency: 3 } });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const before = { ...t.reads };
+    // Three checks held until all three have their bytes: their lookups come together.
+    t.deps.probe = async (url: string) => {
+      await gate;
+      const result = probe(url);
+      return url.includes('bird') && result.ok ? { ...result, contentHash: 'c'.repeat(64) } : result;
+    };
+    const ids: string[] = [];
+    for (const name of ['dog.jpg', 'twin.jpg', 'bird.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), 1)).streamId);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    open();
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    expect(t.reads.byContentHash - before.byContentHash).toBe(0);
+    expect(t.reads.byContentHashes - before.byContentHashes).toBeLessThanOrEqual(2);
+    // twin.jpg has cat.jpg's bytes: a duplicate, nothing saved; dog and bird are saved.
+    const twin = (await t.events()).find((e) => e.streamId === ids[1] && e.type === 'GoogleImageDownloadCompleted');
+    expect(twin?.data).toMatchObject({ duplicateOf: first.streamId });
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['cat.jpg', 'dog.jpg', 'bird.jpg'].map((name) => `https://images.example/${name}`));
   });
 
   it('after a worker restart, the content of downloads saved before is still known', async () => {
