@@ -1158,7 +1158,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /**
  * A read by key whose callers, while a read is in flight, wait and are answered together by the next one (one
- * transaction for many). The first caller reads at once. Without `many`, each caller reads alone.
+ * transaction for many). The first caller reads at once (alone, with `one`). Without `many`, each reads alone.
  */
 export function groupedRead<K, R>(one: (key: K) => Promise<R[]>, many: ((keys: readonly K[]) => Promise<R[]>) | undefined, keyOf: (row: R) => K): (key: K) => Promise<R[]> {
   if (!many) return one;
@@ -1169,7 +1169,9 @@ export function groupedRead<K, R>(one: (key: K) => Promise<R[]>, many: ((keys: r
       const batch = waiting;
       waiting = new Map();
       try {
-        const rows = await many([...batch.keys()]);
+        const keys = [...batch.keys()];
+        // One key: the plain read (an `anyOf` walks a cursor, an `equals` gets all at once).
+        const rows = keys.length === 1 ? await one(keys[0] as K) : await many(keys);
         const byKey = new Map<K, R[]>();
         for (const row of rows) {
           const key = keyOf(row);

@@ -126,8 +126,7 @@ describe('DownloadSaga', () => {
     expect(new Set(results.map((result) => result.streamId)).size).toBe(20);
     expect(results.every((result) => !result.joined)).toBe(true);
     // One read for the first click, one for those that came while it ran, one for the second click on many-0.
-    expect(t.reads.byImageUrl).toBe(0);
-    expect(t.reads.byImageUrls).toBeLessThanOrEqual(4);
+    expect(t.reads.byImageUrl + t.reads.byImageUrls).toBeLessThanOrEqual(4);
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(20);
     for (const result of results) expect(await t.settled(result.streamId)).toBe('completed');
     // Each address got its own rows: a click on a saved image is told so, not joined to another.
@@ -531,8 +530,8 @@ describe('DownloadSaga: duplicates by content', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     open();
     for (const id of ids) expect(await t.settled(id)).toBe('completed');
-    expect(t.reads.byContentHash - before.byContentHash).toBe(0);
-    expect(t.reads.byContentHashes - before.byContentHashes).toBeLessThanOrEqual(2);
+    // The first alone, the two that came while it ran together: 2 reads for 3 checks.
+    expect(t.reads.byContentHash + t.reads.byContentHashes - before.byContentHash - before.byContentHashes).toBeLessThanOrEqual(2);
     // twin.jpg has cat.jpg's bytes: a duplicate, nothing saved; dog and bird are saved.
     const twin = (await t.events()).find((e) => e.streamId === ids[1] && e.type === 'GoogleImageDownloadCompleted');
     expect(twin?.data).toMatchObject({ duplicateOf: first.streamId });
