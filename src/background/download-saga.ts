@@ -355,6 +355,7 @@ export class DownloadSaga {
     await this.loadIndex();
     const rows = [...this.index.values()];
     await Promise.all(rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
+    await this.adoptStartedAhead();
     this.pump();
   }
 
@@ -516,6 +517,7 @@ export class DownloadSaga {
 
   private async pumpOnce(): Promise<void> {
     await this.loadIndex();
+    await this.adoptStartedAhead();
     let now = this.deps.now();
     let rows = [...this.index.values()];
     const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
@@ -831,8 +833,11 @@ export class DownloadSaga {
       });
     }
     // Known in memory at once, so an onChanged that arrives before anything is stored finds its stream (and waits
-    // for this step's lock). A stop before the append is what adoptOrInitiate() recovers from.
+    // for this step's lock). A stop before the append is what adoptOrInitiate() (or, for a download started
+    // ahead of its DownloadInitiated, adoptStartedAhead()) recovers from.
     this.byChromeId.set(id, row.streamId);
+    const begun: DistributiveOmit<NewEvent, 'metadata'>[] =
+      row.phase === 'validating' ? [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename: row.filename ?? 'Semantest/image.jpg', url: row.request.imageUrl } }] : [];
     const started: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } };
     // It may be finished already (small files; its onChanged may even have come before its id did): look now, and
     // then record the start and the completion in one append. The mirror answers without a round trip; only an
@@ -848,9 +853,9 @@ export class DownloadSaga {
     }
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
-      if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
+      if (outcome.ok) return this.recordCompletion(row, [...begun, started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
     }
-    const next = await this.append(row, [started]);
+    const next = await this.append(row, [...begun, started]);
     if (item) await this.handleItem(next, item);
     this.ensureProgressPolling();
   }
@@ -991,9 +996,101 @@ export class DownloadSaga {
     this.finishing.add(row.streamId);
     const next = this.nextForSlot();
     const recorded = this.append(row, events);
-    if (next) this.initiateHandedOn(next);
+    if (next && this.startsAhead(next)) void this.runLocked(next.streamId, () => this.startChromeDownload(next));
+    else if (next) this.initiateHandedOn(next);
+    this.storeChecks();
     this.pump();
     this.remember(await recorded);
+  }
+
+  /**
+   * Whether `row`'s download may be started without a DownloadInitiated stored first: its check is stored
+   * (ImageSourceValidated: the address, the file's name), which is the intent a restart looks for (see
+   * adoptStartedAhead), and Chrome fetches the address itself. Its DownloadInitiated is then appended with its
+   * DownloadStarted, after the completion that freed its slot, so the log still never shows more than
+   * `concurrency` downloads open, and the slot's next download() waits for no transaction.
+   */
+  private startsAhead(row: DownloadState): boolean {
+    return row.phase === 'validating' && row.transfer === 'url' && row.referer === null && this.adoptedAhead;
+  }
+
+  /**
+   * Stores the checks kept in memory (see `checked`) in the transaction being formed now (a completion's), so
+   * that when a slot frees they can start at once (see startsAhead). Outside the streams' locks, like
+   * initiateHandedOn: a lock entry is held until the append settles, and the download counts as worked on.
+   */
+  private storeChecks(): void {
+    for (const [streamId, kept] of [...this.checked]) {
+      const row = this.index.get(streamId);
+      if (!row || row.version !== kept.version || this.locks.has(streamId) || this.active.has(streamId)) continue;
+      this.checked.delete(streamId);
+      this.active.add(streamId);
+      const stored = this.append(row, [{ type: 'ImageSourceValidated', data: kept.data }]);
+      void this.withLock(streamId, async () => {
+        try {
+          await stored;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) console.error('Semantest: a check could not be stored', streamId, error);
+          // Checked again from what is stored (a GET more, never a second download).
+          const current = await this.deps.queries.get(streamId).catch(() => undefined);
+          if (current) this.track(current);
+        } finally {
+          this.active.delete(streamId);
+          this.pump();
+        }
+      });
+    }
+  }
+
+  /** False until a restart's look for downloads started ahead (see adoptStartedAhead) is done. */
+  private adoptedAhead = false;
+  private adopting: Promise<void> | null = null;
+
+  /**
+   * Once per worker, before any slot is handed out: a stopped worker may have started checked downloads whose
+   * DownloadInitiated was not stored yet (see startsAhead). Chrome's downloads of their addresses, started since
+   * their check, are adopted (DownloadInitiated and DownloadStarted with Chrome's id) before anything else starts,
+   * so nothing is downloaded twice and no more than `concurrency` run; the others wait for a slot as before.
+   */
+  private adoptStartedAhead(): Promise<void> {
+    this.adopting ??= (async () => {
+      await this.loadIndex();
+      const rows = [...this.index.values()].filter((row) => row.phase === 'validating' && row.transfer === 'url');
+      if (rows.length > 0) {
+        const since = Math.min(...rows.map((row) => row.updatedAt)) - 2000;
+        const items = (await this.deps.downloads.search({ startedAfter: new Date(since).toISOString() })).sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime));
+        const taken = new Set<number>();
+        const adopted: string[] = [];
+        for (const row of rows) {
+          const item = items.find(
+            (candidate) =>
+              candidate.url === row.request.imageUrl &&
+              Date.parse(candidate.startTime) >= row.updatedAt - 2000 &&
+              !taken.has(candidate.id) &&
+              !this.claimedElsewhere.has(candidate.id) &&
+              !this.byChromeId.has(candidate.id),
+          );
+          if (!item || (await this.deps.queries.byChromeDownloadId(item.id))) continue;
+          taken.add(item.id);
+          await this.withLock(row.streamId, async () => {
+            const current = this.index.get(row.streamId);
+            if (current?.phase !== 'validating') return;
+            await this.append(current, [
+              { type: 'DownloadInitiated', data: { attempt: current.attempt, filename: current.filename ?? '', url: current.request.imageUrl } },
+              { type: 'DownloadStarted', data: { attempt: current.attempt, chromeDownloadId: item.id } },
+            ]);
+          });
+          adopted.push(row.streamId);
+        }
+        // Every adopted one is recorded as started before any of them is followed (a completion hands its slot on).
+        await Promise.all(adopted.map((streamId) => this.run(streamId)));
+      }
+      this.adoptedAhead = true;
+    })().catch((error: unknown) => {
+      this.adopting = null;
+      throw error;
+    });
+    return this.adopting;
   }
 
   /**
@@ -1007,7 +1104,8 @@ export class DownloadSaga {
     const next = rows
       .filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId))
       .sort((a, b) => a.requestedAt - b.requestedAt)[0];
-    if (!next || this.locks.has(next.streamId)) return undefined;
+    // A stored check may have been started by a stopped worker: none is handed a slot before that is looked at.
+    if (!next || this.locks.has(next.streamId) || (next.phase === 'validating' && !this.adoptedAhead)) return undefined;
     this.starting.add(next.streamId);
     this.active.add(next.streamId);
     return next;

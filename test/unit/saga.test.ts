@@ -167,11 +167,16 @@ describe('DownloadSaga', () => {
     }
   });
 
-  it('given a full slot, when a download completes, then the next one\'s intent is stored in the same transaction, after the completion', async () => {
+  it('given a full slot, when a download completes, then the next one starts at once: its check is stored ahead, its intent with its start, after the completion', async () => {
     const t = setup({ settings: { concurrency: 1 } });
     const transactionOf = new Map<string, object>();
     t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
     t.downloads.behaviour = () => ({ end: 'manual' });
+    // When each download() was called and each event committed, in one order.
+    const timeline: string[] = [];
+    const download = t.downloads.download.bind(t.downloads);
+    t.downloads.download = (options) => (timeline.push(`call ${t.downloads.calls.length + 1}`), download(options));
+    t.store.onAppended((events) => events.forEach((event) => timeline.push(`commit ${event.streamId} ${event.type}`)));
     const ids: string[] = [];
     for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
     // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait checked while the
@@ -195,16 +200,27 @@ describe('DownloadSaga', () => {
       if (event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') open -= 1;
       expect(open).toBeLessThanOrEqual(1);
     }
-    for (let k = 1; k < ids.length; k++) {
+    // h2's check was only in memory when h1 ended: it is stored with its intent in h1's completion's transaction,
+    // and so are the checks still waiting (h3, h4: stored ahead).
+    const firstCompletion = transactionOf.get(`${ids[0]} GoogleImageDownloadCompleted`);
+    expect(firstCompletion).toBeDefined();
+    expect(transactionOf.get(`${ids[1]} ImageSourceValidated`)).toBe(firstCompletion);
+    expect(transactionOf.get(`${ids[1]} DownloadInitiated`)).toBe(firstCompletion);
+    expect(transactionOf.get(`${ids[2]} ImageSourceValidated`)).toBe(firstCompletion);
+    // Stored ahead, h3 and h4 start as soon as the slot frees: download() is called before the previous one's
+    // completion is committed, and their DownloadInitiated is stored with their DownloadStarted, after it.
+    for (let k = 2; k < ids.length; k++) {
       const completedBefore = transactionOf.get(`${ids[k - 1]} GoogleImageDownloadCompleted`);
       expect(completedBefore).toBeDefined();
-      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
-      expect(transactionOf.get(`${ids[k]} ImageSourceValidated`)).toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).not.toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(transactionOf.get(`${ids[k]} DownloadStarted`));
+      expect(timeline.indexOf(`call ${k + 1}`)).toBeGreaterThanOrEqual(0);
+      expect(timeline.indexOf(`call ${k + 1}`)).toBeLessThan(timeline.indexOf(`commit ${ids[k - 1]} GoogleImageDownloadCompleted`));
     }
     expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
   });
 
-  it('given small downloads, then each one\'s start, end and the next one\'s intent are one transaction, and no download is searched for', async () => {
+  it('given small downloads, then each one\'s start and end are one transaction with its own or the previous one\'s intent, and no download is searched for', async () => {
     const t = setup({ settings: { concurrency: 1 } });
     const transactionOf = new Map<string, object>();
     t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
@@ -229,7 +245,9 @@ describe('DownloadSaga', () => {
       const completed = transactionOf.get(`${ids[k]} GoogleImageDownloadCompleted`);
       expect(completed).toBeDefined();
       expect(transactionOf.get(`${ids[k]} DownloadStarted`)).toBe(completed);
-      if (k + 1 < ids.length) expect(transactionOf.get(`${ids[k + 1]} DownloadInitiated`)).toBe(completed);
+      // The next one's intent: with this completion (its check was only in memory), or with its own start (its
+      // check was stored ahead, and it started as soon as this one ended).
+      if (k + 1 < ids.length) expect([completed, transactionOf.get(`${ids[k + 1]} DownloadStarted`)]).toContain(transactionOf.get(`${ids[k + 1]} DownloadInitiated`));
     }
     const row = await t.queries.get(ids[0] as string);
     expect(row).toMatchObject({ phase: 'completed', fileSize: 10, chromeDownloadId: 1 });
@@ -308,6 +326,66 @@ describe('DownloadSaga', () => {
       const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
       expect(mine.filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
       expect(mine.filter((type) => type === 'ImageSourceValidated')).toHaveLength(1);
+    }
+  });
+
+  it('given checks stored ahead, when the worker stops right after download() of one, before its start is stored, then a restart adopts Chrome\'s download: each image once, never more than N at once', async () => {
+    const t = setup({ settings: { concurrency: 2 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const download = t.downloads.download.bind(t.downloads);
+    let most = 0;
+    let dies = false;
+    t.downloads.download = async (options) => {
+      const id = await download(options);
+      most = Math.max(most, [...t.downloads.items.values()].filter((item) => item.state === 'in_progress').length);
+      // The worker stops here: Chrome has the download, the stopped worker never learns its id.
+      if (dies) return new Promise<number>(() => undefined);
+      return id;
+    };
+    const ids: string[] = [];
+    for (const name of ['a1.jpg', 'a2.jpg', 'a3.jpg', 'a4.jpg', 'a5.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    await t.phase(ids[0] as string, 'downloading');
+    await t.phase(ids[1] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // a1 ends: a3 gets its slot; the checks of a4 and a5 are stored ahead.
+    t.downloads.complete(1, 'image/png', 5);
+    await t.phase(ids[2] as string, 'downloading');
+    await t.phase(ids[3] as string, 'validating');
+    await t.phase(ids[4] as string, 'validating');
+    // a2 ends: a4 starts at once, and the worker stops before anything more of a4 is stored.
+    dies = true;
+    t.downloads.complete(2, 'image/png', 5);
+    await t.settled(ids[1] as string);
+    for (let i = 0; i < 100 && t.downloads.calls.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(t.downloads.calls).toHaveLength(4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await t.queries.get(ids[3] as string))?.phase).toBe('validating');
+    dies = false;
+    const next = t.restart();
+    await next.recover();
+    await next.idle();
+    // a4's download is Chrome's item 4, adopted; a3 and a4 hold the two slots, a5 waits.
+    expect(await t.queries.get(ids[3] as string)).toMatchObject({ phase: 'downloading', chromeDownloadId: 4 });
+    expect(t.downloads.calls).toHaveLength(4);
+    expect((await t.queries.get(ids[4] as string))?.phase).toBe('validating');
+    t.downloads.complete(3, 'image/png', 5);
+    await t.phase(ids[4] as string, 'downloading');
+    t.downloads.complete(4, 'image/png', 5);
+    t.downloads.complete(5, 'image/png', 5);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['a1.jpg', 'a2.jpg', 'a3.jpg', 'a4.jpg', 'a5.jpg'].map((name) => `https://images.example/${name}`));
+    expect(most).toBeLessThanOrEqual(2);
+    const events = await t.events();
+    for (const id of ids) {
+      const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
+      for (const type of ['DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) expect(mine.filter((one) => one === type)).toHaveLength(1);
+    }
+    // The log never shows more than 2 downloads open (between DownloadInitiated and their outcome).
+    let open = 0;
+    for (const event of events) {
+      if (event.type === 'DownloadInitiated') open += 1;
+      if (event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') open -= 1;
+      expect(open).toBeLessThanOrEqual(2);
     }
   });
 
