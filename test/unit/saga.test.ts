@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { DownloadSaga } from '../../src/background/download-saga.ts';
+import { publicStatus } from '../../src/domain/download.ts';
 import { Settings } from '../../src/background/settings.ts';
 import type { BodyResult, ProbeResult } from '../../src/background/probe.ts';
 import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
@@ -359,7 +360,10 @@ describe('DownloadSaga', () => {
     for (let i = 0; i < 100 && t.downloads.calls.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(t.downloads.calls).toHaveLength(4);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await t.queries.get(ids[3] as string))?.phase).toBe('validating');
+    const startedUnrecorded = await t.queries.get(ids[3] as string);
+    expect(startedUnrecorded?.phase).toBe('validating');
+    // The popup shows it as queued (not downloading) until its start is stored.
+    expect(publicStatus(startedUnrecorded?.phase ?? 'failed')).toBe('queued');
     dies = false;
     const next = t.restart();
     await next.recover();
