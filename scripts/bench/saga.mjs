@@ -458,7 +458,14 @@ export async function run(ctx) {
                 }
               });
             });
-          const one = async (url, i) => finished(await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' }));
+          // How long download() takes to resolve here (compare the saga's, in the profile's `downloads.download`).
+          const calls = (globalThis.__benchRawDownloadMs ??= {})[set] = [];
+          const one = async (url, i) => {
+            const at = performance.now();
+            const id = await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
+            calls.push(performance.now() - at);
+            return finished(id);
+          };
           if (mode === 'batches') {
             for (let i = 0; i < urls.length; i += 3) await Promise.all(urls.slice(i, i + 3).map((url, k) => one(url, i + k)));
           } else {
@@ -481,6 +488,8 @@ export async function run(ctx) {
     const rawBatchesMs = await rawRun('rawb', 'batches');
     const rawPoolMs = await rawRun('rawp', 'pool');
     log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms`);
+    const rawDownloadMs = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.__benchRawDownloadMs ?? {}).map(([set, list]) => [set, list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)])));
+    log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
 
     // Cold: stop the worker (confirmed by the ServiceWorker domain), then click.
     const monitor = await context.newPage();
