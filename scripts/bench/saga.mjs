@@ -241,11 +241,26 @@ function installProfile(withStacks) {
   chrome.downloads.onChanged.addListener((delta) => {
     if (delta.state && delta.state.current !== 'in_progress') endSeen(delta.id);
   });
+  // Where a download() call's time goes: call → onCreated seen in the worker (Chrome has the item: its request
+  // got its answer's headers) → the call's promise resolves here.
+  const createdAt = new Map();
+  chrome.downloads.onCreated.addListener((item) => createdAt.set(item.id, performance.now()));
+  const phases = { toCreated: [], createdToResolved: [] };
   const download = chrome.downloads.download;
   chrome.downloads.download = function (...args) {
-    calls.push(performance.now());
-    return download.apply(this, args);
+    const at = performance.now();
+    calls.push(at);
+    return download.apply(this, args).then((id) => {
+      const done = performance.now();
+      const created = createdAt.get(id);
+      if (created !== undefined) {
+        phases.toCreated.push(created - at);
+        phases.createdToResolved.push(done - created);
+      }
+      return id;
+    });
   };
+  globalThis.__benchDownloadPhases = () => Object.fromEntries(Object.entries(phases).map(([key, list]) => [key, { n: list.length, mean: Number((list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)).toFixed(1)), median: Number(([...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0).toFixed(1)) }]));
   const search = chrome.downloads.search;
   chrome.downloads.search = function (...args) {
     return search.apply(this, args).then((items) => {
@@ -429,6 +444,7 @@ export async function run(ctx) {
       await sleep(1000);
       log(`profile (bulk saga, worker side): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchProfile()), null, 1)}`);
       log(`critical path (concurrency 3): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchCritical(3)))}`);
+      log(`download() phases: ${JSON.stringify(await worker.evaluate(() => globalThis.__benchDownloadPhases()))}`);
       if (process.env.SAGA_BENCH_STACKS === '1') log(`readonly transactions by stack: ${JSON.stringify(await worker.evaluate(() => globalThis.__benchStacks()), null, 1)}`);
     }
     await bulkPage.close();
