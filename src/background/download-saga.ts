@@ -4,8 +4,10 @@
  *
  * Its state lives in the event store, never only in memory. Each step reads the download's row (kept in step
  * with its stream inside every append), decides, appends with the row's version as the expected version, and only
- * then acts on the browser. Before `chrome.downloads.download` it writes the intent (`DownloadInitiated`), so a
- * worker stopped at any point can find on restart what it had begun (`recover`) and finish it exactly once.
+ * then acts on the browser. Before `chrome.downloads.download` an intent is stored: `DownloadInitiated`, or, for a
+ * download started the moment a slot frees, its stored check (`ImageSourceValidated`: address and file name; its
+ * `DownloadInitiated` is then stored with its start, see startsAhead). So a worker stopped at any point can find on
+ * restart what it had begun (`recover`, `adoptStartedAhead`) and finish it exactly once.
  */
 import { SETTLED_PHASES, controlState, evolve, isSettled, type DownloadPhase, type DownloadState } from '../domain/download.ts';
 import type { EventData, ImageCandidate, Strategy } from '../domain/events.ts';
