@@ -195,6 +195,32 @@ function installProfile(withStacks) {
     }
     return objectStore.call(this, name);
   };
+  // Which requests readonly transactions make: `ro <store>[.<index>] <op>` (an index query vs a get by key).
+  for (const [proto, kind] of [
+    [IDBObjectStore.prototype, 'store'],
+    [IDBIndex.prototype, 'index'],
+  ]) {
+    for (const op of ['get', 'getAll', 'getAllKeys', 'openCursor', 'openKeyCursor', 'count']) {
+      const fn = proto[op];
+      if (typeof fn !== 'function') continue;
+      proto[op] = function (...args) {
+        const tx = kind === 'index' ? this.objectStore.transaction : this.transaction;
+        if (tx.mode === 'readonly') {
+          const key = `ro ${kind === 'index' ? `${this.objectStore.name}.${this.name}` : this.name} ${op}`;
+          add(key, 0);
+          if (stackOf) {
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 40;
+            const where = (new Error().stack ?? '').split('\n').slice(2).map((line) => line.trim().replace(/^at /, '').replace(/\(?chrome-extension:\/\/[a-z]+\//, '(')).filter((line) => !/outbox-|dexie/i.test(line)).slice(0, 6).join(' < ');
+            Error.stackTraceLimit = limit;
+            const byKey = (stackOf[key] ??= {});
+            byKey[where] = (byKey[where] ?? 0) + 1;
+          }
+        }
+        return fn.apply(this, args);
+      };
+    }
+  }
   const wrap = (object, name, key) => {
     const fn = object[name];
     object[name] = function (...args) {
@@ -215,11 +241,26 @@ function installProfile(withStacks) {
   chrome.downloads.onChanged.addListener((delta) => {
     if (delta.state && delta.state.current !== 'in_progress') endSeen(delta.id);
   });
+  // Where a download() call's time goes: call → onCreated seen in the worker (Chrome has the item: its request
+  // got its answer's headers) → the call's promise resolves here.
+  const createdAt = new Map();
+  chrome.downloads.onCreated.addListener((item) => createdAt.set(item.id, performance.now()));
+  const phases = { toCreated: [], createdToResolved: [] };
   const download = chrome.downloads.download;
   chrome.downloads.download = function (...args) {
-    calls.push(performance.now());
-    return download.apply(this, args);
+    const at = performance.now();
+    calls.push(at);
+    return download.apply(this, args).then((id) => {
+      const done = performance.now();
+      const created = createdAt.get(id);
+      if (created !== undefined) {
+        phases.toCreated.push(created - at);
+        phases.createdToResolved.push(done - created);
+      }
+      return id;
+    });
   };
+  globalThis.__benchDownloadPhases = () => Object.fromEntries(Object.entries(phases).map(([key, list]) => [key, { n: list.length, mean: Number((list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)).toFixed(1)), median: Number(([...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0).toFixed(1)) }]));
   const search = chrome.downloads.search;
   chrome.downloads.search = function (...args) {
     return search.apply(this, args).then((items) => {
@@ -403,6 +444,7 @@ export async function run(ctx) {
       await sleep(1000);
       log(`profile (bulk saga, worker side): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchProfile()), null, 1)}`);
       log(`critical path (concurrency 3): ${JSON.stringify(await worker.evaluate(() => globalThis.__benchCritical(3)))}`);
+      log(`download() phases: ${JSON.stringify(await worker.evaluate(() => globalThis.__benchDownloadPhases()))}`);
       if (process.env.SAGA_BENCH_STACKS === '1') log(`readonly transactions by stack: ${JSON.stringify(await worker.evaluate(() => globalThis.__benchStacks()), null, 1)}`);
     }
     await bulkPage.close();
@@ -432,7 +474,14 @@ export async function run(ctx) {
                 }
               });
             });
-          const one = async (url, i) => finished(await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' }));
+          // How long download() takes to resolve here (compare the saga's, in the profile's `downloads.download`).
+          const calls = (globalThis.__benchRawDownloadMs ??= {})[set] = [];
+          const one = async (url, i) => {
+            const at = performance.now();
+            const id = await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
+            calls.push(performance.now() - at);
+            return finished(id);
+          };
           if (mode === 'batches') {
             for (let i = 0; i < urls.length; i += 3) await Promise.all(urls.slice(i, i + 3).map((url, k) => one(url, i + k)));
           } else {
@@ -455,6 +504,8 @@ export async function run(ctx) {
     const rawBatchesMs = await rawRun('rawb', 'batches');
     const rawPoolMs = await rawRun('rawp', 'pool');
     log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms`);
+    const rawDownloadMs = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.__benchRawDownloadMs ?? {}).map(([set, list]) => [set, list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)])));
+    log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
 
     // Cold: stop the worker (confirmed by the ServiceWorker domain), then click.
     const monitor = await context.newPage();

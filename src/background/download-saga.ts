@@ -4,8 +4,10 @@
  *
  * Its state lives in the event store, never only in memory. Each step reads the download's row (kept in step
  * with its stream inside every append), decides, appends with the row's version as the expected version, and only
- * then acts on the browser. Before `chrome.downloads.download` it writes the intent (`DownloadInitiated`), so a
- * worker stopped at any point can find on restart what it had begun (`recover`) and finish it exactly once.
+ * then acts on the browser. Before `chrome.downloads.download` an intent is stored: `DownloadInitiated`, or, for a
+ * download started the moment a slot frees, its stored check (`ImageSourceValidated`: address and file name; its
+ * `DownloadInitiated` is then stored with its start, see startsAhead). So a worker stopped at any point can find on
+ * restart what it had begun (`recover`, `adoptStartedAhead`) and finish it exactly once.
  */
 import { SETTLED_PHASES, controlState, evolve, isSettled, type DownloadPhase, type DownloadState } from '../domain/download.ts';
 import type { EventData, ImageCandidate, Strategy } from '../domain/events.ts';
@@ -28,6 +30,8 @@ export interface DownloadQueries {
   byImageUrls?(imageUrls: readonly string[]): Promise<DownloadState[]>;
   /** Downloads whose checked bytes had this sha-256 (duplicates by content; an index, not a scan). */
   byContentHash(contentHash: string): Promise<DownloadState[]>;
+  /** `byContentHash` for several hashes in one read (checks that end together); optional. */
+  byContentHashes?(contentHashes: readonly string[]): Promise<DownloadState[]>;
   deadLettered(): Promise<DownloadState[]>;
 }
 
@@ -92,6 +96,21 @@ const READY_AHEAD = 2;
 const STARTED_GRACE_MS = 200;
 /** How many of Chrome's items the mirror keeps (see chromeItems). */
 const CHROME_ITEMS_KEPT = 256;
+/** How many settled downloads the saga remembers (see `settled`). */
+const SETTLED_KEPT = 256;
+/** How many single-download correlation ids the saga remembers (see `singles`). */
+const SINGLES_KEPT = 2000;
+
+export interface RequestOptions {
+  force?: boolean;
+  saveAs?: Settings['saveAs'];
+  batch?: { correlationId: string; size: number };
+  /**
+   * The asking tab's control shows `queued` already (the content script sets it when clicked, and learns the
+   * stream from the answer): a new download's first state is not sent to it again. Joins are always told.
+   */
+  senderShowsQueued?: boolean;
+}
 
 export interface RequestResult {
   streamId: string;
@@ -144,6 +163,17 @@ export class DownloadSaga {
 
   constructor(private readonly deps: SagaDeps) {
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    const { queries } = deps;
+    this.byUrl = groupedRead(
+      (url) => queries.byImageUrl(url),
+      queries.byImageUrls?.bind(queries),
+      (row) => row.request.imageUrl,
+    );
+    this.byHash = groupedRead(
+      (hash) => queries.byContentHash(hash),
+      queries.byContentHashes?.bind(queries),
+      (row) => row.contentHash ?? '',
+    );
   }
 
   /** Requests in flight per image address (see request). */
@@ -158,7 +188,7 @@ export class DownloadSaga {
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
-    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } } = {},
+    options: RequestOptions = {},
   ): Promise<RequestResult> {
     const url = image.imageUrl;
     const before = this.requesting.get(url) ?? Promise.resolve();
@@ -175,7 +205,7 @@ export class DownloadSaga {
     image: ImageCandidate,
     commandId: string,
     tabId: number | null,
-    options: { force?: boolean; saveAs?: Settings['saveAs']; batch?: { correlationId: string; size: number } },
+    options: RequestOptions,
   ): Promise<RequestResult> {
     const earlier = await this.lookUp(image.imageUrl);
     // A request of this worker whose row the read did not see yet (it was appended meanwhile) is found here.
@@ -195,11 +225,13 @@ export class DownloadSaga {
       }
     }
     const streamId = this.deps.newId();
+    const correlationId = options.batch?.correlationId ?? this.deps.newId();
+    if (!options.batch) this.rememberSingle(correlationId);
     const event: NewEvent = {
       type: 'GoogleImageDownloadRequested',
       data: { ...image, ...(options.force ? { force: true } : {}), ...(options.saveAs ? { saveAs: options.saveAs } : {}) },
       metadata: {
-        correlationId: options.batch?.correlationId ?? this.deps.newId(),
+        correlationId,
         causationId: commandId,
         ...(tabId !== null ? { tabId } : {}),
         ...(options.batch ? { batchSize: options.batch.size } : {}),
@@ -211,46 +243,45 @@ export class DownloadSaga {
     row ??= await this.deps.queries.get(streamId);
     if (row) {
       this.track(row);
-      this.notify(row);
+      this.notify(row, null, null, options.senderShowsQueued === true);
     }
     this.pump();
     return { streamId, joined: false };
   }
 
-  /** Addresses waiting for the read in flight to end; each gets its rows from the next read, made for all of them. */
-  private lookups = new Map<string, { resolve: (rows: DownloadState[]) => void; reject: (error: unknown) => void }[]>();
-  private lookingUp = false;
-
   /**
    * The stored downloads of an image address. Clicks that come while a read is in flight (a bulk selection sends
    * a message per image) are looked up together in the next read: one transaction for many, not one each.
    */
+  private readonly byUrl: (imageUrl: string) => Promise<DownloadState[]>;
+
   private lookUp(imageUrl: string): Promise<DownloadState[]> {
-    const many = this.deps.queries.byImageUrls;
-    if (!many) return this.deps.queries.byImageUrl(imageUrl);
-    return new Promise((resolve, reject) => {
-      const waiting = this.lookups.get(imageUrl) ?? [];
-      waiting.push({ resolve, reject });
-      this.lookups.set(imageUrl, waiting);
-      if (this.lookingUp) return;
-      this.lookingUp = true;
-      void (async () => {
-        while (this.lookups.size > 0) {
-          const batch = this.lookups;
-          this.lookups = new Map();
-          try {
-            const rows = await many.call(this.deps.queries, [...batch.keys()]);
-            for (const [url, callers] of batch) {
-              const mine = rows.filter((row) => row.request.imageUrl === url);
-              for (const caller of callers) caller.resolve(mine);
-            }
-          } catch (error) {
-            for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
-          }
-        }
-        this.lookingUp = false;
-      })();
-    });
+    return this.byUrl(imageUrl);
+  }
+
+  /**
+   * Downloads saved with these bytes before. Checks that end while a read is in flight are looked up together
+   * (a readonly transaction on the read model also waits behind, and holds up, the saga's own appends).
+   */
+  private readonly byHash: (contentHash: string) => Promise<DownloadState[]>;
+
+  /**
+   * Correlation ids this worker made for one download outside any batch (a click, a retry), newest last and
+   * bounded: whoever asks (the notifications) knows without a read that no batch shares them.
+   */
+  private readonly singles = new Set<string>();
+
+  private rememberSingle(correlationId: string): void {
+    this.singles.add(correlationId);
+    if (this.singles.size > SINGLES_KEPT) {
+      const oldest = this.singles.values().next();
+      if (!oldest.done) this.singles.delete(oldest.value);
+    }
+  }
+
+  /** True when `correlationId` was made by this worker for one download alone (see `singles`). */
+  isSingle(correlationId: string): boolean {
+    return this.singles.has(correlationId);
   }
 
   /** A user's retry of a failed or dead-lettered download: the same stream, a new correlation id. */
@@ -258,7 +289,9 @@ export class DownloadSaga {
     const done = await this.withLock(streamId, async () => {
       const row = await this.deps.queries.get(streamId);
       if (!row || (row.phase !== 'failed' && row.phase !== 'dead-lettered')) return false;
-      await this.append(row, [{ type: 'GoogleImageDownloadRetryRequested', data: {} }], { correlationId: this.deps.newId(), causationId: commandId });
+      const correlationId = this.deps.newId();
+      this.rememberSingle(correlationId);
+      await this.append(row, [{ type: 'GoogleImageDownloadRetryRequested', data: {} }], { correlationId, causationId: commandId });
       return true;
     });
     if (done) this.pump();
@@ -324,6 +357,7 @@ export class DownloadSaga {
     await this.loadIndex();
     const rows = [...this.index.values()];
     await Promise.all(rows.filter((row) => SLOT_PHASES.has(row.phase)).map((row) => this.run(row.streamId)));
+    await this.adoptStartedAhead();
     this.pump();
   }
 
@@ -347,6 +381,7 @@ export class DownloadSaga {
     if (known && known.version > row.version) return;
     if (known?.chromeDownloadId != null) this.byChromeId.delete(known.chromeDownloadId);
     if (isSettled(row)) {
+      this.rememberSettled(row);
       this.checked.delete(row.streamId);
       if (row.chromeDownloadId !== null) {
         this.byChromeId.delete(row.chromeDownloadId);
@@ -355,13 +390,30 @@ export class DownloadSaga {
       this.index.delete(row.streamId);
       return;
     }
+    this.settled.delete(row.streamId);
     this.index.set(row.streamId, row);
     if (row.chromeDownloadId !== null) this.byChromeId.set(row.chromeDownloadId, row.streamId);
   }
 
-  /** The download's row: the index's when it has one, else the stored one. */
+  /**
+   * Downloads this worker saw settle, newest last (bounded): a step asked for one of them afterwards (the
+   * onChanged that reported the end queues a step behind the one that records it) needs no read to find it done.
+   * Only the saga appends to download streams, and a later append here (a user's retry) takes it out again.
+   */
+  private readonly settled = new Map<string, DownloadState>();
+
+  private rememberSettled(row: DownloadState): void {
+    this.settled.delete(row.streamId);
+    this.settled.set(row.streamId, row);
+    if (this.settled.size > SETTLED_KEPT) {
+      const oldest = this.settled.keys().next();
+      if (!oldest.done) this.settled.delete(oldest.value);
+    }
+  }
+
+  /** The download's row: the index's when it has one (or it settled here), else the stored one. */
   private async current(streamId: string): Promise<DownloadState | undefined> {
-    const known = this.index.get(streamId);
+    const known = this.index.get(streamId) ?? this.settled.get(streamId);
     if (known) return known;
     const row = await this.deps.queries.get(streamId);
     if (row) this.track(row);
@@ -467,6 +519,7 @@ export class DownloadSaga {
 
   private async pumpOnce(): Promise<void> {
     await this.loadIndex();
+    await this.adoptStartedAhead();
     let now = this.deps.now();
     let rows = [...this.index.values()];
     const nextDue = Math.min(...rows.filter((row) => row.phase === 'retry-wait' && (row.nextAttemptAt ?? 0) > now).map((row) => row.nextAttemptAt ?? Infinity));
@@ -671,7 +724,7 @@ export class DownloadSaga {
 
   /** The completed download whose file holds these bytes and is still on disk, if any. */
   private async savedWithContent(contentHash: string, except: string): Promise<DownloadState | undefined> {
-    const saved = (await this.deps.queries.byContentHash(contentHash))
+    const saved = (await this.byHash(contentHash))
       .filter((row) => row.phase === 'completed' && !row.duplicateOf && row.streamId !== except)
       .sort((a, b) => b.requestedAt - a.requestedAt);
     // The newest file first; an older copy still on disk counts when a newer one was deleted.
@@ -782,8 +835,11 @@ export class DownloadSaga {
       });
     }
     // Known in memory at once, so an onChanged that arrives before anything is stored finds its stream (and waits
-    // for this step's lock). A stop before the append is what adoptOrInitiate() recovers from.
+    // for this step's lock). A stop before the append is what adoptOrInitiate() (or, for a download started
+    // ahead of its DownloadInitiated, adoptStartedAhead()) recovers from.
     this.byChromeId.set(id, row.streamId);
+    const begun: DistributiveOmit<NewEvent, 'metadata'>[] =
+      row.phase === 'validating' ? [{ type: 'DownloadInitiated', data: { attempt: row.attempt, filename: row.filename ?? 'Semantest/image.jpg', url: row.request.imageUrl } }] : [];
     const started: DistributiveOmit<NewEvent, 'metadata'> = { type: 'DownloadStarted', data: { attempt: row.attempt, chromeDownloadId: id } };
     // It may be finished already (small files; its onChanged may even have come before its id did): look now, and
     // then record the start and the completion in one append. The mirror answers without a round trip; only an
@@ -799,9 +855,9 @@ export class DownloadSaga {
     }
     if (item?.state === 'complete') {
       const outcome = this.completion(row, item);
-      if (outcome.ok) return this.recordCompletion(row, [started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
+      if (outcome.ok) return this.recordCompletion(row, [...begun, started, { type: 'GoogleImageDownloadCompleted', data: outcome.data }]);
     }
-    const next = await this.append(row, [started]);
+    const next = await this.append(row, [...begun, started]);
     if (item) await this.handleItem(next, item);
     this.ensureProgressPolling();
   }
@@ -942,9 +998,101 @@ export class DownloadSaga {
     this.finishing.add(row.streamId);
     const next = this.nextForSlot();
     const recorded = this.append(row, events);
-    if (next) this.initiateHandedOn(next);
+    if (next && this.startsAhead(next)) void this.runLocked(next.streamId, () => this.startChromeDownload(next));
+    else if (next) this.initiateHandedOn(next);
+    this.storeChecks();
     this.pump();
     this.remember(await recorded);
+  }
+
+  /**
+   * Whether `row`'s download may be started without a DownloadInitiated stored first: its check is stored
+   * (ImageSourceValidated: the address, the file's name), which is the intent a restart looks for (see
+   * adoptStartedAhead), and Chrome fetches the address itself. Its DownloadInitiated is then appended with its
+   * DownloadStarted, after the completion that freed its slot, so the log still never shows more than
+   * `concurrency` downloads open, and the slot's next download() waits for no transaction.
+   */
+  private startsAhead(row: DownloadState): boolean {
+    return row.phase === 'validating' && row.transfer === 'url' && row.referer === null && this.adoptedAhead;
+  }
+
+  /**
+   * Stores the checks kept in memory (see `checked`) in the transaction being formed now (a completion's), so
+   * that when a slot frees they can start at once (see startsAhead). Outside the streams' locks, like
+   * initiateHandedOn: a lock entry is held until the append settles, and the download counts as worked on.
+   */
+  private storeChecks(): void {
+    for (const [streamId, kept] of [...this.checked]) {
+      const row = this.index.get(streamId);
+      if (!row || row.version !== kept.version || this.locks.has(streamId) || this.active.has(streamId)) continue;
+      this.checked.delete(streamId);
+      this.active.add(streamId);
+      const stored = this.append(row, [{ type: 'ImageSourceValidated', data: kept.data }]);
+      void this.withLock(streamId, async () => {
+        try {
+          await stored;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) console.error('Semantest: a check could not be stored', streamId, error);
+          // Checked again from what is stored (a GET more, never a second download).
+          const current = await this.deps.queries.get(streamId).catch(() => undefined);
+          if (current) this.track(current);
+        } finally {
+          this.active.delete(streamId);
+          this.pump();
+        }
+      });
+    }
+  }
+
+  /** False until a restart's look for downloads started ahead (see adoptStartedAhead) is done. */
+  private adoptedAhead = false;
+  private adopting: Promise<void> | null = null;
+
+  /**
+   * Once per worker, before any slot is handed out: a stopped worker may have started checked downloads whose
+   * DownloadInitiated was not stored yet (see startsAhead). Chrome's downloads of their addresses, started since
+   * their check, are adopted (DownloadInitiated and DownloadStarted with Chrome's id) before anything else starts,
+   * so nothing is downloaded twice and no more than `concurrency` run; the others wait for a slot as before.
+   */
+  private adoptStartedAhead(): Promise<void> {
+    this.adopting ??= (async () => {
+      await this.loadIndex();
+      const rows = [...this.index.values()].filter((row) => row.phase === 'validating' && row.transfer === 'url');
+      if (rows.length > 0) {
+        const since = Math.min(...rows.map((row) => row.updatedAt)) - 2000;
+        const items = (await this.deps.downloads.search({ startedAfter: new Date(since).toISOString() })).sort((a, b) => Date.parse(a.startTime) - Date.parse(b.startTime));
+        const taken = new Set<number>();
+        const adopted: string[] = [];
+        for (const row of rows) {
+          const item = items.find(
+            (candidate) =>
+              candidate.url === row.request.imageUrl &&
+              Date.parse(candidate.startTime) >= row.updatedAt - 2000 &&
+              !taken.has(candidate.id) &&
+              !this.claimedElsewhere.has(candidate.id) &&
+              !this.byChromeId.has(candidate.id),
+          );
+          if (!item || (await this.deps.queries.byChromeDownloadId(item.id))) continue;
+          taken.add(item.id);
+          await this.withLock(row.streamId, async () => {
+            const current = this.index.get(row.streamId);
+            if (current?.phase !== 'validating') return;
+            await this.append(current, [
+              { type: 'DownloadInitiated', data: { attempt: current.attempt, filename: current.filename ?? '', url: current.request.imageUrl } },
+              { type: 'DownloadStarted', data: { attempt: current.attempt, chromeDownloadId: item.id } },
+            ]);
+          });
+          adopted.push(row.streamId);
+        }
+        // Every adopted one is recorded as started before any of them is followed (a completion hands its slot on).
+        await Promise.all(adopted.map((streamId) => this.run(streamId)));
+      }
+      this.adoptedAhead = true;
+    })().catch((error: unknown) => {
+      this.adopting = null;
+      throw error;
+    });
+    return this.adopting;
   }
 
   /**
@@ -958,7 +1106,8 @@ export class DownloadSaga {
     const next = rows
       .filter((r) => this.isReady(r) && !holders.has(r.streamId) && !this.active.has(r.streamId))
       .sort((a, b) => a.requestedAt - b.requestedAt)[0];
-    if (!next || this.locks.has(next.streamId)) return undefined;
+    // A stored check may have been started by a stopped worker: none is handed a slot before that is looked at.
+    if (!next || this.locks.has(next.streamId) || (next.phase === 'validating' && !this.adoptedAhead)) return undefined;
     this.starting.add(next.streamId);
     this.active.add(next.streamId);
     return next;
@@ -1014,8 +1163,11 @@ export class DownloadSaga {
     return next;
   }
 
-  /** Pushes a download's state to the Google tab that asked for it. */
-  notify(row: DownloadState, progress: number | null = null, tabId: number | null = null): void {
+  /**
+   * Pushes a download's state to the Google tab that asked for it. `shownAlready`: the tab shows this state by
+   * itself (see RequestOptions.senderShowsQueued); it is only remembered as told.
+   */
+  notify(row: DownloadState, progress: number | null = null, tabId: number | null = null, shownAlready = false): void {
     const target = tabId ?? row.tabId;
     if (target === null) return;
     const update = toControlUpdate(row, progress);
@@ -1025,6 +1177,7 @@ export class DownloadSaga {
     if (tabId === null && this.shown.get(row.streamId) === shown) return;
     if (isSettled(row)) this.shown.delete(row.streamId);
     else this.shown.set(row.streamId, shown);
+    if (shownAlready && update.state === 'queued') return;
     this.deps.tabs.send(target, { type: 'control.update', update });
   }
 
@@ -1102,6 +1255,47 @@ function sameMime(declared: string, actual: string): boolean {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A read by key whose callers, while a read is in flight, wait and are answered together by the next one (one
+ * transaction for many). The first caller reads at once (alone, with `one`). Without `many`, each reads alone.
+ */
+export function groupedRead<K, R>(one: (key: K) => Promise<R[]>, many: ((keys: readonly K[]) => Promise<R[]>) | undefined, keyOf: (row: R) => K): (key: K) => Promise<R[]> {
+  if (!many) return one;
+  let waiting = new Map<K, { resolve: (rows: R[]) => void; reject: (error: unknown) => void }[]>();
+  let reading = false;
+  const drain = async (): Promise<void> => {
+    while (waiting.size > 0) {
+      const batch = waiting;
+      waiting = new Map();
+      try {
+        const keys = [...batch.keys()];
+        // One key: the plain read (an `anyOf` walks a cursor, an `equals` gets all at once).
+        const rows = keys.length === 1 ? await one(keys[0] as K) : await many(keys);
+        const byKey = new Map<K, R[]>();
+        for (const row of rows) {
+          const key = keyOf(row);
+          const list = byKey.get(key);
+          if (list) list.push(row);
+          else byKey.set(key, [row]);
+        }
+        for (const [key, callers] of batch) for (const caller of callers) caller.resolve([...(byKey.get(key) ?? [])]);
+      } catch (error) {
+        for (const callers of batch.values()) for (const caller of callers) caller.reject(error);
+      }
+    }
+    reading = false;
+  };
+  return (key) =>
+    new Promise((resolve, reject) => {
+      const callers = waiting.get(key) ?? [];
+      callers.push({ resolve, reject });
+      waiting.set(key, callers);
+      if (reading) return;
+      reading = true;
+      void drain();
+    });
+}
 
 export function toControlUpdate(row: DownloadState, progress: number | null = null): ControlUpdate {
   const state = controlState(row.phase);

@@ -46,8 +46,7 @@ const settingsLoaded = loadSettings().then(
 
 const db = openDatabase();
 const store = new DexieEventStore(db);
-// byImageUrls: clicks that arrive together (a bulk selection) are looked up in one read.
-const queries = { ...downloadQueries(db), byImageUrls: (urls: readonly string[]) => db.downloads.where('request.imageUrl').anyOf([...urls]).toArray() };
+const queries = downloadQueries(db);
 const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
   store,
@@ -81,7 +80,16 @@ bus.subscribe(metricsSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: chromeBadge });
 bus.subscribe(badge);
 const notifications = notificationLog(db);
-bus.subscribe(notificationsSubscriber({ notifications: chromeNotifications, settings: () => settings, download: (id) => queries.get(id), now: () => Date.now(), log: notifications }));
+bus.subscribe(
+  notificationsSubscriber({
+    notifications: chromeNotifications,
+    settings: () => settings,
+    download: (id) => queries.get(id),
+    now: () => Date.now(),
+    log: notifications,
+    knownSingle: (correlationId) => saga.isSingle(correlationId),
+  }),
+);
 
 // The integrations outbox (off by default): the log as CloudEvents to the user's URL, after every append.
 const outbox = new Outbox({

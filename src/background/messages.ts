@@ -45,7 +45,12 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     case 'ping':
       return { ok: true };
     case 'download.request': {
-      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null, { force: request.force === true });
+      // A control on a Google page shows `queued` as soon as it is clicked: the new download's first state is not
+      // sent back to it (one message per click less; the answer carries the stream).
+      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null, {
+        force: request.force === true,
+        senderShowsQueued: sender.fromContentScript === true,
+      });
       return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
     case 'download.batch': {

@@ -63,6 +63,11 @@ export interface NotificationDeps {
   now: () => number;
   /** Without it: single-download notifications only, not recorded (no batches, no alert, no buttons). */
   log?: NotificationLog;
+  /**
+   * True when this correlation id is known (to the worker that made it) to belong to one download outside any
+   * batch: its batch membership needs no read. Unknown ids (after a restart, say) are read as before.
+   */
+  knownSingle?: (correlationId: string) => boolean;
 }
 
 export interface NotificationText {
@@ -287,7 +292,10 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
       const { log } = deps;
       const wanted = events.filter((event) => relevant(event, replaying));
       let batches: Map<string, { streamIds: string[]; expected: number }> | undefined;
-      if (log?.batchesOf && deps.settings().notifyBulk && wanted.length > 0) batches = await log.batchesOf([...new Set(wanted.map((event) => event.correlationId))]);
+      if (log?.batchesOf && deps.settings().notifyBulk && wanted.length > 0) {
+        const unknown = [...new Set(wanted.map((event) => event.correlationId))].filter((id) => !deps.knownSingle?.(id));
+        batches = unknown.length > 0 ? await log.batchesOf(unknown) : new Map();
+      }
       for (const event of events) {
         follow(event);
         try {
@@ -307,7 +315,12 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     const outcome = settleOutcome(event);
     const { log } = deps;
     // Without `notifyBulk` nothing is told per batch: its membership is not needed.
-    const batch = log && settings.notifyBulk ? (batches?.get(event.correlationId) ?? (await log.batchOf(event.correlationId))) : { streamIds: [], expected: 0 };
+    const batch =
+      log && settings.notifyBulk
+        ? deps.knownSingle?.(event.correlationId)
+          ? { streamIds: [event.streamId], expected: 0 }
+          : (batches?.get(event.correlationId) ?? (await log.batchOf(event.correlationId)))
+        : { streamIds: [], expected: 0 };
     const inBatch = settings.notifyBulk && Math.max(batch.expected, batch.streamIds.length) > 1;
     // A download of a batch is told in the batch's summary, not one by one. The row (a read) only words the
     // text: an event with nothing to tell at this level is passed over without it.

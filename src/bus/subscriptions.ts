@@ -55,7 +55,7 @@ export interface BusDeps {
    */
   batchDelayMs?: number;
   /**
-   * The longer delay used while the worker is busy (default 250 ms): a pass ended less than BUSY_WINDOW_MS ago,
+   * The longer delay used while the worker is busy (default 1000 ms): a pass ended less than BUSY_WINDOW_MS ago,
    * or `busy()` says so (the saga has downloads in flight). The bus's work (monitoring counters, the badge,
    * desktop notifications) then yields to the saga's own steps, and one pass covers many of its appends.
    */
@@ -69,7 +69,7 @@ export interface BusDeps {
 const PAGE = 500;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
 const DEFAULT_BATCH_DELAY_MS = 25;
-const DEFAULT_BUSY_BATCH_DELAY_MS = 250;
+const DEFAULT_BUSY_BATCH_DELAY_MS = 1000;
 /** A pass that ended this recently makes the next one wait the busy delay. */
 const BUSY_WINDOW_MS = 1000;
 const RECENT_MAX = 4000;
@@ -249,6 +249,9 @@ export class EventBus {
       if (page.length === 0) return;
       const outcome = await this.deliverPage(subscriber, page, checkpoint.position);
       if (outcome === 'wait') return;
+      // While the saga works, what was appended during this page waits for the next pass (each append set one,
+      // after the busy delay): one pass per delay instead of one page after another, each with its own writes.
+      if (page.length < PAGE && this.deps.busy?.() === true) return;
     }
   }
 

@@ -11,7 +11,9 @@ export function downloadQueries(db: SemantestDb): DownloadQueries {
     unsettled: () => db.downloads.where('phase').anyOf(UNSETTLED).toArray(),
     byChromeDownloadId: (id) => db.downloads.where('chromeDownloadId').equals(id).first(),
     byImageUrl: (imageUrl) => db.downloads.where('request.imageUrl').equals(imageUrl).toArray(),
+    byImageUrls: (imageUrls) => db.downloads.where('request.imageUrl').anyOf([...imageUrls]).toArray(),
     byContentHash: (contentHash) => db.downloads.where('contentHash').equals(contentHash).toArray(),
+    byContentHashes: (contentHashes) => db.downloads.where('contentHash').anyOf([...contentHashes]).toArray(),
     deadLettered: async () => (await db.downloads.where('phase').equals('dead-lettered').toArray()).filter((row) => !row.discarded),
   };
 }

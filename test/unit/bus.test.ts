@@ -300,6 +300,48 @@ describe('EventBus batching', () => {
     expect((await t.bus.checkpoint('plain'))?.position).toBe(4);
   });
 
+  it('given a busy worker, when events are appended while a pass handles a page, then they wait for the next delayed pass instead of a page right after', async () => {
+    for (const busy of [true, false]) {
+      const t = setup();
+      const passes: { positions: number[]; at: number }[] = [];
+      let slow = true;
+      const sub: Subscriber = {
+        id: 'slow',
+        async handle() {
+          throw new Error('batch only');
+        },
+        async handleBatch(events) {
+          passes.push({ positions: events.map((event) => event.position), at: Date.now() });
+          // The first page takes a while; appends come meanwhile.
+          if (slow) {
+            slow = false;
+            await new Promise((resolve) => setTimeout(resolve, 150));
+          }
+        },
+      };
+      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 400 });
+      bus.subscribe(sub);
+      await bus.idle();
+      passes.length = 0;
+      slow = true;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' });
+      await until(() => passes.length === 1);
+      // During the first page's 150 ms: two more appends.
+      await t.store.appendToStream('b', [requested('https://i.test/b')], { expectedVersion: 'no-stream' });
+      await t.store.appendToStream('c', [requested('https://i.test/c')], { expectedVersion: 'no-stream' });
+      await until(() => passes.length === 2);
+      const [first, second] = passes as [{ positions: number[]; at: number }, { positions: number[]; at: number }];
+      expect(first.positions).toEqual([1]);
+      expect(second.positions).toEqual([2, 3]);
+      const gap = second.at - first.at;
+      // Busy: the next pass waits for the busy delay from the appends (≈ 400 ms); quiet: it follows at once.
+      if (busy) expect(gap).toBeGreaterThanOrEqual(350);
+      else expect(gap).toBeLessThan(300);
+      await bus.idle();
+    }
+  });
+
   it('while the worker is busy, appends wait the longer delay and one pass covers them; idle() does not wait for it', async () => {
     for (const busy of [true, false]) {
       const t = setup();

@@ -190,6 +190,49 @@ describe('batch summaries', () => {
     expect(reads.many).toBeLessThanOrEqual(2);
   });
 
+  it('given single downloads the worker knows as such, when they settle, then no batch is read for them, and a batch is still summed up', async () => {
+    const db = openDatabase(`notifications-test-${++n}`);
+    const store = new DexieEventStore(db);
+    const queries = downloadQueries(db);
+    const log = notificationLog(db);
+    const reads: string[][] = [];
+    const counting: NotificationLog = {
+      ...log,
+      batchOf: (id) => (reads.push([id]), log.batchOf(id)),
+      batchesOf: (ids) => (reads.push([...ids]), (log.batchesOf as NonNullable<NotificationLog['batchesOf']>)(ids)),
+    };
+    const current = Settings.parse({ failureAlertPercent: 0 });
+    const shown: string[] = [];
+    const singles = new Set(['c-s1', 'c-s2', 'c-s3']);
+    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    bus.subscribe(
+      notificationsSubscriber({
+        notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) },
+        settings: () => current,
+        download: (id) => queries.get(id),
+        now: () => Date.now(),
+        log: counting,
+        knownSingle: (id) => singles.has(id),
+      }),
+    );
+    await bus.idle();
+    for (const id of ['k1', 'k2']) await store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-k')], { expectedVersion: 'no-stream' });
+    const settling: Promise<unknown>[] = [];
+    for (const [id, outcome, correlation] of [['s1', 'ok', 'c-s1'], ['k1', 'ok', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k2', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']] as const) {
+      const url = `https://img.example/${id}.jpg`;
+      const event = outcome === 'ok' ? completed(url, correlation) : failedForGood(url, correlation);
+      settling.push(id.startsWith('k') ? store.appendToStream(id, [event], { expectedVersion: 1 }) : store.appendToStream(id, [requested(url, correlation), event], { expectedVersion: 'no-stream' }));
+    }
+    await Promise.all(settling);
+    await bus.idle();
+    // The batch's summary and the single failure, as without the hint.
+    expect(shown).toHaveLength(2);
+    expect(shown).toEqual(expect.arrayContaining(['semantest:bulk:batch-k Semantest: 2 images saved', expect.stringMatching(/Semantest: image not saved$/)]));
+    // Only the batch's correlation id was ever read.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads.flat())).toEqual(new Set(['batch-k']));
+  });
+
   it('bulkSummary words an all-saved batch', () => {
     const row = (streamId: string, phase: 'completed' | 'failed') => ({ streamId, phase, completedAt: 1, sourceHost: 'photos.example' }) as Parameters<typeof bulkSummary>[0][number];
     expect(bulkSummary([row('a', 'completed'), row('b', 'completed')])).toMatchObject({ text: { title: 'Semantest: 2 images saved', message: 'All saved.' }, actions: [{ action: 'show' }] });

@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { DownloadSaga } from '../../src/background/download-saga.ts';
+import { publicStatus } from '../../src/domain/download.ts';
 import { Settings } from '../../src/background/settings.ts';
 import type { BodyResult, ProbeResult } from '../../src/background/probe.ts';
 import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
@@ -15,12 +16,15 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const db = openDatabase(`saga-test-${++dbCount}`);
   const store = new DexieEventStore(db);
   // As the worker has them (src/background/index.ts): with the lookup of many addresses in one read, counted.
-  const reads = { byImageUrl: 0, byImageUrls: 0 };
+  const reads = { byImageUrl: 0, byImageUrls: 0, get: 0, byContentHash: 0, byContentHashes: 0 };
   const plain = downloadQueries(db);
   const queries = {
     ...plain,
+    get: (streamId: string) => (reads.get++, plain.get(streamId)),
     byImageUrl: (url: string) => (reads.byImageUrl++, plain.byImageUrl(url)),
     byImageUrls: (urls: readonly string[]) => (reads.byImageUrls++, db.downloads.where('request.imageUrl').anyOf([...urls]).toArray()),
+    byContentHash: (hash: string) => (reads.byContentHash++, plain.byContentHash(hash)),
+    byContentHashes: (hashes: readonly string[]) => (reads.byContentHashes++, db.downloads.where('contentHash').anyOf([...hashes]).toArray()),
   };
   const downloads = new FakeDownloads();
   const probes: string[] = [];
@@ -52,7 +56,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   const settled = async (streamId: string, timeout = 5000): Promise<string> => {
     const start = Date.now();
     for (;;) {
-      const row = await queries.get(streamId);
+      const row = await plain.get(streamId);
       if (row && ['completed', 'failed', 'dead-lettered'].includes(row.phase)) return row.phase;
       if (Date.now() - start > timeout) throw new Error(`still ${row?.phase}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -60,7 +64,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   };
   const phase = async (streamId: string, wanted: string, timeout = 5000): Promise<void> => {
     const start = Date.now();
-    while ((await queries.get(streamId))?.phase !== wanted) {
+    while ((await plain.get(streamId))?.phase !== wanted) {
       if (Date.now() - start > timeout) throw new Error(`never reached ${wanted}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -72,7 +76,7 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
     downloads.onCreated((item) => next.onDownloadCreated(item));
     return next;
   };
-  return { db, store, queries, reads, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
+  return { db, store, queries, reads, deps, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
 }
 
 const image = (name = 'cat.jpg'): ImageCandidate => ({
@@ -123,8 +127,7 @@ describe('DownloadSaga', () => {
     expect(new Set(results.map((result) => result.streamId)).size).toBe(20);
     expect(results.every((result) => !result.joined)).toBe(true);
     // One read for the first click, one for those that came while it ran, one for the second click on many-0.
-    expect(t.reads.byImageUrl).toBe(0);
-    expect(t.reads.byImageUrls).toBeLessThanOrEqual(4);
+    expect(t.reads.byImageUrl + t.reads.byImageUrls).toBeLessThanOrEqual(4);
     expect((await t.events()).filter((e) => e.type === 'GoogleImageDownloadRequested')).toHaveLength(20);
     for (const result of results) expect(await t.settled(result.streamId)).toBe('completed');
     // Each address got its own rows: a click on a saved image is told so, not joined to another.
@@ -165,11 +168,16 @@ describe('DownloadSaga', () => {
     }
   });
 
-  it('given a full slot, when a download completes, then the next one\'s intent is stored in the same transaction, after the completion', async () => {
+  it('given a full slot, when a download completes, then the next one starts at once: its check is stored ahead, its intent with its start, after the completion', async () => {
     const t = setup({ settings: { concurrency: 1 } });
     const transactionOf = new Map<string, object>();
     t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
     t.downloads.behaviour = () => ({ end: 'manual' });
+    // When each download() was called and each event committed, in one order.
+    const timeline: string[] = [];
+    const download = t.downloads.download.bind(t.downloads);
+    t.downloads.download = (options) => (timeline.push(`call ${t.downloads.calls.length + 1}`), download(options));
+    t.store.onAppended((events) => events.forEach((event) => timeline.push(`commit ${event.streamId} ${event.type}`)));
     const ids: string[] = [];
     for (const name of ['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
     // The sources are checked ahead of the slot, a bounded number (2 per slot): two wait checked while the
@@ -193,16 +201,27 @@ describe('DownloadSaga', () => {
       if (event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') open -= 1;
       expect(open).toBeLessThanOrEqual(1);
     }
-    for (let k = 1; k < ids.length; k++) {
+    // h2's check was only in memory when h1 ended: it is stored with its intent in h1's completion's transaction,
+    // and so are the checks still waiting (h3, h4: stored ahead).
+    const firstCompletion = transactionOf.get(`${ids[0]} GoogleImageDownloadCompleted`);
+    expect(firstCompletion).toBeDefined();
+    expect(transactionOf.get(`${ids[1]} ImageSourceValidated`)).toBe(firstCompletion);
+    expect(transactionOf.get(`${ids[1]} DownloadInitiated`)).toBe(firstCompletion);
+    expect(transactionOf.get(`${ids[2]} ImageSourceValidated`)).toBe(firstCompletion);
+    // Stored ahead, h3 and h4 start as soon as the slot frees: download() is called before the previous one's
+    // completion is committed, and their DownloadInitiated is stored with their DownloadStarted, after it.
+    for (let k = 2; k < ids.length; k++) {
       const completedBefore = transactionOf.get(`${ids[k - 1]} GoogleImageDownloadCompleted`);
       expect(completedBefore).toBeDefined();
-      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(completedBefore);
-      expect(transactionOf.get(`${ids[k]} ImageSourceValidated`)).toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).not.toBe(completedBefore);
+      expect(transactionOf.get(`${ids[k]} DownloadInitiated`)).toBe(transactionOf.get(`${ids[k]} DownloadStarted`));
+      expect(timeline.indexOf(`call ${k + 1}`)).toBeGreaterThanOrEqual(0);
+      expect(timeline.indexOf(`call ${k + 1}`)).toBeLessThan(timeline.indexOf(`commit ${ids[k - 1]} GoogleImageDownloadCompleted`));
     }
     expect(t.downloads.calls.map((c) => c.url)).toEqual(['h1.jpg', 'h2.jpg', 'h3.jpg', 'h4.jpg'].map((name) => `https://images.example/${name}`));
   });
 
-  it('given small downloads, then each one\'s start, end and the next one\'s intent are one transaction, and no download is searched for', async () => {
+  it('given small downloads, then each one\'s start and end are one transaction with its own or the previous one\'s intent, and no download is searched for', async () => {
     const t = setup({ settings: { concurrency: 1 } });
     const transactionOf = new Map<string, object>();
     t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
@@ -227,7 +246,9 @@ describe('DownloadSaga', () => {
       const completed = transactionOf.get(`${ids[k]} GoogleImageDownloadCompleted`);
       expect(completed).toBeDefined();
       expect(transactionOf.get(`${ids[k]} DownloadStarted`)).toBe(completed);
-      if (k + 1 < ids.length) expect(transactionOf.get(`${ids[k + 1]} DownloadInitiated`)).toBe(completed);
+      // The next one's intent: with this completion (its check was only in memory), or with its own start (its
+      // check was stored ahead, and it started as soon as this one ended).
+      if (k + 1 < ids.length) expect([completed, transactionOf.get(`${ids[k + 1]} DownloadStarted`)]).toContain(transactionOf.get(`${ids[k + 1]} DownloadInitiated`));
     }
     const row = await t.queries.get(ids[0] as string);
     expect(row).toMatchObject({ phase: 'completed', fileSize: 10, chromeDownloadId: 1 });
@@ -249,6 +270,35 @@ describe('DownloadSaga', () => {
     // A second click on it is answered even though nothing changed.
     await t.saga.request(image(), crypto.randomUUID(), 7);
     expect(t.sent).toHaveLength(4);
+  });
+
+  it('given a click from a Google page, whose control shows `queued` by itself, then only the later states are sent to it', async () => {
+    const t = setup();
+    t.downloads.behaviour = () => {
+      const id = t.downloads.calls.length;
+      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
+      return { end: 'manual' };
+    };
+    const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7, { senderShowsQueued: true });
+    expect(await t.settled(streamId)).toBe('completed');
+    const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
+    expect(states).toEqual(['downloading', 'completed']);
+    // A second click (a join) is still answered.
+    await t.saga.request(image(), crypto.randomUUID(), 7, { senderShowsQueued: true });
+    expect(t.sent).toHaveLength(3);
+  });
+
+  it('given downloads that end, when the step that Chrome\'s end queued runs after the completion was stored, then it reads no row', async () => {
+    const t = setup({ settings: { concurrency: 2 } });
+    const ids: string[] = [];
+    for (const name of ['g1.jpg', 'g2.jpg', 'g3.jpg', 'g4.jpg', 'g5.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    await t.saga.idle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.saga.idle();
+    // Every step found its download in memory: settled ones too (the end's onChanged step comes after the record).
+    expect(t.reads.get).toBe(0);
+    expect(t.downloads.calls).toHaveLength(5);
   });
 
   it('given sources checked while every slot was busy, when the worker stops, then they are checked again and each is downloaded once', async () => {
@@ -277,6 +327,69 @@ describe('DownloadSaga', () => {
       const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
       expect(mine.filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
       expect(mine.filter((type) => type === 'ImageSourceValidated')).toHaveLength(1);
+    }
+  });
+
+  it('given checks stored ahead, when the worker stops right after download() of one, before its start is stored, then a restart adopts Chrome\'s download: each image once, never more than N at once', async () => {
+    const t = setup({ settings: { concurrency: 2 } });
+    t.downloads.behaviour = () => ({ end: 'manual' });
+    const download = t.downloads.download.bind(t.downloads);
+    let most = 0;
+    let dies = false;
+    t.downloads.download = async (options) => {
+      const id = await download(options);
+      most = Math.max(most, [...t.downloads.items.values()].filter((item) => item.state === 'in_progress').length);
+      // The worker stops here: Chrome has the download, the stopped worker never learns its id.
+      if (dies) return new Promise<number>(() => undefined);
+      return id;
+    };
+    const ids: string[] = [];
+    for (const name of ['a1.jpg', 'a2.jpg', 'a3.jpg', 'a4.jpg', 'a5.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), null)).streamId);
+    await t.phase(ids[0] as string, 'downloading');
+    await t.phase(ids[1] as string, 'downloading');
+    for (let i = 0; i < 100 && t.probes.length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // a1 ends: a3 gets its slot; the checks of a4 and a5 are stored ahead.
+    t.downloads.complete(1, 'image/png', 5);
+    await t.phase(ids[2] as string, 'downloading');
+    await t.phase(ids[3] as string, 'validating');
+    await t.phase(ids[4] as string, 'validating');
+    // a2 ends: a4 starts at once, and the worker stops before anything more of a4 is stored.
+    dies = true;
+    t.downloads.complete(2, 'image/png', 5);
+    await t.settled(ids[1] as string);
+    for (let i = 0; i < 100 && t.downloads.calls.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(t.downloads.calls).toHaveLength(4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const startedUnrecorded = await t.queries.get(ids[3] as string);
+    expect(startedUnrecorded?.phase).toBe('validating');
+    // The popup shows it as queued (not downloading) until its start is stored.
+    expect(publicStatus(startedUnrecorded?.phase ?? 'failed')).toBe('queued');
+    dies = false;
+    const next = t.restart();
+    await next.recover();
+    await next.idle();
+    // a4's download is Chrome's item 4, adopted; a3 and a4 hold the two slots, a5 waits.
+    expect(await t.queries.get(ids[3] as string)).toMatchObject({ phase: 'downloading', chromeDownloadId: 4 });
+    expect(t.downloads.calls).toHaveLength(4);
+    expect((await t.queries.get(ids[4] as string))?.phase).toBe('validating');
+    t.downloads.complete(3, 'image/png', 5);
+    await t.phase(ids[4] as string, 'downloading');
+    t.downloads.complete(4, 'image/png', 5);
+    t.downloads.complete(5, 'image/png', 5);
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['a1.jpg', 'a2.jpg', 'a3.jpg', 'a4.jpg', 'a5.jpg'].map((name) => `https://images.example/${name}`));
+    expect(most).toBeLessThanOrEqual(2);
+    const events = await t.events();
+    for (const id of ids) {
+      const mine = events.filter((event) => event.streamId === id).map((event) => event.type);
+      for (const type of ['DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) expect(mine.filter((one) => one === type)).toHaveLength(1);
+    }
+    // The log never shows more than 2 downloads open (between DownloadInitiated and their outcome).
+    let open = 0;
+    for (const event of events) {
+      if (event.type === 'DownloadInitiated') open += 1;
+      if (event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') open -= 1;
+      expect(open).toBeLessThanOrEqual(2);
     }
   });
 
@@ -479,6 +592,32 @@ describe('DownloadSaga: duplicates by content', () => {
     expect(t.downloads.calls).toHaveLength(2);
     const done = (await t.events()).find((e) => e.streamId === again.streamId && e.type === 'GoogleImageDownloadCompleted');
     expect(done?.data).toMatchObject({ duplicateOf: first.streamId });
+  });
+
+  it('given checks that end together, when their bytes are looked up, then one read serves them all, and a duplicate among them is still found', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const t = setup({ probe, settings: { concurrency: 3 } });
+    const first = await t.saga.request(image('cat.jpg'), crypto.randomUUID(), 1);
+    expect(await t.settled(first.streamId)).toBe('completed');
+    const before = { ...t.reads };
+    // Three checks held until all three have their bytes: their lookups come together.
+    t.deps.probe = async (url: string) => {
+      await gate;
+      const result = probe(url);
+      return url.includes('bird') && result.ok ? { ...result, contentHash: 'c'.repeat(64) } : result;
+    };
+    const ids: string[] = [];
+    for (const name of ['dog.jpg', 'twin.jpg', 'bird.jpg']) ids.push((await t.saga.request(image(name), crypto.randomUUID(), 1)).streamId);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    open();
+    for (const id of ids) expect(await t.settled(id)).toBe('completed');
+    // The first alone, the two that came while it ran together: 2 reads for 3 checks.
+    expect(t.reads.byContentHash + t.reads.byContentHashes - before.byContentHash - before.byContentHashes).toBeLessThanOrEqual(2);
+    // twin.jpg has cat.jpg's bytes: a duplicate, nothing saved; dog and bird are saved.
+    const twin = (await t.events()).find((e) => e.streamId === ids[1] && e.type === 'GoogleImageDownloadCompleted');
+    expect(twin?.data).toMatchObject({ duplicateOf: first.streamId });
+    expect(t.downloads.calls.map((call) => call.url)).toEqual(['cat.jpg', 'dog.jpg', 'bird.jpg'].map((name) => `https://images.example/${name}`));
   });
 
   it('after a worker restart, the content of downloads saved before is still known', async () => {
