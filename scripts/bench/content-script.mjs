@@ -351,6 +351,16 @@ async function measure(page, url, withExtension, log) {
       self.set(key, (self.get(key) ?? 0) + (gaps[i + 1] ?? 0) / 1000);
     });
     for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`profile self ${round(ms)} ms ${key}`);
+    // Samples per source line of the extension's functions (most useful with an unminified build: vite build --minify false).
+    const lines = new Map();
+    for (const node of profile.nodes) {
+      if (!EXTENSION_SCRIPT.test(node.callFrame.url)) continue;
+      for (const { line, ticks } of node.positionTicks ?? []) {
+        const key = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${line}`;
+        lines.set(key, (lines.get(key) ?? 0) + ticks);
+      }
+    }
+    for (const [key, ticks] of [...lines].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`profile line ${ticks} samples ${key}`);
   }
   const trace = analyse(events);
   if (process.env.BENCH_DEBUG && withExtension) {

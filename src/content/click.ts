@@ -60,8 +60,11 @@ export interface Click {
   click(button: HTMLButtonElement, event: MouseEvent): void;
   /** A message the worker pushed to the tab (checked here: it is untrusted input). */
   push(raw: unknown): void;
-  /** Download states the worker reported for images on the page. */
-  apply(updates: readonly ControlUpdate[]): void;
+  /**
+   * Download states the worker reported for images on the page (`restoring`: asked for, not pushed; then only
+   * controls still idle take them: one that left idle here follows its download's pushes, which may be newer).
+   */
+  apply(updates: readonly ControlUpdate[], restoring?: boolean): void;
 }
 
 export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
@@ -199,9 +202,10 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
     for (const control of host.controls(imageUrl) ?? []) change(control);
   }
 
-  function apply(updates: readonly ControlUpdate[]): void {
+  function apply(updates: readonly ControlUpdate[], restoring = false): void {
     for (const update of updates)
       setAll(update.imageUrl, (control) => {
+        if (restoring && control.state !== 'idle') return;
         control.element.dataset.streamId = update.streamId;
         applyUpdate(control, update);
       });

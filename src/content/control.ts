@@ -47,42 +47,39 @@ function name(button: HTMLButtonElement, text: string): void {
 }
 
 /**
- * `<button class=semantest-ctl data-testid data-state=idle>`: ONE element (its icon is drawn by the style sheet
- * from `data-state`); the text's `<span>` comes when there is text. A page has thousands of controls: each node
- * and attribute made per control costs.
+ * A new control's element, `<button class=semantest-ctl data-testid data-state=idle>`: ONE element (its icon is
+ * drawn by the style sheet from `data-state`; the text's `<span>` comes when there is text), cloned from one
+ * prepared button (several times cheaper than building each: a page has thousands).
  */
-function buildTemplate(): HTMLButtonElement {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = CONTROL_CLASS;
-  button.dataset.testid = 'semantest-download';
-  button.dataset.state = 'idle';
-  name(button, RESULT_LABEL);
-  return button;
+export function newButton(): HTMLButtonElement {
+  if (!template) {
+    template = document.createElement('button');
+    template.type = 'button';
+    template.className = CONTROL_CLASS;
+    template.dataset.testid = 'semantest-download';
+    template.dataset.state = 'idle';
+    name(template, RESULT_LABEL);
+  }
+  return template.cloneNode(true) as HTMLButtonElement;
 }
 
 /**
- * A control's element and what the content script knows about it up front. Changing its state (`setState`) is
- * the click path's (control-state.ts, loaded on demand): a control leaves `idle` only after a click or a push.
+ * What the content script knows about a control up front, made only once the control is needed (hovered, focused,
+ * clicked: a result's control is a bare button until then). Changing its state (`setState`) is the click path's
+ * (control-state.ts, loaded on demand): a control leaves `idle` only after a click or a push.
  */
 export class DownloadControl {
-  readonly element: HTMLButtonElement;
   private text: HTMLSpanElement | null = null;
   state: ControlState = 'idle';
+  /** The original the control stands for, once known. */
+  imageUrl: string | null = null;
   /** Set once the user asked for Google's thumbnail because the original is missing (the second click saves it). */
   thumbnailArmed = false;
 
   constructor(
-    public imageUrl: string | null,
+    readonly element: HTMLButtonElement,
     readonly options: ControlOptions,
-  ) {
-    // Cloning one prepared button is several times cheaper than building each (a page has thousands).
-    const button = (template ??= buildTemplate()).cloneNode(true) as HTMLButtonElement;
-    if (options.preview) button.classList.add('semantest-preview');
-    if (options.label !== RESULT_LABEL) name(button, options.label);
-    this.element = button;
-    if (options.preview) this.say(options.label);
-  }
+  ) {}
 
   /** The control's visible text (most controls never have any: their `<span>` is only made when needed). */
   say(text: string): void {

@@ -10,13 +10,15 @@
  * Cost: the page is scanned once; after that each batch of DOM changes looks only at the subtrees it added
  * (and at the preview only when the preview changed). Nothing is done inside Google's own task: the mutation
  * callback only notes the added subtrees; the controls are placed in tasks of our own, at most `SLICE_MS` each,
- * and a result's original is found once it comes near the viewport, in idle time, a few milliseconds at a time
- * (or at once for a clicked control), so a 1,000-result page with infinite scroll gets no long task from us.
+ * so a 1,000-result page with infinite scroll gets no long task from us. Placing a control is one write and one
+ * note (which button is whose); a result's original is looked for only when its control can be seen, i.e. when
+ * the pointer or the keyboard focus reaches the result (or at a click: an assistive tool may click without
+ * either), in a task of our own: a page costs what the results the user points at cost.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
-import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy } from './strategies/find.ts';
+import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy, type PageData } from './strategies/find.ts';
 import { MAX_URL_LENGTH } from './strategies/url.ts';
-import { CONTROL_CLASS, DownloadControl, RESULT_LABEL, shieldControls } from './control.ts';
+import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import { t } from '../platform/i18n.ts';
@@ -28,18 +30,18 @@ import PREVIEW from './strategies/preview.ts?script&module';
 
 /** What a result or the preview without one of the style sheet's hooks (see HOOKED) gets with its control. */
 const RESULT_CLASS = 'semantest-result';
-/** The first of these on a result fetches the click path. */
+/** These on a result show its control: its original is looked for then (and the click path fetched). */
 const WARM = ['pointerover', 'focusin'] as const;
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
 const NOT_FOUND = t('cNotFound');
 
-/** Idle time spent per slice on finding originals, and results per `findResults` call. */
+/** Time spent per task on placing controls. */
 const SLICE_MS = 8;
-const CHUNK = 25;
+const RESULT_OPTIONS = { preview: false, label: RESULT_LABEL };
 
 /**
- * One control and what it stands for: `found` is null until the strategies have run on the result, and is
- * replaced when a click finds more than the first look did.
+ * One control and what it stands for (made when the control is first needed): `found` is null until the
+ * strategies have run on the result, and is replaced when a click finds more than the first look did.
  */
 interface Entry {
   control: DownloadControl;
@@ -50,44 +52,22 @@ interface Entry {
 
 /** Everything is a local function so that the minifier can shorten its names (the bundle-size budget). */
 function startOnGoogleImages(): void {
-  const results = new WeakMap<Element, Entry>();
+  /** Each result's control (a bare button until it is needed), and each needed one's entry. */
+  const controlOf = new WeakMap<Element, HTMLButtonElement>();
+  const entries = new WeakMap<Element, Entry>();
   const byImageUrl = new Map<string, Set<DownloadControl>>();
   let previewEntry: Entry | null = null;
   let previewFinder: ((doc: Document) => FoundResult | null) | null = null;
   let previewLoading: Promise<typeof import('./strategies/preview.ts')> | undefined;
   let lastUrl = location.href;
   let observer: MutationObserver | null = null;
-  const pending: Entry[] = [];
-  /**
-   * A result's original is looked for once the result comes near the viewport (a click, a selection or the
-   * keyboard looks at once): a 1,000-result page costs what the screenful the user sees costs.
-   */
-  const near = new IntersectionObserver(
-    (changes) =>
-      guard(() => {
-        for (const change of changes) {
-          const group = change.isIntersecting && groups.get(change.target);
-          if (!group) continue;
-          for (const entry of [group[0], group.at(-1)]) if (entry) {
-            near.unobserve(entry.element);
-            groups.delete(entry.element);
-          }
-          for (const entry of group) if (!entry.found) pending.push(entry);
-        }
-        scheduleResolve();
-      }),
-    { rootMargin: '250px 0px' },
-  );
-  /**
-   * Results are watched in groups of `CHUNK` placed together (neighbours on the page): only a group's first and
-   * last result are observed (an observed element costs the page on every frame), and either one coming near the
-   * viewport brings the whole group's originals.
-   */
-  const groups = new WeakMap<Element, Entry[]>();
+  /** The page's data, read once until the page changes (see pageData). */
+  let page: PageData | null = null;
+  /** Originals looked for since the worker was last asked for their downloads' states. */
+  let asking: string[] = [];
   let onImages = isGoogleImagesUrl(location.href);
   /** Whether the page has had a preview (image or panel): until then only `src` attribute changes are watched. */
   let previewSeen = false;
-  let resolving = false;
   /** Subtrees the page added that may hold results, and results found there that still need a control. */
   const roots = new Set<ParentNode>();
   /** Whether an element has a result around it (see resultElements), until the page changes under us. */
@@ -95,8 +75,6 @@ function startOnGoogleImages(): void {
   const toPlace: HTMLElement[] = [];
   let placing = false;
   let previewSoon = false;
-  /** Every result's entry, in page order (for "Select all loaded"); removed results are dropped when it is read. */
-  let placed: Entry[] = [];
   /** The 2018 and 2020-23 layouts' strategies, loaded once a result of theirs is seen (null until then). */
   let old: readonly LayoutStrategy[] | null = null;
   let oldLoading: Promise<void> | undefined;
@@ -108,15 +86,22 @@ function startOnGoogleImages(): void {
     style.textContent = CONTROL_CSS;
     (document.head ?? document.documentElement).append(style);
     shieldControls(window, (button, event) => {
+      // Looked at now, while the result is surely in the page (Google may re-render it right after the click).
+      const entry = entryOf(button);
+      if (entry && !ready(entry)) lookNow(entry);
       click().then((it) => it.click(button, event), report);
     });
-    // The click path is fetched before it is needed: when the pointer or the keyboard focus first reaches a result
-    // (its control shows then), not with the page. A result is what has a control (it need not have a class).
-    const warm = (event: Event): void => {
-      if (!(event.target instanceof Element && event.target.closest(`:has(>.${CONTROL_CLASS})`))) return;
-      void click().catch(report);
-      for (const type of WARM) removeEventListener(type, warm, true);
-    };
+    // When the pointer or the keyboard focus reaches a result, its control shows: its original is looked for now
+    // (in a task of our own), and the click path is fetched before it is needed, not with the page. A result is
+    // what has a control (it need not have a class).
+    const warm = (event: Event): void =>
+      guard(() => {
+        const result = event.target instanceof Element && event.target.closest(`:has(>.${CONTROL_CLASS})`);
+        const entry = result && entryOf(result.querySelector(`:scope>.${CONTROL_CLASS}`));
+        if (!entry) return;
+        void click().catch(report);
+        if (!entry.found) later(() => void look(entry).catch(report));
+      });
     for (const type of WARM) addEventListener(type, warm, true);
     // The worker's pushes (none come before a click, but for the keyboard shortcut) are handled in the order they came.
     onWorkerMessage((message) => {
@@ -161,8 +146,7 @@ function startOnGoogleImages(): void {
   function placeSome(): void {
     const start = performance.now();
     // What the page changed since the last look must be seen before we stop listening to our own writes.
-    const queued = observer?.takeRecords() ?? [];
-    if (queued.length > 0) onMutations(queued);
+    flush();
     // Up to 100 roots per call: one call tells once per parent whether a result is around it (Google's grid
     // is the parent of hundreds of results).
     while (roots.size > 0 && performance.now() - start < SLICE_MS) {
@@ -170,18 +154,24 @@ function startOnGoogleImages(): void {
       for (const root of some) roots.delete(root);
       toPlace.push(...resultElements(some, inside));
     }
-    const fresh: Entry[] = [];
+    const fresh: HTMLElement[] = [];
     let next = 0;
     // The clock is read once per 25 controls (reading it costs more than a control).
     while (next < toPlace.length && (fresh.length % 25 !== 0 || performance.now() - start < SLICE_MS)) {
       const element = toPlace[next++] as HTMLElement;
-      if (results.has(element) || !element.isConnected) continue;
-      const entry = makeEntry(element, null, false);
-      results.set(element, entry);
-      fresh.push(entry);
+      if (!controlOf.has(element) && element.isConnected) {
+        controlOf.set(element, newButton());
+        fresh.push(element);
+      }
     }
     toPlace.splice(0, next);
     decorate(fresh);
+  }
+
+  /** Handles the page's changes not yet reported to us (made in the task we run in, or before it). */
+  function flush(): void {
+    const queued = observer?.takeRecords() ?? [];
+    if (queued.length > 0) onMutations(queued);
   }
 
   function onMutations(records: MutationRecord[]): void {
@@ -193,6 +183,8 @@ function startOnGoogleImages(): void {
       return;
     }
     if (!onImages) return;
+    // What we read of the page may have changed.
+    page = null;
     let previewChanged = false;
     let previewMaybe = false;
     for (const record of records) {
@@ -202,7 +194,7 @@ function startOnGoogleImages(): void {
           if (target.localName !== 'img' || isOurs(target)) continue;
           if (target.matches(PREVIEW_SELECTOR)) previewChanged = true;
           else addUndecorated(target, roots);
-        } else if (!results.has(target)) {
+        } else if (!controlOf.has(target)) {
           // A style/hidden change: thousands of them when the page lays out its results (a result itself is never
           // the preview). Not matched one by one: the preview is looked at once, a little later.
           previewMaybe = true;
@@ -253,84 +245,86 @@ function startOnGoogleImages(): void {
   /** A change inside a result that has no control yet (its thumbnail arrived late, say): look at that result. */
   function addUndecorated(node: Element, roots: Set<ParentNode>): void {
     const result = node.parentElement?.closest(RESULT_SELECTOR);
-    if (result && !results.has(result) && !resultAround(result)) roots.add(result);
+    if (result && !controlOf.has(result) && !resultAround(result)) roots.add(result);
   }
 
   /** Controls are only added to outermost results; a change in a nested match belongs to its decorated ancestor. */
   function resultAround(element: Element): boolean {
     const outer = element.parentElement?.closest(RESULT_SELECTOR);
-    return outer ? results.has(outer) : false;
+    return outer ? controlOf.has(outer) : false;
   }
 
   /** Google re-rendered a result's children and took our control with them: put it back. */
   function reattach(button: HTMLButtonElement, from: Node): void {
-    const entry = results.get(from as Element);
-    if (entry?.control.element === button && entry.element.isConnected) entry.element.append(button);
+    if (controlOf.get(from as Element) === button && from.isConnected) (from as Element).append(button);
   }
 
-  /** Places the controls in one pass of writes; their originals are found later (`resolveSome`). */
-  function decorate(fresh: Entry[]): void {
+  /** Places the controls in one pass of writes; their originals are looked for when needed (`look`). */
+  function decorate(fresh: HTMLElement[]): void {
     if (fresh.length === 0) return;
+    // The old layouts' strategies are fetched once such a result is seen (a page has one layout: the first will do).
+    if (!old && isOldLayout(fresh[0] as HTMLElement)) void loadOld().catch(report);
     // Our own writes need no mutation records of ours (one per control): stop listening while they are made.
     // Nothing else can change the page meanwhile, and what was queued before was taken (see placeSome).
     observer?.disconnect();
-    for (const { element, control } of fresh) {
+    for (const element of fresh) {
       if (!element.matches(HOOKED)) element.classList.add(RESULT_CLASS);
-      element.append(control.element);
+      element.append(controlOf.get(element) as HTMLButtonElement);
     }
     listen();
-    for (let at = 0; at < fresh.length; at += CHUNK) {
-      const group = fresh.slice(at, at + CHUNK);
-      for (const entry of [group[0], group.at(-1)]) if (entry) {
-        groups.set(entry.element, group);
-        near.observe(entry.element);
-      }
-    }
-    placed.push(...fresh);
   }
 
-  function scheduleResolve(): void {
-    if (resolving || pending.length === 0) return;
-    resolving = true;
-    const run = (): void => {
-      resolving = false;
-      guard(resolveSome);
-      scheduleResolve();
-    };
-    // Chrome has had requestIdleCallback since version 47 (the manifest asks for 120).
-    requestIdleCallback(run, { timeout: 200 });
+  /** A control's entry (made now if it had none); undefined for anything else (a button of the bulk bar). */
+  function entryOf(button: Element | null): Entry | undefined {
+    if (button && previewEntry?.control.element === button) return previewEntry;
+    const element = button?.parentElement;
+    if (!element || controlOf.get(element) !== button) return undefined;
+    let entry = entries.get(element);
+    if (!entry) entries.set(element, (entry = { control: new DownloadControl(button as HTMLButtonElement, RESULT_OPTIONS), element, found: null, preview: false }));
+    return entry;
   }
 
-  /** Runs the strategies on waiting results for a few milliseconds, then asks the worker for their states. */
-  function resolveSome(): void {
-    const start = performance.now();
-    const urls: string[] = [];
-    // The page's data is read once per slice (the page cannot change meanwhile).
-    const page = pageData(document);
-    while (pending.length > 0 && performance.now() - start < SLICE_MS) {
-      const chunk = pending.splice(0, CHUNK).filter((entry) => !entry.found);
-      const results = findResultsWith(old, document, chunk.map((entry) => entry.element), page);
-      if (!results) {
-        // Results of an old layout: their strategies first.
-        pending.unshift(...chunk);
-        void loadOld().then(scheduleResolve, report);
-        break;
-      }
-      const found = new Map(results.map((result) => [result.element, result]));
-      for (const entry of chunk) {
-        const result = found.get(entry.element) ?? notFound(entry);
-        resolved(entry, result);
-        if (result.candidate) urls.push(result.candidate.imageUrl);
-      }
-    }
-    if (urls.length > 0) void restoreStates(urls);
+  /** What must load before the result can be looked at (an old layout's strategies), if anything. */
+  function ready(entry: Entry): Promise<void> | undefined {
+    return !old && !entry.preview && isOldLayout(entry.element) ? loadOld() : undefined;
+  }
+
+  /** The strategies' answer for the result, or for the open preview, now. */
+  function find(entry: Entry): FoundResult | null | undefined {
+    if (entry.preview) return previewFinder?.(document);
+    // The page may have changed in this very task (its data is read again then).
+    flush();
+    return findResultsWith(old, document, entry.element, (page ??= pageData(document)))?.find((result) => result.element === entry.element);
+  }
+
+  /** Looks for a result's original (its control is about to be seen), unless that was done already. */
+  async function look(entry: Entry): Promise<void> {
+    await ready(entry);
+    lookNow(entry);
+  }
+
+  function lookNow(entry: Entry): void {
+    if (!entry.found) ask(resolved(entry, find(entry) ?? notFound(entry)));
   }
 
   /** A result's original is known (or known to be missing): the control says so. */
-  function resolved(entry: Entry, found: FoundResult): void {
+  function resolved(entry: Entry, found: FoundResult): FoundResult {
     entry.found = found;
     if (found.candidate) remember(entry.control, found.candidate.imageUrl);
     else offer(entry, false);
+    return found;
+  }
+
+  /**
+   * Asks the worker for the state of the download of a result's original, if it has one (saved on an earlier
+   * visit, or from another result of the same image), with the others looked for meanwhile: one message.
+   */
+  function ask(found: FoundResult): void {
+    if (found.candidate && asking.push(found.candidate.imageUrl) === 1)
+      setTimeout(() => {
+        void restoreStates(asking);
+        asking = [];
+      }, 100);
   }
 
   function loadOld(): Promise<void> {
@@ -364,18 +358,16 @@ function startOnGoogleImages(): void {
       previewEntry = null;
     }
     if (!preview) return;
-    const entry = makeEntry(preview.element, preview, true);
+    const label = t('cPreview');
+    const button = newButton();
+    button.classList.add('semantest-preview');
+    const control = new DownloadControl(button, { preview: true, label });
+    control.name(label);
+    control.say(label);
+    previewEntry = { control, element: preview.element, found: null, preview: true };
+    ask(resolved(previewEntry, preview));
     preview.element.classList.add(RESULT_CLASS);
-    preview.element.append(entry.control.element);
-    previewEntry = entry;
-    if (preview.candidate) void restoreStates([preview.candidate.imageUrl]);
-  }
-
-  function makeEntry(element: HTMLElement, found: FoundResult | null, preview: boolean): Entry {
-    const control = new DownloadControl(null, { preview, label: preview ? t('cPreview') : RESULT_LABEL });
-    const entry: Entry = { control, element, found: null, preview };
-    if (found) resolved(entry, found);
-    return entry;
+    preview.element.append(button);
   }
 
   /** No original: say so, and offer the thumbnail when there is one that can be sent. */
@@ -403,7 +395,7 @@ function startOnGoogleImages(): void {
     try {
       const response = await sendToWorker({ type: 'download.states', imageUrls });
       // Most pages have none: the click path (which shows states) is only loaded for those that do.
-      if (response.ok && response.updates?.length) (await click()).apply(response.updates);
+      if (response.ok && response.updates?.length) (await click()).apply(response.updates, true);
     } catch {
       // The controls stay idle; a click will say what is wrong.
     }
@@ -421,17 +413,17 @@ function startOnGoogleImages(): void {
   }
 
   const host: ClickHost<Entry> = {
-    entry(button) {
-      const entry = results.get(button.parentElement as Element) ?? previewEntry;
-      return entry?.control.element === button ? entry : undefined;
-    },
-    ready: (entry) => (!old && !entry.preview && isOldLayout(entry.element) ? loadOld() : undefined),
-    find: (entry) => (entry.preview ? previewFinder?.(document) : findResultsWith(old, document, entry.element)?.find((result) => result.element === entry.element)),
+    entry: entryOf,
+    ready,
+    find,
     resolved,
     offer,
     remember,
     controls: (imageUrl) => byImageUrl.get(imageUrl),
-    live: () => (placed = placed.filter((entry) => entry.element.isConnected && results.get(entry.element) === entry)),
+    live: () => [...document.querySelectorAll(`.${CONTROL_CLASS}`)].flatMap((button) => {
+      const entry = entryOf(button);
+      return entry && !entry.preview ? [entry] : [];
+    }),
     async preview() {
       if (!previewSeen) sawPreview();
       previewFinder = (await loadPreview()).findPreview;

@@ -55,6 +55,8 @@ test('results added by infinite scroll get controls, and a click on one saves it
   await appendResults(page, ext.images.origin, 5, 'fox.jpg');
   await expect(page.locator(resultControls)).toHaveCount(17);
   const added = page.locator(resultControls).nth(14);
+  // A control's original is looked for once it can be seen (the pointer over its result), as a user would have.
+  await page.locator(resultControls).nth(16).hover();
   await added.click();
   await expectOriginalSaved(ext, 'fox.jpg');
   // Every control of the same original shows the one download.
@@ -104,6 +106,8 @@ test('a control shows on hover and on keyboard focus, and Enter saves without Go
 test('a result with no original says so and offers the thumbnail explicitly: only a second click saves it', async ({ ext }) => {
   const { page, errors } = await openWithErrors(ext);
   const hare = page.locator(resultControls).nth(6);
+  // Said as soon as the control can be seen: the pointer over its result.
+  await hare.hover();
   await expect(hare).toHaveAttribute('data-original', 'missing');
   await expect(hare).toHaveAttribute('data-offer', 'thumbnail');
   await expect(hare).toHaveAttribute('title', /original image could not be found.*thumbnail/);
@@ -130,6 +134,7 @@ test('a result with no original says so and offers the thumbnail explicitly: onl
 test('a result whose original was unknown at first is looked at again on click (Google set its /imgres link later)', async ({ ext }) => {
   const { page } = await openWithErrors(ext);
   const hare = page.locator(resultControls).nth(6);
+  await hare.hover();
   await expect(hare).toHaveAttribute('data-original', 'missing');
   await page.evaluate((origin) => {
     const link = document.querySelectorAll('[jsname="dTDiAc"]')[6]?.querySelector('a[jsname="sTFXNd"]');
@@ -175,8 +180,11 @@ test('malformed inline data and rg_meta: controls still come, each says what is 
       );
   const { page, errors } = await openWithErrors(ext, 'udm2', brokenData);
   await expect(page.locator(resultControls)).toHaveCount(7);
+  // Each control says what is wrong once it can be seen (the pointer over its result).
+  await page.locator(resultControls).nth(0).hover();
   await expect(page.locator(resultControls).nth(0)).toHaveAttribute('title', /"javascript:" address/);
   // Fish has an addressable thumbnail that the (broken) data does not hold.
+  await page.locator(resultControls).nth(3).hover();
   await expect(page.locator(resultControls).nth(3)).toHaveAttribute('data-original', 'missing');
   await expect(page.locator(resultControls).nth(3)).toHaveAttribute('title', /page data/);
   expect(errors).toEqual([]);
@@ -184,6 +192,7 @@ test('malformed inline data and rg_meta: controls still come, each says what is 
   ext.serveFixture('isch2018', (html) => html.replace('{"clt":"n","id":"Qx9pZ3mKc_Tb2M:"', '{"clt":"n",,"id":"Qx9pZ3mKc_Tb2M:"'));
   await ext.openGoogle(page);
   await expect(page.locator(resultControls)).toHaveCount(5);
+  await page.locator(resultControls).nth(1).hover();
   await expect(page.locator(resultControls).nth(1)).toHaveAttribute('title', /rg_meta.*not readable JSON/);
   await page.locator(resultControls).nth(2).click();
   await expectOriginalSaved(ext, 'bird.jpg');
@@ -198,7 +207,9 @@ test('javascript: and relative imgurl addresses are refused in words, and the th
   );
   const controls = page.locator(resultControls);
   await expect(controls).toHaveCount(5);
+  await controls.nth(0).hover();
   await expect(controls.nth(0)).toHaveAttribute('title', /"javascript:" address, not a web address/);
+  await controls.nth(1).hover();
   await expect(controls.nth(1)).toHaveAttribute('title', /not an absolute http\(s\) address/);
   await expect(controls.nth(0)).toHaveAttribute('data-original', 'missing');
   await controls.nth(0).click();

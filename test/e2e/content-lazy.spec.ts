@@ -30,8 +30,6 @@ async function open(ext: Extension, fixture: string): Promise<{ page: Page; load
 test('a page loads no on-demand part until it needs it; the click path loads on hover, bulk select on Shift-click, and both work', async ({ ext }) => {
   const { page, loaded, errors } = await open(ext, 'basic');
   await expect(page.locator(control)).toHaveCount(5);
-  // The visible results' originals are looked for up front (the lookup's answer is on the control).
-  await expect(page.locator(control).nth(0)).toHaveAttribute('title', /.+/);
   await page.waitForTimeout(500);
   expect(loaded).toEqual([]);
 

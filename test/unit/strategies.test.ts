@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImageCandidate } from '../../src/domain/events.ts';
 import { findPreview, findResults, RESULT_SELECTOR, type FoundResult } from '../../src/content/strategies/index.ts';
+import { resultElements } from '../../src/content/strategies/find.ts';
 
 const IMG = 'http://127.0.0.1:8123';
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -266,6 +267,17 @@ describe('bad and unusual input', () => {
         `<div data-lpage="https://example.org/"><img alt="  " src="${PNG}"></div>`,
     );
     expect(findResults(doc)).toEqual([]);
+  });
+
+  it('takes the first image that is a thumbnail when site icons or narrow images come before it', () => {
+    const doc = page(
+      `<div data-ri="0"><img alt="" width="300" src="${PNG}"><img alt="icon" width="18" src="${PNG}"><img alt="A fox" width="300" src="${thumb('fox.jpg')}"></div>` +
+        `<div data-ri="1"><img width="300" src="${PNG}"></div>`,
+    );
+    const results = findResults(doc);
+    expect(results.map((result) => result.element.getAttribute('data-ri'))).toEqual(['0']);
+    expect(results[0]?.thumbnailUrl).toBe(thumb('fox.jpg'));
+    expect(resultElements(doc).map((element) => element.getAttribute('data-ri'))).toEqual(['0']);
   });
 
   it('reports unreadable rg_meta and rg_meta with a javascript: original', () => {
