@@ -8,7 +8,7 @@
 //   disk, divided by the same through bare chrome.downloads.download calls made in the worker, concurrency 3, in
 //   batches of 3. `bulk100RatioVsRawPool3` divides by a sliding pool of 3 instead (the stricter baseline).
 import { createServer } from 'node:http';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 import { makeJpeg } from '../image-host.mjs';
@@ -87,7 +87,8 @@ function completeFiles(dir, part) {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (!entry.name.endsWith('.crdownload') && full.includes(part)) out.push(full);
+      // Chrome reserves the final name with an empty file while the bytes go to a .crdownload: not complete yet.
+      else if (!entry.name.endsWith('.crdownload') && full.includes(part) && statSync(full, { throwIfNoEntry: false })?.size) out.push(full);
     }
   };
   walk(dir);

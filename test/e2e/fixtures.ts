@@ -136,8 +136,11 @@ export const test = base.extend<{ ext: Extension }>({
       async waitForFile(relative, timeoutMs = 10_000) {
         const matches = (file: string): boolean => (typeof relative === 'string' ? file === relative : relative.test(file));
         let found: string | undefined;
+        // Chrome reserves the final name with an EMPTY file while the bytes go to a `.crdownload`, which then
+        // replaces it: a file is there when it has bytes (the extension never saves an empty one).
+        const complete = (file: string): boolean => !file.endsWith('.crdownload') && statSync(join(downloadDir, file), { throwIfNoEntry: false })?.size !== 0;
         await expect
-          .poll(() => (found = this.files().find((file) => matches(file) && !file.endsWith('.crdownload'))), { timeout: timeoutMs })
+          .poll(() => (found = this.files().find((file) => matches(file) && complete(file))), { timeout: timeoutMs })
           .toBeTruthy();
         return join(downloadDir, found as string);
       },
