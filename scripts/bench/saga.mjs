@@ -531,6 +531,9 @@ export async function run(ctx) {
     // a stopped worker before the click: the worker is stopped AFTER the hover (the pointer rests on the result,
     // the worker has stopped meanwhile), so the click itself starts it. With the stop before the hover instead,
     // the time is logged apart (`hover wakes it`), not used for the target.
+    // The monitor page took the foreground: a background tab's frames are throttled, and Playwright's hover and
+    // click wait for frames (≈ 4.5 s per click; the click's own time, taken in the page, was not affected).
+    await coldPage.bringToFront();
     const cold = [];
     const coldAfterWake = [];
     for (let i = 0; i < (bulkOnly ? 0 : COLD_RUNS * 2); i++) {
@@ -541,8 +544,12 @@ export async function run(ctx) {
       await sleep(300);
       if (!stopBeforeHover) await stopWorker();
       await sleep(200);
+      const t0 = now();
       (stopBeforeHover ? coldAfterWake : cold).push(await clickAndTime(coldPage, 'cold', i));
+      const t1 = now();
       await waitFor(() => status === 'running', 10_000, 'the worker to run again');
+      // SAGA_BENCH_TIMES=1: where each cold run's time went.
+      if (process.env.SAGA_BENCH_TIMES) log(`cold run ${i}: click ${(t1 - t0).toFixed(0)} ms, then running after ${(now() - t1).toFixed(0)} ms; host GETs at ${(host.arrivals.get(`/originals/cold-${i}.jpg`) ?? []).map((at) => (at - t0).toFixed(0)).join(', ')} ms`);
     }
     log(`cold (stopped after the hover): ${cold.map((ms) => ms.toFixed(1)).join(', ')} ms; stopped before the hover (the hover wakes it): ${coldAfterWake.map((ms) => ms.toFixed(1)).join(', ')} ms`);
     await browserCdp.detach();
