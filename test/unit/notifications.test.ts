@@ -31,6 +31,20 @@ const completed = (url: string, correlationId: string): NewEvent => ({
   metadata: { correlationId, causationId: 'x' },
 });
 
+/**
+ * Settles downloads in one burst of concurrent appends: `k…` streams were requested before (their outcome is their
+ * version 2), the others are requested and settled in one append.
+ */
+async function settleAtOnce(store: DexieEventStore, plan: readonly (readonly [id: string, outcome: 'ok' | 'fail', correlationId: string])[]): Promise<void> {
+  await Promise.all(
+    plan.map(([id, outcome, correlation]) => {
+      const url = `https://img.example/${id}.jpg`;
+      const event = outcome === 'ok' ? completed(url, correlation) : failedForGood(url, correlation);
+      return id.startsWith('k') ? store.appendToStream(id, [event], { expectedVersion: 1 }) : store.appendToStream(id, [requested(url, correlation), event], { expectedVersion: 'no-stream' });
+    }),
+  );
+}
+
 type Shown = { id: string; title: string; message: string; contextMessage?: string; buttons?: string[] };
 
 function setup(settings: Partial<Settings> = {}) {
@@ -176,13 +190,7 @@ describe('batch summaries', () => {
     await bus.idle();
     // A batch of 3 (two saved, one failed) and 3 single downloads (one failed), all settling in one burst.
     for (const id of ['k1', 'k2', 'k3']) await store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-k')], { expectedVersion: 'no-stream' });
-    const settling: Promise<unknown>[] = [];
-    for (const [id, outcome, correlation] of [['k1', 'ok', 'batch-k'], ['s1', 'ok', 'c-s1'], ['k2', 'fail', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k3', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']] as const) {
-      const url = `https://img.example/${id}.jpg`;
-      const event = outcome === 'ok' ? completed(url, correlation) : failedForGood(url, correlation);
-      settling.push(id.startsWith('k') ? store.appendToStream(id, [event], { expectedVersion: 1 }) : store.appendToStream(id, [requested(url, correlation), event], { expectedVersion: 'no-stream' }));
-    }
-    await Promise.all(settling);
+    await settleAtOnce(store, [['k1', 'ok', 'batch-k'], ['s1', 'ok', 'c-s1'], ['k2', 'fail', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k3', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']]);
     await bus.idle();
     expect(shown).toHaveLength(2);
     expect(shown).toEqual(expect.arrayContaining(['semantest:bulk:batch-k Semantest: 2 of 3 images saved', expect.stringMatching(/Semantest: image not saved$/)]));
@@ -217,13 +225,7 @@ describe('batch summaries', () => {
     );
     await bus.idle();
     for (const id of ['k1', 'k2']) await store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-k')], { expectedVersion: 'no-stream' });
-    const settling: Promise<unknown>[] = [];
-    for (const [id, outcome, correlation] of [['s1', 'ok', 'c-s1'], ['k1', 'ok', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k2', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']] as const) {
-      const url = `https://img.example/${id}.jpg`;
-      const event = outcome === 'ok' ? completed(url, correlation) : failedForGood(url, correlation);
-      settling.push(id.startsWith('k') ? store.appendToStream(id, [event], { expectedVersion: 1 }) : store.appendToStream(id, [requested(url, correlation), event], { expectedVersion: 'no-stream' }));
-    }
-    await Promise.all(settling);
+    await settleAtOnce(store, [['s1', 'ok', 'c-s1'], ['k1', 'ok', 'batch-k'], ['s2', 'fail', 'c-s2'], ['k2', 'ok', 'batch-k'], ['s3', 'ok', 'c-s3']]);
     await bus.idle();
     // The batch's summary and the single failure, as without the hint.
     expect(shown).toHaveLength(2);
