@@ -12,6 +12,7 @@ import { t } from '../platform/i18n.ts';
 import { HistoryRow, FailureRow, type Act } from './rows.tsx';
 import type { BatchSummary } from './batch-summary.ts';
 import type { History } from '../ui/use-downloads.ts';
+import type { WindowedListProps } from '../ui/windowed-list.tsx';
 
 export const ROW_HEIGHT = 64;
 export const FAILURE_ROW_HEIGHT = 112;
@@ -21,16 +22,11 @@ export const FIRST_SCREEN = 24;
 export type View = 'history' | 'failures';
 export type Notice = { kind: 'error' | 'info'; text: string } | null;
 
-/** What a list of rows needs; the app passes a stateful windowed list, the first screen a static one. */
-export interface ListProps {
-  items: readonly DownloadState[];
-  rowHeight: number;
-  initialHeight: number;
-  itemKey: (row: DownloadState) => string;
-  renderItem: (row: DownloadState, index: number) => ComponentChildren;
-  label: string;
-  class?: string;
-}
+/**
+ * What a list of rows needs: the windowed list's props (a type only: the first screen, which has no Preact, imports
+ * this file). The app passes the stateful windowed list, the first screen a static one.
+ */
+export type ListProps = WindowedListProps<DownloadState>;
 
 export interface PopupViewProps {
   history: History;

@@ -79,6 +79,15 @@ function setup(options: { probe?: (url: string) => ProbeResult; settings?: Parti
   return { db, store, queries, reads, deps, downloads, saga, probes, sent, broadcasts, events, settled, phase, restart };
 }
 
+/** Each download Chrome starts ends `ms` after download() resolved, as a 10-byte file of type `mime`. */
+function endsAfter(t: ReturnType<typeof setup>, ms: number, mime: string): void {
+  t.downloads.behaviour = () => {
+    const id = t.downloads.calls.length;
+    setTimeout(() => t.downloads.complete(id, mime, 10), ms);
+    return { end: 'manual' };
+  };
+}
+
 const image = (name = 'cat.jpg'): ImageCandidate => ({
   imageUrl: `https://images.example/${name}`,
   thumbnailUrl: 'https://encrypted-tbn0.gstatic.com/images?q=tbn:x',
@@ -226,11 +235,7 @@ describe('DownloadSaga', () => {
     const transactionOf = new Map<string, object>();
     t.db.events.hook('creating', (_key, event, transaction) => void transactionOf.set(`${event.streamId} ${event.type}`, transaction));
     // Each download ends 30 ms after it started, after download() resolved.
-    t.downloads.behaviour = () => {
-      const id = t.downloads.calls.length;
-      setTimeout(() => t.downloads.complete(id, 'image/jpeg', 10), 30);
-      return { end: 'manual' };
-    };
+    endsAfter(t, 30, 'image/jpeg');
     const search = t.downloads.search.bind(t.downloads);
     let searches = 0;
     t.downloads.search = (query) => {
@@ -257,11 +262,7 @@ describe('DownloadSaga', () => {
 
   it('tells the tab of each change its control shows, once: steps that change nothing shown send nothing', async () => {
     const t = setup();
-    t.downloads.behaviour = () => {
-      const id = t.downloads.calls.length;
-      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
-      return { end: 'manual' };
-    };
+    endsAfter(t, 250, 'image/png');
     const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7);
     expect(await t.settled(streamId)).toBe('completed');
     const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
@@ -274,11 +275,7 @@ describe('DownloadSaga', () => {
 
   it('given a click from a Google page, whose control shows `queued` by itself, then only the later states are sent to it', async () => {
     const t = setup();
-    t.downloads.behaviour = () => {
-      const id = t.downloads.calls.length;
-      setTimeout(() => t.downloads.complete(id, 'image/png', 10), 250);
-      return { end: 'manual' };
-    };
+    endsAfter(t, 250, 'image/png');
     const { streamId } = await t.saga.request(image(), crypto.randomUUID(), 7, { senderShowsQueued: true });
     expect(await t.settled(streamId)).toBe('completed');
     const states = t.sent.map((message) => (message as { update: { state: string } }).update.state);
