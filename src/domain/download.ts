@@ -63,6 +63,8 @@ export interface DownloadState {
   discarded: boolean;
   /** sha-256 of the original's bytes, when the source check read them all (older rows: undefined). */
   contentHash?: string | null;
+  /** The stream came from an NDJSON import (its events carry `metadata.imported`): history, never acted on. */
+  imported?: boolean;
   /** The earlier download whose file has the same content; set when this one saved nothing new. */
   duplicateOf?: string | null;
   /** "Save as type": the type the file is to be converted to (from the validation), and the type it got. */
@@ -75,6 +77,15 @@ export const RUNNING_PHASES: ReadonlySet<DownloadPhase> = new Set(['validating',
 
 export function isSettled(state: DownloadState): boolean {
   return SETTLED_PHASES.has(state.phase);
+}
+
+/**
+ * What a Google Images page may be told about a download: only one asked for from a Google Images page (not from
+ * the context menu on another site, not an imported one), so a page script that plants an address learns nothing
+ * about downloads made elsewhere.
+ */
+export function visibleToGooglePages(state: Pick<DownloadState, 'imported' | 'request'>): boolean {
+  return state.imported !== true && state.request.strategy !== 'context_menu';
 }
 
 export function publicStatus(phase: DownloadPhase): PublicStatus {
@@ -148,6 +159,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
       nextAttemptAt: null,
       failures: 0,
       discarded: false,
+      ...(event.metadata.imported ? { imported: true } : {}),
     };
   }
   if (!state) return undefined;

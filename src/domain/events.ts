@@ -175,6 +175,11 @@ export interface EventMetadata {
   tabId?: number;
   /** On a download requested as part of a bulk selection: how many images the batch asked for (its id is the correlationId). */
   batchSize?: number;
+  /**
+   * Stamped by the NDJSON import on every event it writes (never by anything else): the stream is history from
+   * another log, and nothing of this extension acts on it (docs/decisions/0001-one-design-for-16-21.md).
+   */
+  imported?: { at: number };
   [key: string]: unknown;
 }
 
