@@ -17,6 +17,19 @@ export function setState(control: DownloadControl, state: ControlState, message:
   control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : '');
 }
 
+/**
+ * The original is missing: say so, and offer Google's thumbnail (`armed`: the next click saves it). Never a silent
+ * thumbnail: the control is marked `data-original="missing"` and its title and text say what a click does.
+ */
+export function offerThumbnail(control: DownloadControl, problem: string, armed: boolean): void {
+  const { element, options } = control;
+  control.thumbnailArmed = armed;
+  element.dataset.original = 'missing';
+  element.dataset.offer = armed ? 'armed' : 'thumbnail';
+  control.name(t(armed ? 'cArmed' : 'cOffer', problem));
+  control.say(armed ? t('cSaveThumb') : options.preview ? t('cNoOriginal') : '');
+}
+
 export function applyUpdate(control: DownloadControl, update: ControlUpdate): void {
   setState(control, update.state, update.message, update.progress);
 }
