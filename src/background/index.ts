@@ -22,6 +22,9 @@ import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
+import { SourcePageResolver } from './source-page-finder.ts';
+import { fingerprintImage } from './picture-decoder.ts';
+import { savePageHealth } from '../platform/page-health-store.ts';
 import type { Strategy } from '../domain/events.ts';
 
 const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
@@ -109,6 +112,10 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// Originals of results whose Google page holds none, looked for on their source pages (issue 18).
+const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
+const pageHealth = { report: savePageHealth, now: () => Date.now() };
+
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
@@ -127,7 +134,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth });
   },
   // The saga's mirror of Chrome's items takes the change at once; its stream is brought up to date after recovery.
   downloadChanged: (delta) => void saga.onDownloadChanged(delta, ready).catch(logError('download update failed')),
