@@ -125,6 +125,14 @@ describe('the same picture, by pixels', () => {
     }
     expect(comparePictures(thumbnail, fingerprint(scene(1), FINGERPRINT_SIZE, 1067, 1600))).toMatchObject({ same: false, why: 'shape' });
     expect(comparePictures(thumbnail, fingerprint(scene(1, FINGERPRINT_SIZE, { brightness: 60 }), FINGERPRINT_SIZE, 1600, 1067))).toMatchObject({ same: false, why: 'brightness' });
+    // The same shapes in other colours (a site's own tinted or recoloured copy, another label on the same bottle).
+    const tinted = scene(1, FINGERPRINT_SIZE, { noise: 2 });
+    // Redder and less green by amounts that keep each pixel's brightness (luma) as it was.
+    for (let i = 0; i < tinted.length; i += 4) {
+      tinted[i] = (tinted[i] as number) + 30;
+      tinted[i + 1] = (tinted[i + 1] as number) - (30 * 0.299) / 0.587;
+    }
+    expect(comparePictures(thumbnail, fingerprint(tinted, FINGERPRINT_SIZE, 1600, 1067))).toMatchObject({ same: false, why: 'colour' });
     const flat = fingerprint(new Uint8ClampedArray(FINGERPRINT_SIZE * FINGERPRINT_SIZE * 4).fill(200), FINGERPRINT_SIZE, 1600, 1067);
     expect(comparePictures(flat, flat)).toMatchObject({ same: false, why: 'flat' });
   });
