@@ -13,10 +13,14 @@ export interface ImageHost {
   /** How /fault/slow/<name> sends: the image padded to `bytes`, in `chunks` pieces `intervalMs` apart (10 s by default). */
   slow: { bytes: number; chunks: number; intervalMs: number };
   hits(pathPrefix: string): number;
+  /** The bytes the host serves for a generated path (`/pic/<seed>/<w>x<h>.png`, `/real/<name>`), else undefined. */
+  generated(path: string): { body: Buffer; type: string } | undefined;
   close(): Promise<void>;
 }
 export function makePng(width: number, height: number, seed: number): Buffer;
 export function makeJpeg(label: string, padding?: number): Buffer;
+export function makePicture(seed: number, width: number, height: number): Buffer;
+export function pictureSeed(text: string): number;
 export const TINY_WEBP: Buffer;
 export function sha256(bytes: Buffer): string;
 export function fixtureImages(): Map<string, ImagePair>;

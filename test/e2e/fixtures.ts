@@ -12,6 +12,8 @@ import type { StoredEvent } from '../../src/domain/events.ts';
 
 export const DIST = resolve('dist');
 const FIXTURES = resolve('test/fixtures/google');
+/** Real Google pages, byte for byte (test/fixtures/google-real/SOURCES.md); served through real-pages.ts. */
+export const REAL_FIXTURES = resolve('test/fixtures/google-real');
 
 export interface Extension {
   context: BrowserContext;
@@ -22,6 +24,8 @@ export interface Extension {
   optionsPath: string;
   /** Which fixture the next Google page load serves (default udm2). */
   serveFixture(name: string, transform?: (html: string) => string): void;
+  /** A real page of test/fixtures/google-real/ instead (its file name), changed only by `transform` if given. */
+  serveRealPage(file: string, transform?: (html: string) => string): void;
   openGoogle(page?: Page, query?: string): Promise<Page>;
   openPopup(): Promise<Page>;
   openOptions(): Promise<Page>;
@@ -45,9 +49,9 @@ export const test = base.extend<{ ext: Extension }>({
     const images = await startImageHost();
     const launched = await launchWithExtension({ distDir: DIST, userDataDir: join(root, 'profile'), downloadDir, headless: true, localHosts: true });
     const { context, extensionId, manifest } = launched;
-    let fixture = 'udm2';
+    let fixture = join(FIXTURES, 'udm2.html');
     let transform: (html: string) => string = (html) => html;
-    await routeGooglePages(context, () => transform(readFileSync(join(FIXTURES, `${fixture}.html`), 'utf8')).replaceAll('{{IMG}}', images.origin));
+    await routeGooglePages(context, () => transform(readFileSync(fixture, 'utf8')).replaceAll('{{IMG}}', images.origin));
     const pageUrl = (path: string): string => `chrome-extension://${extensionId}/${path}`;
     const optionsPath = manifest.options_ui?.page ?? manifest.options_page ?? '';
 
@@ -59,7 +63,11 @@ export const test = base.extend<{ ext: Extension }>({
       popupPath: manifest.action.default_popup,
       optionsPath,
       serveFixture(name, change) {
-        fixture = name;
+        fixture = join(FIXTURES, `${name}.html`);
+        transform = change ?? ((html) => html);
+      },
+      serveRealPage(file, change) {
+        fixture = join(REAL_FIXTURES, file);
         transform = change ?? ((html) => html);
       },
       async openGoogle(page, query = 'animals') {
