@@ -12,7 +12,7 @@
  */
 import { chromium, type Page } from '@playwright/test';
 import { test, expect, type Extension } from './fixtures.ts';
-import { offline, routeThumbnails, udm2WithLocalOriginals, UDM2_2024 } from './real-pages.ts';
+import { offline, routeThumbnails, serveUdm2, udm2WithLocalOriginals } from './real-pages.ts';
 import { chromiumPath, LOCAL_HOST_FLAGS, QUIET_FLAGS, routeGooglePages } from '../../scripts/chromium.mjs';
 
 const CONTROL = '[data-testid="semantest-download"]';
@@ -91,10 +91,8 @@ async function save(ext: Extension, page: Page, indexes: number[]): Promise<void
 
 test('the real 2024 page: controls are never drawn over Google’s sticky header or its preview panel', async ({ ext }) => {
   test.setTimeout(120_000);
+  await serveUdm2(ext);
   const { html } = udm2WithLocalOriginals();
-  await offline(ext.context);
-  await routeThumbnails(ext);
-  ext.serveRealPage(UDM2_2024, () => html);
   const page = await ext.openGoogle(undefined, 'cat');
 
   // Results whose controls lie under the panel, and the first rows' (scrolled under the header next).

@@ -3,15 +3,12 @@
  * starts nothing; the user's click and the keyboard (Enter on a focused control) still do. On the real 2024 page.
  */
 import { test, expect } from './fixtures.ts';
-import { offline, routeThumbnails, udm2WithLocalOriginals, UDM2_2024 } from './real-pages.ts';
+import { serveUdm2 } from './real-pages.ts';
 
 const CONTROL = '[data-testid="semantest-download"]';
 
 test('a script’s click() or dispatched click on a control starts nothing; the user’s click and Enter do', async ({ ext }) => {
-  const { html, results } = udm2WithLocalOriginals();
-  await offline(ext.context);
-  await routeThumbnails(ext);
-  ext.serveRealPage(UDM2_2024, () => html);
+  const results = await serveUdm2(ext);
   const page = await ext.openGoogle(undefined, 'cat');
   const grid = page.locator('[jsname="dTDiAc"]');
   const control = (index: number) => grid.nth(index).locator(`:scope > ${CONTROL}`);

@@ -6,17 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { test, expect, type Extension } from './fixtures.ts';
-import { offline, routeThumbnails, udm2WithLocalOriginals, UDM2_2024, type Udm2Result } from './real-pages.ts';
+import { originalBytes, serveUdm2, type Udm2Result } from './real-pages.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 import type { Locator, Page } from '@playwright/test';
 
 const CONTROL = '[data-testid="semantest-download"]';
 
 async function open(ext: Extension): Promise<{ page: Page; results: Udm2Result[]; errors: string[] }> {
-  const { html, results } = udm2WithLocalOriginals();
-  await offline(ext.context);
-  await routeThumbnails(ext);
-  ext.serveRealPage(UDM2_2024, () => html);
+  const results = await serveUdm2(ext);
   const page = await ext.context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => message.text().startsWith('Semantest') && errors.push(message.text()));
@@ -26,7 +23,7 @@ async function open(ext: Extension): Promise<{ page: Page; results: Udm2Result[]
 }
 
 /** The bytes the image host serves for a path. */
-const served = (ext: Extension, path: string): string => sha256(ext.images.generated(path)?.body ?? Buffer.alloc(0));
+const served = (ext: Extension, path: string): string => sha256(originalBytes(ext, path));
 const savedHashes = (ext: Extension): string[] => ext.files().map((name) => sha256(readFileSync(`${ext.downloadDir}/${name}`)));
 
 /**

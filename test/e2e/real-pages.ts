@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Route } from '@playwright/test';
-import { pictureSeed } from '../../scripts/image-host.mjs';
+import { makeJpeg, pictureSeed } from '../../scripts/image-host.mjs';
 import { REAL_FIXTURES, type Extension } from './fixtures.ts';
 
 export const UDM2_2024 = 'udm2-2024-08-cat.html';
@@ -30,14 +30,14 @@ export interface Udm2Result {
   docid: string;
   /** The original as Google's data names it (decoded). */
   original: string;
-  /** Where the served page points it: a path of the image host. */
+  /** Where the served page points it: a path of the image host (`/originals/real-<n>.jpg`). */
   local: string;
 }
 
 /**
  * The 2024 page's results in grid order with their originals (read from its inline map, an independent route from
  * the content script's), and the page with every original, in every form it is written in (the data's JS string,
- * the `/imgres` links' query parameter, HTML attributes), pointed at `{{IMG}}/real/<n>.jpg`.
+ * the `/imgres` links' query parameter, HTML attributes), pointed at `{{IMG}}/originals/real-<n>.jpg`.
  */
 export function udm2WithLocalOriginals(): { html: string; results: Udm2Result[] } {
   let html = realPage(UDM2_2024);
@@ -46,7 +46,7 @@ export function udm2WithLocalOriginals(): { html: string; results: Udm2Result[] 
     byDocid.set(match[1] as string, { raw: match[2] as string, original: JSON.parse(`"${match[2] as string}"`) as string });
   }
   const distinct = [...new Set([...byDocid.values()].map((entry) => entry.original))];
-  const localOf = new Map(distinct.map((original, index) => [original, `/real/${index}.jpg`]));
+  const localOf = new Map(distinct.map((original, index) => [original, `/originals/real-${index}.jpg`]));
   const escapeHtml = (text: string): string => text.replaceAll('&', '&amp;');
   for (const { raw, original } of byDocid.values()) {
     const local = `{{IMG}}${localOf.get(original) ?? ''}`;
@@ -59,6 +59,33 @@ export function udm2WithLocalOriginals(): { html: string; results: Udm2Result[] 
   });
   return { html, results };
 }
+
+/**
+ * Serves the 2024 page as udm2WithLocalOriginals() makes it, offline, with its thumbnails answered. Each original
+ * is a JPEG of its own on the image host: the result's own thumbnail where the page inlines it as a JPEG (real cats,
+ * so the open preview shows one), else a small JPEG named after it.
+ */
+export async function serveUdm2(ext: Extension): Promise<Udm2Result[]> {
+  const { html, results } = udm2WithLocalOriginals();
+  // A result's first image, up to the next result: its thumbnail.
+  const inline = new Map([...html.matchAll(/<div jsname="dTDiAc"[^>]*data-docid="([^"]+)"(?:(?!<div jsname="dTDiAc")[\s\S])*?<img[^>]*?src="([^"]*)"/g)].map((match) => [match[1] as string, match[2] as string]));
+  const used = new Set<string>();
+  for (const result of results) {
+    const name = result.local.replace('/originals/', '');
+    const thumbnail = /^data:image\/jpeg;base64,/.exec(inline.get(result.docid) ?? '') ? (inline.get(result.docid) ?? '').replace(/^data:image\/jpeg;base64,/, '') : null;
+    // Each original its own bytes (the saga takes the same bytes under another address for a duplicate).
+    const original = thumbnail && !used.has(thumbnail) ? Buffer.from(thumbnail, 'base64') : makeJpeg(`real page original ${name}`, 2000);
+    if (thumbnail) used.add(thumbnail);
+    ext.images.images.set(name, { original, thumb: original, contentType: 'image/jpeg' });
+  }
+  await offline(ext.context);
+  await routeThumbnails(ext);
+  ext.serveRealPage(UDM2_2024, () => html);
+  return results;
+}
+
+/** The bytes the image host serves for an original of serveUdm2. */
+export const originalBytes = (ext: Extension, local: string): Buffer => ext.images.images.get(local.replace('/originals/', ''))?.original ?? Buffer.alloc(0);
 
 /** Answers Google's thumbnails and the saved page's own (its `_files/` folder was not kept) with pictures. */
 export async function routeThumbnails(ext: Extension): Promise<void> {
