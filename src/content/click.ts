@@ -84,7 +84,9 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
   function offer(entry: E, armed: boolean): boolean {
     const found = entry.found;
     const { control } = entry;
-    const problem = (host.pageChanged() && !found?.searched ? t('cChanged') : found?.problem) ?? notFoundText;
+    // Google's page changed (no originals where there should be): said first, the result's own problem after it.
+    const own = found?.problem ?? notFoundText;
+    const problem = host.pageChanged() && !found?.searched ? `${t('cChanged')} ${own}` : own;
     const thumbnail = found?.thumbnailUrl;
     if (!armed && found?.sourcePageUrl && thumbnail && !found.searched) {
       setState(control, 'idle', t('cLookup', [problem, new URL(found.sourcePageUrl).host]));

@@ -42,7 +42,7 @@ test('the script-stripped 2025 page: 200 controls that say Google’s page chang
 
   const first = controls.first();
   await first.hover();
-  await expect(first).toHaveAttribute('title', new RegExp(`^${CHANGED} Click to look for the original on its page \\(`));
+  await expect(first).toHaveAttribute('title', new RegExp(`^${CHANGED} Google's page data with the originals was not found on this page\\. Click to look for the original on its page \\(`));
   // A click looks on the result's own page (unreachable here): the control says so, and that Google's thumbnail
   // (an inline data: image of 9 KB, more than an address may be) cannot be offered instead.
   await first.click();

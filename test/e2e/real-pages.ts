@@ -16,6 +16,7 @@ import { REAL_FIXTURES, type Extension } from './fixtures.ts';
 export const UDM2_2024 = 'udm2-2024-08-cat.html';
 export const UDM2_2025 = 'udm2-2025-06-chateau-chalon-singlefile.html';
 export const BASIC_2016 = 'basic-2016-02-test-ja.html';
+export const RGDI_2016 = 'rgdi-2016-02-test-ja-chunk.html';
 export const BASIC_2022 = 'basic-2022-08-dogs-ru.html';
 export const BASIC_2026 = 'basic-2026-02-papaya.html';
 export const CHALLENGE = 'challenge-enablejs-isch.html';

@@ -212,29 +212,6 @@ describe('isch 2018 (rg_meta) fixture', () => {
   });
 });
 
-describe('basic HTML fixture', () => {
-  const doc = fixture('basic.html');
-  const results = findResults(doc);
-
-  it('reads the /imgres links, in page order, and puts the control outside the <a>', () => {
-    expect(urls(results)).toEqual(ORDER.slice(0, 5).map(original));
-    expect(results.map((result) => result.element.tagName)).toEqual(Array(5).fill('DIV'));
-    expect(results[4]?.candidate).toEqual({
-      imageUrl: original('fox.jpg'),
-      thumbnailUrl: thumb('fox.jpg'),
-      sourcePageUrl: pageOf('fox.jpg'),
-      title: 'A fox in the snow',
-      width: 1920,
-      height: 1080,
-      strategy: 'imgres_link',
-    });
-  });
-
-  it('has no preview', () => {
-    expect(findPreview(doc)).toBeNull();
-  });
-});
-
 describe('bad and unusual input', () => {
   it.each([
     ['javascript:alert(1)', /"javascript:"/],
