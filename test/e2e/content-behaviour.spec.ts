@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, swapOriginal, type Extension } from './fixtures.ts';
+import { test, expect, type Extension } from './fixtures.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 
 const control = '[data-testid="semantest-download"]';
