@@ -11,8 +11,7 @@ import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/pro
 import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';
 import type { DownloadControl } from './control.ts';
-import { applyUpdate, offerThumbnail, setState, STATE_CSS } from './control-state.ts';
-import { MAX_URL_LENGTH } from './strategies/url.ts';
+import { applyUpdate, offerThumbnail, setState } from './control-state.ts';
 import type { FoundResult } from './strategies/find.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import { parseTabMessage } from './tab-message.ts';
@@ -76,10 +75,6 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
   const waiting = new WeakSet<E>();
   /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
   let bulk: Promise<Bulk<E>> | undefined;
-  // No control leaves `idle` before this module is loaded: the states' look comes with it.
-  const style = document.createElement('style');
-  style.textContent = STATE_CSS;
-  (document.head ?? document.documentElement).append(style);
 
   function offer(entry: E, armed: boolean): boolean {
     const found = entry.found;
@@ -92,7 +87,9 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
       setState(control, 'idle', t('cLookup', [problem, new URL(found.sourcePageUrl).host]));
       return true;
     }
-    const sendable = !!thumbnail && thumbnail.length <= MAX_URL_LENGTH;
+    // ImageCandidate.imageUrl's limit (url.ts's MAX_URL_LENGTH: not imported, it would split url.ts into a chunk
+    // of its own that every page loads).
+    const sendable = !!thumbnail && thumbnail.length <= 8192;
     if (sendable) offerThumbnail(control, problem, armed);
     else setState(control, 'idle', thumbnail ? t('cThumbBig', problem) : problem);
     return sendable;

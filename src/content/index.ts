@@ -16,7 +16,6 @@
  * either), in a task of our own: a page costs what the results the user points at cost.
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
-import { pageHealthState } from '../domain/page-health.ts';
 import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy, type PageData } from './strategies/find.ts';
 import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';
@@ -346,13 +345,20 @@ function startOnGoogleImages(): void {
    */
   function checkHealth(): void {
     flush();
-    const found = findResultsWith(old, document, document, (page ??= pageData(document)), HEALTH_RESULTS);
+    page ??= pageData(document);
+    // Results named by their docid in Google's data have their original (the 2024 page: all 100): only the others
+    // are run through the strategies.
+    const data = page.images();
+    const results = resultElements(document).slice(0, HEALTH_RESULTS);
+    const rest = results.filter((result) => !data.byId.has(result.getAttribute('data-docid') ?? ''));
+    const found = rest.length > 0 ? findResultsWith(old, document, rest, page) : [];
     if (!found) {
       void loadOld().then(() => later(() => guard(checkHealth)), report);
       return;
     }
-    const counts = { results: found.length, originals: found.filter((result) => result.candidate).length, basic: found.filter((result) => result.basic).length };
-    pageChanged = pageHealthState(counts) === 'page_changed';
+    const counts = { results: results.length, originals: results.length - rest.length + found.filter((result) => result.candidate).length, basic: found.filter((result) => result.basic).length };
+    // domain/page-health.ts's `page_changed` (not imported: its module would be a chunk of its own on every page).
+    pageChanged = counts.results > counts.basic && counts.originals === 0;
     sendToWorker({ type: 'page.health', ...counts }).catch(() => undefined);
   }
 

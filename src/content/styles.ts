@@ -18,7 +18,7 @@ export const HOOKED = '[jsname=dTDiAc]';
  */
 export const CONTROL_CSS =
   `:where(${HOOKED}:has(>.semantest-ctl),.semantest-result){position:relative;isolation:isolate}` +
-  '.semantest-ctl{all:initial;box-sizing:border-box;position:absolute;top:6px;right:6px;z-index:2147483000;display:flex;align-items:center;justify-content:center;gap:6px;min-width:32px;height:32px;padding:0 8px;border-radius:16px;background:#202124db;color:#fff;font:500 13px/1 system-ui,sans-serif;cursor:pointer;opacity:0;transition:opacity .12s;box-shadow:0 1px 3px #0006;' +
+  '.semantest-ctl{all:initial;box-sizing:border-box;position:absolute;top:6px;right:6px;z-index:2147483000;display:flex;align-items:center;justify-content:center;gap:6px;min-width:32px;height:32px;padding:0 8px;border-radius:16px;background:#202124db;color:#fff;font:500 13px/1 system-ui,sans-serif;cursor:pointer;opacity:0;box-shadow:0 1px 3px #0006;' +
   `--i:url("data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'><path d='M5 20h14v-2H5v2zm7-18-1.4 1.4L11 4v9.2l-3.6-3.6L6 11l6 6 6-6-1.4-1.4-3.6 3.6V4l.4-.6z'/></svg>")` +
   ';&::before{content:"";width:18px;height:18px;flex:none;background:currentColor;mask:var(--i) center/contain no-repeat}' +
   ':hover>&,:focus-within>&,&:focus,&:not([data-state=idle]),&[data-offer=armed],&.semantest-preview{opacity:1}' +

@@ -5,7 +5,8 @@
 // saved), so the page's own script time alone would be too small a base; the base is ALL the main thread's task
 // time: parsing 1.7 MB, style, layout, paint, its inline scripts, images decoding.
 // Its thumbnails (Google's, and the saved page's lost local copies) are answered with pictures, its originals (the
-// open preview's large image) point at a local host, as in the end-to-end tests (test/e2e/real-pages.ts).
+// open preview's large image) point at a host answered by a route (not 127.0.0.1: without the tests' flags, Chromium's
+// local-network checks hold an https page's request to it), anything else fails at once (offline).
 //
 // WITH AND WITHOUT. One browser with the extension; the same page at www.google.com (the content script runs) and
 // at a host it does not match (it never runs). Runs alternate (without, with, without, with, …), each in a new tab:
@@ -16,7 +17,7 @@
 // mainThreadMsRealPageWith/Without: the medians, for scale.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePicture, pictureSeed, startImageHost } from '../../image-host.mjs';
+import { makeJpeg, makePicture, pictureSeed } from '../../image-host.mjs';
 import { routeGooglePages } from '../../chromium.mjs';
 
 const FILE = 'test/fixtures/google-real/udm2-2024-08-cat.html';
@@ -37,10 +38,21 @@ function pageWithLocalOriginals(root, origin) {
   return html;
 }
 
+const ORIGINALS = 'https://originals.bench.example';
+
 async function routePage(context, html) {
+  // Registered first, asked last: whatever the routes below do not answer fails at once.
+  await context.route(/^https?:\/\//, (route) =>
+    /^https:\/\/([a-z0-9-]+\.)*(google|gstatic|googleapis)\.[a-z.]+\//.test(route.request().url()) ? route.fallback() : route.abort('internetdisconnected'),
+  );
   await routeGooglePages(context, () => html);
+  await context.route(`${ORIGINALS}/**`, (route) => route.fulfill({ status: 200, contentType: 'image/jpeg', body: makeJpeg(`bench original ${route.request().url()}`) }));
+  // The same page where the content script does not run; its other requests (the saved page's `_files/`, its
+  // iframes) answered as Google's host answers them (routeGooglePages: 204).
   await context.route(/^https:\/\/images-bench\.example\//, (route) =>
-    route.request().resourceType() === 'document' ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }) : route.fulfill({ status: 204, body: '' }),
+    route.request().resourceType() === 'document' && new URL(route.request().url()).pathname === '/search'
+      ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
+      : route.fulfill({ status: 204, body: '' }),
   );
   const thumbnails = new Map();
   const picture = (key) => {
@@ -117,10 +129,8 @@ const median = (values) => {
  * @param {{ context: import('playwright-core').BrowserContext, root: string, pairs?: number, log?: (line: string) => void }} options
  */
 export async function measureRealPage({ context, root, pairs = Number(process.env.BENCH_REAL_PAIRS ?? 5), log = () => undefined }) {
-  const host = await startImageHost();
-  try {
-    // The open preview's original (and any other) from the local host.
-    const html = pageWithLocalOriginals(root, host.origin);
+  {
+    const html = pageWithLocalOriginals(root, ORIGINALS);
     await routePage(context, html);
     const query = 'search?q=cat&udm=2';
     const ratios = [];
@@ -144,7 +154,5 @@ export async function measureRealPage({ context, root, pairs = Number(process.en
       mainThreadMsRealPageWithout: median(withoutCpu),
       mainThreadRatioRealPageWall: walls.without.length ? median(walls.with.map((w, i) => w / walls.without[i])) : null,
     };
-  } finally {
-    await host.close();
   }
 }
