@@ -77,8 +77,9 @@ const CACHE_LIMIT = 2000;
 /**
  * A write-through cache of the streams this context wrote, so that the hot path reads nothing before it writes.
  *
- * Only `DexieEventStore` appends (in the worker); the options page may import events (versions only grow), and
- * compaction removes events but never changes a stream's version or its row. So an entry can only be behind the
+ * Only `DexieEventStore` appends (in the worker); the import writes only streams this store never wrote,
+ * compaction removes events but never changes a stream's version or its row, and forgetting a download (which
+ * deletes its stream) runs through `runExclusive` and clears the cache. So an entry can only be behind the
  * database, never ahead, and being behind is caught before anything is decided on it: a version that does not
  * match the caller's expectation is read again inside the transaction before a conflict is reported, and a
  * write at a version another context already wrote fails on the unique `[streamId+version]` index, which aborts
@@ -165,47 +166,76 @@ export class DexieEventStore implements EventStore {
     this.cache.clear();
   }
 
+  /** Each group commit, and each piece of work given to `runExclusive`, in turn. */
+  private gate: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs `work` between two group commits: no append of this store is written while it runs (appends wait, and
+   * are then committed together). The worker's maintenance (import, forget, compaction) writes through here, so
+   * nothing it does interleaves with the saga's appends; `forgetCache` drops what the store knew of its streams.
+   */
+  runExclusive<T>(work: () => Promise<T>, options: { forgetCache?: boolean } = {}): Promise<T> {
+    const result = this.gate.then(async () => {
+      try {
+        return await work();
+      } finally {
+        if (options.forgetCache) this.cache.clear();
+      }
+    });
+    this.gate = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        let outcomes: Outcome[];
-        try {
-          outcomes = await this.commitAndRemember(batch, 'optimistic');
-        } catch (error) {
-          if (isQuotaError(error)) {
-            for (const append of batch) append.reject(new StorageFullError());
-            continue;
-          }
-          // The optimistic transaction failed as a whole (a version or an event id another write holds already,
-          // which the unique indexes refused): do the batch again with everything read from the database.
-          try {
-            outcomes = await this.commitAndRemember(batch, 'checked');
-          } catch (again) {
-            if (isQuotaError(again)) {
-              for (const append of batch) append.reject(new StorageFullError());
-              continue;
-            }
-            // Still failing: give each append its own transaction, so that each gets its own answer.
-            outcomes = [];
-            for (const one of batch) {
-              outcomes.push(...(await this.commitAndRemember([one], 'checked').catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
-            }
-          }
-        }
-        const committed: StoredEvent[] = [];
-        batch.forEach((append, index) => {
-          const outcome = outcomes[index];
-          if (outcome?.ok) {
-            committed.push(...outcome.result.events);
-            append.resolve(outcome.result);
-          } else append.reject(outcome?.error ?? new Error('append lost'));
-        });
-        if (committed.length > 0) for (const listener of this.listeners) listener(committed);
+        await this.runExclusive(() => this.commitBatch());
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Commits the next batch of pending appends and answers each of them. */
+  private async commitBatch(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.commitAndRemember(batch, 'optimistic');
+    } catch (error) {
+      if (isQuotaError(error)) {
+        for (const append of batch) append.reject(new StorageFullError());
+        return;
+      }
+      // The optimistic transaction failed as a whole (a version or an event id another write holds already,
+      // which the unique indexes refused): do the batch again with everything read from the database.
+      try {
+        outcomes = await this.commitAndRemember(batch, 'checked');
+      } catch (again) {
+        if (isQuotaError(again)) {
+          for (const append of batch) append.reject(new StorageFullError());
+          return;
+        }
+        // Still failing: give each append its own transaction, so that each gets its own answer.
+        outcomes = [];
+        for (const one of batch) {
+          outcomes.push(...(await this.commitAndRemember([one], 'checked').catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
+        }
+      }
+    }
+    const committed: StoredEvent[] = [];
+    batch.forEach((append, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) {
+        committed.push(...outcome.result.events);
+        append.resolve(outcome.result);
+      } else append.reject(outcome?.error ?? new Error('append lost'));
+    });
+    if (committed.length > 0) for (const listener of this.listeners) listener(committed);
   }
 
   /** Commits, and only once the transaction committed, remembers what it wrote. */
