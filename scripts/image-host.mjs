@@ -60,6 +60,9 @@ export function makeJpeg(label, padding = 0) {
   return Buffer.concat([TINY_JPEG.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, TINY_JPEG.subarray(2)]);
 }
 
+/** A minimal PDF document. */
+export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+
 /** A valid 1×1 lossless WebP. */
 export const TINY_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
 
@@ -137,6 +140,7 @@ export async function startImageHost({ port = 0 } = {}) {
   const counts = new Map();
   const failing = new Set();
   const slow = { bytes: 512 * 1024, chunks: 40, intervalMs: 250 };
+  const numbered = { holdMs: 0 };
   const original = (name) => images.get(name);
 
   const faults = {
@@ -235,6 +239,13 @@ export async function startImageHost({ port = 0 } = {}) {
     if (kind === 'originals' && original(a)) return sendImage(res, original(a).original, original(a).contentType);
     if (kind === 'thumbs' && original(a)) return sendImage(res, original(a).thumb, 'image/jpeg');
     if (kind === 'fault' && Object.hasOwn(faults, a)) return faults[a](req, res, b ?? '');
+    // A PDF (not an image): what a forged log would have the worker save as `Semantest/report.pdf`.
+    if (kind === 'docs' && a === 'report.pdf') return sendImage(res, PDF, 'application/pdf');
+    // Any number of distinct JPEGs, /numbered/<n>.jpg, each held `numbered.holdMs` before it is sent.
+    if (kind === 'numbered' && /^\d{1,5}\.jpg$/.test(a ?? '')) {
+      const body = makeJpeg(`numbered ${a}`, 1000);
+      return void setTimeout(() => !res.destroyed && sendImage(res, body, 'image/jpeg'), numbered.holdMs);
+    }
     sendStatus(res, 404, 'no such fixture');
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -246,6 +257,7 @@ export async function startImageHost({ port = 0 } = {}) {
     requests,
     failing,
     slow,
+    numbered,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
     close: () =>
       new Promise((resolve) => {

@@ -3,15 +3,14 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
-import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, workerHttp } from '../platform/chrome-adapters.ts';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
+import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/chrome-adapters.ts';
+import { loadSettings, onSettingsChanged, restrictSettingsToExtensionPages } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
-import { compactOldDownloads } from '../store/compaction.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
@@ -25,6 +24,8 @@ import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import { SourcePageResolver } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
+import { Maintenance } from './maintenance.ts';
+import { serveImportPort } from './import-port.ts';
 import type { Strategy } from '../domain/events.ts';
 
 const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
@@ -34,6 +35,9 @@ const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => (
   // A data: thumbnail is accepted only when the user chose the thumbnail because the original was missing.
   allowDataImage: strategy === 'thumbnail',
 });
+
+// Only the extension's pages and this worker may read or change the settings (they steer data out: the outbox).
+void restrictSettingsToExtensionPages().catch((error: unknown) => console.warn('Semantest: content scripts could not be kept away from the settings', error));
 
 // The settings the user saved, kept fresh by storage.onChanged: a change applies to the next step, no reload.
 let settings: Settings = DEFAULT_SETTINGS;
@@ -47,6 +51,7 @@ const settingsLoaded = loadSettings().then(
   (error: unknown) => console.error('Semantest: settings could not be read, using the defaults', error),
 );
 
+const incognito = inIncognito();
 const db = openDatabase();
 const store = new DexieEventStore(db);
 const queries = downloadQueries(db);
@@ -99,7 +104,14 @@ const outbox = new Outbox({
   readAll: (after, limit) => store.readAll(after, limit),
   checkpoints: dexieOutboxCheckpoints(db),
   http: workerHttp,
-  config: () => ({ enabled: settings.outboxEnabled, url: settings.outboxUrl, batchSize: settings.outboxBatchSize, maxAttempts: settings.outboxMaxAttempts }),
+  // In an incognito window's worker nothing is ever sent: what happens there stays in its memory (README "Incognito").
+  config: () => ({
+    enabled: settings.outboxEnabled && !incognito,
+    url: settings.outboxUrl,
+    batchSize: settings.outboxBatchSize,
+    maxAttempts: settings.outboxMaxAttempts,
+    sendImported: settings.outboxSendImported,
+  }),
   source: cloudEventSource(extensionId()),
   mayReach: (origin) => chromePermissions.contains(origin),
   now: () => Date.now(),
@@ -116,11 +128,25 @@ const logError = (what: string) => (error: unknown) => console.error(`Semantest:
 const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
 const pageHealth = { report: savePageHealth, now: () => Date.now() };
 
+// Every write to the log besides the saga's and the bus's: import, rebuild, compaction, forget, clear.
+const maintenance = new Maintenance({
+  db,
+  store,
+  bus,
+  outbox,
+  downloads: chromeDownloads,
+  extensionId: extensionId(),
+  refreshBadge: () => badge.refresh(),
+  progress: (message) => chromePages.broadcast(message),
+  now: () => Date.now(),
+  newId,
+});
+
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 // Retention, if the user turned it on: compact the downloads that became old enough since the last run.
-void ready.then(() => compactOldDownloads(db, settings.retentionDays, Date.now())).catch(logError('compaction failed'));
+void ready.then(() => (settings.retentionDays > 0 ? maintenance.compact(settings.retentionDays, true) : null)).catch(logError('compaction failed'));
 // The badge is not kept across browser restarts: set it from the read model on every start.
 void badge.refresh().catch(logError('badge update failed'));
 
@@ -134,8 +160,13 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance });
   },
+  connected: (port) =>
+    serveImportPort(port, {
+      refusal: ({ sender }) => senderRefusal(sender, { extensionId: extensionId(), extensionOrigin: extensionOrigin() }) ?? (sender.fromContentScript ? 'A Google page may not import events.' : null),
+      importLog: (source) => maintenance.importLog(source),
+    }),
   // The saga's mirror of Chrome's items takes the change at once; its stream is brought up to date after recovery.
   downloadChanged: (delta) => void saga.onDownloadChanged(delta, ready).catch(logError('download update failed')),
   downloadCreated: (item) => saga.onDownloadCreated(item),

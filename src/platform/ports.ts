@@ -22,6 +22,8 @@ export interface DownloadItemView {
   danger: string;
   /** ISO time. */
   startTime: string;
+  /** The extension that started the download, if one did: only our own are ever removed or changed. */
+  byExtensionId?: string;
 }
 
 /**

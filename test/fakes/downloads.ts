@@ -30,7 +30,22 @@ export class FakeDownloads implements DownloadsPort {
   constructor(
     private readonly root = '/downloads',
     private readonly clock: () => number = () => Date.now(),
+    /** The extension whose `download()` calls these are (Chrome's `byExtensionId`). */
+    readonly extensionId = 'semantest-test-extension',
   ) {}
+
+  /** A download the user (or another extension, by its id) made: complete, on disk, not ours. */
+  foreign(url: string, relative: string, byExtensionId?: string): DownloadItemView {
+    const id = this.nextId++;
+    const path = `${this.root}/${relative}`;
+    const item: DownloadItemView = {
+      id, url, finalUrl: url, filename: path, state: 'complete', paused: false, canResume: false, bytesReceived: 10, totalBytes: 10, fileSize: 10,
+      mime: 'application/octet-stream', exists: true, danger: 'safe', startTime: new Date(this.clock()).toISOString(), ...(byExtensionId ? { byExtensionId } : {}),
+    };
+    this.items.set(id, item);
+    this.files.set(path, { path, size: 10, mime: item.mime });
+    return { ...item };
+  }
 
   onChanged(listener: (delta: DownloadDelta) => void): void {
     this.listener = listener;
@@ -62,6 +77,7 @@ export class FakeDownloads implements DownloadsPort {
       exists: true,
       danger: 'safe',
       startTime: new Date(this.clock()).toISOString(),
+      byExtensionId: this.extensionId,
     });
     this.created({ ...this.must(id) });
     const outcome = this.behaviour(options.url);
