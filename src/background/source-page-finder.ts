@@ -168,8 +168,9 @@ export async function findOnSourcePage(query: SourcePageQuery, deps: SourcePageD
 
 /**
  * The finder as the worker uses it: at most `parallel` searches at once (a page of results clicked in a row must
- * not open dozens of connections), and each answer remembered for `keepMs` (a second click on the same result, or
- * the same image on the page twice, is answered at once). Memory only: lost with the worker, which costs a search.
+ * not open dozens of connections), and each original found remembered for `keepMs` (a second click on the same
+ * result, or the same image on the page twice, is answered at once; a search that found nothing is not kept).
+ * Memory only: lost with the worker, which costs a search.
  */
 export class SourcePageResolver {
   private readonly answers = new Map<string, { at: number; answer: Promise<SourcePageAnswer> }>();
@@ -192,6 +193,10 @@ export class SourcePageResolver {
     const answer = this.queued(() => findOnSourcePage(query, this.deps, this.limits));
     this.answers.delete(key);
     this.answers.set(key, { at: now, answer });
+    // Only what was found is kept: a page that could not be read may be readable on the next try.
+    void answer.then((found) => {
+      if (!found.found && this.answers.get(key)?.answer === answer) this.answers.delete(key);
+    });
     // The oldest answers go first (a Map keeps insertion order).
     for (const old of this.answers.keys()) {
       if (this.answers.size <= this.keepAtMost) break;

@@ -182,6 +182,10 @@ describe('the resolver the worker keeps', () => {
     expect(requests).toHaveLength(3);
     await Promise.all(Array.from({ length: 6 }, (_, i) => resolver.resolve({ sourcePageUrl: `${PAGE}?${i}`, thumbnailUrl: THUMB })));
     expect(most).toBeLessThanOrEqual(2);
+    // A search that found nothing is asked again next time (the page may be readable then).
+    const before = requests.length;
+    await resolver.resolve({ sourcePageUrl: `${PAGE}?0`, thumbnailUrl: THUMB });
+    expect(requests.length).toBeGreaterThan(before);
   });
 });
 
