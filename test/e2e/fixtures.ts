@@ -160,21 +160,39 @@ export const test = base.extend<{ ext: Extension }>({
   },
 });
 
-/** Writes rows straight into the extension's `downloads` read model (a history to show), from one of its pages. */
+/**
+ * Writes rows straight into the extension's `downloads` read model (a history to show), from one of its pages.
+ * The worker creates the database when it starts: until it has, this waits (it never creates an empty one — an
+ * open that did, then failed to find the store inside its success handler, hung the test when the page came first,
+ * as it does on a loaded machine).
+ */
 export async function putDownloadRows(page: Page, rows: readonly object[]): Promise<void> {
   await page.evaluate(async (rows) => {
-    await new Promise<void>((done, fail) => {
-      const open = indexedDB.open('semantest');
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('downloads', 'readwrite');
-        for (const row of rows) tx.objectStore('downloads').put(row);
-        tx.oncomplete = () => {
+    const openMade = (): Promise<IDBDatabase | null> =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('semantest');
+        open.onupgradeneeded = () => open.transaction?.abort();
+        open.onerror = () => (open.error?.name === 'AbortError' ? resolve(null) : reject(open.error));
+        open.onsuccess = () => {
+          if (open.result.objectStoreNames.contains('downloads')) return resolve(open.result);
           open.result.close();
-          done();
+          resolve(null);
         };
-        tx.onerror = () => fail(tx.error);
+      });
+    let db = await openMade();
+    while (!db) {
+      await new Promise((next) => setTimeout(next, 50));
+      db = await openMade();
+    }
+    const opened = db;
+    await new Promise<void>((done, fail) => {
+      const tx = opened.transaction('downloads', 'readwrite');
+      for (const row of rows) tx.objectStore('downloads').put(row);
+      tx.oncomplete = () => {
+        opened.close();
+        done();
       };
+      tx.onerror = () => fail(tx.error);
     });
   }, rows);
 }
