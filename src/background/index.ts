@@ -3,6 +3,7 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
+import { registerOffscreenTransfer } from '../platform/offscreen-transfer.ts';
 import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, workerHttp } from '../platform/chrome-adapters.ts';
 import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
@@ -23,6 +24,11 @@ import { handleMessage, senderRefusal } from './messages.ts';
 import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import type { Strategy } from '../domain/events.ts';
+
+// First thing: a fact from the transfer document may be what woke this worker.
+const transfers = registerOffscreenTransfer();
+// The port on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
+(globalThis as Record<string, unknown>).__semantestTransfers = transfers;
 
 const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
   fetch: (input, init) => fetch(input, init),
