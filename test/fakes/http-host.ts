@@ -17,8 +17,8 @@ export interface Tap {
 }
 
 export type Answer =
-  | { status?: number; headers?: Record<string, string>; body: Uint8Array; chunkBytes?: number }
-  | { status?: number; headers?: Record<string, string>; body: 'tap' }
+  | { status?: number; headers?: Record<string, string | undefined>; body: Uint8Array; chunkBytes?: number }
+  | { status?: number; headers?: Record<string, string | undefined>; body: 'tap' }
   | 'hang'
   | 'network-error';
 
@@ -74,7 +74,8 @@ export function fakeHost(script: (request: FakeRequest, index: number) => Answer
         },
       };
     }
-    return Promise.resolve(new Response(body, { status: answer.status ?? 200, headers: answer.headers ?? {} }));
+    const headers = Object.entries(answer.headers ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    return Promise.resolve(new Response(body, { status: answer.status ?? 200, headers }));
   };
 
   return { fetch, requests, taps, bytesSent: () => bytesSent };

@@ -263,3 +263,112 @@ describe('release and cancel', () => {
     expect(await t.service.convert('nope', 'image/png', 0.9, 1e6)).toMatchObject({ ok: false });
   });
 });
+
+describe('pause, resume, and the host that ignores Range', () => {
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+  /** Starts `t1`, feeds `first` bytes of the PNG through the first request's tap, pauses. */
+  async function pausedAfter(first: number, script: (request: FakeRequest, index: number) => Answer) {
+    const t = setUp(script);
+    t.service.start(request());
+    await settle();
+    t.host.taps[0]?.push(PNG.subarray(0, first));
+    await t.next('sniffed');
+    await t.service.pause('t1');
+    return t;
+  }
+
+  it('pause drops the connection and keeps the bytes; a 206 from byte N continues the same hash', async () => {
+    const t = await pausedAfter(3000, (req, index) =>
+      index === 0
+        ? { headers: { etag: '"v1"', 'last-modified': 'Mon, 01 Dec 2026 00:00:00 GMT', 'content-length': String(PNG.length) }, body: 'tap' }
+        : { status: 206, headers: { 'content-range': `bytes 3000-${PNG.length - 1}/${PNG.length}` }, body: PNG.subarray(3000) },
+    );
+    expect(t.host.requests[0]?.signal?.aborted).toBe(true);
+    expect(t.service.status()[0]).toMatchObject({ state: 'paused', bytesReceived: 3000 });
+    expect(await t.next('paused')).toEqual({ type: 'paused', transferId: 't1', bytesReceived: 3000 });
+
+    t.service.resume('t1');
+    expect(await t.next('resumed')).toEqual({ type: 'resumed', transferId: 't1', bytesReceived: 3000, ranged: true });
+    expect(await t.ended()).toMatchObject({ type: 'fetched', size: PNG.length, contentHash: sha(PNG) });
+    expect(t.host.requests[1]?.headers.get('range')).toBe('bytes=3000-');
+    expect(t.host.requests[1]?.headers.get('if-range')).toBe('"v1"');
+    expect(await t.saved()).toEqual(PNG);
+  });
+
+  it('a weak ETag is not sent as If-Range: Last-Modified is', async () => {
+    const t = await pausedAfter(1000, (_req, index) =>
+      index === 0
+        ? { headers: { etag: 'W/"v1"', 'last-modified': 'Mon, 01 Dec 2026 00:00:00 GMT' }, body: 'tap' }
+        : { status: 206, headers: { 'content-range': `bytes 1000-${PNG.length - 1}/*` }, body: PNG.subarray(1000) },
+    );
+    t.service.resume('t1');
+    await t.ended();
+    expect(t.host.requests[1]?.headers.get('if-range')).toBe('Mon, 01 Dec 2026 00:00:00 GMT');
+    expect(await t.saved()).toEqual(PNG);
+  });
+
+  it('a 200 to the Range request (Range ignored) restarts clean: parts and hasher dropped, the same bytes saved', async () => {
+    const t = await pausedAfter(3000, (_req, index) => (index === 0 ? { body: 'tap' } : { body: PNG, chunkBytes: 500 }));
+    t.service.resume('t1');
+    expect(await t.next('resumed')).toEqual({ type: 'resumed', transferId: 't1', bytesReceived: 0, ranged: false });
+    expect(await t.ended()).toMatchObject({ type: 'fetched', size: PNG.length, contentHash: sha(PNG) });
+    expect(await t.saved()).toEqual(PNG);
+    // Sniffed once: the restart found the same type.
+    expect(t.facts.filter((fact) => fact.type === 'sniffed')).toHaveLength(1);
+  });
+
+  it('a 200 restart that brings another kind of file fails in words', async () => {
+    const t = await pausedAfter(3000, (_req, index) => (index === 0 ? { body: 'tap' } : { body: new Uint8Array(makeGif()) }));
+    t.service.resume('t1');
+    expect(failureOf(await t.ended())).toMatchObject({ code: 'not_an_image', retryable: true, message: expect.stringContaining('changed on its server') });
+  });
+
+  it('a 206 from another byte, or a 416, is a failure in words, not a spliced file', async () => {
+    const wrong = await pausedAfter(3000, (_req, index) =>
+      index === 0 ? { body: 'tap' } : { status: 206, headers: { 'content-range': `bytes 0-${PNG.length - 1}/${PNG.length}` }, body: PNG },
+    );
+    wrong.service.resume('t1');
+    expect(failureOf(await wrong.ended())).toEqual({
+      code: 'http_server_error',
+      retryable: true,
+      message: `The image server did not continue from byte 3000 as asked (it sent bytes 0-${PNG.length - 1}).`,
+    });
+    expect(wrong.service.saveUrl('t1')).toBeNull();
+
+    const refused = await pausedAfter(3000, (_req, index) => (index === 0 ? { body: 'tap' } : { status: 416, body: new Uint8Array() }));
+    refused.service.resume('t1');
+    expect(failureOf(await refused.ended())).toMatchObject({ code: 'http_client_error', retryable: true, message: expect.stringContaining('HTTP 416') });
+  });
+
+  it('pause before the headers: resume asks for everything again, without Range', async () => {
+    const t = setUp((_req, index) => (index === 0 ? 'hang' : { body: PNG }));
+    t.service.start(request());
+    await settle();
+    await t.service.pause('t1');
+    expect(await t.next('paused')).toEqual({ type: 'paused', transferId: 't1', bytesReceived: 0 });
+    t.service.resume('t1');
+    expect(await t.ended()).toMatchObject({ type: 'fetched', contentHash: sha(PNG) });
+    expect(t.host.requests[1]?.headers.has('range')).toBe(false);
+    expect(t.facts.map((fact) => fact.type)).toEqual(['paused', 'resumed', 'sniffed', 'fetched']);
+  });
+
+  it('pause and resume are no-ops where they do not apply; a paused transfer can be cancelled', async () => {
+    const t = await pausedAfter(1000, () => ({ body: 'tap' }));
+    await t.service.pause('t1');
+    expect(t.facts.filter((fact) => fact.type === 'paused')).toHaveLength(1);
+    await t.service.cancel('t1');
+    expect(t.service.status()).toEqual([]);
+    const done = setUp(() => ({ body: PNG }));
+    done.service.start(request());
+    await done.ended();
+    await done.service.pause('t1');
+    done.service.resume('t1');
+    expect(done.host.requests).toHaveLength(1);
+    expect(done.service.status()[0]?.state).toBe('fetched');
+  });
+});
+
+function makeGif(): Uint8Array {
+  return new Uint8Array([...new TextEncoder().encode('GIF89a'), 1, 0, 1, 0, 0, 0, 0, ...new Uint8Array(600), 0x3b]);
+}
