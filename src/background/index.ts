@@ -27,8 +27,8 @@ import type { Strategy } from '../domain/events.ts';
 
 // First thing: a fact from the transfer document may be what woke this worker.
 const transfers = registerOffscreenTransfer();
-// The port on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
-(globalThis as Record<string, unknown>).__semantestTransfers = transfers;
+// Ports on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
+(globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: chromeReferer };
 
 const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
   fetch: (input, init) => fetch(input, init),

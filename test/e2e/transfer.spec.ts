@@ -1,11 +1,11 @@
 /**
  * The transfer side in a real Chromium: the offscreen document fetches the original once, sniffs and hashes it,
  * and chrome.downloads in the worker saves the document's `blob:` URL — the bytes checked are the bytes on disk.
- * Driven from the worker through the port on its global scope (`__semantestTransfers`).
+ * Driven from the worker through the ports on its global scope (`__semantestPorts`).
  */
 import { readFileSync } from 'node:fs';
 import type { Worker } from '@playwright/test';
-import { sha256 } from '../../scripts/image-host.mjs';
+import { largeSha256, sha256 } from '../../scripts/image-host.mjs';
 import type { TransferFact, TransferRequest } from '../../src/platform/transfer-port.ts';
 import { expect, test } from './fixtures.ts';
 
@@ -15,34 +15,41 @@ interface Saved {
   downloadId: number;
 }
 
-/** Starts a transfer, waits for its end, and (when fetched) saves its blob: URL as `filename`. */
-function transferAndSave(worker: Worker, request: Partial<TransferRequest> & { transferId: string; url: string }, filename: string): Promise<Saved> {
+/**
+ * Starts a transfer (with a Referer rule held for it when `referer` is given), waits for its end, and when it is
+ * fetched saves its blob: URL as `filename`.
+ */
+function transferAndSave(worker: Worker, request: Partial<TransferRequest> & { transferId: string; url: string }, filename: string, referer?: string): Promise<Saved> {
   return worker.evaluate(
-    async ({ request, filename }) => {
-      const port = (globalThis as unknown as { __semantestTransfers: import('../../src/platform/transfer-port.ts').TransferPort }).__semantestTransfers;
+    async ({ request, filename, referer }) => {
+      const { transfers, referer: rules } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
       const facts: TransferFact[] = [];
       const ended = new Promise<void>((resolve) =>
-        port.onFact((fact) => {
+        transfers.onFact((fact) => {
           if (fact.transferId !== request.transferId) return;
-          facts.push(fact);
+          if (fact.type !== 'progress') facts.push(fact);
           if (fact.type === 'fetched' || fact.type === 'failed') resolve();
         }),
       );
-      await port.start({ maxBytes: 300 * 1_048_576, headersTimeoutMs: 10_000, stallTimeoutMs: 10_000, allowDataImage: false, ...request });
+      if (referer) await rules.hold(request.transferId, request.url, referer);
+      await transfers.start({ maxBytes: 300 * 1_048_576, headersTimeoutMs: 10_000, stallTimeoutMs: 10_000, allowDataImage: false, ...request });
       await ended;
-      const saveUrl = await port.saveUrl(request.transferId);
+      if (referer) await rules.release(request.transferId);
+      const saveUrl = await transfers.saveUrl(request.transferId);
       const downloadId = saveUrl ? await chrome.downloads.download({ url: saveUrl, filename, conflictAction: 'uniquify' }) : -1;
       return { facts, saveUrl, downloadId };
     },
-    { request, filename },
+    { request, filename, referer },
   );
 }
 
 async function waitComplete(worker: Worker, downloadId: number): Promise<void> {
   await expect
-    .poll(() => worker.evaluate(async (id) => (await chrome.downloads.search({ id }))[0]?.state, downloadId))
+    .poll(() => worker.evaluate(async (id) => (await chrome.downloads.search({ id }))[0]?.state, downloadId), { timeout: 60_000 })
     .toBe('complete');
 }
+
+const hashFile = (path: string): string => sha256(readFileSync(path));
 
 test('the offscreen document fetches the original once; chrome.downloads saves its blob: URL, byte for byte', async ({ ext }) => {
   const worker = await ext.worker();
@@ -57,17 +64,63 @@ test('the offscreen document fetches the original once; chrome.downloads saves i
 
   await waitComplete(worker, saved.downloadId);
   const file = await ext.waitForFile('Semantest/transfer-smoke.png');
-  expect(sha256(readFileSync(file))).toBe(sha256(original));
+  expect(hashFile(file)).toBe(sha256(original));
   expect(ext.images.hits('/originals/dog.png')).toBe(1);
 
   // status() answers what the side holds until release; then nothing is held and the URL is gone.
   const held = await worker.evaluate(async () => {
-    const port = (globalThis as unknown as { __semantestTransfers: import('../../src/platform/transfer-port.ts').TransferPort }).__semantestTransfers;
-    const before = await port.status();
-    await port.release('smoke:1');
-    return { before, after: await port.status(), url: await port.saveUrl('smoke:1') };
+    const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+    const before = await transfers.status();
+    await transfers.release('smoke:1');
+    return { before, after: await transfers.status(), url: await transfers.saveUrl('smoke:1') };
   });
   expect(held.before).toEqual([expect.objectContaining({ transferId: 'smoke:1', state: 'fetched', bytesReceived: original.length, saveUrl: saved.saveUrl })]);
   expect(held.after).toEqual([]);
   expect(held.url).toBeNull();
+});
+
+test('a host whose second answer is a web page: the one answer checked is the one saved', async ({ ext }) => {
+  const worker = await ext.worker();
+  const original = ext.images.images.get('cat.jpg')?.original as Buffer;
+  const saved = await transferAndSave(worker, { transferId: 'changes:1', url: `${ext.images.origin}/fault/changes/cat.jpg` }, 'Semantest/changes.jpg');
+  await waitComplete(worker, saved.downloadId);
+  expect(hashFile(await ext.waitForFile('Semantest/changes.jpg'))).toBe(sha256(original));
+  expect(ext.images.hits('/fault/changes/cat.jpg')).toBe(1);
+});
+
+for (const [kind, declared] of [['lying', 'image/jpeg'], ['octet', 'application/octet-stream']] as const) {
+  test(`a 6 MB PNG behind ${declared}: sniffed as PNG, saved as .png byte for byte, one request`, async ({ ext }) => {
+    const worker = await ext.worker();
+    const path = `/large/${kind}/6/photo.jpg`;
+    const saved = await transferAndSave(worker, { transferId: `${kind}:1`, url: `${ext.images.origin}${path}` }, `Semantest/${kind}.png`);
+    expect(saved.facts[0]).toMatchObject({ type: 'sniffed', mimeType: 'image/png', declaredMime: declared, contentLength: 6 * 1_048_576 });
+    expect(saved.facts.at(-1)).toMatchObject({ type: 'fetched', size: 6 * 1_048_576, contentHash: largeSha256(6), mimeType: 'image/png' });
+    await waitComplete(worker, saved.downloadId);
+    expect(hashFile(await ext.waitForFile(`Semantest/${kind}.png`))).toBe(largeSha256(6));
+    expect(ext.images.hits(path)).toBe(1);
+    expect(ext.images.bytesSent(path)).toBe(6 * 1_048_576);
+  });
+}
+
+test('the Referer rule reaches the offscreen document\'s fetch: a Referer-checking host gives the 6 MB original', async ({ ext }) => {
+  const worker = await ext.worker();
+  const url = `${ext.images.origin}/large/referer/6/photo.png`;
+  const refused = await transferAndSave(worker, { transferId: 'referer:1', url }, 'Semantest/refused.png');
+  expect(refused.facts).toEqual([expect.objectContaining({ type: 'failed', failure: expect.objectContaining({ code: 'http_client_error', hotlinkSuspect: true }) })]);
+  const saved = await transferAndSave(worker, { transferId: 'referer:2', url }, 'Semantest/referer.png', 'https://example.org/photo-page.html');
+  expect(saved.facts.at(-1)).toMatchObject({ type: 'fetched', contentHash: largeSha256(6) });
+  await waitComplete(worker, saved.downloadId);
+  expect(hashFile(await ext.waitForFile('Semantest/referer.png'))).toBe(largeSha256(6));
+  expect(ext.images.hits('/large/referer/')).toBe(2);
+});
+
+test('a 30 MB original: fetched once, hashed whole, saved byte for byte', async ({ ext }) => {
+  const worker = await ext.worker();
+  const path = '/large/png/30/big.png';
+  const saved = await transferAndSave(worker, { transferId: 'big:1', url: `${ext.images.origin}${path}` }, 'Semantest/big.png');
+  expect(saved.facts.at(-1)).toMatchObject({ type: 'fetched', size: 30 * 1_048_576, contentHash: largeSha256(30) });
+  await waitComplete(worker, saved.downloadId);
+  expect(hashFile(await ext.waitForFile('Semantest/big.png', 60_000))).toBe(largeSha256(30));
+  expect(ext.images.hits(path)).toBe(1);
+  expect(ext.images.bytesSent(path)).toBe(30 * 1_048_576);
 });
