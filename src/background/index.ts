@@ -9,7 +9,8 @@ import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
-import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
+import { DownloadSaga } from './saga/index.ts';
+import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { compactOldDownloads } from '../store/compaction.ts';
@@ -21,22 +22,12 @@ import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPosit
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
-import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
-import type { Strategy } from '../domain/events.ts';
 
 // First thing: a fact from the transfer document may be what woke this worker.
 const transfers = registerOffscreenTransfer();
 // Ports on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
 (globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: chromeReferer };
-
-const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
-  fetch: (input, init) => fetch(input, init),
-  timeoutMs: settings.requestTimeoutMs,
-  maxBytes: settings.maxBytes,
-  // A data: thumbnail is accepted only when the user chose the thumbnail because the original was missing.
-  allowDataImage: strategy === 'thumbnail',
-});
 
 // The settings the user saved, kept fresh by storage.onChanged: a change applies to the next step, no reload.
 let settings: Settings = DEFAULT_SETTINGS;
@@ -57,17 +48,17 @@ const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
   store,
   queries,
+  transfers,
   downloads: chromeDownloads,
   alarms: chromeAlarms,
   tabs: chromeTabs,
   pages: chromePages,
   referer: chromeReferer,
-  probe: (url, settings, strategy) => probeImage(url, probeOptions(settings, strategy)),
-  fetchBody: (url, settings, strategy) => fetchImageBytes(url, probeOptions(settings, strategy)),
   settings: () => settings,
-  now: () => Date.now(),
+  clock: systemClock,
   random: () => Math.random(),
   newId,
+  extensionId: extensionId(),
 });
 
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
@@ -116,7 +107,7 @@ void settingsLoaded.then(() => outbox.poke());
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
-// stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
+// stopped worker left in flight, once (a second recover() from onStartup or the alarm is the same promise).
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 // Retention, if the user turned it on: compact the downloads that became old enough since the last run.
 void ready.then(() => compactOldDownloads(db, settings.retentionDays, Date.now())).catch(logError('compaction failed'));
@@ -135,11 +126,11 @@ registerWorkerListeners({
     }
     return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
   },
-  // The saga's mirror of Chrome's items takes the change at once; its stream is brought up to date after recovery.
-  downloadChanged: (delta) => void saga.onDownloadChanged(delta, ready).catch(logError('download update failed')),
-  downloadCreated: (item) => saga.onDownloadCreated(item),
+  // The saga's mirror of Chrome's items takes the change at once; the download's step waits for recovery.
+  downloadChanged: (delta) => void saga.downloadChanged(delta).catch(logError('download update failed')),
+  downloadCreated: (item) => saga.downloadCreated(item),
   alarm: (name) => {
-    if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
+    void settingsLoaded.then(() => saga.alarm(name));
     if (name === BUS_ALARM) bus.poke();
     if (name === OUTBOX_ALARM) void settingsLoaded.then(() => outbox.poke());
   },

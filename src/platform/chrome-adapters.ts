@@ -20,6 +20,7 @@ export function toView(item: chrome.downloads.DownloadItem): DownloadItemView {
     exists: item.exists,
     danger: item.danger,
     startTime: item.startTime,
+    ...(item.byExtensionId !== undefined ? { byExtensionId: item.byExtensionId } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface DownloadItemView {
   danger: string;
   /** ISO time. */
   startTime: string;
+  /** The extension that started the download (absent for the user's own): the saga acts only on its own. */
+  byExtensionId?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface DownloadOptions {
 
 export interface DownloadsPort {
   download(options: DownloadOptions): Promise<number>;
-  search(query: { id?: number; url?: string; startedAfter?: string }): Promise<DownloadItemView[]>;
+  search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string }): Promise<DownloadItemView[]>;
   pause(id: number): Promise<void>;
   resume(id: number): Promise<void>;
   cancel(id: number): Promise<void>;
