@@ -86,16 +86,19 @@ test('Shift+click selects 10 results; "Download 10 selected" saves 10 files as o
   for (const event of requested) expect(event.metadata).toMatchObject({ batchSize: COUNT });
   expect(events.filter((event) => event.type === 'GoogleImageDownloadCompleted')).toHaveLength(COUNT);
 
-  // The concurrency limit (2) held: never more than 2 downloads between DownloadInitiated and their settling.
+  // The concurrency limit (2) held: a slot covers the transfer from the host (saving the Blob is local), so never
+  // more than 2 transfers between their first bytes (ImageSourceValidated) and their whole body (ImageFetched).
   let most = 0;
   const open = new Set<string>();
   for (const event of [...events].sort((a, b) => a.position - b.position)) {
-    if (event.type === 'DownloadInitiated' && !open.has(event.streamId)) open.add(event.streamId);
-    if ((event.type === 'GoogleImageDownloadCompleted' || event.type === 'GoogleImageDownloadFailed') && open.has(event.streamId)) open.delete(event.streamId);
+    if (event.type === 'ImageSourceValidated') open.add(event.streamId);
+    if (event.type === 'ImageFetched' || event.type === 'GoogleImageDownloadFailed') open.delete(event.streamId);
     most = Math.max(most, open.size);
   }
   expect(most).toBeGreaterThan(0);
   expect(most).toBeLessThanOrEqual(2);
+  // One request per original: the bytes checked are the bytes saved.
+  for (let i = 0; i < COUNT; i++) expect(ext.images.hits(`/originals/bulk-${i}.jpg`)).toBe(1);
 
   const popup = await ext.openPopup();
   await expect(popup.locator('[data-testid="batch-progress"]')).toHaveAttribute('data-done', 'true');
