@@ -128,7 +128,8 @@ test('the worker stopped while the transfer is paused: resumed from the popup (a
   // The rest was asked for from where the pause left it, with the validator of the first answer.
   expect(ext.images.rangeRequests).toHaveLength(1);
   expect(ext.images.rangeRequests[0]).toMatchObject({ path: '/fault/slow/cat.jpg', range: expect.stringMatching(/^bytes=[1-9]\d*-$/), ifRange: expect.stringMatching(/^"slow-/) });
-  expect(ext.images.bytesSent('/fault/slow/cat.jpg')).toBe(ext.images.slow.bytes);
+  // No byte twice (but a piece that was on its way when the connection was dropped).
+  expect(ext.images.bytesSent('/fault/slow/cat.jpg')).toBeLessThanOrEqual(ext.images.slow.bytes + Math.ceil(ext.images.slow.bytes / ext.images.slow.chunks));
 });
 
 test('the worker stopped with the whole body fetched, before it was saved: saved once after the restart, from the same request', async ({ ext }) => {
