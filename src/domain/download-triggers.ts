@@ -5,7 +5,8 @@
  * The fact shapes mirror the transfer side's and Chrome's (src/platform/transfer-port.ts, ports.ts); the runners
  * pass them through unchanged, and the compiler checks that they fit.
  */
-import type { DomainEvent, ImageCandidate } from './events.ts';
+import { visibleToGooglePages, type DownloadState } from './download.ts';
+import type { DomainEvent, ImageCandidate, Strategy } from './events.ts';
 import type { Failure } from './failure.ts';
 
 export interface WorkflowSettings {
@@ -178,4 +179,22 @@ export interface Decision {
   reply?: Reply;
   /** The dead-letter queue records the discard (its own stream), not the download's stream. */
   deadLetterDiscarded?: true;
+}
+
+export const REFERER_SUFFIX = ':referer';
+
+/** The transfer of the attempt that starts at this version (no event marks a start: the id is derived). */
+export function attemptTransferId(state: Pick<DownloadState, 'streamId' | 'version'>, referer = false): string {
+  return `${state.streamId}:v${state.version}${referer ? REFERER_SUFFIX : ''}`;
+}
+
+/** The stream a transfer belongs to (stream ids are UUIDs: no colon). */
+export function streamOfTransfer(transferId: string): string {
+  return transferId.split(':')[0] ?? '';
+}
+
+/** A request may take over an earlier download of the same address (a join, or "saved already"). */
+export function mayJoin(earlier: DownloadState, strategy: Strategy): boolean {
+  // A Google page never joins, nor learns of, a download made elsewhere (the context menu, an import).
+  return earlier.imported !== true && (strategy === 'context_menu' || visibleToGooglePages(earlier));
 }

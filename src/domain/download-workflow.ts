@@ -9,36 +9,19 @@
  * DownloadInitiated (intent) → Chrome saves the Blob's `blob:` URL (DownloadStarted) → Chrome's verdict
  * (ImageScanned) → GoogleImageDownloadCompleted; or GoogleImageDownloadFailed, retried after a backoff.
  */
-import { assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
-import { CURRENT_SCHEMA_VERSION, type DomainEvent, type EventData, type StoredEvent, type Strategy } from './events.ts';
+import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
-import type { ChromeItem, Decision, Effect, RequestTrigger, TransferHeld, TransferReport, Trigger, WorkflowContext } from './download-triggers.ts';
+import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
-export { evolve };
+export { apply, evolve };
+export { attemptTransferId, mayJoin, streamOfTransfer } from './download-triggers.ts';
 export type { Decision, Effect, Trigger, WorkflowContext } from './download-triggers.ts';
 
 /** No stream yet: only a request can start one. */
 export const initialState = (): DownloadState | undefined => undefined;
-
-const REFERER_SUFFIX = ':referer';
-
-/** The transfer of the attempt that starts at this version (no event marks a start: the id is derived). */
-export function attemptTransferId(state: Pick<DownloadState, 'streamId' | 'version'>, referer = false): string {
-  return `${state.streamId}:v${state.version}${referer ? REFERER_SUFFIX : ''}`;
-}
-
-/** The stream a transfer belongs to (stream ids are UUIDs: no colon). */
-export function streamOfTransfer(transferId: string): string {
-  return transferId.split(':')[0] ?? '';
-}
-
-/** A request may take over an earlier download of the same address (a join, or "saved already"). */
-export function mayJoin(earlier: DownloadState, strategy: Strategy): boolean {
-  // A Google page never joins, nor learns of, a download made elsewhere (the context menu, an import).
-  return earlier.imported !== true && (strategy === 'context_menu' || visibleToGooglePages(earlier));
-}
 
 export function decide(trigger: Trigger, state: DownloadState | undefined, context: WorkflowContext): Decision {
   const decision = decideStep(trigger, state, context);
@@ -429,33 +412,4 @@ function nothing(trigger: Trigger): Decision {
 function then(state: DownloadState, first: Decision, next: (after: DownloadState) => Decision, ctx: WorkflowContext): Decision {
   const second = next(apply(state, first.events, ctx.now));
   return { ...first, events: [...first.events, ...second.events], effects: [...first.effects, ...second.effects] };
-}
-
-/**
- * The state after `events`, folded as the store will fold them (ids and positions are not known yet). From no
- * state, the first event must be the request that starts the stream `streamId`.
- */
-export function apply(state: DownloadState, events: readonly DomainEvent[], now: number): DownloadState;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId: string): DownloadState | undefined;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId = state?.streamId ?? ''): DownloadState | undefined {
-  let next = state;
-  const version = state?.version ?? 0;
-  const correlationId = state?.correlationId ?? '';
-  events.forEach((event, index) => {
-    const stored = {
-      position: 0,
-      eventId: '',
-      streamId,
-      version: version + index + 1,
-      type: event.type,
-      schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-      data: event.data,
-      metadata: { correlationId, causationId: '' },
-      correlationId,
-      causationId: '',
-      createdAt: now,
-    } as StoredEvent;
-    next = evolve(next, stored) ?? next;
-  });
-  return next;
 }
