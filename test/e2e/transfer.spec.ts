@@ -124,3 +124,59 @@ test('a 30 MB original: fetched once, hashed whole, saved byte for byte', async 
   expect(ext.images.hits(path)).toBe(1);
   expect(ext.images.bytesSent(path)).toBe(30 * 1_048_576);
 });
+
+/** Starts a transfer of a slow original, pauses it once some bytes arrived, resumes it, and saves it. */
+function pauseResumeAndSave(worker: Worker, url: string, filename: string): Promise<Saved> {
+  return worker.evaluate(
+    async ({ url, filename }) => {
+      const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+      const facts: TransferFact[] = [];
+      const waiters: Array<(fact: TransferFact) => void> = [];
+      const when = (test: (fact: TransferFact) => boolean) => new Promise<void>((resolve) => waiters.push((fact) => test(fact) && resolve()));
+      transfers.onFact((fact) => {
+        if (fact.transferId !== 'slow:1') return;
+        if (fact.type !== 'progress') facts.push(fact);
+        for (const waiter of waiters) waiter(fact);
+      });
+      const someBytes = when((fact) => fact.type === 'progress' && fact.bytesReceived >= 64 * 1024);
+      const paused = when((fact) => fact.type === 'paused');
+      const ended = when((fact) => fact.type === 'fetched' || fact.type === 'failed');
+      await transfers.start({ transferId: 'slow:1', url, maxBytes: 10 * 1_048_576, headersTimeoutMs: 10_000, stallTimeoutMs: 10_000, allowDataImage: false });
+      await someBytes;
+      await transfers.pause('slow:1');
+      await paused;
+      await transfers.resume('slow:1');
+      await ended;
+      const saveUrl = await transfers.saveUrl('slow:1');
+      const downloadId = saveUrl ? await chrome.downloads.download({ url: saveUrl, filename }) : -1;
+      return { facts, saveUrl, downloadId };
+    },
+    { url, filename },
+  );
+}
+
+for (const ignoreRange of [false, true]) {
+  test(`pause and resume with a host that ${ignoreRange ? 'ignores' : 'honours'} Range: the right bytes on disk`, async ({ ext }) => {
+    ext.images.slow.intervalMs = 40;
+    ext.images.ignoreRange = ignoreRange;
+    const worker = await ext.worker();
+    const cat = ext.images.images.get('cat.jpg')?.original as Buffer;
+    const body = Buffer.concat([cat, Buffer.alloc(ext.images.slow.bytes - cat.length)]);
+    const saved = await pauseResumeAndSave(worker, `${ext.images.origin}/fault/slow/cat.jpg`, `Semantest/slow-${ignoreRange}.jpg`);
+
+    const paused = saved.facts.find((fact) => fact.type === 'paused');
+    const resumed = saved.facts.find((fact) => fact.type === 'resumed');
+    expect(paused?.type === 'paused' && paused.bytesReceived).toBeGreaterThan(0);
+    expect(resumed).toMatchObject({ ranged: !ignoreRange, bytesReceived: ignoreRange ? 0 : paused?.type === 'paused' ? paused.bytesReceived : -1 });
+    expect(saved.facts.at(-1)).toMatchObject({ type: 'fetched', size: body.length, contentHash: sha256(body) });
+    await waitComplete(worker, saved.downloadId);
+    expect(hashFile(await ext.waitForFile(`Semantest/slow-${ignoreRange}.jpg`))).toBe(sha256(body));
+    expect(ext.images.hits('/fault/slow/cat.jpg')).toBe(2);
+    expect(ext.images.rangeRequests).toEqual([
+      { path: '/fault/slow/cat.jpg', range: `bytes=${paused?.type === 'paused' ? paused.bytesReceived : -1}-`, ifRange: expect.stringMatching(/^"slow-/) },
+    ]);
+    // Honoured: the host sent each byte once. Ignored: the part before the pause twice.
+    const extra = ignoreRange && paused?.type === 'paused' ? paused.bytesReceived : 0;
+    expect(ext.images.bytesSent('/fault/slow/cat.jpg')).toBeGreaterThanOrEqual(body.length + extra);
+  });
+}
