@@ -16,6 +16,17 @@ export class BodyParts {
     return this.total;
   }
 
+  /** Bytes the buffer holds before it folds. */
+  get capacity(): number {
+    return this.partBytes;
+  }
+
+  /** The whole body so far while none of it has left the buffer; else null. */
+  unfolded(): Uint8Array | null {
+    if (this.parts.length > 0) return null;
+    return this.buffer ? this.buffer.subarray(0, this.filled) : new Uint8Array();
+  }
+
   append(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {

@@ -4,8 +4,6 @@
  * heap holds at most about one part while the blob registry (browser process, spills to disk) holds the rest.
  * Runs in a document (no `chrome.*`): the fetch, the clock and where facts go are injected.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Failure } from '../domain/failure.ts';
 import { SNIFF_BYTES, sniffImageType, type ImageType } from '../domain/image-type.ts';
 import {
@@ -15,6 +13,7 @@ import {
 import { validateSourceUrl } from '../domain/urls.ts';
 import type { TransferFact, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
 import { declaredDimensions } from '../domain/image-type.ts';
+import { BodyHash } from './body-hash.ts';
 import { BodyParts } from './body-parts.ts';
 
 export interface TransferEnvironment {
@@ -28,7 +27,6 @@ export interface TransferEnvironment {
   progressIntervalMs: number;
 }
 
-type Hasher = ReturnType<typeof sha256.create>;
 /** Why the connection was dropped on purpose (null: it was not). */
 type StopReason = 'pause' | 'cancel' | 'headers-timeout' | 'stall' | null;
 type State = TransferStatus['state'];
@@ -42,7 +40,7 @@ export class Transfer {
   /** The first SNIFF_BYTES of the body (copied), until sniffed. */
   private head: Uint8Array | null = new Uint8Array(SNIFF_BYTES);
   private headBytes = 0;
-  private hasher: Hasher = sha256.create();
+  private readonly hash: BodyHash;
   private received = 0;
   private totalBytes: number | null = null;
   private validator: string | null = null;
@@ -62,6 +60,7 @@ export class Transfer {
   ) {
     this.lastProgressAt = env.now();
     this.parts = new BodyParts(env.partBytes);
+    this.hash = new BodyHash(this.parts);
   }
 
   get fetched(): Blob | null {
@@ -195,7 +194,7 @@ export class Transfer {
     } finally {
       clearTimeout(stallTimer);
     }
-    this.finish();
+    await this.finish();
   }
 
   /** One chunk: counted, hashed, sniffed while the head is short, kept. False when the transfer failed on it. */
@@ -203,7 +202,7 @@ export class Transfer {
     if (chunk.length === 0) return true;
     this.received += chunk.length;
     if (this.received > this.request.maxBytes) return this.fail(tooLargeFailure(this.totalBytes, this.request.maxBytes)), false;
-    this.hasher.update(chunk);
+    this.hash.beforeAppend(chunk);
     this.parts.append(chunk);
     if (this.head) {
       const piece = chunk.subarray(0, SNIFF_BYTES - this.headBytes);
@@ -245,12 +244,14 @@ export class Transfer {
     return true;
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     if (this.received === 0) return void this.fail(EMPTY_BODY_FAILURE);
     if (this.head && !this.sniff()) return;
     const mimeType = this.type?.mimeType ?? 'application/octet-stream';
+    const contentHash = await this.hash.digest();
+    // Cancelled while the digest ran (a pause now has nothing left to stop: the body is whole).
+    if (this.stopReason === 'cancel') return;
     this.body = this.parts.takeBlob(mimeType);
-    const contentHash = bytesToHex(this.hasher.digest());
     this.state = 'fetched';
     this.record({ type: 'fetched', transferId: this.request.transferId, size: this.body.size, contentHash, mimeType });
   }
@@ -260,6 +261,7 @@ export class Transfer {
     const reason = this.stopReason;
     if (reason === 'pause') {
       this.state = 'paused';
+      this.hash.goIncremental();
       this.parts.settle();
       this.record({ type: 'paused', transferId: this.request.transferId, bytesReceived: this.received });
       return;
@@ -282,7 +284,7 @@ export class Transfer {
     this.parts.drop();
     this.head = new Uint8Array(SNIFF_BYTES);
     this.headBytes = 0;
-    this.hasher = sha256.create();
+    this.hash.reset();
     this.received = 0;
   }
 

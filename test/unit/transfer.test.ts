@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makePng } from '../../scripts/image-host.mjs';
+import { makeJpeg, makePng } from '../../scripts/image-host.mjs';
 import type { TransferFact, TransferRequest } from '../../src/platform/transfer-port.ts';
 import { TransferService, type TransferServiceEnvironment } from '../../src/transfer/service.ts';
 import { fakeHost, type Answer, type FakeRequest } from '../fakes/http-host.ts';
@@ -107,6 +107,23 @@ describe(mode, () => {
       await t.ended();
       expect(init?.headers.has('range')).toBe(false);
       expect(init?.url).toBe('https://images.example/photo.jpg');
+    });
+
+    it('a body within one part is hashed once at its end (WebCrypto); the same bytes across parts, chunk by chunk', async () => {
+      const small = new Uint8Array(makeJpeg('small', 2000));
+      expect(small.length).toBeLessThan(4096);
+      const t = setUp((req) => ({ body: req.url.endsWith('small.jpg') ? small : PNG, chunkBytes: 300 }));
+      t.service.start(request({ url: 'https://images.example/small.jpg' }));
+      expect(await t.ended()).toMatchObject({ type: 'fetched', size: small.length, contentHash: sha(small) });
+      t.service.start(request({ transferId: 't2' }));
+      expect(PNG.length).toBeGreaterThan(3 * 4096);
+      expect(await t.ended('t2')).toMatchObject({ type: 'fetched', size: PNG.length, contentHash: sha(PNG) });
+    });
+
+    it('chunks that fill a part exactly (as Chrome\'s 256 KiB reads fill 4 MiB) are hashed before the part folds', async () => {
+      const t = setUp(() => ({ body: PNG, chunkBytes: 1024 }));
+      t.service.start(request());
+      expect(await t.ended()).toMatchObject({ type: 'fetched', size: PNG.length, contentHash: sha(PNG) });
     });
 
     it('a body shorter than the sniffing window is sniffed at its end', async () => {
