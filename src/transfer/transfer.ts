@@ -67,10 +67,6 @@ export class Transfer {
     return this.body;
   }
 
-  get bytesReceived(): number {
-    return this.received;
-  }
-
   status(saveUrl: string | null): TransferStatus {
     return { transferId: this.request.transferId, state: this.state, bytesReceived: this.received, facts: [...this.facts], saveUrl };
   }
@@ -121,7 +117,7 @@ export class Transfer {
       response = await this.env.fetch(this.request.url, {
         signal: controller.signal,
         redirect: 'follow',
-        // As the check before v2 (src/background/probe.ts): the user's cookies for the host go along.
+        // As the check before saga v2 did: the user's cookies for the host go along, redirects are followed.
         credentials: 'include',
         cache: 'no-store',
         ...(from > 0 ? { headers: { Range: `bytes=${from}-`, ...(this.validator ? { 'If-Range': this.validator } : {}) } } : {}),

@@ -25,6 +25,7 @@ interface Stub {
 }
 
 let stub: Stub;
+let service: TransferService;
 
 beforeEach(() => {
   const workerListeners: Listener[] = [];
@@ -71,22 +72,25 @@ beforeEach(() => {
   const png = new Uint8Array(makePng(32, 32, 2));
   const host = fakeHost(() => ({ body: png }));
   registering = documentListeners;
-  serveTransfersInDocument(
-    new TransferService({
-      fetch: host.fetch,
-      emit: pushFactToWorker,
-      now: () => 0,
-      partBytes: 1 << 20,
-      progressIntervalMs: 250,
-      createObjectURL: () => `blob:${ORIGIN.slice(0, -1)}/1234`,
-      revokeObjectURL: () => undefined,
-      converter: () => Promise.reject(new Error('none')),
-    }),
-  );
+  service = new TransferService({
+    fetch: host.fetch,
+    emit: pushFactToWorker,
+    now: () => 0,
+    partBytes: 1 << 20,
+    progressIntervalMs: 250,
+    createObjectURL: () => `blob:${ORIGIN.slice(0, -1)}/1234`,
+    revokeObjectURL: () => undefined,
+    converter: () => Promise.reject(new Error('none')),
+  });
+  serveTransfersInDocument(service);
   registering = workerListeners;
 });
 
-afterEach(() => {
+afterEach(async () => {
+  // Transfers still running push facts through chrome.runtime: let them end before the stub goes.
+  for (let i = 0; i < 200 && service.status().some((held) => held.state === 'requesting' || held.state === 'streaming'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   vi.unstubAllGlobals();
 });
 
