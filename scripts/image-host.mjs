@@ -5,7 +5,7 @@
 // Paths:
 //   /originals/<name>, /thumbs/<name>     the fixtures (fixtureImages())
 //   /fault/<kind>/<name>                   misbehaviour, see `faults` below (500, switch, 404, html, referer,
-//                                          png-as-jpg, slow, redirect, drop, late, hang, big, empty, changes)
+//                                          png-as-jpg, slow, redirect, drop, late, hang, big, empty, changes, bomb)
 //   /large/<kind>/<MB>/<name>              an original of <MB> MiB (1-400), generated and streamed in 64 KiB
 //                                          pieces, never held whole: a real 64x48 PNG followed by deterministic
 //                                          padding (decoders stop at IEND). <kind>: png (honest image/png),
@@ -342,6 +342,14 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
       answersOf.set(name, seen + 1);
       if (seen === 0) return sendImage(res, pair.original, pair.contentType);
       sendStatus(res, 200, '<!doctype html><html><head><title>Image removed</title></head><body>This image is no longer available here.</body></html>', 'image/jpeg');
+    },
+    // A small PNG whose header declares 30,000 x 30,000 pixels (a decompression bomb for whoever decodes it).
+    bomb: (_req, res) => {
+      const png = makePng(4, 4, 12);
+      png.writeUInt32BE(30_000, 16);
+      png.writeUInt32BE(30_000, 20);
+      png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+      sendImage(res, png, 'image/png');
     },
     empty: (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 0 });

@@ -3,7 +3,7 @@
  * and pushes facts to it. `runtime.sendMessage` also wakes a stopped worker; a fact it does not hear is kept by
  * the service and read back with `status()`.
  */
-import { isTransferMessage, TO_TRANSFER_WORKER, TransferCallMessage, type TransferReply } from '../transfer/protocol.ts';
+import { isTransferMessage, TO_TRANSFER_DOCUMENT, TO_TRANSFER_WORKER, TransferCallMessage, type TransferReply } from '../transfer/protocol.ts';
 import { serveCall, type TransferService } from '../transfer/service.ts';
 import type { TransferFact } from './transfer-port.ts';
 
@@ -16,7 +16,7 @@ export function pushFactToWorker(fact: TransferFact): void {
 export function serveTransfersInDocument(service: TransferService): void {
   const ours = chrome.runtime.getURL('');
   chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (reply: TransferReply) => void) => {
-    if (!isTransferMessage(message)) return false;
+    if (!isTransferMessage(message) || (message as { target: unknown }).target !== TO_TRANSFER_DOCUMENT) return false;
     // Only this extension's own contexts outside tabs (the worker) may call; content scripts reach this listener too.
     if (sender.id !== chrome.runtime.id || sender.tab !== undefined || !(sender.url ?? '').startsWith(ours)) return false;
     const parsed = TransferCallMessage.safeParse(message);

@@ -4,8 +4,6 @@
  * heap holds at most about one part while the blob registry (browser process, spills to disk) holds the rest.
  * Runs in a document (no `chrome.*`): the fetch, the clock and where facts go are injected.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Failure } from '../domain/failure.ts';
 import { SNIFF_BYTES, sniffImageType, type ImageType } from '../domain/image-type.ts';
 import {
@@ -15,6 +13,8 @@ import {
 import { validateSourceUrl } from '../domain/urls.ts';
 import type { TransferFact, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
 import { declaredDimensions } from '../domain/image-type.ts';
+import { BodyHash } from './body-hash.ts';
+import { BodyParts } from './body-parts.ts';
 
 export interface TransferEnvironment {
   fetch: (url: string, init: RequestInit) => Promise<Response>;
@@ -27,20 +27,20 @@ export interface TransferEnvironment {
   progressIntervalMs: number;
 }
 
-type Hasher = ReturnType<typeof sha256.create>;
 /** Why the connection was dropped on purpose (null: it was not). */
 type StopReason = 'pause' | 'cancel' | 'headers-timeout' | 'stall' | null;
 type State = TransferStatus['state'];
 
+/** A BYOB read fills this much at most; the scratch buffer is reused for every read. */
+const SCRATCH_BYTES = 256 * 1024;
+
 export class Transfer {
   private state: State = 'requesting';
-  private parts: Blob[] = [];
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  /** The first chunks until SNIFF_BYTES are there (the same arrays as in `pending`: no copy). */
-  private head: Uint8Array[] | null = [];
+  private readonly parts: BodyParts;
+  /** The first SNIFF_BYTES of the body (copied), until sniffed. */
+  private head: Uint8Array | null = new Uint8Array(SNIFF_BYTES);
   private headBytes = 0;
-  private hasher: Hasher = sha256.create();
+  private readonly hash: BodyHash;
   private received = 0;
   private totalBytes: number | null = null;
   private validator: string | null = null;
@@ -59,14 +59,12 @@ export class Transfer {
     private readonly env: TransferEnvironment,
   ) {
     this.lastProgressAt = env.now();
+    this.parts = new BodyParts(env.partBytes);
+    this.hash = new BodyHash(this.parts);
   }
 
   get fetched(): Blob | null {
     return this.body;
-  }
-
-  get bytesReceived(): number {
-    return this.received;
   }
 
   status(saveUrl: string | null): TransferStatus {
@@ -119,7 +117,7 @@ export class Transfer {
       response = await this.env.fetch(this.request.url, {
         signal: controller.signal,
         redirect: 'follow',
-        // As the check before v2 (src/background/probe.ts): the user's cookies for the host go along.
+        // As the check before saga v2 did: the user's cookies for the host go along, redirects are followed.
         credentials: 'include',
         cache: 'no-store',
         ...(from > 0 ? { headers: { Range: `bytes=${from}-`, ...(this.validator ? { 'If-Range': this.validator } : {}) } } : {}),
@@ -169,7 +167,7 @@ export class Transfer {
 
   private async read(response: Response, controller: AbortController): Promise<void> {
     if (!response.body) return this.finish();
-    const reader = response.body.getReader();
+    const next = chunkReader(response.body);
     let stallTimer: ReturnType<typeof setTimeout> | undefined;
     const armStall = (): void => {
       clearTimeout(stallTimer);
@@ -178,11 +176,11 @@ export class Transfer {
     armStall();
     try {
       for (;;) {
-        const next = await reader.read();
+        const chunk = await next();
         if (this.stopReason) return this.stopped(null);
-        if (next.done) break;
+        if (chunk === null) break;
         armStall();
-        if (!this.take(next.value)) {
+        if (!this.take(chunk)) {
           controller.abort();
           return;
         }
@@ -192,7 +190,7 @@ export class Transfer {
     } finally {
       clearTimeout(stallTimer);
     }
-    this.finish();
+    await this.finish();
   }
 
   /** One chunk: counted, hashed, sniffed while the head is short, kept. False when the transfer failed on it. */
@@ -200,19 +198,13 @@ export class Transfer {
     if (chunk.length === 0) return true;
     this.received += chunk.length;
     if (this.received > this.request.maxBytes) return this.fail(tooLargeFailure(this.totalBytes, this.request.maxBytes)), false;
-    this.hasher.update(chunk);
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
+    this.hash.beforeAppend(chunk);
+    this.parts.append(chunk);
     if (this.head) {
-      this.head.push(chunk);
-      this.headBytes += chunk.length;
-      if (this.headBytes >= SNIFF_BYTES && !this.sniff()) return false;
-    }
-    if (this.pendingBytes >= this.env.partBytes) {
-      // The chunks' memory moves to the blob registry; the JS heap lets go of them at its next collection.
-      this.parts.push(new Blob(this.pending as BlobPart[]));
-      this.pending = [];
-      this.pendingBytes = 0;
+      const piece = chunk.subarray(0, SNIFF_BYTES - this.headBytes);
+      this.head.set(piece, this.headBytes);
+      this.headBytes += piece.length;
+      if (this.headBytes === SNIFF_BYTES && !this.sniff()) return false;
     }
     const now = this.env.now();
     if (now - this.lastProgressAt >= this.env.progressIntervalMs) {
@@ -224,7 +216,7 @@ export class Transfer {
 
   /** The real type from the first bytes; false (and failed) when they are no image. */
   private sniff(): boolean {
-    const head = concat(this.head ?? [], Math.min(this.headBytes, SNIFF_BYTES));
+    const head = (this.head ?? new Uint8Array()).subarray(0, this.headBytes);
     this.head = null;
     const type = sniffImageType(head);
     if (!type) return this.fail(notAnImageFailure(head)), false;
@@ -248,15 +240,14 @@ export class Transfer {
     return true;
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     if (this.received === 0) return void this.fail(EMPTY_BODY_FAILURE);
     if (this.head && !this.sniff()) return;
     const mimeType = this.type?.mimeType ?? 'application/octet-stream';
-    this.body = new Blob([...this.parts, ...(this.pending as BlobPart[])], { type: mimeType });
-    this.parts = [];
-    this.pending = [];
-    this.pendingBytes = 0;
-    const contentHash = bytesToHex(this.hasher.digest());
+    const contentHash = await this.hash.digest();
+    // Cancelled while the digest ran (a pause now has nothing left to stop: the body is whole).
+    if (this.stopReason === 'cancel') return;
+    this.body = this.parts.takeBlob(mimeType);
     this.state = 'fetched';
     this.record({ type: 'fetched', transferId: this.request.transferId, size: this.body.size, contentHash, mimeType });
   }
@@ -266,6 +257,8 @@ export class Transfer {
     const reason = this.stopReason;
     if (reason === 'pause') {
       this.state = 'paused';
+      this.hash.goIncremental();
+      this.parts.settle();
       this.record({ type: 'paused', transferId: this.request.transferId, bytesReceived: this.received });
       return;
     }
@@ -284,12 +277,10 @@ export class Transfer {
   }
 
   private dropBytes(): void {
-    this.parts = [];
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.head = [];
+    this.parts.drop();
+    this.head = new Uint8Array(SNIFF_BYTES);
     this.headBytes = 0;
-    this.hasher = sha256.create();
+    this.hash.reset();
     this.received = 0;
   }
 
@@ -299,14 +290,31 @@ export class Transfer {
   }
 }
 
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    if (offset >= length) break;
-    const piece = chunk.subarray(0, length - offset);
-    out.set(piece, offset);
-    offset += piece.length;
+/**
+ * Reads a body chunk by chunk. A byte stream (fetch's, in Chrome) is read BYOB into one reused scratch buffer, so
+ * the stream allocates nothing per chunk; any other stream with its default reader. The chunk given is valid until
+ * the next call (its bytes are copied out by `take`). null: the body ended.
+ */
+export function chunkReader(body: ReadableStream<Uint8Array>): () => Promise<Uint8Array | null> {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream.
   }
-  return out;
+  if (byob) {
+    const reader = byob;
+    let scratch: ArrayBuffer = new ArrayBuffer(SCRATCH_BYTES);
+    return async () => {
+      const { done, value } = await reader.read(new Uint8Array(scratch));
+      if (done || !value) return null;
+      scratch = value.buffer as ArrayBuffer;
+      return value;
+    };
+  }
+  const reader = body.getReader();
+  return async () => {
+    const { done, value } = await reader.read();
+    return done ? null : value;
+  };
 }

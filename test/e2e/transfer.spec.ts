@@ -124,3 +124,129 @@ test('a 30 MB original: fetched once, hashed whole, saved byte for byte', async 
   expect(ext.images.hits(path)).toBe(1);
   expect(ext.images.bytesSent(path)).toBe(30 * 1_048_576);
 });
+
+/** Starts a transfer of a slow original, pauses it once some bytes arrived, resumes it, and saves it. */
+function pauseResumeAndSave(worker: Worker, url: string, filename: string): Promise<Saved> {
+  return worker.evaluate(
+    async ({ url, filename }) => {
+      const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+      const facts: TransferFact[] = [];
+      const waiters: Array<(fact: TransferFact) => void> = [];
+      const when = (test: (fact: TransferFact) => boolean) => new Promise<void>((resolve) => waiters.push((fact) => test(fact) && resolve()));
+      transfers.onFact((fact) => {
+        if (fact.transferId !== 'slow:1') return;
+        if (fact.type !== 'progress') facts.push(fact);
+        for (const waiter of waiters) waiter(fact);
+      });
+      const someBytes = when((fact) => fact.type === 'progress' && fact.bytesReceived >= 64 * 1024);
+      const paused = when((fact) => fact.type === 'paused');
+      const ended = when((fact) => fact.type === 'fetched' || fact.type === 'failed');
+      await transfers.start({ transferId: 'slow:1', url, maxBytes: 10 * 1_048_576, headersTimeoutMs: 10_000, stallTimeoutMs: 10_000, allowDataImage: false });
+      await someBytes;
+      await transfers.pause('slow:1');
+      await paused;
+      await transfers.resume('slow:1');
+      await ended;
+      const saveUrl = await transfers.saveUrl('slow:1');
+      const downloadId = saveUrl ? await chrome.downloads.download({ url: saveUrl, filename }) : -1;
+      return { facts, saveUrl, downloadId };
+    },
+    { url, filename },
+  );
+}
+
+for (const ignoreRange of [false, true]) {
+  test(`pause and resume with a host that ${ignoreRange ? 'ignores' : 'honours'} Range: the right bytes on disk`, async ({ ext }) => {
+    ext.images.slow.intervalMs = 40;
+    ext.images.ignoreRange = ignoreRange;
+    const worker = await ext.worker();
+    const cat = ext.images.images.get('cat.jpg')?.original as Buffer;
+    const body = Buffer.concat([cat, Buffer.alloc(ext.images.slow.bytes - cat.length)]);
+    const saved = await pauseResumeAndSave(worker, `${ext.images.origin}/fault/slow/cat.jpg`, `Semantest/slow-${ignoreRange}.jpg`);
+
+    const paused = saved.facts.find((fact) => fact.type === 'paused');
+    const resumed = saved.facts.find((fact) => fact.type === 'resumed');
+    expect(paused?.type === 'paused' && paused.bytesReceived).toBeGreaterThan(0);
+    expect(resumed).toMatchObject({ ranged: !ignoreRange, bytesReceived: ignoreRange ? 0 : paused?.type === 'paused' ? paused.bytesReceived : -1 });
+    expect(saved.facts.at(-1)).toMatchObject({ type: 'fetched', size: body.length, contentHash: sha256(body) });
+    await waitComplete(worker, saved.downloadId);
+    expect(hashFile(await ext.waitForFile(`Semantest/slow-${ignoreRange}.jpg`))).toBe(sha256(body));
+    expect(ext.images.hits('/fault/slow/cat.jpg')).toBe(2);
+    expect(ext.images.rangeRequests).toEqual([
+      { path: '/fault/slow/cat.jpg', range: `bytes=${paused?.type === 'paused' ? paused.bytesReceived : -1}-`, ifRange: expect.stringMatching(/^"slow-/) },
+    ]);
+    // Honoured: the host sent each byte once. Ignored: the part before the pause twice.
+    const extra = ignoreRange && paused?.type === 'paused' ? paused.bytesReceived : 0;
+    expect(ext.images.bytesSent('/fault/slow/cat.jpg')).toBeGreaterThanOrEqual(body.length + extra);
+  });
+}
+
+test('conversion in the document: a PNG saved as JPEG from its converted Blob; a PNG declaring 30,000 × 30,000 pixels is refused undecoded', async ({ ext }) => {
+  const worker = await ext.worker();
+  await transferAndSave(worker, { transferId: 'convert:1', url: `${ext.images.origin}/originals/dog.png` }, 'Semantest/unconverted.png');
+  await transferAndSave(worker, { transferId: 'bomb:1', url: `${ext.images.origin}/fault/bomb/huge.png` }, 'Semantest/bomb.png');
+  const outcome = await worker.evaluate(async () => {
+    const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+    const converted = await transfers.convert('convert:1', 'image/jpeg', 0.9, 50_000_000);
+    const url = await transfers.saveUrl('convert:1');
+    const original = await transfers.saveUrl('convert:1', 'original');
+    const id = url ? await chrome.downloads.download({ url, filename: 'Semantest/converted.jpg' }) : -1;
+    const bomb = await transfers.convert('bomb:1', 'image/jpeg', 0.9, 50_000_000);
+    return { converted, bomb, id, differs: url !== original };
+  });
+  expect(outcome.converted).toMatchObject({ ok: true, mimeType: 'image/jpeg', width: 160, height: 120 });
+  expect(outcome.differs).toBe(true);
+  await waitComplete(worker, outcome.id);
+  const jpeg = readFileSync(await ext.waitForFile('Semantest/converted.jpg'));
+  expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+  expect(jpeg.length).toBe(outcome.converted.ok ? outcome.converted.size : -1);
+  expect(outcome.bomb).toEqual({ ok: false, reason: expect.stringContaining('declares 30000 × 30000 pixels') });
+});
+
+test('the worker stopped mid-transfer: the document\'s next fact wakes it, and status() holds what it missed', async ({ ext }) => {
+  ext.images.slow.intervalMs = 60;
+  const worker = await ext.worker();
+  const cat = ext.images.images.get('cat.jpg')?.original as Buffer;
+  const body = Buffer.concat([cat, Buffer.alloc(ext.images.slow.bytes - cat.length)]);
+  // The ServiceWorker domain tells a stop and a start apart (the target id stays the same across both).
+  const watcher = await ext.context.newPage();
+  const cdp = await ext.context.newCDPSession(watcher);
+  const statuses: string[] = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const version of versions) if (version.scriptURL.startsWith(`chrome-extension://${ext.extensionId}/`)) statuses.push(version.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+
+  await worker.evaluate(async (url) => {
+    const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+    await transfers.start({ transferId: 'stop:1', url, maxBytes: 10 * 1_048_576, headersTimeoutMs: 10_000, stallTimeoutMs: 10_000, allowDataImage: false });
+  }, `${ext.images.origin}/fault/slow/cat.jpg`);
+  const before = statuses.length;
+  await ext.stopWorker();
+  // Nothing of ours sends the worker a message now: only the document's facts can start it again.
+  const afterStop = (): string => {
+    const since = statuses.slice(before);
+    const stopped = since.indexOf('stopped');
+    return stopped < 0 ? 'not stopped' : since.slice(stopped + 1).includes('running') ? 'stopped, then running' : 'stopped';
+  };
+  await expect.poll(afterStop, { timeout: 10_000 }).toBe('stopped, then running');
+
+  const held = await worker.evaluate(async () => {
+    const { transfers } = (globalThis as unknown as { __semantestPorts: import('./transfer-hooks.ts').TestPorts }).__semantestPorts;
+    const heard: string[] = [];
+    transfers.onFact((fact) => heard.push(fact.type));
+    for (;;) {
+      const [status] = await transfers.status();
+      if (status?.state === 'fetched' || status?.state === 'failed') return { status, heard, url: await transfers.saveUrl('stop:1') };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  expect(held.status.facts.map((fact) => fact.type)).toEqual(['sniffed', 'fetched']);
+  expect(held.status.facts[1]).toMatchObject({ size: body.length, contentHash: sha256(body) });
+  // The restarted worker heard facts before anyone listened; they waited for the first listener.
+  expect(held.heard.length).toBeGreaterThan(0);
+  const id = await worker.evaluate((url) => chrome.downloads.download({ url: url ?? '', filename: 'Semantest/after-stop.jpg' }), held.url);
+  await waitComplete(worker, id);
+  expect(hashFile(await ext.waitForFile('Semantest/after-stop.jpg'))).toBe(sha256(body));
+  expect(ext.images.hits('/fault/slow/cat.jpg')).toBe(1);
+});

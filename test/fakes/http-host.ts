@@ -22,9 +22,22 @@ export type Answer =
   | 'hang'
   | 'network-error';
 
+/** What the fake writes a body through, whatever kind of stream carries it. */
+interface Sink {
+  enqueue(bytes: Uint8Array<ArrayBuffer>): void;
+  close(): void;
+  error(reason: unknown): void;
+}
+
+function openStream(bytes: boolean, start: (sink: Sink) => void): ReadableStream<Uint8Array> {
+  if (bytes) return new ReadableStream({ type: 'bytes', start: (controller) => start(controller) });
+  return new ReadableStream<Uint8Array>({ start: (controller) => start(controller) });
+}
+
 const abortError = (): Error => new DOMException('The operation was aborted.', 'AbortError');
 
-export function fakeHost(script: (request: FakeRequest, index: number) => Answer) {
+/** `byteStreams`: bodies are readable byte streams (as fetch's are in Chrome; BYOB readers work), else default streams. */
+export function fakeHost(script: (request: FakeRequest, index: number) => Answer, { byteStreams = true } = {}) {
   const requests: FakeRequest[] = [];
   const taps: Tap[] = [];
   let bytesSent = 0;
@@ -37,18 +50,16 @@ export function fakeHost(script: (request: FakeRequest, index: number) => Answer
     if (signal?.aborted) return Promise.reject(abortError());
     if (answer === 'hang') return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(abortError())));
     if (answer === 'network-error') return Promise.reject(new TypeError('Failed to fetch'));
-    let stream: ReadableStreamDefaultController<Uint8Array> | null = null;
+    let stream: Sink | null = null;
     let closed = false;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        stream = controller;
-        if (answer.body === 'tap') return;
-        const size = answer.chunkBytes ?? 1000;
-        for (let at = 0; at < answer.body.length; at += size) controller.enqueue(answer.body.slice(at, at + size));
-        bytesSent += answer.body.length;
-        closed = true;
-        controller.close();
-      },
+    const body = openStream(byteStreams, (controller) => {
+      stream = controller;
+      if (answer.body === 'tap') return;
+      const size = answer.chunkBytes ?? 1000;
+      for (let at = 0; at < answer.body.length; at += size) controller.enqueue(answer.body.slice(at, at + size));
+      bytesSent += answer.body.length;
+      closed = true;
+      controller.close();
     });
     signal?.addEventListener('abort', () => {
       if (closed) return;
