@@ -321,7 +321,10 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       }
       // The transfer went on while the worker was stopped: its slot is taken again, its facts replayed.
       let decision: Decision = effects(held.state === 'fetched' || held.state === 'failed' ? [] : [{ type: 'claim-slot' }]);
-      for (const report of held.facts) decision = then(state, decision, (next) => transferReported(next, report, ctx), ctx);
+      // Pauses and resumes are reconciled by the state the transfer is in now, not replayed one by one.
+      for (const report of held.facts.filter((fact) => fact.type !== 'paused' && fact.type !== 'resumed')) {
+        decision = then(state, decision, (next) => transferReported(next, report, ctx), ctx);
+      }
       const now = apply(state, decision.events, ctx.now);
       if (held.state === 'paused' && now.phase === 'fetching') decision = then(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
       if (held.state === 'streaming' && now.phase === 'paused') decision = then(state, decision, () => ({ events: [{ type: 'DownloadResumed', data: {} }], effects: [] }), ctx);

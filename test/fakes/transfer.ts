@@ -127,7 +127,7 @@ export class FakeTransfers implements TransferPort {
       transferId,
       state: held.state,
       bytesReceived: held.bytes?.length ?? 0,
-      facts: held.facts.filter((fact) => fact.type === 'sniffed' || fact.type === 'fetched' || fact.type === 'failed'),
+      facts: held.facts.filter((fact) => fact.type !== 'progress'),
       saveUrl: held.saveUrl,
     }));
   }

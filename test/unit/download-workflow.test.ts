@@ -225,6 +225,11 @@ const cases: Case[] = [
   { name: 'recovered, fetching, the transfer side lost it: a new attempt', given: given('fetching'), when: { type: 'recovered', transfers: [], items: [], recordedGone: false }, events: [{ type: 'GoogleImageDownloadFailed', data: { retryable: true, code: 'download_interrupted' } }], effects: [{ type: 'release-slot' }, { type: 'drop-transfer' }, { type: 'arm-timer' }, { type: 'tell-tab' }] },
   { name: 'recovered, paused, bytes lost: stays paused until the user resumes', given: given('paused'), when: { type: 'recovered', transfers: [], items: [], recordedGone: false }, events: [], effects: [] },
   { name: 'recovered, the pause reached the transfer but not the log', given: given('fetching'), when: { type: 'recovered', transfers: [held(`${S}:v1`, 'paused', [sniffFact])], items: [], recordedGone: false }, events: ['DownloadPaused'], effects: [{ type: 'claim-slot' }, { type: 'tell-tab' }] },
+  {
+    name: 'recovered, paused and resumed while stopped, both recorded already: nothing recorded twice', given: given([ev.requested(), ev.validated(), ev.paused, { type: 'DownloadResumed', data: {} }]),
+    when: { type: 'recovered', transfers: [held(`${S}:v1`, 'streaming', [sniffFact, { type: 'paused', transferId: `${S}:v1`, bytesReceived: 4 }, { type: 'resumed', transferId: `${S}:v1`, bytesReceived: 4, ranged: true }])], items: [], recordedGone: false },
+    events: [], effects: [{ type: 'claim-slot' }],
+  },
   { name: 'recovered, fetched: the lookup again', given: given('fetched'), when: { type: 'recovered', transfers: [held(`${S}:v1`, 'fetched', [sniffFact, fetchFact])], items: [], recordedGone: false }, events: [], effects: [{ type: 'look-up-duplicate', contentHash: HASH }] },
   { name: 'recovered, fetched, the Blob lost: a new attempt', given: given('fetched'), when: { type: 'recovered', transfers: [], items: [], recordedGone: false }, events: ['GoogleImageDownloadFailed'], effects: [{ type: 'release-slot' }, { type: 'drop-transfer' }, { type: 'arm-timer' }, { type: 'tell-tab' }] },
   {
