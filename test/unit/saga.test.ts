@@ -90,6 +90,28 @@ describe('DownloadSaga', () => {
     }
   });
 
+  it('a slot is handed on the moment the whole body arrives, before anything of it is stored (no IndexedDB transaction on a slot\'s cycle)', async () => {
+    const t = await sagaHarness({ settings: { concurrency: 1 } });
+    t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });
+    const a = await t.request('a.jpg', null);
+    await t.request('b.jpg', null);
+    await t.settle();
+    // Every append of a's waits from now on.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const append = t.store.appendToStream.bind(t.store);
+    t.store.appendToStream = async (streamId, events, options) => {
+      if (streamId === a.streamId) await gate;
+      return append(streamId, events, options);
+    };
+    t.transfers.finish(`${a.streamId}:v1`);
+    await t.settle();
+    expect(await t.streamEvents(a.streamId)).not.toContain('ImageFetched');
+    expect(t.transfers.requests.map((r) => r.url)).toEqual(['https://images.example/a.jpg', 'https://images.example/b.jpg']);
+    release();
+    expect((await t.settled(a.streamId)).phase).toBe('completed');
+  });
+
   it('a pause keeps the slot and the bytes; resume goes on: paused and resumed are recorded, one request for the body', async () => {
     const t = await sagaHarness({ settings: { concurrency: 1 } });
     t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });

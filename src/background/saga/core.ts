@@ -1,13 +1,14 @@
 /**
- * The saga's core: one trigger at a time per download, in arrival order. For each, the download's state (from the
- * cache of the store), `decide`, one append of what was decided (with correlation and causation carried on), and
- * only then the effects, handed to the runners. Triggers that queued up while a download's append was in flight
- * are decided together and appended together: steps that happen together are one transaction.
+ * The saga's core: each download's triggers are decided in arrival order, as soon as they come, on the state its
+ * decided events lead to; the events are appended in that order (what was decided while an append was in flight
+ * goes into the next one: steps that happen together are one transaction); each decision's effects are handed to
+ * the runners only once its events are stored (intent before action). Effects that need no record first (a slot
+ * handed back, progress shown, a read) go at once: no IndexedDB transaction is on a transfer slot's cycle.
  */
-import { apply, decide, type Decision, type Effect, type Trigger, type WorkflowContext } from '../../domain/download-workflow.ts';
-import type { Reply } from '../../domain/download-triggers.ts';
+import { decide, type Decision, type Effect, type Trigger, type WorkflowContext } from '../../domain/download-workflow.ts';
+import type { EffectType, Reply } from '../../domain/download-triggers.ts';
 import { evolve, type DownloadState } from '../../domain/download.ts';
-import type { StoredEvent } from '../../domain/events.ts';
+import { CURRENT_SCHEMA_VERSION, type StoredEvent } from '../../domain/events.ts';
 import { ConcurrencyError, type EventStore, type NewEvent } from '../../store/event-store.ts';
 import type { DownloadQueries } from '../../store/download-queries.ts';
 import { holdAt } from './test-hooks.ts';
@@ -28,14 +29,34 @@ export interface CoreDeps {
   effects: EffectHandler;
 }
 
-interface Queued {
+/** Effects that need nothing stored first: they change no browser state a restart could not rebuild. */
+const EAGER: ReadonlySet<EffectType> = new Set<EffectType>(['release-slot', 'report-progress', 'look-up-duplicate']);
+
+interface Decided {
   trigger: Trigger;
+  decision: Decision;
+  events: NewEvent[];
   resolve: (reply: Reply | undefined) => void;
   reject: (error: unknown) => void;
 }
 
+/** One download's lane: what is stored, what is decided beyond it, what waits for its append. */
+interface Lane {
+  /** The state as stored (undefined: no stream yet). */
+  stored: DownloadState | undefined;
+  /** The state the decided events lead to. */
+  decided: DownloadState | undefined;
+  /** Decisions whose events (or whose place in line) wait for an append. */
+  waiting: Decided[];
+  appending: boolean;
+  /** Triggers are decided one after the other (the first waits for the state to be read). */
+  deciding: Promise<void>;
+  /** Triggers handed in and not decided yet. */
+  pending: number;
+}
+
 export class SagaCore {
-  private readonly queues = new Map<string, Queued[]>();
+  private readonly lanes = new Map<string, Lane>();
   private openGate: () => void = () => undefined;
   private gateOpen = false;
   /** Facts and commands wait for the worker's recovery (requests do not: a click is served at once). */
@@ -49,106 +70,153 @@ export class SagaCore {
     this.openGate();
   }
 
-  /** Decides `trigger` for the download and resolves with the answer to it (for a user's command). */
+  /** Decides `trigger` for the download; resolves, once its events are stored, with the answer to it. */
   async handle(streamId: string, trigger: Trigger): Promise<Reply | undefined> {
     if (!this.gateOpen && trigger.type !== 'request' && trigger.type !== 'recovered') await this.gate;
+    const lane = this.laneOf(streamId);
+    lane.pending += 1;
     return new Promise((resolve, reject) => {
-      const queue = this.queues.get(streamId);
-      if (queue) {
-        queue.push({ trigger, resolve, reject });
-        return;
-      }
-      this.queues.set(streamId, [{ trigger, resolve, reject }]);
-      void this.drain(streamId);
+      lane.deciding = lane.deciding.then(async () => {
+        try {
+          const held = holdAt(`trigger:${trigger.type}`, streamId);
+          if (held) await held;
+          this.decideNow(streamId, lane, trigger, resolve, reject);
+        } catch (error) {
+          reject(error);
+        } finally {
+          lane.pending -= 1;
+          this.dropIfIdle(streamId, lane);
+        }
+      });
     });
   }
 
-  /** True while any download has a trigger being decided or waiting. */
+  /** A lane with nothing to decide or store is let go (the cache keeps the state). */
+  private dropIfIdle(streamId: string, lane: Lane): void {
+    if (lane.pending === 0 && lane.waiting.length === 0 && !lane.appending && this.lanes.get(streamId) === lane) this.lanes.delete(streamId);
+  }
+
+  /** True while any download has a trigger being decided or waiting for its append. */
   working(): boolean {
-    return this.queues.size > 0;
+    return this.lanes.size > 0;
   }
 
-  private async drain(streamId: string): Promise<void> {
-    const queue = this.queues.get(streamId) ?? [];
-    while (queue.length > 0) {
-      const batch = queue.splice(0);
-      try {
-        await this.process(streamId, batch);
-      } catch (error) {
-        console.error('Semantest: a download step failed', streamId, error);
-        for (const item of batch) item.reject(error);
-      }
+  private laneOf(streamId: string): Lane {
+    let lane = this.lanes.get(streamId);
+    if (!lane) {
+      const created: Lane = { stored: undefined, decided: undefined, waiting: [], appending: false, deciding: Promise.resolve(), pending: 0 };
+      created.deciding = this.deps.cache.get(streamId).then(
+        (state) => {
+          created.stored = state;
+          created.decided = state;
+        },
+        (error: unknown) => console.error('Semantest: a download could not be read', streamId, error),
+      );
+      this.lanes.set(streamId, created);
+      lane = created;
     }
-    this.queues.delete(streamId);
+    return lane;
   }
 
-  private async process(streamId: string, batch: Queued[]): Promise<void> {
-    for (const item of batch) {
-      const held = holdAt(`trigger:${item.trigger.type}`, streamId);
-      if (held) await held;
-    }
-    let outcome: Outcome;
+  private decideNow(streamId: string, lane: Lane, trigger: Trigger, resolve: Decided['resolve'], reject: Decided['reject']): void {
+    const context = this.deps.context();
+    const decision = decide(trigger, lane.decided, context);
+    const events = this.withMetadata(lane.decided, decision);
+    lane.decided = provisional(lane.decided, events, context.now, streamId);
+    for (const effect of decision.effects) if (EAGER.has(effect.type)) this.run(effect, streamId, lane.decided);
+    lane.waiting.push({ trigger, decision, events, resolve, reject });
+    void this.flush(streamId, lane);
+  }
+
+  /** Each event's id, correlation (the decision's own for a user action) and causation (the event before it). */
+  private withMetadata(state: DownloadState | undefined, decision: Decision): NewEvent[] {
+    let causationId = state?.lastEventId ?? '';
+    const cause = decision.cause;
+    const tabId = cause?.tabId ?? state?.tabId ?? null;
+    return decision.events.map((event, index) => {
+      const eventId = this.deps.newId();
+      const full = {
+        ...event,
+        eventId,
+        metadata: {
+          correlationId: cause?.correlationId ?? state?.correlationId ?? '',
+          causationId: index === 0 && cause ? cause.causationId : causationId,
+          ...(tabId !== null ? { tabId } : {}),
+          ...(cause?.batchSize !== undefined ? { batchSize: cause.batchSize } : {}),
+        },
+      } as NewEvent;
+      causationId = eventId;
+      return full;
+    });
+  }
+
+  /** Appends what waits, in order, then hands each decision's effects to the runners. */
+  private async flush(streamId: string, lane: Lane): Promise<void> {
+    if (lane.appending) return;
+    lane.appending = true;
     try {
-      outcome = await this.decideAndAppend(streamId, await this.deps.cache.get(streamId), batch);
+      while (lane.waiting.length > 0) {
+        const batch = lane.waiting.splice(0);
+        let stored: DownloadState | undefined;
+        try {
+          stored = await this.append(streamId, lane, batch);
+        } catch (error) {
+          // Nothing of it was stored: what was decided after it stood on it, and goes too.
+          for (const item of [...batch, ...lane.waiting.splice(0)]) item.reject(error);
+          lane.decided = lane.stored;
+          console.error('Semantest: a download step could not be recorded', streamId, error);
+          continue;
+        }
+        for (const { decision, resolve } of batch) {
+          resolve(decision.reply);
+          for (const effect of decision.effects) {
+            if (EAGER.has(effect.type)) continue;
+            const held = holdAt(`effect:${effect.type}`, streamId);
+            if (held) await held;
+            this.run(effect, streamId, stored);
+          }
+        }
+      }
+    } finally {
+      lane.appending = false;
+      this.dropIfIdle(streamId, lane);
+    }
+  }
+
+  private async append(streamId: string, lane: Lane, batch: Decided[]): Promise<DownloadState | undefined> {
+    const events = batch.flatMap((item) => item.events);
+    for (const item of batch) if (item.decision.deadLetterDiscarded) await this.recordDiscard(streamId, item.decision);
+    if (events.length === 0) return lane.stored;
+    try {
+      const result = await this.deps.store.appendToStream(streamId, events, { expectedVersion: lane.stored?.version ?? 'no-stream', aggregateType: 'Download' });
+      lane.stored = result.duplicate ? await this.deps.queries.get(streamId) : foldStored(lane.stored, result.events);
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
-      // Another context wrote first: decided again on what is stored now.
-      const stored = await this.deps.queries.get(streamId);
-      if (stored) this.deps.cache.set(stored);
-      outcome = await this.decideAndAppend(streamId, stored, batch);
-    }
-    batch.forEach((item, index) => item.resolve(outcome.replies[index]));
-    for (const effect of outcome.effects) {
-      const held = holdAt(`effect:${effect.type}`, streamId);
-      if (held) await held;
-      try {
-        this.deps.effects(effect, streamId, outcome.state);
-      } catch (error) {
-        console.error('Semantest: an effect could not be carried out', effect.type, streamId, error);
+      // Another context wrote first: what waited is decided again on what is stored now (once).
+      lane.stored = await this.deps.queries.get(streamId);
+      lane.decided = lane.stored;
+      const context = this.deps.context();
+      for (const item of batch) {
+        item.decision = decide(item.trigger, lane.decided, context);
+        item.events = this.withMetadata(lane.decided, item.decision);
+        lane.decided = provisional(lane.decided, item.events, context.now, streamId);
+      }
+      const again = batch.flatMap((item) => item.events);
+      if (again.length > 0) {
+        const result = await this.deps.store.appendToStream(streamId, again, { expectedVersion: lane.stored?.version ?? 'no-stream', aggregateType: 'Download' });
+        lane.stored = foldStored(lane.stored, result.events);
       }
     }
+    if (lane.stored) this.deps.cache.set(lane.stored);
+    return lane.stored;
   }
 
-  private async decideAndAppend(streamId: string, before: DownloadState | undefined, batch: Queued[]): Promise<Outcome> {
-    const context = this.deps.context();
-    const events: NewEvent[] = [];
-    const effects: Effect[] = [];
-    const replies: (Reply | undefined)[] = [];
-    const discards: Decision[] = [];
-    let state = before;
-    let causationId = before?.lastEventId ?? '';
-    for (const { trigger } of batch) {
-      const decision = decide(trigger, state, context);
-      replies.push(decision.reply);
-      effects.push(...decision.effects);
-      if (decision.deadLetterDiscarded) discards.push(decision);
-      decision.events.forEach((event, index) => {
-        const eventId = this.deps.newId();
-        const cause = decision.cause;
-        const tabId = cause?.tabId ?? state?.tabId ?? null;
-        events.push({
-          ...event,
-          eventId,
-          metadata: {
-            correlationId: cause?.correlationId ?? state?.correlationId ?? '',
-            causationId: index === 0 && cause ? cause.causationId : causationId,
-            ...(tabId !== null ? { tabId } : {}),
-            ...(cause?.batchSize !== undefined ? { batchSize: cause.batchSize } : {}),
-          },
-        } as NewEvent);
-        causationId = eventId;
-      });
-      state = apply(state, decision.events, context.now, streamId);
+  private run(effect: Effect, streamId: string, state: DownloadState | undefined): void {
+    try {
+      this.deps.effects(effect, streamId, state);
+    } catch (error) {
+      console.error('Semantest: an effect could not be carried out', effect.type, streamId, error);
     }
-    let after = before;
-    if (events.length > 0) {
-      const result = await this.deps.store.appendToStream(streamId, events, { expectedVersion: before?.version ?? 'no-stream', aggregateType: 'Download' });
-      // The fold of what was stored, with the store's own ids and times.
-      after = result.duplicate ? await this.deps.queries.get(streamId) : foldStored(before, result.events);
-      if (after) this.deps.cache.set(after);
-    }
-    for (const decision of discards) await this.recordDiscard(streamId, decision);
-    return { replies, effects, state: after };
   }
 
   /** The dead-letter queue's own stream records a discard; the download's stream stays as it is. */
@@ -163,10 +231,26 @@ export class SagaCore {
   }
 }
 
-interface Outcome {
-  replies: (Reply | undefined)[];
-  effects: Effect[];
-  state: DownloadState | undefined;
+/** The state after events decided but not stored yet, with their own ids and metadata (positions come later). */
+function provisional(state: DownloadState | undefined, events: readonly NewEvent[], now: number, streamId: string): DownloadState | undefined {
+  let next = state;
+  let version = state?.version ?? 0;
+  for (const event of events) {
+    version += 1;
+    const stored = {
+      ...event,
+      position: 0,
+      eventId: event.eventId ?? '',
+      streamId,
+      version,
+      schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
+      correlationId: event.metadata.correlationId,
+      causationId: event.metadata.causationId,
+      createdAt: now,
+    } as StoredEvent;
+    next = evolve(next, stored) ?? next;
+  }
+  return next;
 }
 
 function foldStored(state: DownloadState | undefined, events: readonly StoredEvent[]): DownloadState | undefined {
