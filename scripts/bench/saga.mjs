@@ -152,7 +152,7 @@ async function waitFor(predicate, timeoutMs, what) {
  * then the first bytes), Validated → Fetched (the rest of the body), Fetched → Started (duplicate lookup, intent,
  * download() of the Blob), Started → Completed (Chrome writes the file).
  */
-async function bulkSteps(context, extensionId, manifest, median) {
+async function bulkSteps(context, extensionId, manifest, median, set = 'bulk') {
   const page = await context.newPage();
   await page.goto(`chrome-extension://${extensionId}/${manifest.action.default_popup}`);
   const events = await page.evaluate(
@@ -180,14 +180,14 @@ async function bulkSteps(context, extensionId, manifest, median) {
   const gaps = { requestedToValidated: [], validatedToFetched: [], fetchedToStarted: [], startedToCompleted: [] };
   for (const list of streams.values()) {
     const at = Object.fromEntries(list.map((event) => [event.type, event.createdAt]));
-    if (!list.some((event) => event.type === 'GoogleImageDownloadRequested' && event.imageUrl.includes('/bulk-'))) continue;
+    if (!list.some((event) => event.type === 'GoogleImageDownloadRequested' && event.imageUrl.includes(`/${set}-`))) continue;
     gaps.requestedToValidated.push(at.ImageSourceValidated - at.GoogleImageDownloadRequested);
     gaps.validatedToFetched.push(at.ImageFetched - at.ImageSourceValidated);
     gaps.fetchedToStarted.push(at.DownloadStarted - at.ImageFetched);
     gaps.startedToCompleted.push(at.GoogleImageDownloadCompleted - at.DownloadStarted);
   }
   // The run's shape: when (ms after the first click's Requested) each kind of event was first and last stored.
-  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes('/bulk-'))).map((list) => list[0].streamId));
+  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes(`/${set}-`))).map((list) => list[0].streamId));
   const bulk = events.filter((event) => bulkIds.has(event.streamId));
   const t0 = Math.min(...bulk.filter((event) => event.type === 'GoogleImageDownloadRequested').map((event) => event.createdAt));
   const span = {};
@@ -392,6 +392,37 @@ async function startWorkerCpuProfile(context, extensionId) {
   };
 }
 
+/**
+ * SAGA_BENCH_SLOTS=1: in the worker, when each transfer was started and when its `fetched` fact came, so the
+ * slot cycle (a body's end → the next transfer's start) and each transfer's time are known.
+ */
+const watchSlots = (worker) =>
+  worker.evaluate(() => {
+    const { transfers } = globalThis.__semantestPorts;
+    const log = (globalThis.__benchSlots = { starts: [], ends: [] });
+    const start = transfers.start;
+    transfers.start = (request) => (log.starts.push([request.transferId, performance.now()]), start(request));
+    transfers.onFact((fact) => fact.type === 'fetched' && log.ends.push([fact.transferId, performance.now()]));
+  });
+const slotReport = (worker) =>
+  worker.evaluate(() => {
+    const { starts, ends } = globalThis.__benchSlots;
+    const startOf = new Map(starts);
+    const transfer = ends.map(([id, at]) => at - (startOf.get(id) ?? at)).sort((a, b) => a - b);
+    // Each end frees a slot: the first start after it (not yet matched) is the slot's next transfer.
+    const gaps = [];
+    const later = starts.map(([, at]) => at).sort((a, b) => a - b);
+    let k = 0;
+    for (const [, at] of [...ends].sort((a, b) => a[1] - b[1])) {
+      while (k < later.length && later[k] < at) k++;
+      if (k < later.length) gaps.push(later[k++] - at);
+    }
+    gaps.sort((a, b) => a - b);
+    const mid = (list) => Number((list[Math.floor(list.length / 2)] ?? 0).toFixed(1));
+    return { transfers: ends.length, transferMsMedian: mid(transfer), endToNextStartMsMedian: mid(gaps), endToNextStartMsP90: Number((gaps[Math.floor(gaps.length * 0.9)] ?? 0).toFixed(1)) };
+  });
+
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const { log, median } = ctx;
@@ -472,6 +503,7 @@ export async function run(ctx) {
     const profiling = process.env.SAGA_BENCH_PROFILE === '1';
     if (profiling) await worker.evaluate(installProfile, process.env.SAGA_BENCH_STACKS === '1');
     const stopCpu = profiling ? await startWorkerCpuProfile(context, extensionId) : null;
+    if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
     const sagaStart = now();
     await bulkPage.evaluate((selector) => {
       for (const control of document.querySelectorAll(selector)) control.click();
@@ -479,6 +511,7 @@ export async function run(ctx) {
     const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
     const sagaMs = sagaEnd - sagaStart;
     const fetchedPerSaved = (host.sent.get('bulk') ?? 0) / bytesOnDisk(downloadDir, 'bulk-');
+    if (process.env.SAGA_BENCH_SLOTS) log(`bulk saga, slots: ${JSON.stringify(await slotReport(worker))}`);
     if (stopCpu) {
       const cpu = await stopCpu();
       log(`worker CPU during the bulk run: busy ${cpu.busyMs} ms (GC ${cpu.gcMs} ms); self time: ${JSON.stringify(cpu.top, null, 1)}`);
@@ -546,6 +579,7 @@ export async function run(ctx) {
     };
     /** The realistic host: 100 originals of 0.3-3 MB, through the saga, then through a bare pool of 3. */
     const realisticRun = async () => {
+      if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
       const page = await openResults('real');
       await page.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
       const start = now();
@@ -554,6 +588,8 @@ export async function run(ctx) {
       }, CONTROL);
       const end = await waitForFiles(downloadDir, 'real-', BULK, 120_000);
       await page.close();
+      log(`realistic saga, median ms between events: ${JSON.stringify(await bulkSteps(context, extensionId, manifest, median, 'real'))}`);
+      if (process.env.SAGA_BENCH_SLOTS) log(`realistic saga, slots: ${JSON.stringify(await slotReport(worker))}`);
       const sagaSent = realHost.bytesSent('/sized/');
       const saved = bytesOnDisk(downloadDir, 'real-');
       const rawMs = await rawRun('rawr', 'pool', (i) => `${realHost.origin}/sized/${realisticSize(i)}/rawr-${i}.jpg`);

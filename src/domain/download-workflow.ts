@@ -11,7 +11,7 @@
  */
 import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
 import type { DomainEvent, EventData } from './events.ts';
-import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, scanVerdict, type Failure } from './failure.ts';
+import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
@@ -364,7 +364,7 @@ function fail(state: DownloadState, failure: Failure, ctx: WorkflowContext, extr
   const s = ctx.settings;
   const data = failureEvent(state.request.imageUrl, failure, state.attempt, { maxRetries: s.maxRetries, baseDelayMs: s.baseDelayMs, maxDelayMs: 60_000, jitter: 0.2 }, ctx.now, ctx.random);
   const effectsOut: Effect[] = [...extra, ...letGo(state)];
-  if (data.nextAttemptAt !== null) effectsOut.push({ type: 'arm-timer', at: data.nextAttemptAt });
+  if (!isFinalFailure(data) && data.nextAttemptAt !== null) effectsOut.push({ type: 'arm-timer', at: data.nextAttemptAt });
   return { events: [{ type: 'GoogleImageDownloadFailed', data }], effects: effectsOut };
 }
 
