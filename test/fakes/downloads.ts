@@ -80,7 +80,8 @@ export class FakeDownloads implements DownloadsPort {
       startTime: new Date(this.clock()).toISOString(),
       byExtensionId: this.extensionId,
     });
-    this.created({ ...this.must(id) });
+    // Chromium's onCreated item has no byExtensionId (seen in 156); search has it.
+    this.created({ ...this.must(id), byExtensionId: undefined });
     const outcome = this.behaviour(options.url);
     queueMicrotask(() => {
       if (outcome.end === 'complete') this.complete(id, outcome.mime, outcome.size, outcome.bytes);

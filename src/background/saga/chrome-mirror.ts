@@ -8,9 +8,20 @@ import type { DownloadDelta, DownloadItemView, DownloadsPort } from '../../platf
 /** How many items the cache keeps (the oldest go first). */
 const KEPT = 256;
 
-/** A cache of Chrome's items of ours, by id. */
+/**
+ * A cache of Chrome's items, by id. Chrome's `onCreated` item has no `byExtensionId` (seen in Chromium 156), so
+ * an item's owner is known from `search`, or from the save runner (an id its own `download()` gave back).
+ */
 export class ChromeItemsCache {
   private readonly items = new Map<number, DownloadItemView>();
+  /** `download()` calls of the save runner not answered yet: an unknown item may be one of them. */
+  savesInFlight = 0;
+
+  /** The save runner's own `download()` gave this id: the item is ours. */
+  own(id: number, extensionId: string): void {
+    const item = this.items.get(id);
+    if (item) item.byExtensionId = extensionId;
+  }
 
   get(id: number): DownloadItemView | undefined {
     const item = this.items.get(id);
@@ -44,7 +55,7 @@ export class ChromeMirror {
 
   /** `chrome.downloads.onCreated` (Chrome fires it before `download()` resolves). */
   created(item: DownloadItemView): void {
-    if (item.byExtensionId === this.extensionId) this.items.set(item);
+    this.items.set(item);
   }
 
   /** `chrome.downloads.onChanged`. */
@@ -54,13 +65,17 @@ export class ChromeMirror {
       this.items.change(delta);
       return;
     }
-    if (!this.items.change(delta)) {
-      // Created before this worker started: Chrome is asked once what it is, and whose.
+    const known = this.items.change(delta);
+    const owner = known ? this.items.get(delta.id)?.byExtensionId : undefined;
+    if (owner === undefined) {
+      // One of our saves whose download() has not answered yet: its answer carries the item (save-started).
+      if (known && this.items.savesInFlight > 0) return;
+      // Created before this worker started, or by someone else: Chrome is asked once what it is, and whose.
       const [found] = await this.downloads.search({ id: delta.id }).catch(() => []);
-      if (!found || found.byExtensionId !== this.extensionId) return;
+      if (!found) return;
       this.items.set(found);
     }
     const item = this.items.get(delta.id);
-    if (item) this.reportItem(item);
+    if (item?.byExtensionId === this.extensionId) this.reportItem(item);
   }
 }

@@ -48,8 +48,10 @@ export class ChromeSaves {
       return;
     }
     let id: number;
+    deps.items.savesInFlight += 1;
     try {
       id = await this.withTimeout(deps.downloads.download({ url, filename: effect.filename, conflictAction: effect.conflictAction }));
+      deps.items.own(id, deps.extensionId);
     } catch (error) {
       if (!effect.follow) return;
       const timedOut = error instanceof TimeoutError;
@@ -62,6 +64,8 @@ export class ChromeSaves {
         },
       });
       return;
+    } finally {
+      deps.items.savesInFlight -= 1;
     }
     if (!effect.follow) return;
     deps.started(id, streamId);
