@@ -118,8 +118,9 @@ export class FakeTransfers implements TransferPort {
     this.push(held, { type: 'resumed', transferId, bytesReceived: 100, ranged: true }, 'streaming');
   }
 
+  /** Aborts it, revokes its URLs and forgets it (like `release`, and the connection goes too). */
   async cancel(transferId: string): Promise<void> {
-    this.held.delete(transferId);
+    await this.release(transferId);
   }
 
   async status(): Promise<TransferStatus[]> {

@@ -44,7 +44,7 @@ export async function recover(deps: RecoveryDeps): Promise<void> {
     work.push(
       (async () => {
         if (await deps.queries.get(streamId)) await deps.core.handle(streamId, { type: 'recovered', transfers, items: [], recordedGone: false });
-        else for (const transfer of transfers) await deps.port.cancel(transfer.transferId).then(() => deps.port.release(transfer.transferId)).catch(() => undefined);
+        else for (const transfer of transfers) await deps.port.cancel(transfer.transferId).catch(() => undefined);
       })(),
     );
   }

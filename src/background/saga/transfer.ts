@@ -39,13 +39,9 @@ export class TransferRunner {
     this.port.resume(effect.transferId).catch(() => this.lostUnlessHeld(effect.transferId));
   }
 
+  /** `cancel` aborts a running transfer, revokes its URLs and forgets it: one call whatever its state (0010). */
   drop(effect: Of<'drop-transfer'>): void {
-    const { transferId } = effect;
-    void this.port
-      .cancel(transferId)
-      .catch(() => undefined)
-      .then(() => this.port.release(transferId))
-      .catch(() => undefined);
+    void this.port.cancel(effect.transferId).catch(() => undefined);
   }
 
   convert(effect: Of<'convert'>): void {
