@@ -13,6 +13,8 @@ export default defineManifest({
   action: { default_popup: 'src/popup/index.html', default_title: '__MSG_extName__' },
   options_ui: { page: 'src/options/index.html', open_in_tab: true },
   background: { service_worker: 'src/background/index.ts', type: 'module' },
+  // An incognito window gets its own worker and in-memory IndexedDB (README "Incognito").
+  incognito: 'split',
   permissions: ['downloads', 'storage', 'alarms', 'declarativeNetRequestWithHostAccess', 'contextMenus', 'notifications', 'offscreen'],
   // The worker must read the first bytes of an original on whatever host it lives, to check it is an image
   // before anything is written to disk; only the worker makes these requests.

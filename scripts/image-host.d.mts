@@ -12,6 +12,8 @@ export interface ImageHost {
   failing: Set<string>;
   /** How /fault/slow/<name> sends: the image padded to `bytes`, in `chunks` pieces `intervalMs` apart (10 s by default). */
   slow: { bytes: number; chunks: number; intervalMs: number };
+  /** How long /numbered/<n>.jpg (distinct JPEGs, as many as asked for) holds each answer. */
+  numbered: { holdMs: number };
   hits(pathPrefix: string): number;
   /** Body bytes written for paths starting with the prefix ('' for every path). */
   bytesSent(pathPrefix?: string): number;
@@ -26,6 +28,8 @@ export interface ImageHost {
 export function makePng(width: number, height: number, seed: number): Buffer;
 export function makeJpeg(label: string, padding?: number): Buffer;
 export const TINY_WEBP: Buffer;
+/** What /docs/report.pdf serves: a PDF, not an image. */
+export const PDF: Buffer;
 export function sha256(bytes: Buffer): string;
 export function fixtureImages(): Map<string, ImagePair>;
 export function startImageHost(options?: { port?: number; realistic?: boolean }): Promise<ImageHost>;

@@ -85,6 +85,9 @@ export function makeJpeg(label, padding = 0) {
   return Buffer.concat([TINY_JPEG.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, TINY_JPEG.subarray(2)]);
 }
 
+/** A minimal PDF document. */
+export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+
 /** A valid 1×1 lossless WebP. */
 export const TINY_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
 
@@ -198,6 +201,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
   const counts = new Map();
   const failing = new Set();
   const slow = { bytes: 512 * 1024, chunks: 40, intervalMs: 250 };
+  const numbered = { holdMs: 0 };
   const original = (name) => images.get(name);
   const sent = new Map();
   const rangeRequests = [];
@@ -364,6 +368,13 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     if (kind === 'thumbs' && original(a)) return sendBuffer(req, res, original(a).thumb, 'image/jpeg');
     if (kind === 'fault' && Object.hasOwn(faults, a)) return faults[a](req, res, b ?? '');
     if (kind === 'large') return large(req, res, a, Number(b));
+    // A PDF (not an image): what a forged log would have the worker save as `Semantest/report.pdf`.
+    if (kind === 'docs' && a === 'report.pdf') return sendImage(res, PDF, 'application/pdf');
+    // Any number of distinct JPEGs, /numbered/<n>.jpg, each held `numbered.holdMs` before it is sent.
+    if (kind === 'numbered' && /^\d{1,5}\.jpg$/.test(a ?? '')) {
+      const body = makeJpeg(`numbered ${a}`, 1000);
+      return void setTimeout(() => !res.destroyed && sendImage(res, body, 'image/jpeg'), numbered.holdMs);
+    }
     if (kind === 'sized' && /^\d+$/.test(a ?? '') && Number(a) >= 16 && Number(a) <= 64 * 1_048_576 && b) {
       return sendBuffer(req, res, sizedJpeg(b, Number(a)), 'image/jpeg');
     }
@@ -406,6 +417,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     failing,
     slow,
     rangeRequests,
+    numbered,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
     bytesSent: (prefix = '') => [...sent].reduce((sum, [path, bytes]) => (path.startsWith(prefix) ? sum + bytes : sum), 0),
     close: () =>

@@ -4,8 +4,8 @@
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
 import { registerOffscreenTransfer } from '../platform/offscreen-transfer.ts';
-import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, workerHttp } from '../platform/chrome-adapters.ts';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
+import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/chrome-adapters.ts';
+import { loadSettings, onSettingsChanged, restrictSettingsToExtensionPages } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
@@ -13,7 +13,6 @@ import { DownloadSaga } from './saga/index.ts';
 import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
-import { compactOldDownloads } from '../store/compaction.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
@@ -23,11 +22,16 @@ import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './c
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
+import { Maintenance } from './maintenance.ts';
+import { serveImportPort } from './import-port.ts';
 
 // First thing: a fact from the transfer document may be what woke this worker.
 const transfers = registerOffscreenTransfer();
 // Ports on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
 (globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: chromeReferer };
+
+// Only the extension's pages and this worker may read or change the settings (they steer data out: the outbox).
+void restrictSettingsToExtensionPages().catch((error: unknown) => console.warn('Semantest: content scripts could not be kept away from the settings', error));
 
 // The settings the user saved, kept fresh by storage.onChanged: a change applies to the next step, no reload.
 let settings: Settings = DEFAULT_SETTINGS;
@@ -41,6 +45,7 @@ const settingsLoaded = loadSettings().then(
   (error: unknown) => console.error('Semantest: settings could not be read, using the defaults', error),
 );
 
+const incognito = inIncognito();
 const db = openDatabase();
 const store = new DexieEventStore(db);
 const queries = downloadQueries(db);
@@ -93,7 +98,14 @@ const outbox = new Outbox({
   readAll: (after, limit) => store.readAll(after, limit),
   checkpoints: dexieOutboxCheckpoints(db),
   http: workerHttp,
-  config: () => ({ enabled: settings.outboxEnabled, url: settings.outboxUrl, batchSize: settings.outboxBatchSize, maxAttempts: settings.outboxMaxAttempts }),
+  // In an incognito window's worker nothing is ever sent: what happens there stays in its memory (README "Incognito").
+  config: () => ({
+    enabled: settings.outboxEnabled && !incognito,
+    url: settings.outboxUrl,
+    batchSize: settings.outboxBatchSize,
+    maxAttempts: settings.outboxMaxAttempts,
+    sendImported: settings.outboxSendImported,
+  }),
   source: cloudEventSource(extensionId()),
   mayReach: (origin) => chromePermissions.contains(origin),
   now: () => Date.now(),
@@ -106,11 +118,25 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// Every write to the log besides the saga's and the bus's: import, rebuild, compaction, forget, clear.
+const maintenance = new Maintenance({
+  db,
+  store,
+  bus,
+  outbox,
+  downloads: chromeDownloads,
+  extensionId: extensionId(),
+  refreshBadge: () => badge.refresh(),
+  progress: (message) => chromePages.broadcast(message),
+  now: () => Date.now(),
+  newId,
+});
+
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
 // stopped worker left in flight, once (a second recover() from onStartup or the alarm is the same promise).
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 // Retention, if the user turned it on: compact the downloads that became old enough since the last run.
-void ready.then(() => compactOldDownloads(db, settings.retentionDays, Date.now())).catch(logError('compaction failed'));
+void ready.then(() => (settings.retentionDays > 0 ? maintenance.compact(settings.retentionDays, true) : null)).catch(logError('compaction failed'));
 // The badge is not kept across browser restarts: set it from the read model on every start.
 void badge.refresh().catch(logError('badge update failed'));
 
@@ -124,8 +150,13 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, maintenance });
   },
+  connected: (port) =>
+    serveImportPort(port, {
+      refusal: ({ sender }) => senderRefusal(sender, { extensionId: extensionId(), extensionOrigin: extensionOrigin() }) ?? (sender.fromContentScript ? 'A Google page may not import events.' : null),
+      importLog: (source) => maintenance.importLog(source),
+    }),
   // The saga's mirror of Chrome's items takes the change at once; the download's step waits for recovery.
   downloadChanged: (delta) => void saga.downloadChanged(delta).catch(logError('download update failed')),
   downloadCreated: (item) => saga.downloadCreated(item),

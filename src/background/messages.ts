@@ -7,6 +7,9 @@ import type { MessageSender } from '../platform/listeners.ts';
 import { CONTENT_SCRIPT_REQUESTS, WorkerRequest, type WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadQueries } from '../store/download-queries.ts';
 import { toControlUpdate, type DownloadSaga } from './saga/index.ts';
+import { visibleToGooglePages } from '../domain/download.ts';
+import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
+import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
 export interface MessageContext {
   saga: DownloadSaga;
@@ -14,6 +17,8 @@ export interface MessageContext {
   extensionId: string;
   extensionOrigin: string;
   newId: () => string;
+  /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
+  maintenance?: Maintenance;
 }
 
 export function senderRefusal(sender: MessageSender, ctx: Pick<MessageContext, 'extensionId' | 'extensionOrigin'>): string | null {
@@ -42,13 +47,17 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     return { ok: false, error: `A Google page may not send ${request.type}.` };
   }
   const { saga, queries } = ctx;
+  if (isMaintenanceRequest(request)) {
+    return ctx.maintenance ? handleMaintenanceRequest(request, ctx.maintenance, ctx.newId()) : { ok: false, error: 'The history cannot be changed from here.' };
+  }
   switch (request.type) {
     case 'ping':
       return { ok: true };
     case 'download.request': {
       // A control on a Google page shows `queued` as soon as it is clicked: the new download's first state is not
       // sent back to it (one message per click less; the answer carries the stream).
-      const result = await saga.request(request.image, request.commandId, sender.tabId ?? null, {
+      // A large inline thumbnail is not kept in the log (README "Forget and clear"): dropped before anything is written.
+      const result = await saga.request(withoutLargeInlineThumbnail(request.image), request.commandId, sender.tabId ?? null, {
         force: request.force === true,
         senderShowsQueued: sender.fromContentScript === true,
       });
@@ -59,14 +68,15 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       const correlationId = ctx.newId();
       const streamIds: string[] = [];
       for (const image of request.images) {
-        const result = await saga.request(image, request.commandId, sender.tabId ?? null, { batch: { correlationId, size: request.images.length } });
+        const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch: { correlationId, size: request.images.length } });
         streamIds.push(result.streamId);
       }
       return { ok: true, streamIds };
     }
     case 'download.states': {
       const urls = [...new Set(request.imageUrls)];
-      const rows = (await Promise.all(urls.map((url) => queries.byImageUrl(url)))).flat();
+      // Only downloads asked for from a Google Images page: a page that plants an address learns nothing of others.
+      const rows = (await Promise.all(urls.map((url) => queries.byImageUrl(url)))).flat().filter(visibleToGooglePages);
       // The newest download of each image decides what its control shows.
       const newest = new Map<string, (typeof rows)[number]>();
       for (const row of rows) {

@@ -22,6 +22,8 @@ import { fileNameOf } from '../ui/format.ts';
 import type { Settings } from './settings.ts';
 
 export const NOTIFY_WITHIN_MS = 10 * 60_000;
+/** An event dated further ahead of the clock than this is not news but a forgery (appends are stamped before they commit). */
+const CLOCK_SLACK_MS = 5_000;
 /** Outcomes the notifications handler keeps in memory for the failure-rate alert, and how long it trusts them. */
 const OUTCOMES_KEPT = 200;
 const OUTCOMES_FRESH_MS = 5_000;
@@ -84,8 +86,12 @@ const baseName = (url: string): string => {
   }
 };
 
-/** How an event settles a download, or null when it does not (a retry to come, or the user's own cancel). */
+/**
+ * How an event settles a download, or null when it does not (a retry to come, the user's own cancel, or history
+ * imported from another log, which is no news of this browser's downloads).
+ */
 export function settleOutcome(event: StoredEvent): 'completed' | 'failed' | null {
+  if (event.metadata.imported) return null;
   if (event.type === 'GoogleImageDownloadCompleted') return 'completed';
   if (event.type !== 'GoogleImageDownloadFailed') return null;
   const data = event.data as EventData<'GoogleImageDownloadFailed'>;
@@ -265,9 +271,15 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     await tell(context, `semantest:failure-rate:${raisedId}`, 'failure-rate', FAILURE_RATE_STREAM, text, stillFailed.length > 0 ? [{ action: 'retry', streamIds: stillFailed }] : [], true);
   };
 
-  /** Whether `handleOne` has anything to do for this event (no reads): news, and a level that tells something. */
-  const relevant = (event: StoredEvent, replaying: boolean): boolean =>
-    !replaying && deps.now() - event.createdAt <= NOTIFY_WITHIN_MS && deps.settings().notifications !== 'none';
+  /**
+   * Whether `handleOne` has anything to do for this event (no reads): news of this browser (not imported, not
+   * dated ahead of the clock, not older than the window), and a level that tells something.
+   */
+  const relevant = (event: StoredEvent, replaying: boolean): boolean => {
+    if (replaying || event.metadata.imported || deps.settings().notifications === 'none') return false;
+    const age = deps.now() - event.createdAt;
+    return age <= NOTIFY_WITHIN_MS && age >= -CLOCK_SLACK_MS;
+  };
 
   return {
     id: 'notifications',

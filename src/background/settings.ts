@@ -54,6 +54,8 @@ export const Settings = z.object({
   outboxBatchSize: z.number().int().min(1).max(1000).default(100),
   /** Failed sends of one batch before the outbox stops and waits for the user (its own dead-letter state). */
   outboxMaxAttempts: z.number().int().min(1).max(20).default(6),
+  /** The outbox also sends the events of downloads imported from another log (off: only this browser's). */
+  outboxSendImported: z.boolean().default(false),
   /** "Save as type": `original` keeps the image's own format; otherwise it is converted in the worker. */
   saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).default('original'),
   /** Quality of a JPEG or WebP written by "Save as type", 0.1–1. */

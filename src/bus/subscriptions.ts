@@ -173,8 +173,43 @@ export class EventBus {
     this.poke();
   }
 
+  /** Set while `whileQuiet` runs: no pass starts, pokes wait for its end. */
+  private quiet: Promise<unknown> | null = null;
+  private pokedWhileQuiet = false;
+
+  /**
+   * Runs `work` while no subscriber is in a pass (those running are waited for; none starts until it is done),
+   * then forgets the events kept in memory and lets every subscriber catch up from the store. For work that
+   * deletes events (forgetting downloads): no handler sees them after it, from memory or from a page read before.
+   */
+  async whileQuiet<T>(work: () => Promise<T>): Promise<T> {
+    while (this.quiet) await this.quiet.catch(() => undefined);
+    const run = (async () => {
+      while (this.running.size > 0) await Promise.all(this.running.values());
+      try {
+        return await work();
+      } finally {
+        this.recent = [];
+      }
+    })();
+    this.quiet = run;
+    try {
+      return await run;
+    } finally {
+      this.quiet = null;
+      if (this.pokedWhileQuiet) {
+        this.pokedWhileQuiet = false;
+        this.poke();
+      }
+    }
+  }
+
   /** Asks every (or one) subscriber to catch up; calls made while it runs fold into one more pass. */
   poke(id?: string): void {
+    if (this.quiet) {
+      this.pokedWhileQuiet = true;
+      return;
+    }
     for (const subscriberId of id ? [id] : this.subscribers.keys()) {
       if (this.running.has(subscriberId)) {
         this.again.add(subscriberId);

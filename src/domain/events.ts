@@ -191,6 +191,22 @@ export const eventSchemas = {
   FailureRateAlertCleared: {
     1: z.object({ failed: z.number().int().nonnegative(), settled: z.number().int().positive(), thresholdPercent: z.number().int().min(1).max(100) }),
   },
+  /**
+   * The user had downloads forgotten, or the history cleared (everything, or what was asked for before `before`):
+   * their events left the log. Ids and counts only, nothing of what they were; the outbox sends it so that a
+   * receiver can forget its copies too (docs/decisions/0021-forget-and-clear.md).
+   */
+  HistoryForgotten: {
+    1: z.object({
+      scope: z.enum(['downloads', 'before', 'all']),
+      /** With `downloads`: the streams forgotten (at most 1,000 per event). */
+      streamIds: z.array(z.string().max(100)).max(1000),
+      before: z.number().nullable(),
+      downloads: z.number().int().nonnegative(),
+      events: z.number().int().nonnegative(),
+      filesDeleted: z.number().int().nonnegative(),
+    }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

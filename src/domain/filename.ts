@@ -115,3 +115,34 @@ export function buildDownloadPath(input: DownloadPathInput): string {
   const file = `${base}.${extension}`;
   return folder ? `${folder}/${file}` : file;
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must not be there
+const FORBIDDEN_ONE = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f]/;
+const MAX_SEGMENTS = 16;
+
+/**
+ * Why `path` is not a file name this extension could have asked `chrome.downloads` for (folders, then a name with
+ * an extension), by the same rules the sanitiser applies, or null when it is one. For names that come from
+ * outside (an imported log): checked, never repaired.
+ */
+export function safePathProblem(path: string): string | null {
+  if (typeof path !== 'string' || path === '') return 'the file name is empty';
+  if (path.length > 1024) return 'the file name is longer than 1,024 characters';
+  const segments = path.split('/');
+  if (segments.length > MAX_SEGMENTS) return `the file name has more than ${MAX_SEGMENTS} folders`;
+  for (const segment of segments) {
+    if (segment === '' || segment === '.' || segment === '..') return 'the file name has an empty, "." or ".." folder';
+    if (byteLength(segment) > MAX_SEGMENT_BYTES) return 'a part of the file name is longer than 255 bytes';
+    if (FORBIDDEN_ONE.test(segment)) return 'the file name holds a control character or one of <>:"\\|?*';
+    if (/^[.~\s]/.test(segment) || /[.\s]$/.test(segment)) return 'a part of the file name starts with ".", "~" or a space, or ends with "." or a space';
+    if (RESERVED.test((segment.split('.')[0] ?? '').trim())) return `"${segment}" is a name Windows reserves`;
+    if (segment.normalize('NFC') !== segment) return 'the file name is not in Unicode normal form C';
+  }
+  if (!/\.[A-Za-z0-9]{1,5}$/.test(segments[segments.length - 1] as string)) return 'the file name has no extension';
+  return null;
+}
+
+/** The extension of a file name (after its last dot), lower case; '' when it has none. */
+export function extensionOf(path: string): string {
+  return /\.([A-Za-z0-9]{1,5})$/.exec(path)?.[1]?.toLowerCase() ?? '';
+}

@@ -11,7 +11,7 @@ export type Act = (request: WorkerRequest) => Promise<void>;
 
 export function DeadLetters({ db, act, onShowEvents }: { db: SemantestDb; act: Act; onShowEvents: (streamId: string) => void }) {
   const deadLetters = useLive(
-    async () => (await db.downloads.where('phase').equals('dead-lettered').toArray()).filter((row) => !row.discarded).sort((a, b) => b.updatedAt - a.updatedAt),
+    async () => (await db.downloads.where('phase').equals('dead-lettered').toArray()).filter((row) => !row.discarded && !row.imported).sort((a, b) => b.updatedAt - a.updatedAt),
     [],
   );
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());

@@ -1,30 +1,41 @@
-/** Export and import of the event log (NDJSON), rebuilding the read models by replay, and storage use. */
+/**
+ * Export and import of the event log (NDJSON), rebuilding the history by replay, clearing it, and storage use.
+ * The page reads the log itself (export, counts) but writes nothing: import, rebuild, compaction and clearing are
+ * asked of the worker, which does every write (issue #20 "one writer"), and this page shows its progress and report.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import type { SemantestDb } from '../store/database.ts';
-import { exportNdjson, importNdjson, type ImportReport } from '../store/event-log-io.ts';
-import { rebuildDownloads } from '../projections/downloads.ts';
+import { exportNdjson } from '../store/event-log-io.ts';
 import { formatBytes } from '../ui/format.ts';
 import { useLive } from '../ui/live.ts';
 import { t } from '../platform/i18n.ts';
+import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
+import { MaintenanceProgress } from '../shared/protocol.ts';
+import { importThroughWorker, type ImportOutcome } from './import-client.ts';
 import { Retention } from './retention.tsx';
+import { ClearHistory } from './clear-history.tsx';
 
-type Busy = { what: 'export' | 'import' | 'rebuild' | 'compact'; done: number; total: number } | null;
+type Job = 'export' | 'import' | 'rebuild' | 'compact' | 'forget';
+type Busy = { what: Job; done: number; total: number } | null;
 
-async function lastPosition(db: SemantestDb): Promise<number> {
-  return (await db.events.orderBy('position').last())?.position ?? 0;
+/** The worker's progress pushes for the job this page is running. */
+export function useWorkerProgress(busy: Busy, setBusy: (busy: Busy) => void): void {
+  useEffect(() => {
+    if (!busy || busy.what === 'export' || busy.what === 'import') return undefined;
+    const job = busy.what;
+    return onWorkerMessage((raw) => {
+      const message = MaintenanceProgress.safeParse(raw);
+      if (message.success && message.data.job === job) setBusy({ what: job, done: message.data.done, total: message.data.total });
+    });
+  }, [busy?.what]);
 }
 
 export function Maintenance({ db }: { db: SemantestDb }) {
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [report, setReport] = useState<ImportReport | null>(null);
+  const [report, setReport] = useState<ImportOutcome | null>(null);
+  useWorkerProgress(busy, setBusy);
 
-  const rebuild = async (): Promise<number> => {
-    const total = await lastPosition(db);
-    setBusy({ what: 'rebuild', done: 0, total });
-    const count = await rebuildDownloads(db, (position) => setBusy({ what: 'rebuild', done: position, total }));
-    return count;
-  };
   const run = async (work: () => Promise<string>) => {
     setMessage(null);
     try {
@@ -55,14 +66,20 @@ export function Maintenance({ db }: { db: SemantestDb }) {
   const importLog = (file: File) =>
     run(async () => {
       setReport(null);
-      setBusy({ what: 'import', done: 0, total: file.size });
-      const result = await importNdjson(db, file, { onProgress: (bytes) => setBusy({ what: 'import', done: bytes, total: file.size }) });
+      setBusy({ what: 'import', done: 0, total: 2 * file.size });
+      const result = await importThroughWorker(file, (done, total) => setBusy({ what: 'import', done, total }));
       setReport(result);
-      if (result.taken > 0) await rebuild();
+      if (result.refusedWhole) throw new Error(result.refusedWhole);
       return t('imported', [String(result.taken), String(result.alreadyThere), String(result.refused.length)]);
     });
 
-  const rebuildNow = () => run(async () => t('rebuilt', String(await rebuild())));
+  const rebuildNow = () =>
+    run(async () => {
+      setBusy({ what: 'rebuild', done: 0, total: 0 });
+      const response = await sendToWorker({ type: 'history.rebuild' });
+      if (!response.ok) throw new Error(response.error);
+      return t('rebuilt', String(response.count ?? 0));
+    });
 
   return (
     <section id="data" aria-labelledby="data-title">
@@ -91,7 +108,8 @@ export function Maintenance({ db }: { db: SemantestDb }) {
           {t('rebuild')}
         </button>
       </div>
-      {busy && busy.what !== 'compact' && (
+      <p class="muted small">{t('importHelp')}</p>
+      {busy && busy.what !== 'compact' && busy.what !== 'forget' && (
         <p class="busy" role="status">
           {t(`busy_${busy.what}`)}{' '}
           <progress data-testid="maintenance-progress" max={Math.max(1, busy.total)} value={busy.done} aria-label={t(`busy_${busy.what}`)} />
@@ -115,7 +133,8 @@ export function Maintenance({ db }: { db: SemantestDb }) {
         </details>
       )}
       <Storage db={db} />
-      <Retention db={db} busy={busy !== null} onBusy={(on) => setBusy(on ? { what: 'compact', done: 0, total: 0 } : null)} />
+      <Retention busy={busy !== null} onBusy={(on) => setBusy(on ? { what: 'compact', done: 0, total: 0 } : null)} progress={busy?.what === 'compact' ? busy : null} />
+      <ClearHistory busy={busy !== null} onBusy={(on) => setBusy(on ? { what: 'forget', done: 0, total: 0 } : null)} progress={busy?.what === 'forget' ? busy : null} />
     </section>
   );
 }

@@ -116,6 +116,21 @@ export function OutboxSection({ db }: { db: SemantestDb }) {
             <input id="outbox-attempts" type="number" min={1} max={20} value={maxAttempts ?? String(settings.outboxMaxAttempts)} onInput={(event) => setMaxAttempts(event.currentTarget.value)} />
           </div>
         </div>
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="outbox-send-imported"
+            checked={settings.outboxSendImported}
+            onChange={(event) => {
+              const on = event.currentTarget.checked;
+              savePatch({ outboxSendImported: on }).then(
+                () => setNotice({ kind: 'saved', text: t('summarySaved') }),
+                (error: unknown) => setNotice({ kind: 'error', text: String(error) }),
+              );
+            }}
+          />{' '}
+          {t('outboxSendImported')}
+        </label>
         <div class="buttons">
           {settings.outboxEnabled ? (
             <>

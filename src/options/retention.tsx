@@ -1,27 +1,26 @@
 /**
  * The retention policy (Storage section): compact settled downloads older than N days, automatically (the worker,
- * on start) when turned on, or now. Compaction removes only intermediate steps (src/store/compaction.ts); the
- * history stays as it is, and the report says what went.
+ * on start) when turned on, or now (asked of the worker, which does the writing). Compaction removes only
+ * intermediate steps (src/store/compaction.ts); the history stays as it is, and the report says what went.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { SemantestDb } from '../store/database.ts';
-import { compactSettledStreams, DAY_MS, type CompactionReport } from '../store/compaction.ts';
 import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
+import { sendToWorker } from '../platform/messaging.ts';
 import { t } from '../platform/i18n.ts';
+import type { CompactionSummary } from '../shared/protocol.ts';
 
 const CHOICES = [0, 1, 7, 30, 90, 365];
 
-export function describeReport(report: CompactionReport): string {
+export function describeReport(report: CompactionSummary): string {
   const byType = Object.entries(report.removedByType)
     .map(([type, count]) => `${type} ${count}`)
     .join(', ');
   return t('compacted', [String(report.eventsRemoved), String(report.streamsCompacted), String(report.streamsSeen)]) + (byType ? ` (${byType})` : '');
 }
 
-export function Retention({ db, busy, onBusy }: { db: SemantestDb; busy: boolean; onBusy: (busy: boolean) => void }) {
+export function Retention({ busy, onBusy, progress }: { busy: boolean; onBusy: (busy: boolean) => void; progress: { done: number; total: number } | null }) {
   const [days, setDays] = useState<number | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   useEffect(() => {
     loadSettings().then((settings) => setDays(settings.retentionDays), () => setDays(0));
     return onSettingsChanged((settings) => setDays(settings.retentionDays));
@@ -41,18 +40,13 @@ export function Retention({ db, busy, onBusy }: { db: SemantestDb; busy: boolean
   const compactNow = async () => {
     setMessage(null);
     onBusy(true);
-    setProgress({ done: 0, total: 0 });
     try {
-      const report = await compactSettledStreams(db, {
-        now: Date.now(),
-        olderThanMs: (days ?? 0) * DAY_MS,
-        onProgress: (done, total) => setProgress({ done, total }),
-      });
-      setMessage({ kind: 'ok', text: describeReport(report) });
+      const response = await sendToWorker({ type: 'history.compact', olderThanDays: days ?? 0 });
+      if (!response.ok) throw new Error(response.error);
+      if (response.compacted) setMessage({ kind: 'ok', text: describeReport(response.compacted) });
     } catch (error) {
       setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
     } finally {
-      setProgress(null);
       onBusy(false);
     }
   };

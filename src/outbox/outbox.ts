@@ -52,6 +52,8 @@ export interface OutboxConfig {
   url: string;
   batchSize: number;
   maxAttempts: number;
+  /** Events of imported downloads (`metadata.imported`) are sent too; otherwise they are passed over. */
+  sendImported?: boolean;
 }
 
 export interface OutboxDeps {
@@ -127,6 +129,24 @@ export class Outbox {
       });
   }
 
+  /** How many `whileHeld` calls run: while any does, nothing is sent. */
+  private held = 0;
+
+  /**
+   * Runs `work` while nothing is sent: a send in flight is waited for, and no batch is read until `work` is done
+   * (forgetting downloads deletes events: none of them may leave after that).
+   */
+  async whileHeld<T>(work: () => Promise<T>): Promise<T> {
+    this.held += 1;
+    try {
+      await this.idle();
+      return await work();
+    } finally {
+      this.held -= 1;
+      if (this.held === 0) this.poke();
+    }
+  }
+
   /** Resolves when nothing is in flight (tests, and the commands below). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -165,6 +185,7 @@ export class Outbox {
 
   private async drain(): Promise<void> {
     for (;;) {
+      if (this.held > 0) return;
       const config = this.deps.config();
       // Off, or no valid address: nothing leaves, and the checkpoint stays where it is.
       if (!config.enabled || config.url === '' || outboxUrlProblem(config.url) !== null) return;
@@ -176,7 +197,13 @@ export class Outbox {
       }
       const page = await this.deps.readAll(row.position, Math.max(1, config.batchSize));
       if (page.length === 0) return;
-      const { events, body } = batchBody(page, this.deps.source, config.batchSize, this.deps.maxBytes ?? OUTBOX_MAX_BYTES);
+      // Imported history is not what happened here: it leaves only when the user asked for it.
+      const sendable = config.sendImported ? page : page.filter((event) => !event.metadata.imported);
+      if (sendable.length === 0) {
+        await this.deps.checkpoints.save({ subscriberId: OUTBOX_ID, position: (page[page.length - 1] as StoredEvent).position, updatedAt: this.deps.now(), retry: undefined });
+        continue;
+      }
+      const { events, body } = batchBody(sendable, this.deps.source, config.batchSize, this.deps.maxBytes ?? OUTBOX_MAX_BYTES);
       const last = (events[events.length - 1] as StoredEvent).position;
       const result = await this.send(config.url, body);
       if (result.ok) {

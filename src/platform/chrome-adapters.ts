@@ -20,7 +20,7 @@ export function toView(item: chrome.downloads.DownloadItem): DownloadItemView {
     exists: item.exists,
     danger: item.danger,
     startTime: item.startTime,
-    ...(item.byExtensionId !== undefined ? { byExtensionId: item.byExtensionId } : {}),
+    ...(item.byExtensionId ? { byExtensionId: item.byExtensionId } : {}),
   };
 }
 
@@ -110,6 +110,8 @@ export const chromeContextMenu: ContextMenuPort = {
 };
 
 export const extensionId = (): string => chrome.runtime.id;
+/** True in the worker of an incognito window (`"incognito": "split"` gives incognito its own). */
+export const inIncognito = (): boolean => chrome.extension?.inIncognitoContext === true;
 export const extensionOrigin = (): string => new URL(chrome.runtime.getURL('/')).origin;
 
 /** Rule ids for the Referer rules: a stable hash of the key, in a range no other rule of ours uses. */

@@ -18,8 +18,20 @@ export interface MessageSender {
   fromContentScript: boolean;
 }
 
+/** A long-lived connection a page opened to the worker (`runtime.connect`), as the worker sees it. */
+export interface WorkerPort {
+  name: string;
+  sender: MessageSender;
+  post(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onDisconnect(listener: () => void): void;
+  disconnect(): void;
+}
+
 export interface WorkerListeners {
   message(message: unknown, sender: MessageSender): Promise<unknown>;
+  /** A page opened a port (the options page's import streams its file over one). */
+  connected?(port: WorkerPort): void;
   downloadChanged(delta: DownloadDelta): void;
   /** A new download (any, not only ours), as `search` would show it. */
   downloadCreated(item: DownloadItemView): void;
@@ -33,17 +45,35 @@ export interface WorkerListeners {
   notificationButtonClicked(notificationId: string, buttonIndex: number): void;
 }
 
+const senderOf = (sender: chrome.runtime.MessageSender): MessageSender => ({
+  id: sender.id,
+  url: sender.url,
+  tabId: sender.tab?.id,
+  frameId: sender.frameId,
+  fromContentScript: !(sender.url ?? '').startsWith(chrome.runtime.getURL('')),
+});
+
 export function registerWorkerListeners(listeners: WorkerListeners): void {
+  chrome.runtime.onConnect.addListener((port) => {
+    if (!listeners.connected) return port.disconnect();
+    let open = true;
+    port.onDisconnect.addListener(() => (open = false));
+    listeners.connected({
+      name: port.name,
+      sender: senderOf(port.sender ?? {}),
+      // A message to a port the page closed throws: the page is gone, nothing to tell.
+      post: (message) => {
+        if (open) port.postMessage(message);
+      },
+      onMessage: (listener) => port.onMessage.addListener((message: unknown) => listener(message)),
+      onDisconnect: (listener) => port.onDisconnect.addListener(() => listener()),
+      disconnect: () => port.disconnect(),
+    });
+  });
   chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
     // The transfer document's facts have their own listener (offscreen-transfer.ts): not answered here.
     if (isTransferMessage(message)) return false;
-    const from: MessageSender = {
-      id: sender.id,
-      url: sender.url,
-      tabId: sender.tab?.id,
-      frameId: sender.frameId,
-      fromContentScript: !(sender.url ?? '').startsWith(chrome.runtime.getURL('')),
-    };
+    const from = senderOf(sender);
     listeners
       .message(message, from)
       .then(sendResponse, (error: unknown) => sendResponse({ ok: false, error: error instanceof Error ? error.message : String(error) }));

@@ -22,7 +22,7 @@ export interface DownloadItemView {
   danger: string;
   /** ISO time. */
   startTime: string;
-  /** The extension that started the download (absent for the user's own): the saga acts only on its own. */
+  /** The extension that started the download, if one did: only our own are ever removed or changed. */
   byExtensionId?: string;
 }
 

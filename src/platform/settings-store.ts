@@ -20,6 +20,17 @@ export async function saveSettings(settings: unknown): Promise<Settings> {
   return valid;
 }
 
+/**
+ * Keeps content scripts away from chrome.storage.local (the settings steer data out: the outbox's address): only
+ * the extension's pages and its worker may read or write it. Chromium keeps the level as an extension pref
+ * (`storage_local_access_level`, extensions/browser/api/storage/storage_utils.cc, 2024); the worker sets it on
+ * every start anyway. Verified in Chromium 156 (e2e test/e2e/hostile-privacy.spec.ts); an older Chromium that
+ * supports it only for `session` refuses, and the worker logs that.
+ */
+export async function restrictSettingsToExtensionPages(): Promise<void> {
+  await chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' });
+}
+
 /** Calls `listener` with the new settings whenever any context saves them. Returns an unsubscribe. */
 export function onSettingsChanged(listener: (settings: Settings) => void): () => void {
   const wrapped = (changes: Record<string, chrome.storage.StorageChange>, area: string): void => {

@@ -36,7 +36,7 @@ function firstScreen(rows: DownloadState[]) {
     <PopupView
       history={{ status: 'ready', rows, complete: false }}
       shown={filterHistory(rows, NO_FILTER, now)}
-      failures={filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded)}
+      failures={filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported)}
       summary={summarize(rows, now)}
       batch={latestBatch(rows)}
       view="history"

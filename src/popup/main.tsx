@@ -60,7 +60,7 @@ function Popup() {
 
   const rows = history.status === 'ready' ? history.rows : [];
   const shown = useMemo(() => filterHistory(rows, filter, now), [rows, filter, now]);
-  const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded), [rows, now]);
+  const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
 

@@ -1,5 +1,5 @@
 /** One download in the popup: the history row (with live progress and actions) and the failures-view row. */
-import { publicStatus, type DownloadState } from '../domain/download.ts';
+import { isSettled, publicStatus, type DownloadState } from '../domain/download.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 import { fileNameOf, formatBytes, formatDuration, formatWhen } from '../ui/format.ts';
 import { adviceFor, formatSpeed } from '../ui/history-filter.ts';
@@ -39,11 +39,14 @@ export function HistoryRow({
   const status = publicStatus(row.phase);
   const name = fileNameOf(row);
   const meta = [formatBytes(row.fileSize), dimensionsOf(row), row.sourceHost, formatWhen(row.requestedAt, now), formatDuration(row.durationMs)].filter(Boolean);
-  const running = status === 'downloading' || status === 'paused';
-  const failed = status === 'failed' || status === 'dead-lettered';
+  // An imported download is history from another log: shown, never acted on (nothing here starts it again).
+  const imported = row.imported === true;
+  const running = !imported && (status === 'downloading' || status === 'paused');
+  const failed = !imported && (status === 'failed' || status === 'dead-lettered');
   const streamId = row.streamId;
+  const label = imported ? (isSettled(row) ? `${t('importedWord')} · ${t(`status_${status.replace('-', '_')}`)}` : t('importedNotResumed')) : t(`status_${status.replace('-', '_')}`);
   return (
-    <div class="item" data-testid="history-item" data-status={status} data-stream-id={streamId} title={row.filePath ?? name}>
+    <div class="item" data-testid="history-item" data-status={status} data-stream-id={streamId} data-imported={imported ? 'true' : undefined} title={row.filePath ?? name}>
       <Thumb row={row} />
       <div class="body">
         <div class="name">{name}</div>
@@ -57,24 +60,26 @@ export function HistoryRow({
         )}
       </div>
       <div class="side">
-        <span class={`status status-${status}`}>{t(`status_${status.replace('-', '_')}`)}</span>
+        <span class={`status status-${status}`} data-testid="history-status">
+          {label}
+        </span>
         <div class="actions">
-          {status === 'downloading' && (
+          {!imported && status === 'downloading' && (
             <IconButton label={t('pauseNamed', name)} testid="pause-button" onClick={() => void act({ type: 'download.pause', streamId })}>
               {t('pause')}
             </IconButton>
           )}
-          {status === 'paused' && (
+          {!imported && status === 'paused' && (
             <IconButton label={t('resumeNamed', name)} testid="resume-button" onClick={() => void act({ type: 'download.resume', streamId })}>
               {t('resume')}
             </IconButton>
           )}
-          {(status === 'queued' || running) && (
+          {!imported && (status === 'queued' || running) && (
             <IconButton label={t('cancelNamed', name)} testid="cancel-button" onClick={() => void act({ type: 'download.cancel', streamId })}>
               {t('cancel')}
             </IconButton>
           )}
-          {status === 'completed' && (
+          {!imported && status === 'completed' && (
             <IconButton label={t('showNamed', name)} testid="show-button" onClick={() => void act({ type: 'download.show', streamId })}>
               {t('show')}
             </IconButton>
@@ -87,6 +92,11 @@ export function HistoryRow({
           <IconButton label={t('copyLinkNamed', name)} testid="copy-link-button" onClick={() => void copy(row.request.imageUrl)}>
             {t('copyLink')}
           </IconButton>
+          {(imported || isSettled(row)) && (
+            <IconButton label={t('forgetNamed', name)} testid="forget-button" onClick={() => void act({ type: 'history.forget', streamIds: [streamId], deleteFiles: false }, t('forgetDone'))}>
+              {t('forget')}
+            </IconButton>
+          )}
         </div>
       </div>
     </div>

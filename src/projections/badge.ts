@@ -28,8 +28,9 @@ export function badgeSubscriber(deps: BadgeDeps): Subscriber & { refresh(): Prom
   return {
     id: 'badge',
     types: BADGE_EVENTS,
-    async handle(_event, context) {
-      if (context.replaying) return;
+    async handle(event, context) {
+      // Imported history never waits in this browser's dead-letter queue.
+      if (context.replaying || event.metadata.imported) return;
       await refresh();
     },
     refresh,

@@ -71,17 +71,17 @@ export function metricsSubscriber(db: SemantestDb): Subscriber {
   const count = async (events: readonly StoredEvent[]): Promise<void> => {
     await db.transaction('rw', db.metrics, async () => {
       const mark: MetricsRowV2 | undefined = await db.metrics.get(WATERMARK);
-      const fresh = events.filter((event) => !mark || mark.appended < event.position);
-      if (fresh.length === 0) return;
+      const unseen = events.filter((event) => !mark || mark.appended < event.position);
+      if (unseen.length === 0) return;
+      // Imported history is not this browser's work: passed over (the watermark still moves past it).
+      const fresh = unseen.filter((event) => !event.metadata.imported);
       const minutes = [...new Set(fresh.map((event) => minuteOf(event.createdAt)))];
       const stored = await db.metrics.bulkGet(minutes);
       const rows = new Map<number, MetricsRowV2>(minutes.map((minute, i) => [minute, stored[i] ?? emptyRow(minute)]));
       const waiting = new Set(mark?.waiting ?? []);
       let last = mark?.appended ?? 0;
-      for (const event of fresh) {
-        countEvent(rows.get(minuteOf(event.createdAt)) as MetricsRowV2, waiting, event);
-        last = Math.max(last, event.position);
-      }
+      for (const event of fresh) countEvent(rows.get(minuteOf(event.createdAt)) as MetricsRowV2, waiting, event);
+      for (const event of unseen) last = Math.max(last, event.position);
       const watermark: MetricsRowV2 = { ...emptyRow(WATERMARK), appended: last, waiting: [...waiting] };
       await db.metrics.bulkPut([...rows.values(), watermark]);
     });

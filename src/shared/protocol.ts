@@ -24,6 +24,14 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('download.cancel'), streamId }),
   z.object({ type: z.literal('download.show'), streamId }),
   z.object({ type: z.literal('ping') }),
+  /** "Forget this download" (popup): its events leave the log and every read model; its file only if asked. */
+  z.object({ type: z.literal('history.forget'), streamIds: z.array(streamId).min(1).max(1000), deleteFiles: z.boolean() }),
+  /** "Clear history" (options page): everything (`before: null`), or the downloads asked for before `before` (epoch ms). */
+  z.object({ type: z.literal('history.clear'), before: z.number().int().nonnegative().nullable(), deleteFiles: z.boolean() }),
+  /** Rebuild the history (downloads read model) by replaying the log. */
+  z.object({ type: z.literal('history.rebuild') }),
+  /** Compact settled downloads unchanged for this many days (0: all settled ones). */
+  z.object({ type: z.literal('history.compact'), olderThanDays: z.number().int().min(0).max(3650) }),
 ]);
 export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type WorkerRequestType = WorkerRequest['type'];
@@ -62,5 +70,57 @@ export const ProgressMessage = z.object({
 export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
 export type WorkerResponse =
-  | { ok: true; streamId?: string; joined?: boolean; alreadySaved?: boolean; updates?: ControlUpdate[]; count?: number; streamIds?: string[] }
+  | {
+      ok: true;
+      streamId?: string;
+      joined?: boolean;
+      alreadySaved?: boolean;
+      updates?: ControlUpdate[];
+      count?: number;
+      streamIds?: string[];
+      forgotten?: ForgetReport;
+      compacted?: CompactionSummary;
+    }
   | { ok: false; error: string };
+
+/** What forgetting (or clearing) did: downloads and events gone, downloads left running, files deleted. */
+export interface ForgetReport {
+  downloads: number;
+  events: number;
+  running: number;
+  filesDeleted: number;
+}
+
+/** What a compaction removed (src/store/compaction.ts's report, as the options page shows it). */
+export interface CompactionSummary {
+  streamsSeen: number;
+  streamsCompacted: number;
+  eventsRemoved: number;
+  removedByType: Record<string, number>;
+}
+
+/** Worker → options page: how far a long job has come (not an event). */
+export const MaintenanceProgress = z.object({
+  type: z.literal('maintenance.progress'),
+  job: z.enum(['rebuild', 'compact', 'forget']),
+  done: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+});
+export type MaintenanceProgress = z.infer<typeof MaintenanceProgress>;
+
+/** The port an options page opens to stream an NDJSON file to the worker (`runtime.connect`, this name). */
+export const IMPORT_PORT = 'semantest:import';
+
+/** Options page → worker, on the import port: the file's size, then its text chunk by chunk, as asked. */
+export const ImportPortRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('import.begin'), size: z.number().int().nonnegative() }),
+  /** The next piece of the file's text for `reading`; `done` with the last one. */
+  z.object({ type: z.literal('import.chunk'), reading: z.number().int().positive(), text: z.string(), bytes: z.number().int().nonnegative(), done: z.boolean() }),
+]);
+export type ImportPortRequest = z.infer<typeof ImportPortRequest>;
+
+/** Worker → options page, on the import port. `import.next`: send the next chunk of reading `reading` (a new reading starts at byte 0). */
+export type ImportPortAnswer =
+  | { type: 'import.next'; reading: number }
+  | { type: 'import.report'; report: { taken: number; alreadyThere: number; refused: { line: number; reason: string }[]; refusedWhole?: string } }
+  | { type: 'import.failed'; error: string };

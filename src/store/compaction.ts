@@ -38,6 +38,8 @@ export interface CompactionOptions {
    * table): what an automatic run at every worker start uses. A full run (the default) looks at all of them.
    */
   incremental?: boolean;
+  /** Runs each batch's transaction between the store's own appends (the worker's single writer). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface CompactionReport {
@@ -86,6 +88,7 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
   const report: CompactionReport = { streamsSeen: 0, streamsCompacted: 0, eventsRemoved: 0, removedByType: {}, streamsSkipped: 0, snapshotsWritten: 0 };
   const limit = options.now - options.olderThanMs;
   const batchSize = options.batchSize ?? 200;
+  const run = options.exclusive ?? (<T>(work: () => Promise<T>) => work());
   // Old enough to be looked at: the streams table says when each stream last changed.
   const cursor = options.incremental ? await db.snapshots.get(CURSOR_ID) : undefined;
   const since = cursor && cursor.version <= limit ? cursor.version : -Infinity;
@@ -93,7 +96,7 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
   const total = ids.length;
   for (let from = 0; from < ids.length; from += batchSize) {
     const batch = ids.slice(from, from + batchSize);
-    await db.transaction('rw', db.events, db.streams, db.snapshots, async () => {
+    await run(() => db.transaction('rw', db.events, db.streams, db.snapshots, async () => {
       for (const streamId of batch) {
         report.streamsSeen += 1;
         const stream = await db.streams.get(streamId);
@@ -127,7 +130,7 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
         report.snapshotsWritten += 1;
         await db.events.bulkDelete(removed.map((event) => event.position));
       }
-    });
+    }));
     options.onProgress?.(Math.min(total, from + batch.length), total);
   }
   if (!options.dryRun) await db.snapshots.put({ snapshotId: CURSOR_ID, streamId: CURSOR_ID, version: limit, stateVersion: 0, state: report, createdAt: options.now });
@@ -137,9 +140,14 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
 export const DAY_MS = 86_400_000;
 
 /** The retention policy's automatic run (the worker calls it on start): nothing when `retentionDays` is 0. */
-export async function compactOldDownloads(db: SemantestDb, retentionDays: number, now: number): Promise<CompactionReport | null> {
+export async function compactOldDownloads(
+  db: SemantestDb,
+  retentionDays: number,
+  now: number,
+  exclusive?: CompactionOptions['exclusive'],
+): Promise<CompactionReport | null> {
   if (!(retentionDays > 0)) return null;
-  return compactSettledStreams(db, { now, olderThanMs: retentionDays * DAY_MS, incremental: true });
+  return compactSettledStreams(db, { now, olderThanMs: retentionDays * DAY_MS, incremental: true, ...(exclusive ? { exclusive } : {}) });
 }
 
 /** The snapshots row that remembers up to which `lastUpdated` the last run looked (never a stream's id). */

@@ -24,6 +24,7 @@ import {
 import type { DownloadRow, SemantestDb } from './database.ts';
 import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { upcast } from '../domain/upcasters.ts';
+import { StreamCache, type KnownStream } from './stream-cache.ts';
 
 export interface StoreDeps {
   now: () => number;
@@ -62,57 +63,6 @@ interface PendingAppend {
 }
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
-
-/** What this context knows of a stream after its own last committed write (see `StreamCache`). */
-interface KnownStream {
-  version: number;
-  aggregateType: string;
-  /** The stream's downloads row as this context last wrote or read it (undefined: the stream has none). */
-  row: DownloadRow | undefined;
-}
-
-/** How many streams the cache remembers (the least recently used go first). */
-const CACHE_LIMIT = 2000;
-
-/**
- * A write-through cache of the streams this context wrote, so that the hot path reads nothing before it writes.
- *
- * Only `DexieEventStore` appends (in the worker); the options page may import events (versions only grow), and
- * compaction removes events but never changes a stream's version or its row. So an entry can only be behind the
- * database, never ahead, and being behind is caught before anything is decided on it: a version that does not
- * match the caller's expectation is read again inside the transaction before a conflict is reported, and a
- * write at a version another context already wrote fails on the unique `[streamId+version]` index, which aborts
- * the batch; the batch is then done again with every version, id and row read from the database.
- * Entries are only set after a transaction committed, from what it wrote; a failed one changes nothing.
- */
-class StreamCache {
-  private readonly entries = new Map<string, KnownStream>();
-
-  get(streamId: string): KnownStream | undefined {
-    const entry = this.entries.get(streamId);
-    if (entry) {
-      this.entries.delete(streamId);
-      this.entries.set(streamId, entry);
-    }
-    return entry;
-  }
-
-  set(streamId: string, entry: KnownStream): void {
-    this.entries.delete(streamId);
-    this.entries.set(streamId, entry);
-    if (this.entries.size > CACHE_LIMIT) this.entries.delete(this.entries.keys().next().value as string);
-  }
-
-  /** A row changed by an event of another stream (a discard): kept in step if its stream is known. */
-  updateRow(streamId: string, row: DownloadRow | undefined): void {
-    const entry = this.entries.get(streamId);
-    if (entry) entry.row = row;
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
 
 /** How a batch is committed: `optimistic` trusts the cache and the unique indexes; `checked` reads everything. */
 type CommitMode = 'optimistic' | 'checked';
@@ -165,47 +115,76 @@ export class DexieEventStore implements EventStore {
     this.cache.clear();
   }
 
+  /** Each group commit, and each piece of work given to `runExclusive`, in turn. */
+  private gate: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs `work` between two group commits: no append of this store is written while it runs (appends wait, and
+   * are then committed together). The worker's maintenance (import, forget, compaction) writes through here, so
+   * nothing it does interleaves with the saga's appends; `forgetCache` drops what the store knew of its streams.
+   */
+  runExclusive<T>(work: () => Promise<T>, options: { forgetCache?: boolean } = {}): Promise<T> {
+    const result = this.gate.then(async () => {
+      try {
+        return await work();
+      } finally {
+        if (options.forgetCache) this.cache.clear();
+      }
+    });
+    this.gate = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        let outcomes: Outcome[];
-        try {
-          outcomes = await this.commitAndRemember(batch, 'optimistic');
-        } catch (error) {
-          if (isQuotaError(error)) {
-            for (const append of batch) append.reject(new StorageFullError());
-            continue;
-          }
-          // The optimistic transaction failed as a whole (a version or an event id another write holds already,
-          // which the unique indexes refused): do the batch again with everything read from the database.
-          try {
-            outcomes = await this.commitAndRemember(batch, 'checked');
-          } catch (again) {
-            if (isQuotaError(again)) {
-              for (const append of batch) append.reject(new StorageFullError());
-              continue;
-            }
-            // Still failing: give each append its own transaction, so that each gets its own answer.
-            outcomes = [];
-            for (const one of batch) {
-              outcomes.push(...(await this.commitAndRemember([one], 'checked').catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
-            }
-          }
-        }
-        const committed: StoredEvent[] = [];
-        batch.forEach((append, index) => {
-          const outcome = outcomes[index];
-          if (outcome?.ok) {
-            committed.push(...outcome.result.events);
-            append.resolve(outcome.result);
-          } else append.reject(outcome?.error ?? new Error('append lost'));
-        });
-        if (committed.length > 0) for (const listener of this.listeners) listener(committed);
+        await this.runExclusive(() => this.commitBatch());
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Commits the next batch of pending appends and answers each of them. */
+  private async commitBatch(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.commitAndRemember(batch, 'optimistic');
+    } catch (error) {
+      if (isQuotaError(error)) {
+        for (const append of batch) append.reject(new StorageFullError());
+        return;
+      }
+      // The optimistic transaction failed as a whole (a version or an event id another write holds already,
+      // which the unique indexes refused): do the batch again with everything read from the database.
+      try {
+        outcomes = await this.commitAndRemember(batch, 'checked');
+      } catch (again) {
+        if (isQuotaError(again)) {
+          for (const append of batch) append.reject(new StorageFullError());
+          return;
+        }
+        // Still failing: give each append its own transaction, so that each gets its own answer.
+        outcomes = [];
+        for (const one of batch) {
+          outcomes.push(...(await this.commitAndRemember([one], 'checked').catch((failure: unknown) => [{ ok: false as const, error: isQuotaError(failure) ? new StorageFullError() : failure }])));
+        }
+      }
+    }
+    const committed: StoredEvent[] = [];
+    batch.forEach((append, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) {
+        committed.push(...outcome.result.events);
+        append.resolve(outcome.result);
+      } else append.reject(outcome?.error ?? new Error('append lost'));
+    });
+    if (committed.length > 0) for (const listener of this.listeners) listener(committed);
   }
 
   /** Commits, and only once the transaction committed, remembers what it wrote. */

@@ -1,13 +1,8 @@
 /**
  * The event log as NDJSON: one stored event per line, its `schemaVersion` kept as written (old events stay old;
- * they are upcast when read). Import validates every line against the zod schema of its type at its version,
- * is idempotent by `eventId`, keeps each stream's versions gap-free, and reports what it took and refused.
- *
- * Import streams: the file is read a chunk at a time and split into lines (BOM and CRLF tolerated), and valid
- * events are written in batches, one transaction per batch, so memory stays bounded by the batch, not the file
- * (a 50 MB file: see the README's "Reliability and security"). Events of a known type at a schema version newer
- * than this Semantest knows are kept as written (the projections skip them until an update can read them) and
- * listed in the report's `future`.
+ * they are upcast when read). Export writes it; `parseLine` checks one line against the zod schema of its type at
+ * its version; the lines of a text or of a stream of chunks are split here (BOM and CRLF tolerated, a line too
+ * long refused unread). The import itself is src/store/import-log.ts.
  */
 import { z } from 'zod';
 import { CURRENT_SCHEMA_VERSION, eventSchemas, isEventType, type StoredEvent } from '../domain/events.ts';
@@ -53,7 +48,7 @@ export interface Refusal {
   reason: string;
 }
 
-type ParsedEvent = Omit<StoredEvent, 'position'> & { line: number; position?: number };
+export type ParsedEvent = Omit<StoredEvent, 'position'> & { line: number; position?: number };
 
 export interface ParsedLog {
   events: ParsedEvent[];
@@ -70,10 +65,10 @@ export interface ParseOptions {
 /** Longer lines are refused unread: a thumbnail (≤ 2,000,000 characters) and its event fit with room to spare. */
 export const MAX_LINE_LENGTH = 4 * 1_048_576;
 
-type LineVerdict = { event: ParsedEvent; future?: string } | { refused: string } | null;
+export type LineVerdict = { event: ParsedEvent; future?: string } | { refused: string } | null;
 
 /** One line of the file: an event, a refusal, or nothing (blank). Never throws. */
-function parseLine(raw: string, line: number, options: ParseOptions): LineVerdict {
+export function parseLine(raw: string, line: number, options: ParseOptions): LineVerdict {
   if (raw.length > MAX_LINE_LENGTH) return { refused: `line longer than ${MAX_LINE_LENGTH} characters` };
   if (!raw.trim()) return null;
   let json: unknown;
@@ -112,7 +107,7 @@ function parseLine(raw: string, line: number, options: ParseOptions): LineVerdic
 }
 
 /** The lines of a string, without splitting it all at once. */
-function* linesOfText(text: string): Generator<string> {
+export function* linesOfText(text: string): Generator<string> {
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (;;) {
     const end = text.indexOf('\n', start);
@@ -148,7 +143,7 @@ async function* chunksOf(source: Exclude<NdjsonSource, string>): AsyncGenerator<
  * The lines of a stream of UTF-8 chunks, BOM dropped, `\r\n` and `\n` both ending a line. A line longer than
  * MAX_LINE_LENGTH is not kept in memory: it comes out cut to MAX_LINE_LENGTH + 1 characters (and is refused).
  */
-async function* linesOfStream(source: Exclude<NdjsonSource, string>, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
+export async function* linesOfStream(source: Exclude<NdjsonSource, string>, onBytes?: (bytes: number) => void): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8'); // drops a leading BOM
   let pending = '';
   let overlong = false;
@@ -209,129 +204,4 @@ export function parseNdjson(text: string, options: ParseOptions = {}): ParsedLog
     }
   }
   return future.length > 0 ? { events, refused, future } : { events, refused };
-}
-
-export interface ImportReport {
-  taken: number;
-  /** Already in the log (same eventId): skipped, which makes a second import of one file a no-op. */
-  alreadyThere: number;
-  refused: Refusal[];
-  /** Taken although this version cannot read them yet (a newer schema version); only present when there are. */
-  future?: Refusal[];
-}
-
-export interface ImportOptions {
-  /** Valid events written per transaction (memory is bounded by this, not by the file). */
-  batchSize?: number;
-  /** Bytes read so far (for a streamed source). */
-  onProgress?: (bytes: number) => void;
-  /** At most this many refusals are listed one by one; the rest are counted in one last entry. */
-  maxListedRefusals?: number;
-}
-
-/**
- * Appends the valid events that are not there yet, in file order (by `position` within a batch), each at the
- * next version of its stream, one transaction per batch. The file is read as a stream. The read models are not
- * touched: call `rebuildDownloads` after. An event whose stream would have a gap is refused, so a file should be
- * in position order, as `exportNdjson` writes it.
- */
-export async function importNdjson(db: SemantestDb, source: NdjsonSource, options: ImportOptions = {}): Promise<ImportReport> {
-  const batchSize = options.batchSize ?? 2000;
-  const maxListed = options.maxListedRefusals ?? 10_000;
-  const refused: Refusal[] = [];
-  const future: Refusal[] = [];
-  let unlisted = 0;
-  let firstUnlisted = 0;
-  const refuse = (refusal: Refusal): void => {
-    if (refused.length < maxListed) refused.push(refusal);
-    else if (unlisted++ === 0) firstUnlisted = refusal.line;
-  };
-  const totals = { taken: 0, alreadyThere: 0 };
-  let batch: ParsedEvent[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const current = batch;
-    batch = [];
-    const result = await importBatch(db, current);
-    totals.taken += result.taken;
-    totals.alreadyThere += result.alreadyThere;
-    result.refused.forEach(refuse);
-  };
-  const lines = typeof source === 'string' ? linesOfText(source) : linesOfStream(source, options.onProgress);
-  let line = 0;
-  for await (const raw of lines) {
-    line += 1;
-    const verdict = parseLine(raw, line, { keepFuture: true });
-    if (!verdict) continue;
-    if ('refused' in verdict) {
-      refuse({ line, reason: verdict.refused });
-      continue;
-    }
-    if (verdict.future) future.push({ line, reason: verdict.future });
-    batch.push(verdict.event);
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
-  refused.sort((a, b) => a.line - b.line);
-  if (unlisted > 0) refused.push({ line: firstUnlisted, reason: `and ${unlisted} more refused lines (not listed)` });
-  const report: ImportReport = { taken: totals.taken, alreadyThere: totals.alreadyThere, refused };
-  if (future.length > 0) report.future = future;
-  return report;
-}
-
-/** One batch in one transaction: idempotent by eventId, gap-free per stream. */
-async function importBatch(db: SemantestDb, events: ParsedEvent[]): Promise<Omit<ImportReport, 'future'>> {
-  const refused: Refusal[] = [];
-  const ordered = [...events].sort((a, b) => (a.position ?? a.line) - (b.position ?? b.line) || a.line - b.line);
-  const seenInFile = new Set<string>();
-  let alreadyThere = 0;
-  let taken = 0;
-  await db.transaction('rw', [db.events, db.streams], async () => {
-    const existing = new Set((await db.events.where('eventId').anyOf(ordered.map((event) => event.eventId)).toArray()).map((event) => event.eventId));
-    const versions = new Map<string, number>();
-    const streamVersion = async (streamId: string): Promise<number> => {
-      const known = versions.get(streamId);
-      if (known !== undefined) return known;
-      const row = await db.streams.get(streamId);
-      const version = row?.currentVersion ?? 0;
-      versions.set(streamId, version);
-      return version;
-    };
-    const rows: Omit<StoredEvent, 'position'>[] = [];
-    const aggregateTypes = new Map<string, string>();
-    for (const event of ordered) {
-      if (existing.has(event.eventId) || seenInFile.has(event.eventId)) {
-        alreadyThere += 1;
-        continue;
-      }
-      const current = await streamVersion(event.streamId);
-      if (event.version !== current + 1) {
-        refused.push({
-          line: event.line,
-          reason: event.version <= current ? `version ${event.version} of stream ${event.streamId} holds another event` : `stream ${event.streamId} would have a gap before version ${event.version}`,
-        });
-        continue;
-      }
-      seenInFile.add(event.eventId);
-      versions.set(event.streamId, event.version);
-      aggregateTypes.set(event.streamId, event.type === 'DeadLetterDiscarded' ? 'DeadLetterQueue' : 'Download');
-      const { line: _line, position: _position, ...row } = event;
-      rows.push(row);
-      taken += 1;
-    }
-    if (rows.length === 0) return;
-    await db.events.bulkAdd(rows as StoredEvent[]);
-    const now = rows.reduce((latest, row) => Math.max(latest, row.createdAt), 0);
-    for (const [streamId, version] of versions) {
-      if (!aggregateTypes.has(streamId)) continue;
-      const stream = await db.streams.get(streamId);
-      await db.streams.put({
-        streamId,
-        aggregateType: stream?.aggregateType ?? aggregateTypes.get(streamId) ?? 'Download',
-        currentVersion: version,
-        lastUpdated: Math.max(stream?.lastUpdated ?? 0, now),
-      });
-    }
-  });
-  return { taken, alreadyThere, refused };
 }

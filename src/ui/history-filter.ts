@@ -96,6 +96,8 @@ export function summarize(rows: readonly DownloadState[], now: number): HistoryS
   let deadLetters = 0;
   let running = 0;
   for (const row of rows) {
+    // Imported history is another browser's: not in this one's summary.
+    if (row.imported) continue;
     if (row.requestedAt >= midnight) today += 1;
     switch (publicStatus(row.phase)) {
       case 'completed':

@@ -45,8 +45,22 @@ export class FakeDownloads implements DownloadsPort {
   constructor(
     private readonly root = '/downloads',
     private readonly clock: () => number = () => Date.now(),
-    readonly extensionId = 'semantest-test',
+    /** The extension whose `download()` calls these are (Chrome's `byExtensionId`). */
+    readonly extensionId = 'semantest-test-extension',
   ) {}
+
+  /** A download the user (or another extension, by its id) made: complete, on disk, not ours. */
+  foreign(url: string, relative: string, byExtensionId?: string): DownloadItemView {
+    const id = this.nextId++;
+    const path = `${this.root}/${relative}`;
+    const item: DownloadItemView = {
+      id, url, finalUrl: url, filename: path, state: 'complete', paused: false, canResume: false, bytesReceived: 10, totalBytes: 10, fileSize: 10,
+      mime: 'application/octet-stream', exists: true, danger: 'safe', startTime: new Date(this.clock()).toISOString(), ...(byExtensionId ? { byExtensionId } : {}),
+    };
+    this.items.set(id, item);
+    this.files.set(path, { path, size: 10, mime: item.mime });
+    return { ...item };
+  }
 
   onChanged(listener: (delta: DownloadDelta) => void): void {
     this.listener = listener;
@@ -91,8 +105,8 @@ export class FakeDownloads implements DownloadsPort {
     return id;
   }
 
-  /** A download the user (or another extension: `byExtensionId`) started, not ours. */
-  foreign(url: string, byExtensionId?: string): number {
+  /** A download the user (or another extension: `byExtensionId`) started, still running, not ours. */
+  foreignRunning(url: string, byExtensionId?: string): number {
     const id = this.nextId++;
     this.items.set(id, {
       id, url, finalUrl: url, filename: this.uniquePath('Other/file.bin', 'uniquify'), state: 'in_progress', paused: false, canResume: false,

@@ -10,6 +10,9 @@ import { CONTEXT_MENU_ID, handleContextMenuClick } from '../../src/background/co
 import { Settings } from '../../src/background/settings.ts';
 import type { FailureCode, ImageCandidate } from '../../src/domain/events.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
+import { exportNdjson } from '../../src/store/event-log-io.ts';
+import { importNdjson } from '../../src/store/import-log.ts';
+import { metricsSubscriber, type MetricsRowV2 } from '../../src/projections/metrics.ts';
 
 let n = 0;
 const meta = { correlationId: 'corr', causationId: 'cause' };
@@ -191,5 +194,42 @@ describe('notifications', () => {
     await t.store.appendToStream('d', [requested('https://i.example/d.jpg'), completed('https://i.example/d.jpg')], { expectedVersion: 'no-stream' });
     await t.bus.idle();
     expect(t.shown).toEqual([expect.objectContaining({ title: 'Semantest: image saved', message: 'cat.jpg', contextMessage: 'photos.example' })]);
+  });
+});
+
+describe('imported history and forged dates are no news (issue #17)', () => {
+  /** A log of another browser in which `a` failed for good (dead-lettered) and `b` was saved. */
+  async function otherLog(): Promise<string> {
+    const other = setup();
+    await other.store.appendToStream('a', [requested('https://i.example/a.jpg'), failed('https://i.example/a.jpg', { deadLettered: true })], { expectedVersion: 'no-stream' });
+    await other.store.appendToStream('b', [requested('https://i.example/b.jpg'), completed('https://i.example/b.jpg')], { expectedVersion: 'no-stream' });
+    return (await exportNdjson(other.db)).join('');
+  }
+
+  it('an imported failure is not told, not counted in the badge, the failure rate or the monitoring counters', async () => {
+    const t = setup({ notifications: 'all', failureAlertPercent: 1, failureAlertWindow: 2 });
+    t.bus.subscribe(t.badge);
+    t.bus.subscribe(t.notifications);
+    t.bus.subscribe(metricsSubscriber(t.db));
+    const report = await importNdjson(t.db, await otherLog(), { now: Date.now() });
+    expect(report.taken).toBe(4);
+    t.bus.poke();
+    await t.bus.idle();
+    expect(t.shown).toEqual([]);
+    expect(t.badges.filter((text) => text !== '')).toEqual([]);
+    await t.badge.refresh();
+    expect(t.badges.at(-1)).toBe('');
+    const rows = (await t.db.metrics.toArray()) as MetricsRowV2[];
+    expect(rows.filter((row) => row.minute >= 0)).toEqual([]);
+    // The watermark moved past them all the same: they are passed over, not waiting.
+    expect(rows.find((row) => row.minute < 0)?.appended).toBe(4);
+  });
+
+  it('an event dated ahead of the clock is not told (a forged date would pass the ten-minute window)', async () => {
+    const t = setup({}, { now: Date.now() - 60 * 60_000 });
+    t.bus.subscribe(t.notifications);
+    await t.store.appendToStream('a', [requested('https://i.example/a.jpg'), failed('https://i.example/a.jpg', { retryable: false, code: 'http_client_error' })], { expectedVersion: 'no-stream' });
+    await t.bus.idle();
+    expect(t.shown).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openDatabase } from '../../src/store/database.ts';
+import { openDatabase, type SemantestDb } from '../../src/store/database.ts';
+import { importNdjson } from '../../src/store/import-log.ts';
+import { INLINE_THUMBNAIL_MAX_CHARS } from '../../src/domain/imported-events.ts';
+import type { ControlUpdate } from '../../src/shared/protocol.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { DownloadSaga } from '../../src/background/saga/index.ts';
@@ -18,7 +21,7 @@ import { FakeClock } from '../fakes/clock.ts';
 const ID = 'abcdefghijklmnopabcdefghijklmnop';
 const ORIGIN = `chrome-extension://${ID}`;
 
-function context(): { ctx: MessageContext; count: () => Promise<number>; stored: () => Promise<number> } {
+function context(): { ctx: MessageContext; count: () => Promise<number>; stored: () => Promise<number>; db: SemantestDb; store: DexieEventStore } {
   const db = openDatabase(`fuzz-${Math.random()}`);
   const store = new DexieEventStore(db);
   const queries = downloadQueries(db);
@@ -51,7 +54,7 @@ function context(): { ctx: MessageContext; count: () => Promise<number>; stored:
     expect(await db.events.count()).toBe(written);
     return written;
   };
-  return { ctx: { saga, queries, extensionId: ID, extensionOrigin: ORIGIN, newId: () => crypto.randomUUID() }, count: async () => written, stored: count };
+  return { ctx: { saga, queries, extensionId: ID, extensionOrigin: ORIGIN, newId: () => crypto.randomUUID() }, count: async () => written, stored: count, db, store };
 }
 
 const validRequest = {
@@ -110,5 +113,36 @@ describe('worker messages under fuzzing', () => {
     const google: MessageSender = { id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 1, frameId: 0, fromContentScript: true };
     expect(await handleMessage({ type: 'download.retryAllDeadLetters' }, google, ctx)).toEqual({ ok: false, error: 'A Google page may not send download.retryAllDeadLetters.' });
     expect(await handleMessage(validRequest, google, ctx)).toMatchObject({ ok: true, joined: false });
+    for (const message of [{ type: 'history.clear', before: null, deleteFiles: true }, { type: 'history.forget', streamIds: ['a'], deleteFiles: false }, { type: 'history.rebuild' }]) {
+      expect(await handleMessage(message, google, ctx)).toEqual({ ok: false, error: `A Google page may not send ${message.type}.` });
+    }
+  });
+});
+
+describe('the page learns only what it gave (issue #17)', () => {
+  const google: MessageSender = { id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 1, frameId: 0, fromContentScript: true };
+  const meta = { correlationId: 'c', causationId: 'x' };
+
+  it('download.states answers only for downloads asked for from a Google Images page: not the context menu, not an import', async () => {
+    const { ctx, store, db } = context();
+    const fromMenu = 'https://photos.example/private.jpg';
+    const fromGoogle = 'https://images.example/public.jpg';
+    const fromImport = 'https://old.example/imported.jpg';
+    await store.appendToStream('menu', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromMenu, strategy: 'context_menu' }, metadata: meta }], { expectedVersion: 'no-stream' });
+    await store.appendToStream('page', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromGoogle, strategy: 'udm2_inline' }, metadata: meta }], { expectedVersion: 'no-stream' });
+    const line = { eventId: 'i1', streamId: 'imp', version: 1, type: 'GoogleImageDownloadRequested', schemaVersion: 2, data: { imageUrl: fromImport, strategy: 'udm2_inline' }, metadata: meta, ...meta, createdAt: 1 };
+    await importNdjson(db, JSON.stringify(line), { now: Date.now() });
+    const answer = await handleMessage({ type: 'download.states', imageUrls: [fromMenu, fromGoogle, fromImport] }, google, ctx);
+    expect(answer.ok && (answer.updates as ControlUpdate[]).map((update) => update.imageUrl)).toEqual([fromGoogle]);
+  });
+
+  it('drops an inline thumbnail over 8 KB before the request is written; keeps a small one', async () => {
+    const { ctx, db } = context();
+    const big = `data:image/jpeg;base64,${'A'.repeat(INLINE_THUMBNAIL_MAX_CHARS)}`;
+    const small = 'data:image/png;base64,iVBORw0KGgo=';
+    await handleMessage({ ...validRequest, image: { ...validRequest.image, thumbnailUrl: big } }, google, ctx);
+    await handleMessage({ ...validRequest, commandId: '8a3c8a52-4a8b-4d2e-9c1d-2f0a1b3c4d5e', image: { ...validRequest.image, imageUrl: 'https://images.example/b.jpg', thumbnailUrl: small } }, google, ctx);
+    const requests = (await db.events.where('type').equals('GoogleImageDownloadRequested').toArray()).map((event) => (event.data as { thumbnailUrl?: string }).thumbnailUrl);
+    expect(requests).toEqual([undefined, small]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Property tests (fast-check) of the NDJSON import (src/store/event-log-io.ts) over hostile files: truncated
+ * Property tests (fast-check) of the NDJSON import (src/store/import-log.ts) over hostile files: truncated
  * lines, wrong types, future schema versions, duplicate eventIds, BOM, CRLF, blank lines, any chunking of the
  * bytes; and a 50 MB file imported as a stream, with its time and peak heap printed for the README.
  */
@@ -13,7 +13,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CURRENT_SCHEMA_VERSION, type StoredEvent } from '../../src/domain/events.ts';
 import { openDatabase, type SemantestDb } from '../../src/store/database.ts';
-import { importNdjson, parseNdjson, type ImportReport } from '../../src/store/event-log-io.ts';
+import { parseNdjson } from '../../src/store/event-log-io.ts';
+import { importNdjson, type ImportReport } from '../../src/store/import-log.ts';
+
+/** The importer's clock in these tests (the files' events are dated before it). */
+const NOW = 1_800_000_000_000;
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 
@@ -165,7 +169,7 @@ async function checkLog(db: SemantestDb): Promise<StoredEvent[]> {
 const nonBlank = (text: string): number => text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.trim() !== '').length;
 
 describe('NDJSON import under hostile files', () => {
-  it('never throws; accounts for every line; keeps streams gap-free and eventIds unique; keeps and reports future versions; a second import takes nothing', async () => {
+  it('never throws; accounts for every line; keeps streams gap-free and eventIds unique; refuses future versions; marks every event imported; a second import takes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(
         validLog,
@@ -179,7 +183,7 @@ describe('NDJSON import under hostile files', () => {
           const file = buildFile(rows, faults, bom, crlf, blankEvery);
           const db = freshDb();
           try {
-            const report = await importNdjson(db, chunked(file.text, cuts), { batchSize });
+            const report = await importNdjson(db, () => chunked(file.text, cuts), { batchSize, now: NOW });
             // Every non-blank line is taken, already there, or refused (with its line number and a reason).
             expect(report.taken + report.alreadyThere + report.refused.length).toBe(nonBlank(file.text));
             for (const refusal of report.refused) {
@@ -189,16 +193,17 @@ describe('NDJSON import under hostile files', () => {
             const events = await checkLog(db);
             expect(events).toHaveLength(report.taken);
             // Duplicates are skipped (or refused with their stream), never stored twice: checkLog saw unique eventIds.
-            // Future versions: kept as written (unless their stream already had a gap), and reported.
-            const kept = events.filter((event) => event.schemaVersion > CURRENT_SCHEMA_VERSION[event.type]);
-            expect(kept.every((event) => (event.data as { fromTheFuture?: boolean }).fromTheFuture === true)).toBe(true);
-            expect(report.future?.length ?? 0).toBe(file.lines.filter((line) => line === 'future').length);
+            // Future versions cannot be checked by this version: refused, never stored.
+            expect(events.filter((event) => event.schemaVersion > CURRENT_SCHEMA_VERSION[event.type])).toEqual([]);
+            for (const [index, kind] of file.lines.entries()) if (kind === 'future') expect(report.refused.map((refusal) => refusal.line)).toContain(index + 1);
+            // Every event written is history: stamped with the import's time, its metadata the ids and the mark only.
+            for (const event of events) expect(event.metadata).toEqual({ correlationId: event.correlationId, causationId: event.causationId, imported: { at: NOW } });
             // The same text as a string, and as one chunk: the same report.
             const again = freshDb();
-            const asString = await importNdjson(again, file.text, { batchSize });
+            const asString = await importNdjson(again, file.text, { batchSize, now: NOW });
             expect(asString).toEqual(report);
-            // Idempotent: a second import changes nothing.
-            const second = await importNdjson(db, file.text, { batchSize: 1000 });
+            // Idempotent: a second import changes nothing (its streams are imported history, not this browser's).
+            const second = await importNdjson(db, file.text, { batchSize: 1000, now: NOW });
             expect(second.taken).toBe(0);
             expect(second.alreadyThere).toBe(report.taken + report.alreadyThere);
             expect(await db.events.count()).toBe(report.taken);
@@ -219,21 +224,19 @@ describe('NDJSON import under hostile files', () => {
     expect(parseNdjson(`${line}\r\n\uFEFF${JSON.stringify({ ...row, eventId: 'b', version: 2 })}`).refused).toEqual([{ line: 2, reason: 'not valid JSON' }]);
   });
 
-  it('parseNdjson still refuses future versions unless asked to keep them; the import keeps them', async () => {
+  it('parseNdjson keeps future versions only when asked; the import refuses them (it cannot check what it cannot read)', async () => {
     const row: Row = { eventId: 'f1', streamId: 's', version: 1, type: 'DownloadPaused', schemaVersion: 7, data: { newField: 1 }, metadata: { correlationId: 'c', causationId: 'x' }, correlationId: 'c', causationId: 'x', createdAt: 1 };
     expect(parseNdjson(JSON.stringify(row)).refused[0]?.reason).toContain('no schema version 7');
     expect(parseNdjson(JSON.stringify(row), { keepFuture: true }).future?.[0]?.reason).toContain('newer than this version');
     const db = freshDb();
-    const report: ImportReport = await importNdjson(db, JSON.stringify(row));
-    expect(report).toMatchObject({ taken: 1, alreadyThere: 0, refused: [], future: [{ line: 1 }] });
-    expect((await db.events.toArray())[0]).toMatchObject({ eventId: 'f1', schemaVersion: 7, data: { newField: 1 } });
-    // Not an object: refused even from the future.
-    expect((await importNdjson(freshDb(), JSON.stringify({ ...row, data: 'x' }))).refused[0]?.reason).toContain('data is not an object');
+    const report: ImportReport = await importNdjson(db, JSON.stringify(row), { now: NOW });
+    expect(report).toEqual({ taken: 0, alreadyThere: 0, refused: [{ line: 1, reason: 'DownloadPaused has no schema version 7 in this version of Semantest' }] });
+    expect(await db.events.count()).toBe(0);
   });
 
   it('a line longer than the limit is refused without being held whole', async () => {
     const huge = `{"eventId":"${'x'.repeat(5 * 1_048_576)}"}`;
-    const report = await importNdjson(freshDb(), chunked(`${huge}\n{oops}\n`, [1000, 70_000, 3_000_000]));
+    const report = await importNdjson(freshDb(), () => chunked(`${huge}\n{oops}\n`, [1000, 70_000, 3_000_000]), { now: NOW });
     expect(report.refused.map((refusal) => refusal.line)).toEqual([1, 2]);
     expect(report.refused[0]?.reason).toMatch(/line longer than/);
   });
@@ -264,10 +267,10 @@ describe('a 50 MB hostile file', () => {
         JSON.stringify(requested), // duplicate
         JSON.stringify({ ...paused, data: { note: padding } }).slice(0, 1200), // truncated
         JSON.stringify({ ...paused, version: 'two', title: padding }), // wrong type
-        JSON.stringify({ ...paused, schemaVersion: 9, data: { future: true } }), // future: kept
+        JSON.stringify({ ...paused, schemaVersion: 9, data: { future: true } }), // future: refused
         '',
       ];
-      valid += 2;
+      valid += 1; // the request (its duplicate is skipped; the rest are refused)
       lines += chunk.length;
       const text = `${chunk.join('\r\n')}\r\n`;
       buffer.push(text);
@@ -279,7 +282,7 @@ describe('a 50 MB hostile file', () => {
     const size = statSync(path).size;
 
     const gc = collector();
-    /** Heap in use while `work` runs: `peak` as sampled (garbage included), `live` after a forced GC every 3 s. */
+    /** Heap in use while `work` runs: `peak` as sampled (garbage included), `live` after a forced GC every second. */
     const measure = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number; peakMB: number; livePeakMB: number; baseMB: number }> => {
       gc();
       const base = process.memoryUsage().heapUsed;
@@ -288,7 +291,7 @@ describe('a 50 MB hostile file', () => {
       let ticks = 0;
       const timer = setInterval(() => {
         peak = Math.max(peak, process.memoryUsage().heapUsed);
-        if (++ticks % 300 === 0) {
+        if (++ticks % 100 === 0) {
           gc();
           live = Math.max(live, process.memoryUsage().heapUsed);
         }
@@ -303,28 +306,29 @@ describe('a 50 MB hostile file', () => {
     };
     const db = freshDb();
     let bytesSeen = 0;
-    const streamed = await measure(() => importNdjson(db, createReadStream(path, { highWaterMark: 256 * 1024 }), { onProgress: (bytes) => (bytesSeen = bytes), maxListedRefusals: 1000 }));
+    // The import reads the file twice (a check, then the writes): each reading opens it again.
+    const streamed = await measure(() =>
+      importNdjson(db, () => createReadStream(path, { highWaterMark: 256 * 1024 }), { now: NOW, onProgress: (bytes) => (bytesSeen = bytes), maxListedRefusals: 1000 }),
+    );
     const report = streamed.value;
     gc();
     const storedMB = +(process.memoryUsage().heapUsed / 1_048_576 - streamed.baseMB).toFixed(1);
     // For comparison: the same file read whole (what `await file.text()` does) and parsed, no database at all.
-    const whole = await measure(async () => parseNdjson(readFileSync(path, 'utf8'), { keepFuture: true }).events.length);
+    const whole = await measure(async () => parseNdjson(readFileSync(path, 'utf8')).events.length);
     const ms = streamed.ms;
     expect(bytesSeen).toBe(size);
     expect(report.taken).toBe(valid);
     expect(report.alreadyThere).toBe(stream);
-    expect(report.future).toHaveLength(stream);
-    // 2 refused lines per stream: 1000 listed, the rest in one summary entry.
+    // 3 refused lines per stream (truncated, wrong type, future version): 1000 listed, the rest in one summary entry.
     expect(report.refused).toHaveLength(1001);
-    expect(report.refused.at(-1)?.reason).toBe(`and ${2 * stream - 1000} more refused lines (not listed)`);
+    expect(report.refused.at(-1)?.reason).toBe(`and ${3 * stream - 1000} more refused lines (not listed)`);
     expect(await db.events.count()).toBe(valid);
     const figures = {
       fileMB: +(size / 1_048_576).toFixed(1),
       lines,
       taken: report.taken,
       duplicates: report.alreadyThere,
-      refused: 2 * stream,
-      future: report.future?.length ?? 0,
+      refused: 3 * stream,
       streamedSeconds: +(ms / 1000).toFixed(1),
       streamedHeapPeakMB: streamed.peakMB,
       streamedLiveHeapPeakMB: streamed.livePeakMB,

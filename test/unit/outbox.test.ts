@@ -292,4 +292,31 @@ describe('the outbox', () => {
     expect(isOutboxMessage({ type: 'outbox.skip' })).toBe(true);
     expect(isOutboxMessage({ type: 'download.retry' })).toBe(false);
   });
+
+  it('passes over imported history unless the user asked for it; holds every send while work runs', async () => {
+    const t = setup({ batchSize: 3 });
+    t.current.enabled = false;
+    const own = await appendDownloads(t.store, 1);
+    const imported = (await t.store.appendToStream('elsewhere', [{ ...requested('https://img.example/old.jpg'), metadata: { ...meta(), imported: { at: 1 } } }], { expectedVersion: 'no-stream' })).events;
+    const later = await appendDownloads(t.store, 1);
+    t.current.enabled = true;
+    t.outbox.poke();
+    await t.outbox.idle();
+    expect(t.rx.accepted.map((ce) => ce.id)).toEqual([...own, ...later].map((event) => event.eventId));
+    expect(t.row()?.position).toBe(later.at(-1)?.position);
+    // Asked for: sent from then on (history already passed over stays passed over, unless restarted from the start).
+    t.current.sendImported = true;
+    await handleOutboxRequest({ type: 'outbox.restart', from: 'start' }, t.outbox, async () => 0);
+    await t.outbox.idle();
+    expect(t.rx.accepted.map((ce) => ce.id)).toContain(imported[0]?.eventId);
+    // While held, nothing is sent; after, what waited goes.
+    const before = t.rx.posts.length;
+    await t.outbox.whileHeld(async () => {
+      await appendDownloads(t.store, 1);
+      await t.outbox.idle();
+      expect(t.rx.posts.length).toBe(before);
+    });
+    await t.outbox.idle();
+    expect(t.rx.posts.length).toBe(before + 1);
+  });
 });

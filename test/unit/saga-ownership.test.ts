@@ -13,8 +13,8 @@ describe('only our own Chrome downloads', () => {
     t.downloads.behaviour = () => ({ end: 'manual' });
     const { streamId } = await t.request('cat.jpg', null);
     expect(await t.phase(streamId)).toBe('downloading');
-    const users = t.downloads.foreign('https://elsewhere.example/user.zip');
-    const others = t.downloads.foreign('https://elsewhere.example/other.zip', 'another-extension');
+    const users = t.downloads.foreignRunning('https://elsewhere.example/user.zip');
+    const others = t.downloads.foreignRunning('https://elsewhere.example/other.zip', 'another-extension');
     t.downloads.interrupt(users, 'USER_CANCELED');
     t.downloads.complete(others, 'application/zip', 10);
     await t.settle();
@@ -44,7 +44,7 @@ describe('only our own Chrome downloads', () => {
 describe('imported streams are history', () => {
   it('an imported unsettled stream naming another download\'s Chrome id: after a restart nothing is requested, saved, cancelled or recorded', async () => {
     const t = await sagaHarness();
-    const users = t.downloads.foreign('https://elsewhere.example/report.pdf');
+    const users = t.downloads.foreignRunning('https://elsewhere.example/report.pdf');
     const meta = { correlationId: 'imported', causationId: 'imported', imported: { at: 1 } };
     const imageUrl = 'https://images.example/report.pdf';
     const history: NewEvent[] = [
