@@ -163,6 +163,18 @@ describe('the worker stopped in each state of the new transfer', () => {
     expect(await t.transfers.status()).toEqual([]);
   });
 
+  it('a restart lets go of the transfers of downloads that ended, and leaves alone what is not the saga\'s', async () => {
+    const t = await sagaHarness();
+    const { streamId } = await t.request('cat.jpg', null);
+    await t.settled(streamId);
+    // A transfer left behind by a stopped worker (its download settled), and one someone else started on the port.
+    await t.transfers.start({ transferId: `${streamId}:v1`, url: 'https://images.example/cat.jpg', maxBytes: 1e6, headersTimeoutMs: 1000, stallTimeoutMs: 1000, allowDataImage: false });
+    await t.transfers.start({ transferId: 'someone-else:1', url: 'https://images.example/x.jpg', maxBytes: 1e6, headersTimeoutMs: 1000, stallTimeoutMs: 1000, allowDataImage: false });
+    await t.restart();
+    expect(t.transfers.holds(`${streamId}:v1`)).toBe(false);
+    expect(t.transfers.holds('someone-else:1')).toBe(true);
+  });
+
   it('facts and Chrome changes that come before the recovery wait for it (nothing decided twice)', async () => {
     const t = await sagaHarness({ recover: false });
     const { streamId } = await t.request('cat.jpg', null);

@@ -22,6 +22,8 @@ export interface RecoveryDeps {
   core: Pick<SagaCore, 'handle'>;
 }
 
+const SAGA_TRANSFER = /^[0-9a-f-]{36}:v\d+(:referer)?$/;
+
 /** How far before its intent a save's Chrome item may have started (clocks of the worker and the browser). */
 const START_SLACK_MS = 2000;
 
@@ -29,7 +31,8 @@ export async function recover(deps: RecoveryDeps): Promise<void> {
   const rows = await deps.cache.load();
   const held = await deps.port.status().catch((): TransferHeld[] => []);
   const transfersOf = new Map<string, TransferHeld[]>();
-  for (const transfer of held) {
+  // Only transfers of the saga's own making (`<streamId>:v<n>`): another caller of the port keeps its own.
+  for (const transfer of held.filter((candidate) => SAGA_TRANSFER.test(candidate.transferId))) {
     const streamId = streamOfTransfer(transfer.transferId);
     transfersOf.set(streamId, [...(transfersOf.get(streamId) ?? []), transfer]);
   }
