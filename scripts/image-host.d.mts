@@ -17,6 +17,8 @@ export interface ImageHost {
   hits(pathPrefix: string): number;
   /** Body bytes written for paths starting with the prefix ('' for every path). */
   bytesSent(pathPrefix?: string): number;
+  /** The most requests for paths starting with the prefix that were open at once (arrival to close). */
+  peakInFlight(pathPrefix?: string): number;
   /** The Range (and If-Range) of each request that had one, in order. */
   rangeRequests: Array<{ path: string; range: string; ifRange: string | null }>;
   /** True: every Range request gets 200 and the whole body (a host without range support). */

@@ -20,7 +20,8 @@
 // whole). `host.ignoreRange = true` answers 200 with the whole body to every Range request (a host without
 // range support). An unsatisfiable range: 416.
 //
-// Counters: `requests` (every path, in order), `hits(prefix)`, `bytesSent(prefix)` (body bytes written, per
+// Counters: `requests` (every path, in order), `hits(prefix)`, `peakInFlight(prefix)` (most requests open at once),
+// `bytesSent(prefix)` (body bytes written, per
 // path prefix; '' for all) and `rangeRequests` (the Range header of each request that had one, with its path).
 //
 // Realistic mode (`startImageHost({ realistic: true })`, or `host.realistic = { firstByteMs, bytesPerSecond }`
@@ -390,6 +391,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     sendRanged(req, res, { size, type, etag: `"large-${megabytes}"`, bytesAt: (a, b) => largeBytes(size, a, b) });
   }
 
+  const spans = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // Logged on arrival (realistic mode's wait comes after): "the host received the request".
@@ -404,6 +406,10 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     const end = res.end.bind(res);
     res.write = (chunk, ...more) => (count(chunk), write(chunk, ...more));
     res.end = (chunk, ...more) => (count(chunk), end(chunk, ...more));
+    // How long each request was open (arrival → its response finished or dropped): what was in flight at once.
+    const span = { path, from: performance.now(), to: Infinity };
+    spans.push(span);
+    res.on('close', () => (span.to = performance.now()));
     const firstByteMs = host.realistic?.firstByteMs ?? 0;
     if (firstByteMs > 0) setTimeout(() => route(req, res), firstByteMs);
     else route(req, res);
@@ -420,6 +426,15 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     numbered,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
     bytesSent: (prefix = '') => [...sent].reduce((sum, [path, bytes]) => (path.startsWith(prefix) ? sum + bytes : sum), 0),
+    peakInFlight: (prefix = '') => {
+      const edges = spans.filter((span) => span.path.startsWith(prefix)).flatMap((span) => [[span.from, 1], [span.to, -1]]);
+      // An end before a start at the same instant: a connection handed on is not two at once.
+      edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let open = 0;
+      let peak = 0;
+      for (const [, step] of edges) peak = Math.max(peak, (open += step));
+      return peak;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
