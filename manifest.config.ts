@@ -15,7 +15,7 @@ export default defineManifest({
   background: { service_worker: 'src/background/index.ts', type: 'module' },
   // An incognito window gets its own worker and in-memory IndexedDB (README "Incognito").
   incognito: 'split',
-  permissions: ['downloads', 'storage', 'alarms', 'declarativeNetRequestWithHostAccess', 'contextMenus', 'notifications'],
+  permissions: ['downloads', 'storage', 'alarms', 'declarativeNetRequestWithHostAccess', 'contextMenus', 'notifications', 'offscreen'],
   // The worker must read the first bytes of an original on whatever host it lives, to check it is an image
   // before anything is written to disk; only the worker makes these requests.
   host_permissions: ['http://*/*', 'https://*/*'],

@@ -17,6 +17,16 @@ export interface ImageHost {
   hits(pathPrefix: string): number;
   /** The bytes the host serves for a generated path (`/pic/<seed>/<w>x<h>.png`, `/real/<name>`), else undefined. */
   generated(path: string): { body: Buffer; type: string } | undefined;
+  /** Body bytes written for paths starting with the prefix ('' for every path). */
+  bytesSent(pathPrefix?: string): number;
+  /** The most requests for paths starting with the prefix that were open at once (arrival to close). */
+  peakInFlight(pathPrefix?: string): number;
+  /** The Range (and If-Range) of each request that had one, in order. */
+  rangeRequests: Array<{ path: string; range: string; ifRange: string | null }>;
+  /** True: every Range request gets 200 and the whole body (a host without range support). */
+  ignoreRange: boolean;
+  /** Realistic mode: a wait before each answer's first byte, and one shared line for every body; null: off. */
+  realistic: { firstByteMs: number; bytesPerSecond: number } | null;
   close(): Promise<void>;
 }
 export function makePng(width: number, height: number, seed: number): Buffer;
@@ -28,4 +38,10 @@ export const TINY_WEBP: Buffer;
 export const PDF: Buffer;
 export function sha256(bytes: Buffer): string;
 export function fixtureImages(): Map<string, ImagePair>;
-export function startImageHost(options?: { port?: number }): Promise<ImageHost>;
+export function startImageHost(options?: { port?: number; realistic?: boolean }): Promise<ImageHost>;
+/** Bytes [start, end) of the /large/ original of `size` bytes. */
+export function largeBytes(size: number, start: number, end: number): Buffer;
+/** sha-256 (hex) of the /large/<kind>/<megabytes>/… original (computed once, streamed). */
+export function largeSha256(megabytes: number): string;
+/** The JPEG /sized/<size>/<name> serves. */
+export function sizedJpeg(name: string, size: number): Buffer;

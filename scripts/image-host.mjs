@@ -1,6 +1,32 @@
 // A local image host on 127.0.0.1 for the end-to-end tests, the benchmark and the offline demo. It serves the
 // Google fixtures' originals and thumbnails (different bytes, so a test can tell which was saved) and misbehaves
 // on purpose under /fault/<kind>/<name>. Every request is logged.
+//
+// Paths:
+//   /originals/<name>, /thumbs/<name>     the fixtures (fixtureImages())
+//   /fault/<kind>/<name>                   misbehaviour, see `faults` below (500, switch, 404, html, referer,
+//                                          png-as-jpg, slow, redirect, drop, late, hang, big, empty, changes, bomb)
+//   /large/<kind>/<MB>/<name>              an original of <MB> MiB (1-400), generated and streamed in 64 KiB
+//                                          pieces, never held whole: a real 64x48 PNG followed by deterministic
+//                                          padding (decoders stop at IEND). <kind>: png (honest image/png),
+//                                          lying (served as image/jpeg), octet (application/octet-stream),
+//                                          referer (403 unless the Referer is an https://example.org/ page).
+//                                          `largeSha256(MB)` gives its sha-256 (computed once, streamed).
+//   /sized/<bytes>/<name>                  a JPEG of exactly <bytes> bytes (16 B - 64 MiB; padding after its end),
+//                                          the same bytes for the same name and size (bench: 0.3-3 MB originals)
+//
+// Range: every image answer (originals, thumbs, slow, big, large, sized) has a strong ETag and a Last-Modified
+// and honours `Range: bytes=N-` / `bytes=N-M` with 206 + Content-Range (If-Range that does not match: 200, the
+// whole). `host.ignoreRange = true` answers 200 with the whole body to every Range request (a host without
+// range support). An unsatisfiable range: 416.
+//
+// Counters: `requests` (every path, in order), `hits(prefix)`, `peakInFlight(prefix)` (most requests open at once),
+// `bytesSent(prefix)` (body bytes written, per
+// path prefix; '' for all) and `rangeRequests` (the Range header of each request that had one, with its path).
+//
+// Realistic mode (`startImageHost({ realistic: true })`, or `host.realistic = { firstByteMs, bytesPerSecond }`
+// at any time; null: off): every answer waits `firstByteMs` (80) before its first byte, and the bodies of all
+// connections share `bytesPerSecond` (40 MB/s), sent in 64 KiB pieces in turn.
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -133,8 +159,86 @@ function sendStatus(res, status, body, type = 'text/plain') {
   res.end(body);
 }
 
+const PIECE = 64 * 1024;
+const LAST_MODIFIED = 'Mon, 01 Dec 2025 00:00:00 GMT';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function waitDrain(res) {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
+/** The 64x48 PNG every /large/ original starts with. */
+const LARGE_HEAD = makePng(64, 48, 11);
+/** Padding pattern: one pseudo-random MiB, each MiB of the padding XORed with its index (so MiBs differ). */
+const PAD_BLOCK = (() => {
+  const block = Buffer.alloc(1_048_576);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < block.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    block[i] = x & 255;
+  }
+  return block;
+})();
+
+/** Bytes [start, end) of a /large/ original of `size` bytes, generated. */
+export function largeBytes(size, start, end) {
+  const out = Buffer.alloc(Math.max(0, Math.min(end, size) - start));
+  for (let at = start; at < start + out.length; ) {
+    if (at < LARGE_HEAD.length) {
+      const n = LARGE_HEAD.copy(out, at - start, at, Math.min(LARGE_HEAD.length, start + out.length));
+      at += n;
+      continue;
+    }
+    const inBlock = at % PAD_BLOCK.length;
+    const n = Math.min(PAD_BLOCK.length - inBlock, start + out.length - at);
+    const mark = Math.floor(at / PAD_BLOCK.length) & 255;
+    for (let i = 0; i < n; i++) out[at - start + i] = PAD_BLOCK[inBlock + i] ^ mark;
+    at += n;
+  }
+  return out;
+}
+
+const largeHashes = new Map();
+/** sha-256 of the /large/ original of `megabytes` MiB (computed once by streaming it). */
+export function largeSha256(megabytes) {
+  const size = megabytes * 1_048_576;
+  if (!largeHashes.has(size)) {
+    const hash = createHash('sha256');
+    for (let at = 0; at < size; at += 4 * 1_048_576) hash.update(largeBytes(size, at, at + 4 * 1_048_576));
+    largeHashes.set(size, hash.digest('hex'));
+  }
+  return largeHashes.get(size);
+}
+
+/** A JPEG of exactly `size` bytes for `name` (a comment makes it unique; padding follows its end marker). */
+export function sizedJpeg(name, size) {
+  const jpeg = makeJpeg(`sized ${name} ${size}`);
+  if (size <= jpeg.length) return jpeg;
+  const pad = Buffer.alloc(size - jpeg.length);
+  for (let i = 0; i < pad.length; i += PAD_BLOCK.length) PAD_BLOCK.copy(pad, i, 0, Math.min(PAD_BLOCK.length, pad.length - i));
+  return Buffer.concat([jpeg, pad]);
+}
+
+/** `bytes=a-b` / `bytes=a-` against `size`: the range, 'unsatisfiable', or null (absent or not a single range). */
+function parseRange(header, size) {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(String(header ?? '').trim());
+  if (!match) return null;
+  const start = Number(match[1]);
+  const last = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || last < start) return 'unsatisfiable';
+  return { start, end: last + 1 };
+}
+
 /** Starts the host on 127.0.0.1 (a free port unless `port` is given). */
-export async function startImageHost({ port = 0 } = {}) {
+export async function startImageHost({ port = 0, realistic = false } = {}) {
   const images = fixtureImages();
   const requests = [];
   const counts = new Map();
@@ -142,6 +246,60 @@ export async function startImageHost({ port = 0 } = {}) {
   const slow = { bytes: 512 * 1024, chunks: 40, intervalMs: 250 };
   const numbered = { holdMs: 0 };
   const original = (name) => images.get(name);
+  const sent = new Map();
+  const rangeRequests = [];
+  const answersOf = new Map();
+  const host = {
+    ignoreRange: false,
+    realistic: realistic ? { firstByteMs: 80, bytesPerSecond: 40_000_000 } : null,
+  };
+  // Realistic mode's shared line: each piece is sent when the line is free, so connections take turns.
+  let lineFreeAt = 0;
+  async function pace(bytes) {
+    const line = host.realistic;
+    if (!line) return;
+    const now = performance.now();
+    const start = Math.max(now, lineFreeAt);
+    lineFreeAt = start + (bytes / line.bytesPerSecond) * 1000;
+    if (lineFreeAt - now >= 1) await sleep(lineFreeAt - now);
+  }
+
+  /** Writes `length` bytes produced by `bytesAt(start, end)` in pieces, with backpressure and pacing. */
+  async function stream(res, length, bytesAt) {
+    for (let at = 0; at < length && !res.destroyed; at += PIECE) {
+      const piece = bytesAt(at, Math.min(length, at + PIECE));
+      await pace(piece.length);
+      if (res.destroyed) return;
+      if (!res.write(piece)) await waitDrain(res);
+    }
+    if (!res.destroyed) res.end();
+  }
+
+  /**
+   * An image of `size` bytes (`bytesAt(start, end)`), honouring Range unless `host.ignoreRange`. `etag` names this
+   * version of the bytes.
+   */
+  function sendRanged(req, res, { size, type, etag, bytesAt }) {
+    const headers = { 'content-type': type, 'cache-control': 'no-store', etag, 'last-modified': LAST_MODIFIED, 'accept-ranges': host.ignoreRange ? 'none' : 'bytes' };
+    const ifRange = req.headers['if-range'];
+    const rangeHeader = req.headers.range;
+    if (rangeHeader) rangeRequests.push({ path: new URL(req.url ?? '/', 'http://127.0.0.1').pathname, range: String(rangeHeader), ifRange: ifRange ?? null });
+    const validatorMatches = ifRange === undefined || ifRange === etag || ifRange === LAST_MODIFIED;
+    const range = !host.ignoreRange && validatorMatches ? parseRange(rangeHeader, size) : null;
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'content-range': `bytes */${size}` });
+      return res.end();
+    }
+    if (range) {
+      res.writeHead(206, { ...headers, 'content-length': range.end - range.start, 'content-range': `bytes ${range.start}-${range.end - 1}/${size}` });
+      return void stream(res, range.end - range.start, (a, b) => bytesAt(range.start + a, range.start + b));
+    }
+    res.writeHead(200, { ...headers, 'content-length': size });
+    if (!host.realistic && size <= PIECE) return res.end(bytesAt(0, size));
+    return void stream(res, size, bytesAt);
+  }
+  const sendBuffer = (req, res, body, type) =>
+    sendRanged(req, res, { size: body.length, type, etag: `"${sha256(body).slice(0, 16)}"`, bytesAt: (a, b) => body.subarray(a, b) });
 
   const faults = {
     // HTTP 500 on every request.
@@ -166,18 +324,30 @@ export async function startImageHost({ port = 0 } = {}) {
     'png-as-jpg': (_req, res) => sendImage(res, makePng(40, 30, 9), 'image/jpeg'),
     // The original, padded with trailing bytes to `slow.bytes`, sent in `slow.chunks` pieces `slow.intervalMs` apart
     // (pause, resume and cancel need a download that is still running). Decoders ignore bytes after the image's end.
-    slow: (_req, res, name) => {
+    slow: (req, res, name) => {
       const pair = original(name);
       if (!pair) return sendStatus(res, 404, 'no such fixture');
       const body = Buffer.concat([pair.original, Buffer.alloc(Math.max(0, slow.bytes - pair.original.length))]);
-      res.writeHead(200, { 'content-type': pair.contentType, 'content-length': body.length, 'cache-control': 'no-store' });
+      const etag = `"slow-${sha256(body).slice(0, 16)}"`;
+      const ifRange = req.headers['if-range'];
+      if (req.headers.range) rangeRequests.push({ path: `/fault/slow/${name}`, range: String(req.headers.range), ifRange: ifRange ?? null });
+      const range = !host.ignoreRange && (ifRange === undefined || ifRange === etag) ? parseRange(req.headers.range, body.length) : null;
+      if (range === 'unsatisfiable') {
+        res.writeHead(416, { 'content-range': `bytes */${body.length}` });
+        return res.end();
+      }
+      const headers = { 'content-type': pair.contentType, 'cache-control': 'no-store', etag, 'accept-ranges': host.ignoreRange ? 'none' : 'bytes' };
+      const { start, end } = range ?? { start: 0, end: body.length };
+      if (range) res.writeHead(206, { ...headers, 'content-length': end - start, 'content-range': `bytes ${start}-${end - 1}/${body.length}` });
+      else res.writeHead(200, { ...headers, 'content-length': body.length });
+      // The same pace as a whole answer: pieces of a fortieth of the whole, `intervalMs` apart.
       const size = Math.ceil(body.length / slow.chunks);
-      let sent = 0;
+      let at = start;
       const next = () => {
         if (res.destroyed) return;
-        const piece = body.subarray(sent, sent + size);
-        sent += piece.length;
-        if (sent >= body.length) return res.end(piece);
+        const piece = body.subarray(at, Math.min(end, at + size));
+        at += piece.length;
+        if (at >= end) return res.end(piece);
         res.write(piece);
         setTimeout(next, slow.intervalMs);
       };
@@ -205,10 +375,28 @@ export async function startImageHost({ port = 0 } = {}) {
     // Never answers (the connection stays open until the host closes).
     hang: () => undefined,
     // The original padded to 3 MB (decoders ignore bytes after the image's end).
-    big: (_req, res, name) => {
+    big: (req, res, name) => {
       const pair = original(name);
       if (!pair) return sendStatus(res, 404, 'no such fixture');
-      sendImage(res, Buffer.concat([pair.original, Buffer.alloc(3 * 1_048_576 - pair.original.length)]), pair.contentType);
+      sendBuffer(req, res, Buffer.concat([pair.original, Buffer.alloc(3 * 1_048_576 - pair.original.length)]), pair.contentType);
+    },
+    // The image to the first request for the name, then a web page labelled image/jpeg to every later one (a host
+    // whose second answer is not what the first was: the bytes checked must be the bytes saved).
+    changes: (req, res, name) => {
+      const pair = original(name);
+      if (!pair) return sendStatus(res, 404, 'no such fixture');
+      const seen = answersOf.get(name) ?? 0;
+      answersOf.set(name, seen + 1);
+      if (seen === 0) return sendImage(res, pair.original, pair.contentType);
+      sendStatus(res, 200, '<!doctype html><html><head><title>Image removed</title></head><body>This image is no longer available here.</body></html>', 'image/jpeg');
+    },
+    // A small PNG whose header declares 30,000 x 30,000 pixels (a decompression bomb for whoever decodes it).
+    bomb: (_req, res) => {
+      const png = makePng(4, 4, 12);
+      png.writeUInt32BE(30_000, 16);
+      png.writeUInt32BE(30_000, 20);
+      png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+      sendImage(res, png, 'image/png');
     },
     empty: (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 0 });
@@ -229,16 +417,15 @@ export async function startImageHost({ port = 0 } = {}) {
     return undefined;
   };
 
-  const server = createServer((req, res) => {
+  const route = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    requests.push(url.pathname + url.search);
-    counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
     const made = generated(url.pathname);
     if (made) return sendImage(res, made.body, made.type);
     const [kind, a, b] = url.pathname.split('/').filter(Boolean);
-    if (kind === 'originals' && original(a)) return sendImage(res, original(a).original, original(a).contentType);
-    if (kind === 'thumbs' && original(a)) return sendImage(res, original(a).thumb, 'image/jpeg');
+    if (kind === 'originals' && original(a)) return sendBuffer(req, res, original(a).original, original(a).contentType);
+    if (kind === 'thumbs' && original(a)) return sendBuffer(req, res, original(a).thumb, 'image/jpeg');
     if (kind === 'fault' && Object.hasOwn(faults, a)) return faults[a](req, res, b ?? '');
+    if (kind === 'large') return large(req, res, a, Number(b));
     // A PDF (not an image): what a forged log would have the worker save as `Semantest/report.pdf`.
     if (kind === 'docs' && a === 'report.pdf') return sendImage(res, PDF, 'application/pdf');
     // Any number of distinct JPEGs, /numbered/<n>.jpg, each held `numbered.holdMs` before it is sent.
@@ -246,23 +433,70 @@ export async function startImageHost({ port = 0 } = {}) {
       const body = makeJpeg(`numbered ${a}`, 1000);
       return void setTimeout(() => !res.destroyed && sendImage(res, body, 'image/jpeg'), numbered.holdMs);
     }
+    if (kind === 'sized' && /^\d+$/.test(a ?? '') && Number(a) >= 16 && Number(a) <= 64 * 1_048_576 && b) {
+      return sendBuffer(req, res, sizedJpeg(b, Number(a)), 'image/jpeg');
+    }
     sendStatus(res, 404, 'no such fixture');
+  };
+
+  /** /large/<kind>/<MB>/<name> */
+  function large(req, res, kind, megabytes) {
+    const type = { png: 'image/png', lying: 'image/jpeg', octet: 'application/octet-stream', referer: 'image/png' }[kind];
+    if (!type || !Number.isInteger(megabytes) || megabytes < 1 || megabytes > 400) return sendStatus(res, 404, 'no such large original');
+    if (kind === 'referer' && !String(req.headers.referer ?? '').startsWith('https://example.org/')) return sendStatus(res, 403, 'hotlinking not allowed');
+    const size = megabytes * 1_048_576;
+    sendRanged(req, res, { size, type, etag: `"large-${megabytes}"`, bytesAt: (a, b) => largeBytes(size, a, b) });
+  }
+
+  const spans = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Logged on arrival (realistic mode's wait comes after): "the host received the request".
+    requests.push(url.pathname + url.search);
+    counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
+    // Body bytes written, per path (what the host sent, whoever reads it).
+    const path = url.pathname;
+    const count = (chunk) => {
+      if (chunk && typeof chunk !== 'function') sent.set(path, (sent.get(path) ?? 0) + Buffer.byteLength(chunk));
+    };
+    const write = res.write.bind(res);
+    const end = res.end.bind(res);
+    res.write = (chunk, ...more) => (count(chunk), write(chunk, ...more));
+    res.end = (chunk, ...more) => (count(chunk), end(chunk, ...more));
+    // How long each request was open (arrival → its response finished or dropped): what was in flight at once.
+    const span = { path, from: performance.now(), to: Infinity };
+    spans.push(span);
+    res.on('close', () => (span.to = performance.now()));
+    const firstByteMs = host.realistic?.firstByteMs ?? 0;
+    if (firstByteMs > 0) setTimeout(() => route(req, res), firstByteMs);
+    else route(req, res);
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
-  return {
+  return Object.assign(host, {
     origin: `http://127.0.0.1:${address.port}`,
     generated,
     images,
     requests,
     failing,
     slow,
+    rangeRequests,
     numbered,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
+    bytesSent: (prefix = '') => [...sent].reduce((sum, [path, bytes]) => (path.startsWith(prefix) ? sum + bytes : sum), 0),
+    peakInFlight: (prefix = '') => {
+      const edges = spans.filter((span) => span.path.startsWith(prefix)).flatMap((span) => [[span.from, 1], [span.to, -1]]);
+      // An end before a start at the same instant: a connection handed on is not two at once.
+      edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let open = 0;
+      let peak = 0;
+      for (const [, step] of edges) peak = Math.max(peak, (open += step));
+      return peak;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
+  });
 }

@@ -1,24 +1,22 @@
 /**
- * The worker's saga, built as src/background/index.ts builds it, over fakes: a `fetch` that counts every request
- * (and answers with a small PNG), the in-memory chrome.downloads, and a database of its own (fake-indexeddb).
- * Tests that ask "did the worker act?" are written against this factory only, so that when the saga is replaced
- * (wip/saga's decider and runners) only this file changes.
+ * The worker's saga, built as src/background/index.ts builds it, over fakes: the transfer side's fake (it counts
+ * every request it makes to a host, and answers with a small PNG), the in-memory chrome.downloads, and a database
+ * of its own (fake-indexeddb). Tests that ask "did the worker act?" are written against this factory only, so
+ * that when the saga is replaced only this file changes.
  */
 import { openDatabase, type SemantestDb } from '../src/store/database.ts';
 import { DexieEventStore } from '../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../src/store/download-queries.ts';
-import { DownloadSaga } from '../src/background/download-saga.ts';
-import { fetchImageBytes, probeImage, type ProbeOptions } from '../src/background/probe.ts';
+import { DownloadSaga } from '../src/background/saga/index.ts';
+import { systemClock } from '../src/background/saga/clock.ts';
 import { Settings } from '../src/background/settings.ts';
-import type { Strategy } from '../src/domain/events.ts';
 import { FakeDownloads } from './fakes/downloads.ts';
-
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+import { FakeTransfers } from './fakes/transfer.ts';
 
 export interface WorkerSaga {
   db: SemantestDb;
   downloads: FakeDownloads;
-  /** Every address the worker requested (probe or body), in order, over all its restarts. */
+  /** Every address the worker requested (through the transfer side), in order, over all its restarts. */
   fetches: string[];
   /** Starts the worker (again): a new store and saga over the same database, as after a stop; recovery done. */
   start(): Promise<void>;
@@ -29,44 +27,40 @@ export interface WorkerSaga {
 export function workerSaga(name: string, options: { settings?: Partial<Settings>; downloads?: FakeDownloads } = {}): WorkerSaga {
   const db = openDatabase(name);
   const downloads = options.downloads ?? new FakeDownloads();
+  const transfers = new FakeTransfers(downloads.extensionId);
+  downloads.blobs = (url) => transfers.blobAt(url);
   const fetches: string[] = [];
+  const start = transfers.start.bind(transfers);
+  transfers.start = (request) => {
+    fetches.push(request.url);
+    return start(request);
+  };
   const settings = Settings.parse(options.settings ?? {});
-  const countingFetch = (async (input: RequestInfo | URL) => {
-    fetches.push(String(input instanceof Request ? input.url : input));
-    return new Response(PNG, { status: 200, headers: { 'content-type': 'image/png', 'content-length': String(PNG.length) } });
-  }) as typeof fetch;
-  // As src/background/index.ts's probeOptions.
-  const probeOptions = (current: Settings, strategy: Strategy): ProbeOptions => ({
-    fetch: countingFetch,
-    timeoutMs: current.requestTimeoutMs,
-    maxBytes: current.maxBytes,
-    allowDataImage: strategy === 'thumbnail',
-  });
   let saga: DownloadSaga | null = null;
   return {
     db,
     downloads,
     fetches,
     async start() {
-      const store = new DexieEventStore(db);
+      saga?.detach();
       saga = new DownloadSaga({
-        store,
+        store: new DexieEventStore(db),
         queries: downloadQueries(db),
+        transfers,
         downloads,
         alarms: { wakeAt: async () => undefined, clear: async () => undefined },
         tabs: { send: () => undefined },
         pages: { broadcast: () => undefined },
         referer: { hold: async () => undefined, release: async () => undefined },
-        probe: (url, current, strategy) => probeImage(url, probeOptions(current, strategy)),
-        fetchBody: (url, current, strategy) => fetchImageBytes(url, probeOptions(current, strategy)),
         settings: () => settings,
-        now: () => Date.now(),
+        clock: systemClock,
         random: () => 0.5,
         newId: () => crypto.randomUUID(),
+        extensionId: downloads.extensionId,
       });
       const running = saga;
-      downloads.onChanged((delta) => void running.onDownloadChanged(delta).catch(() => undefined));
-      downloads.onCreated((item) => running.onDownloadCreated(item));
+      downloads.onChanged((delta) => void running.downloadChanged(delta).catch(() => undefined));
+      downloads.onCreated((item) => running.downloadCreated(item));
       await running.recover();
     },
     async settled() {
@@ -74,7 +68,6 @@ export function workerSaga(name: string, options: { settings?: Partial<Settings>
       // Bounded: a saga that took up a download stays busy, and the caller's checks then say what it did.
       for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 0));
       for (let i = 0; i < 100; i++) {
-        await saga?.idle();
         if (!saga?.busy()) return;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

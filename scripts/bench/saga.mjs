@@ -9,11 +9,19 @@
 // - bulk100RatioVsRawDownloads: 100 distinct images through the saga (100 clicks) until 100 files are complete on
 //   disk, divided by the same through bare chrome.downloads.download calls made in the worker, concurrency 3, in
 //   batches of 3. `bulk100RatioVsRawPool3` divides by a sliding pool of 3 instead (the stricter baseline).
+// - bytesFetchedPerSavedByte: over that bulk run, body bytes the image host sent / bytes of the saved files.
+// - bulk100RealisticRatioVsRaw: 100 originals of 0.3-3 MB from scripts/image-host.mjs in realistic mode (80 ms
+//   before the first byte, one 40 MB/s line shared by every connection), through the saga (100 clicks) / the same
+//   100 through bare chrome.downloads.download in a sliding pool of 3 (the saga's concurrency).
+// - peakMemoryMbSaving200Mb: a click on a 200 MiB original (/large/png/200/): the peak, above idle, of the
+//   worker's and the offscreen document's JS heap plus array-buffer backing stores (lib/extension-heap.mjs:
+//   CDP Runtime.getHeapUsage, usedSize + backingStorageSize) until the file is complete.
 import { createServer } from 'node:http';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
-import { makeJpeg } from '../image-host.mjs';
+import { makeJpeg, startImageHost } from '../image-host.mjs';
+import { extensionHeap } from './lib/extension-heap.mjs';
 
 const WARM_RUNS = 7;
 const COLD_RUNS = 5;
@@ -23,8 +31,15 @@ const CONTROL = '[data-testid="semantest-download"]';
 export const targets = {
   clickToDownloadStartMsWarm: { max: 50 },
   clickToDownloadStartMsCold: { max: 300 },
-  bulk100RatioVsRawDownloads: { max: 1.25 },
+  bulk100RatioVsRawDownloads: { max: 2.0 },
+  bytesFetchedPerSavedByte: { max: 1.02 },
+  bulk100RealisticRatioVsRaw: { max: 1.1 },
+  peakMemoryMbSaving200Mb: { max: 64 },
 };
+
+const MB = 1_048_576;
+/** The realistic run's original i: 0.3-3 MB, spread evenly (the same sizes every run). */
+const realisticSize = (i) => Math.round(0.3 * MB + ((i * 37) % BULK) * ((2.7 * MB) / (BULK - 1)));
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,9 +48,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function startBenchImageHost() {
   /** @type {Map<string, number[]>} path → arrival times */
   const arrivals = new Map();
+  /** Body bytes sent, by the set of the name (`bulk`, `rawb`, …). */
+  const sent = new Map();
   const server = createServer((req, res) => {
     const at = now();
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const set = /^\/originals\/([a-z]+)-\d+\.jpg$/.exec(path)?.[1] ?? '';
+    const end = res.end.bind(res);
+    res.end = (chunk, ...more) => {
+      if (chunk && typeof chunk !== 'function') sent.set(set, (sent.get(set) ?? 0) + Buffer.byteLength(chunk));
+      return end(chunk, ...more);
+    };
     const list = arrivals.get(path) ?? [];
     list.push(at);
     arrivals.set(path, list);
@@ -52,6 +75,7 @@ async function startBenchImageHost() {
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     arrivals,
+    sent,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -60,8 +84,11 @@ async function startBenchImageHost() {
   };
 }
 
-/** A 2024+ (udm=2) results page: `count` results named `<set>-<i>`, http thumbnails, the pairs in an inline script. */
-function udm2Page(origin, set, count) {
+/**
+ * A 2024+ (udm=2) results page: `count` results named `<set>-<i>`, http thumbnails, the pairs in an inline script;
+ * originals at `originalOf(i)` (by default the bench host's /originals/<set>-<i>.jpg).
+ */
+function udm2Page(origin, set, count, originalOf = (i) => `${origin}/originals/${set}-${i}.jpg`) {
   const results = [];
   const pairs = [];
   for (let i = 0; i < count; i++) {
@@ -71,7 +98,7 @@ function udm2Page(origin, set, count) {
         `<div jsname="qQjpJ"><h3><a class="EZAeBe" jsname="sTFXNd" tabindex="0" role="button"><div><g-img><img class="YQ4gaf" width="300" height="225" alt="Bench ${set} ${i}" src="${origin}/thumbs/${name}.jpg"></g-img></div></a></h3></div>` +
         `<div class="toI8Rb"><a href="https://example.org/${name}.html"><span>example.org</span><div>Bench ${set} ${i}</div></a></div></div>`,
     );
-    pairs.push(`[null,["${origin}/thumbs/${name}.jpg",225,300],["${origin}/originals/${name}.jpg",1200,1600]]`);
+    pairs.push(`[null,["${origin}/thumbs/${name}.jpg",225,300],["${originalOf(i)}",1200,1600]]`);
   }
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>${set} - Google Search</title>
 <style>.eA0Zlc{display:inline-block;margin:4px;width:300px;height:260px;vertical-align:top}</style>
@@ -79,6 +106,11 @@ function udm2Page(origin, set, count) {
 <div id="search"><div class="wH6SXe" jsname="dTDiAc-grid">${results.join('\n')}</div></div>
 <script>(function(){var s=[${pairs.join(',')}];google.sgi=s;})();</script>
 </body></html>`;
+}
+
+/** Bytes of the complete files under `dir` whose path contains `part`. */
+function bytesOnDisk(dir, part) {
+  return completeFiles(dir, part).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 /** Files (complete, not .crdownload) under `dir` whose path contains `part`. */
@@ -117,9 +149,10 @@ async function waitFor(predicate, timeoutMs, what) {
 
 /**
  * Where a bulk download's time goes, from the stored events' createdAt: Requested → Validated (waiting for a slot,
- * then the validating GET), Validated → Started (intent written, download() called), Started → Completed.
+ * then the first bytes), Validated → Fetched (the rest of the body), Fetched → Started (duplicate lookup, intent,
+ * download() of the Blob), Started → Completed (Chrome writes the file).
  */
-async function bulkSteps(context, extensionId, manifest, median) {
+async function bulkSteps(context, extensionId, manifest, median, set = 'bulk') {
   const page = await context.newPage();
   await page.goto(`chrome-extension://${extensionId}/${manifest.action.default_popup}`);
   const events = await page.evaluate(
@@ -144,20 +177,21 @@ async function bulkSteps(context, extensionId, manifest, median) {
     list.push(event);
     streams.set(event.streamId, list);
   }
-  const gaps = { requestedToValidated: [], validatedToStarted: [], startedToCompleted: [] };
+  const gaps = { requestedToValidated: [], validatedToFetched: [], fetchedToStarted: [], startedToCompleted: [] };
   for (const list of streams.values()) {
     const at = Object.fromEntries(list.map((event) => [event.type, event.createdAt]));
-    if (!list.some((event) => event.type === 'GoogleImageDownloadRequested' && event.imageUrl.includes('/bulk-'))) continue;
+    if (!list.some((event) => event.type === 'GoogleImageDownloadRequested' && event.imageUrl.includes(`/${set}-`))) continue;
     gaps.requestedToValidated.push(at.ImageSourceValidated - at.GoogleImageDownloadRequested);
-    gaps.validatedToStarted.push(at.DownloadStarted - at.ImageSourceValidated);
+    gaps.validatedToFetched.push(at.ImageFetched - at.ImageSourceValidated);
+    gaps.fetchedToStarted.push(at.DownloadStarted - at.ImageFetched);
     gaps.startedToCompleted.push(at.GoogleImageDownloadCompleted - at.DownloadStarted);
   }
   // The run's shape: when (ms after the first click's Requested) each kind of event was first and last stored.
-  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes('/bulk-'))).map((list) => list[0].streamId));
+  const bulkIds = new Set([...streams.values()].filter((list) => list.some((e) => e.type === 'GoogleImageDownloadRequested' && e.imageUrl.includes(`/${set}-`))).map((list) => list[0].streamId));
   const bulk = events.filter((event) => bulkIds.has(event.streamId));
   const t0 = Math.min(...bulk.filter((event) => event.type === 'GoogleImageDownloadRequested').map((event) => event.createdAt));
   const span = {};
-  for (const type of ['GoogleImageDownloadRequested', 'ImageSourceValidated', 'DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) {
+  for (const type of ['GoogleImageDownloadRequested', 'ImageSourceValidated', 'ImageFetched', 'DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']) {
     const at = bulk.filter((event) => event.type === type).map((event) => event.createdAt - t0);
     span[type.replace('GoogleImageDownload', '')] = at.length ? `${Math.min(...at)}..${Math.max(...at)}` : '-';
   }
@@ -358,12 +392,45 @@ async function startWorkerCpuProfile(context, extensionId) {
   };
 }
 
+/**
+ * SAGA_BENCH_SLOTS=1: in the worker, when each transfer was started and when its `fetched` fact came, so the
+ * slot cycle (a body's end → the next transfer's start) and each transfer's time are known.
+ */
+const watchSlots = (worker) =>
+  worker.evaluate(() => {
+    const { transfers } = globalThis.__semantestPorts;
+    const log = (globalThis.__benchSlots = { starts: [], ends: [] });
+    const start = transfers.start;
+    transfers.start = (request) => (log.starts.push([request.transferId, performance.now()]), start(request));
+    transfers.onFact((fact) => fact.type === 'fetched' && log.ends.push([fact.transferId, performance.now()]));
+  });
+const slotReport = (worker) =>
+  worker.evaluate(() => {
+    const { starts, ends } = globalThis.__benchSlots;
+    const startOf = new Map(starts);
+    const transfer = ends.map(([id, at]) => at - (startOf.get(id) ?? at)).sort((a, b) => a - b);
+    // Each end frees a slot: the first start after it (not yet matched) is the slot's next transfer.
+    const gaps = [];
+    const later = starts.map(([, at]) => at).sort((a, b) => a - b);
+    let k = 0;
+    for (const [, at] of [...ends].sort((a, b) => a[1] - b[1])) {
+      while (k < later.length && later[k] < at) k++;
+      if (k < later.length) gaps.push(later[k++] - at);
+    }
+    gaps.sort((a, b) => a - b);
+    const mid = (list) => Number((list[Math.floor(list.length / 2)] ?? 0).toFixed(1));
+    return { transfers: ends.length, transferMsMedian: mid(transfer), endToNextStartMsMedian: mid(gaps), endToNextStartMsP90: Number((gaps[Math.floor(gaps.length * 0.9)] ?? 0).toFixed(1)) };
+  });
+
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const { log, median } = ctx;
   const root = ctx.tempDir('semantest-bench-saga-');
   const downloadDir = join(root, 'downloads');
   const host = await startBenchImageHost();
+  // The realistic host (and the 200 MiB original): scripts/image-host.mjs, its line shared by every connection.
+  const realHost = await startImageHost({ realistic: true });
   const { context, worker, extensionId, manifest } = await launchWithExtension({
     // SAGA_BENCH_DIST: another build (the old code for an A/B run in the same period).
     distDir: process.env.SAGA_BENCH_DIST ?? ctx.distDir,
@@ -375,10 +442,13 @@ export async function run(ctx) {
   const forget = ctx.onCleanup(async () => {
     await context.close();
     await host.close();
+    await realHost.close();
   });
   try {
     await routeGooglePages(context, (url) => {
       const set = url.searchParams.get('q') ?? 'warm';
+      if (set === 'real') return udm2Page(host.origin, set, BULK, (i) => `${realHost.origin}/sized/${realisticSize(i)}/real-${i}.jpg`);
+      if (set === 'mem') return udm2Page(host.origin, set, 1, () => `${realHost.origin}/large/png/200/big-200.jpg`);
       return udm2Page(host.origin, set, set === 'bulk' ? BULK : 10);
     });
     // The click's time, taken in the page's main world by a capture listener on window added before any other
@@ -433,12 +503,15 @@ export async function run(ctx) {
     const profiling = process.env.SAGA_BENCH_PROFILE === '1';
     if (profiling) await worker.evaluate(installProfile, process.env.SAGA_BENCH_STACKS === '1');
     const stopCpu = profiling ? await startWorkerCpuProfile(context, extensionId) : null;
+    if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
     const sagaStart = now();
     await bulkPage.evaluate((selector) => {
       for (const control of document.querySelectorAll(selector)) control.click();
     }, CONTROL);
     const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
     const sagaMs = sagaEnd - sagaStart;
+    const fetchedPerSaved = (host.sent.get('bulk') ?? 0) / bytesOnDisk(downloadDir, 'bulk-');
+    if (process.env.SAGA_BENCH_SLOTS) log(`bulk saga, slots: ${JSON.stringify(await slotReport(worker))}`);
     if (stopCpu) {
       const cpu = await stopCpu();
       log(`worker CPU during the bulk run: busy ${cpu.busyMs} ms (GC ${cpu.gcMs} ms); self time: ${JSON.stringify(cpu.top, null, 1)}`);
@@ -456,8 +529,8 @@ export async function run(ctx) {
     delete steps.span;
 
     // The same 100 (distinct names, same bytes' size) through bare chrome.downloads.download in the worker.
-    const rawRun = async (set, mode) => {
-      const urls = Array.from({ length: BULK }, (_, i) => `${host.origin}/originals/${set}-${i}.jpg`);
+    const rawRun = async (set, mode, urlOf = (i) => `${host.origin}/originals/${set}-${i}.jpg`) => {
+      const urls = Array.from({ length: BULK }, (_, i) => urlOf(i));
       const start = now();
       const done = worker.evaluate(
         async ({ urls, set, mode }) => {
@@ -504,11 +577,51 @@ export async function run(ctx) {
       await done;
       return end - start;
     };
+    /** The realistic host: 100 originals of 0.3-3 MB, through the saga, then through a bare pool of 3. */
+    const realisticRun = async () => {
+      if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
+      const page = await openResults('real');
+      await page.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
+      const start = now();
+      await page.evaluate((selector) => {
+        for (const control of document.querySelectorAll(selector)) control.click();
+      }, CONTROL);
+      const end = await waitForFiles(downloadDir, 'real-', BULK, 120_000);
+      await page.close();
+      log(`realistic saga, median ms between events: ${JSON.stringify(await bulkSteps(context, extensionId, manifest, median, 'real'))}`);
+      if (process.env.SAGA_BENCH_SLOTS) log(`realistic saga, slots: ${JSON.stringify(await slotReport(worker))}`);
+      const sagaSent = realHost.bytesSent('/sized/');
+      const saved = bytesOnDisk(downloadDir, 'real-');
+      const rawMs = await rawRun('rawr', 'pool', (i) => `${realHost.origin}/sized/${realisticSize(i)}/rawr-${i}.jpg`);
+      return { sagaMs: end - start, rawMs, fetchedPerSaved: sagaSent / saved };
+    };
+    /** One click on a 200 MiB original; the extension's heap above idle until the file is complete. */
+    const memoryRun = async () => {
+      const page = await openResults('mem');
+      const heap = await extensionHeap(context, extensionId);
+      const idle = await heap.idle();
+      const watching = heap.watch(20);
+      const start = now();
+      await page.locator(CONTROL).first().click();
+      await waitForFiles(downloadDir, 'big-200', 1, 120_000);
+      const ms = now() - start;
+      const { peak } = await watching.stop();
+      await heap.detach();
+      await page.close();
+      if (process.env.SAGA_BENCH_MEMORY) log(`memory: idle ${JSON.stringify(idle.byTarget)}, peak ${JSON.stringify(peak.byTarget)}`);
+      return { peakMb: (peak.total - idle.total) / MB, ms };
+    };
     const rawBatchesMs = await rawRun('rawb', 'batches');
     const rawPoolMs = await rawRun('rawp', 'pool');
     log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms`);
     const rawDownloadMs = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.__benchRawDownloadMs ?? {}).map(([set, list]) => [set, list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)])));
     log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
+    log(`bulk saga: the host sent ${(host.sent.get('bulk') ?? 0)} bytes for ${bytesOnDisk(downloadDir, 'bulk-')} saved (${fetchedPerSaved.toFixed(3)})`);
+    const realistic = await realisticRun();
+    log(`realistic bulk: saga ${realistic.sagaMs.toFixed(0)} ms, raw pool of 3 ${realistic.rawMs.toFixed(0)} ms, bytes sent per byte saved ${realistic.fetchedPerSaved.toFixed(3)}`);
+    // SAGA_BENCH_SKIP_MEMORY=1: for an A/B against a build that cannot save 200 MiB in time (the saga before v2).
+    const memory = process.env.SAGA_BENCH_SKIP_MEMORY ? { peakMb: null, ms: null } : await memoryRun();
+    if (memory.ms !== null) log(`200 MiB original: saved in ${memory.ms.toFixed(0)} ms, peak ${memory.peakMb.toFixed(1)} MB above idle`);
 
     // Cold: stop the worker (confirmed by the ServiceWorker domain), then click.
     const monitor = await context.newPage();
@@ -563,12 +676,21 @@ export async function run(ctx) {
       bulk100RawBatchesOf3Ms: rawBatchesMs,
       bulk100RatioVsRawPool3: sagaMs / rawPoolMs,
       bulkMedianQueuedMs: steps.requestedToValidated,
-      bulkMedianValidatedToStartedMs: steps.validatedToStarted,
+      bulkMedianValidatedToFetchedMs: steps.validatedToFetched,
+      bulkMedianFetchedToStartedMs: steps.fetchedToStarted,
       bulkMedianStartedToCompletedMs: steps.startedToCompleted,
+      bytesFetchedPerSavedByte: fetchedPerSaved,
+      bulk100RealisticRatioVsRaw: realistic.sagaMs / realistic.rawMs,
+      bulk100RealisticSagaMs: realistic.sagaMs,
+      bulk100RealisticRawPool3Ms: realistic.rawMs,
+      bulk100RealisticBytesPerSavedByte: realistic.fetchedPerSaved,
+      peakMemoryMbSaving200Mb: memory.peakMb,
+      save200MbMs: memory.ms,
     };
   } finally {
     forget();
     await context.close().catch(() => undefined);
     await host.close();
+    await realHost.close();
   }
 }

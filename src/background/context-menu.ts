@@ -5,7 +5,7 @@
 import { ImageCandidate } from '../domain/events.ts';
 import { validateSourceUrl } from '../domain/urls.ts';
 import type { ContextMenuClick } from '../platform/ports.ts';
-import type { DownloadSaga, RequestResult } from './download-saga.ts';
+import type { DownloadSaga, RequestResult } from './saga/index.ts';
 
 export const CONTEXT_MENU_ID = 'semantest-save-image';
 export const CONTEXT_MENU_TITLE = 'Save image with Semantest';

@@ -3,12 +3,14 @@
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
 import { registerWorkerListeners } from '../platform/listeners.ts';
+import { registerOffscreenTransfer } from '../platform/offscreen-transfer.ts';
 import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/chrome-adapters.ts';
 import { loadSettings, onSettingsChanged, restrictSettingsToExtensionPages } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
-import { DownloadSaga, WAKE_ALARM } from './download-saga.ts';
+import { DownloadSaga } from './saga/index.ts';
+import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
@@ -19,22 +21,17 @@ import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPosit
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
-import { fetchImageBytes, probeImage, type ProbeOptions } from './probe.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import { SourcePageResolver } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
-import type { Strategy } from '../domain/events.ts';
 
-const probeOptions = (settings: Settings, strategy: Strategy): ProbeOptions => ({
-  fetch: (input, init) => fetch(input, init),
-  timeoutMs: settings.requestTimeoutMs,
-  maxBytes: settings.maxBytes,
-  // A data: thumbnail is accepted only when the user chose the thumbnail because the original was missing.
-  allowDataImage: strategy === 'thumbnail',
-});
+// First thing: a fact from the transfer document may be what woke this worker.
+const transfers = registerOffscreenTransfer();
+// Ports on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
+(globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: chromeReferer };
 
 // Only the extension's pages and this worker may read or change the settings (they steer data out: the outbox).
 void restrictSettingsToExtensionPages().catch((error: unknown) => console.warn('Semantest: content scripts could not be kept away from the settings', error));
@@ -59,17 +56,17 @@ const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
   store,
   queries,
+  transfers,
   downloads: chromeDownloads,
   alarms: chromeAlarms,
   tabs: chromeTabs,
   pages: chromePages,
   referer: chromeReferer,
-  probe: (url, settings, strategy) => probeImage(url, probeOptions(settings, strategy)),
-  fetchBody: (url, settings, strategy) => fetchImageBytes(url, probeOptions(settings, strategy)),
   settings: () => settings,
-  now: () => Date.now(),
+  clock: systemClock,
   random: () => Math.random(),
   newId,
+  extensionId: extensionId(),
 });
 
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
@@ -143,7 +140,7 @@ const maintenance = new Maintenance({
 });
 
 // Every worker start (first install, browser start, or a wake-up after being stopped) reconciles what a
-// stopped worker left in flight; steps are idempotent, so a second recover() from onStartup is harmless.
+// stopped worker left in flight, once (a second recover() from onStartup or the alarm is the same promise).
 const ready = settingsLoaded.then(() => saga.recover()).catch(logError('recovery failed'));
 // Retention, if the user turned it on: compact the downloads that became old enough since the last run.
 void ready.then(() => (settings.retentionDays > 0 ? maintenance.compact(settings.retentionDays, true) : null)).catch(logError('compaction failed'));
@@ -167,11 +164,11 @@ registerWorkerListeners({
       refusal: ({ sender }) => senderRefusal(sender, { extensionId: extensionId(), extensionOrigin: extensionOrigin() }) ?? (sender.fromContentScript ? 'A Google page may not import events.' : null),
       importLog: (source) => maintenance.importLog(source),
     }),
-  // The saga's mirror of Chrome's items takes the change at once; its stream is brought up to date after recovery.
-  downloadChanged: (delta) => void saga.onDownloadChanged(delta, ready).catch(logError('download update failed')),
-  downloadCreated: (item) => saga.onDownloadCreated(item),
+  // The saga's mirror of Chrome's items takes the change at once; the download's step waits for recovery.
+  downloadChanged: (delta) => void saga.downloadChanged(delta).catch(logError('download update failed')),
+  downloadCreated: (item) => saga.downloadCreated(item),
   alarm: (name) => {
-    if (name === WAKE_ALARM) void ready.then(() => saga.recover()).catch(logError('wake-up failed'));
+    void settingsLoaded.then(() => saga.alarm(name));
     if (name === BUS_ALARM) bus.poke();
     if (name === OUTBOX_ALARM) void settingsLoaded.then(() => outbox.poke());
   },

@@ -5,7 +5,8 @@
 import { isGoogleImagesUrl } from '../content/google-domains.ts';
 import type { MessageSender } from '../platform/listeners.ts';
 import { CONTENT_SCRIPT_REQUESTS, WorkerRequest, type WorkerResponse } from '../shared/protocol.ts';
-import { toControlUpdate, type DownloadQueries, type DownloadSaga } from './download-saga.ts';
+import type { DownloadQueries } from '../store/download-queries.ts';
+import { toControlUpdate, type DownloadSaga } from './saga/index.ts';
 import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts';
 import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';

@@ -62,6 +62,8 @@ export const Settings = z.object({
   convertQuality: z.number().min(0.1).max(1).default(0.9),
   /** Also keep the original file next to the converted one. */
   keepOriginal: z.boolean().default(false),
+  /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
+  convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
 });
 export type Settings = z.infer<typeof Settings>;
 

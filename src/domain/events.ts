@@ -28,6 +28,8 @@ export type ImageCandidate = z.infer<typeof ImageCandidate>;
 export const FailureCode = z.enum([
   'network', 'timeout', 'http_server_error', 'http_rate_limited', 'http_client_error', 'not_an_image',
   'empty_body', 'too_large', 'invalid_url', 'download_interrupted', 'user_canceled', 'file_error', 'unknown',
+  /** Chrome's own verdict on the saved file (`DownloadItem.danger`) flagged it: never accepted for the user. */
+  'flagged_by_browser',
 ]);
 export type FailureCode = z.infer<typeof FailureCode>;
 
@@ -61,6 +63,49 @@ export const eventSchemas = {
       contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
       /** "Save as type": the MIME type the saved file is to have (the saga then fetches and converts the bytes). */
       convertTo: z.string().max(100).nullable().optional(),
+    }),
+    /**
+     * v2 (saga v2, docs/decisions/0002-saga-v2-decider.md): the original is fetched once by the transfer side and
+     * these are its first bytes; the body goes on streaming into a Blob (`transferId`), and what was checked is
+     * what is saved, so there is no `transfer` choice any more. Upcast v1 events have no `transferId`.
+     */
+    2: z.object({
+      attempt: z.number().int().positive(),
+      mimeType: z.string(),
+      extension: z.string(),
+      filename: z.string(),
+      contentLength: z.number().int().nonnegative().nullable(),
+      referer: z.string().max(8192).nullable().optional(),
+      /** The transfer that sniffed these bytes (`<streamId>:v<version>`, `…:referer` for the Referer retry). */
+      transferId: z.string().max(200).optional(),
+      /** Only in upcast v1 events (v2 records the hash in ImageFetched). */
+      contentHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
+      convertTo: z.string().max(100).nullable().optional(),
+      /** Dimensions the image's header declares (the conversion's pixel budget is checked against them). */
+      width: z.number().int().nonnegative().optional(),
+      height: z.number().int().nonnegative().optional(),
+    }),
+  },
+  /** The whole original is in the transfer side's Blob: its size and sha-256, hashed as it streamed. */
+  ImageFetched: {
+    1: z.object({
+      attempt: z.number().int().positive(),
+      transferId: z.string().max(200),
+      size: z.number().int().nonnegative(),
+      contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+      mimeType: z.string(),
+    }),
+  },
+  /**
+   * Chrome's verdict on the saved file (`DownloadItem.danger`), the seed's "VirusScanning": `clean`, or `flagged`
+   * with the `danger` value (the file is then removed and the download fails; it is never accepted for the user).
+   */
+  ImageScanned: {
+    1: z.object({
+      attempt: z.number().int().positive(),
+      chromeDownloadId: z.number().int().nonnegative(),
+      verdict: z.enum(['clean', 'flagged']),
+      danger: z.string().max(100),
     }),
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */

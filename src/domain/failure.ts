@@ -62,6 +62,61 @@ export function classifyInterrupt(reason: string): Failure {
   return { code: 'download_interrupted', retryable: false, message: `The download stopped and cannot be resumed (${humanReason(reason)}).` };
 }
 
+/**
+ * A save (Chrome writing our Blob to disk) that Chrome interrupted. Only a cancel the saga itself recorded is the
+ * user's: a USER_CANCELED or USER_SHUTDOWN it did not cause is the browser closing (seen: Chromium closed mid-way
+ * reports USER_CANCELED on the next start), so the download is tried again.
+ */
+export function classifySaveInterrupt(reason: string): Failure {
+  if (reason === 'USER_CANCELED' || reason === 'USER_SHUTDOWN' || reason === 'CRASH') {
+    return { code: 'download_interrupted', retryable: true, message: 'Saving the file was interrupted (the browser closed or stopped it); trying again.' };
+  }
+  if (reason.startsWith('FILE_')) return classifyInterrupt(reason);
+  // A blob: save has no network: anything else is Chrome's own trouble, worth one more try.
+  return { code: 'download_interrupted', retryable: true, message: `Saving the file was interrupted (${humanReason(reason)}).` };
+}
+
+/** Chrome's `DownloadItem.danger` values that mean the file passed (or the user or policy accepted it). */
+const CLEAN_DANGER = new Set(['safe', 'accepted', 'allowlistedByPolicy', 'deepScannedSafe']);
+/** Values that mean a scan is still running: the verdict comes later. */
+const PENDING_DANGER = new Set(['asyncScanning', 'asyncLocalPasswordScanning']);
+
+/** Chrome's verdict as the saga's scan step: any value not known to be clean or pending is a flag. */
+export function scanVerdict(danger: string | undefined): 'clean' | 'pending' | 'flagged' {
+  if (danger === undefined || danger === '' || CLEAN_DANGER.has(danger)) return 'clean';
+  if (PENDING_DANGER.has(danger)) return 'pending';
+  return 'flagged';
+}
+
+const DANGER_WORDS: Record<string, string> = {
+  file: 'this type of file can harm your computer',
+  url: 'the address is known to spread harmful files',
+  content: 'the file is known to be harmful',
+  uncommon: 'the file is not commonly downloaded and may be dangerous',
+  host: 'the site is known to spread harmful files',
+  unwanted: 'the file is potentially unwanted software',
+};
+
+export function flaggedFailure(danger: string): Failure {
+  const why = DANGER_WORDS[danger] ?? `its verdict was "${danger}"`;
+  return { code: 'flagged_by_browser', retryable: false, message: `Chrome flagged the saved file (${why}): it was removed, not kept.` };
+}
+
+/** The transfer side no longer holds the transfer (the browser closed, the extension restarted): a new attempt. */
+export const TRANSFER_LOST: Failure = {
+  code: 'download_interrupted',
+  retryable: true,
+  message: 'The download was interrupted (the browser closed, or the extension restarted); trying again.',
+};
+
+/** Chrome no longer lists the download it was saving (erased from its list meanwhile). */
+export const SAVE_GONE: Failure = { code: 'download_interrupted', retryable: true, message: 'The download disappeared from Chrome’s list; trying again.' };
+
+/** A failure event that ends the download: no retry is scheduled (final, or retries used up). */
+export function isFinalFailure(data: Pick<EventData<'GoogleImageDownloadFailed'>, 'nextAttemptAt'>): boolean {
+  return data.nextAttemptAt === null;
+}
+
 function humanReason(reason: string): string {
   return reason.toLowerCase().replace(/_/g, ' ');
 }

@@ -15,10 +15,12 @@ import { validateSourceUrl } from './urls.ts';
 export const IMPORTABLE_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'GoogleImageDownloadRequested',
   'ImageSourceValidated',
+  'ImageFetched',
   'DownloadInitiated',
   'ImageConverted',
   'ImageConversionSkipped',
   'DownloadStarted',
+  'ImageScanned',
   'DownloadPaused',
   'DownloadResumed',
   'GoogleImageDownloadCompleted',
@@ -122,7 +124,16 @@ function dataProblem(type: EventType, raw: unknown): string | null {
         extensionOf(data.filename) === data.extension ? null : `filename does not end in .${data.extension}, the image's type`,
         addressProblem('referer', data.referer),
         data.convertTo === undefined || data.convertTo === null ? null : mimeProblem('convertTo', data.convertTo),
+        data.transferId === undefined ? null : idProblem('transferId', data.transferId),
       );
+    }
+    case 'ImageFetched': {
+      const data = raw as EventData<'ImageFetched'>;
+      return first(mimeProblem('mimeType', data.mimeType), idProblem('transferId', data.transferId));
+    }
+    case 'ImageScanned': {
+      const data = raw as EventData<'ImageScanned'>;
+      return textProblem('danger', data.danger, 100);
     }
     case 'DownloadInitiated': {
       const data = raw as EventData<'DownloadInitiated'>;

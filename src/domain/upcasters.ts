@@ -31,6 +31,14 @@ export const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
       return out;
     },
   },
+  ImageSourceValidated: {
+    // v1: the check's GET, then Chrome (`url`) or the worker (`inline`) fetched again. v2 fetches once, so the
+    // choice is history: dropped. No `transferId`: the fold knows such a check as the old saga's (`validating`).
+    1: (data) => {
+      const { transfer: _transfer, ...rest } = data;
+      return rest;
+    },
+  },
   GoogleImageDownloadCompleted: {
     // v1 (the seed): no MIME type; take it from the saved file's extension.
     1: (data) => {

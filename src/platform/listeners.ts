@@ -2,6 +2,7 @@
  * The worker's browser listeners. `registerWorkerListeners` must be called synchronously at the top level of
  * the worker script: only listeners added then receive the event that woke a stopped worker.
  */
+import { isTransferMessage } from '../transfer/protocol.ts';
 import { toView } from './chrome-adapters.ts';
 import type { ContextMenuClick, DownloadDelta, DownloadItemView } from './ports.ts';
 
@@ -70,6 +71,8 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
     });
   });
   chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+    // The transfer document's facts have their own listener (offscreen-transfer.ts): not answered here.
+    if (isTransferMessage(message)) return false;
     const from = senderOf(sender);
     listeners
       .message(message, from)

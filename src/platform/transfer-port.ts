@@ -49,7 +49,7 @@ export interface TransferStatus {
   transferId: string;
   state: 'requesting' | 'streaming' | 'paused' | 'fetched' | 'failed';
   bytesReceived: number;
-  /** The last `sniffed`, `fetched` or `failed` fact, so a fact lost in a worker stop is not lost. */
+  /** Every fact but `progress`, in order (sniffed, paused/resumed, fetched or failed): a fact lost in a worker stop is not lost. */
   facts: TransferFact[];
   /** The `blob:` URL handed out by `saveUrl`, if any (a restarted worker finds Chrome's item by it). */
   saveUrl: string | null;

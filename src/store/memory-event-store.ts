@@ -1,5 +1,12 @@
-/** The event store in memory: the same contract as `DexieEventStore` (one test suite runs against both). */
+/**
+ * The event store in memory: the same contract as `DexieEventStore` (one test suite runs against both), with the
+ * downloads read model kept in step inside each append, as the Dexie store does, so tests of the saga need no
+ * IndexedDB.
+ */
+import type { DownloadState } from '../domain/download.ts';
 import { parseEventData, type StoredEvent } from '../domain/events.ts';
+import { downloadTargets, projectDownload } from '../projections/downloads.ts';
+import { memoryDownloadQueries, type DownloadQueries } from './download-queries.ts';
 import { upcast } from '../domain/upcasters.ts';
 import { checkExpectedVersion, toStoredRow, type Snapshot, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
 import type { StoreDeps } from './dexie-event-store.ts';
@@ -10,6 +17,9 @@ export class InMemoryEventStore implements EventStore {
   private readonly byId = new Map<string, StoredEvent>();
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
   private readonly snapshots = new Map<string, Snapshot>();
+  private readonly rows = new Map<string, DownloadState>();
+  /** The downloads read model, folded inline (the queries the saga and the UI use). */
+  readonly downloads: DownloadQueries = memoryDownloadQueries(this.rows);
 
   constructor(private readonly deps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() }) {}
 
@@ -32,6 +42,9 @@ export class InMemoryEventStore implements EventStore {
     this.log.push(...stored);
     this.streams.set(streamId, [...stream, ...stored]);
     for (const event of stored) this.byId.set(event.eventId, event);
+    const touched = new Map<string, DownloadState | undefined>(downloadTargets(stored).map((id) => [id, this.rows.get(id)]));
+    for (const event of stored) projectDownload(touched, event);
+    for (const [id, row] of touched) if (row) this.rows.set(id, row);
     for (const listener of this.listeners) listener(stored);
     return { nextVersion: stream.length + stored.length, events: stored, duplicate: false };
   }

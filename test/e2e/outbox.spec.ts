@@ -142,7 +142,7 @@ test('a receiver that fails twice then accepts gets every event exactly once, in
       expect(ce.data).toEqual(event.data);
     }
     expect(new Set(events.map((event) => event.type))).toEqual(
-      new Set(['GoogleImageDownloadRequested', 'ImageSourceValidated', 'DownloadInitiated', 'DownloadStarted', 'GoogleImageDownloadCompleted']),
+      new Set(['GoogleImageDownloadRequested', 'ImageSourceValidated', 'ImageFetched', 'DownloadInitiated', 'DownloadStarted', 'ImageScanned', 'GoogleImageDownloadCompleted']),
     );
     const checkpoint = await outboxCheckpoint(options);
     expect(checkpoint?.position).toBe(events.at(-1)?.position);

@@ -1,7 +1,7 @@
 /** Pause, resume and cancel from the popup, on a slow image host; live progress with speed while it runs. */
 import { test, expect, swapOriginal } from './fixtures.ts';
 
-test('a slow download shows progress; pause, resume and cancel from the popup act on Chrome’s download', async ({ ext }) => {
+test('a slow download shows progress; pause, resume and cancel from the popup act on the transfer', async ({ ext }) => {
   // About 24 s of body: time enough for every click even on a busy machine.
   Object.assign(ext.images.slow, { bytes: 4 * 1_048_576, chunks: 80, intervalMs: 300 });
   ext.serveFixture('udm2', swapOriginal('dog.png', '/fault/slow/dog.png'));

@@ -1,7 +1,9 @@
 /**
  * An in-memory `chrome.downloads`, honest to what Chromium reported on this machine
  * (shared/notes/browser-testing.md): states in_progress → complete | interrupted, no onChanged for bytes,
- * `uniquify` renames, interrupted downloads keep no file, `search` by id or url.
+ * `uniquify` renames, interrupted downloads keep no file, `search` by id or url, `byExtensionId` on what an
+ * extension started (not on the user's own), and Chrome's danger verdict: a dangerous item stays `in_progress`
+ * with `danger` set (its file not under its name) until it is accepted or cancelled.
  */
 import type { DownloadDelta, DownloadItemView, DownloadOptions, DownloadsPort } from '../../src/platform/ports.ts';
 
@@ -9,7 +11,16 @@ export interface FakeFile {
   path: string;
   size: number;
   mime: string;
+  /** The bytes written, when the download saved known bytes (a `blob:` URL of the transfer fake). */
+  bytes?: Uint8Array;
 }
+
+export type FakeOutcome =
+  | { end: 'complete'; mime: string; size: number; bytes?: Uint8Array }
+  | { end: 'interrupt'; reason: string }
+  /** Chrome's verdict flags it: it stays in progress with `danger` set. */
+  | { end: 'dangerous'; danger: string }
+  | { end: 'manual' };
 
 export class FakeDownloads implements DownloadsPort {
   readonly items = new Map<number, DownloadItemView>();
@@ -21,11 +32,15 @@ export class FakeDownloads implements DownloadsPort {
   /** When set, `download()` never resolves (Chromium does this for a server that never sends headers). */
   hang = false;
   /** How a new download ends by itself; 'manual' leaves it in progress for the test to finish. */
-  behaviour: (url: string) => { end: 'complete'; mime: string; size: number } | { end: 'interrupt'; reason: string } | { end: 'manual' } = () => ({
-    end: 'complete',
-    mime: 'image/png',
-    size: 1234,
-  });
+  behaviour: (url: string) => FakeOutcome = (url) => {
+    const blob = this.blobs?.(url);
+    if (blob) return { end: 'complete', mime: blob.mimeType, size: blob.bytes.length, bytes: blob.bytes };
+    // A revoked or unknown blob: URL gives Chrome nothing to read.
+    if (url.startsWith('blob:')) return { end: 'interrupt', reason: 'NETWORK_FAILED' };
+    return { end: 'complete', mime: 'image/png', size: 1234 };
+  };
+  /** The bytes behind a `blob:` URL (the transfer fake's `blobAt`). */
+  blobs?: (url: string) => { bytes: Uint8Array; mimeType: string } | undefined;
 
   constructor(
     private readonly root = '/downloads',
@@ -79,13 +94,35 @@ export class FakeDownloads implements DownloadsPort {
       startTime: new Date(this.clock()).toISOString(),
       byExtensionId: this.extensionId,
     });
-    this.created({ ...this.must(id) });
+    // Chromium's onCreated item has no byExtensionId (seen in 156); search has it.
+    this.created({ ...this.must(id), byExtensionId: undefined });
     const outcome = this.behaviour(options.url);
     queueMicrotask(() => {
-      if (outcome.end === 'complete') this.complete(id, outcome.mime, outcome.size);
+      if (outcome.end === 'complete') this.complete(id, outcome.mime, outcome.size, outcome.bytes);
       else if (outcome.end === 'interrupt') this.interrupt(id, outcome.reason);
+      else if (outcome.end === 'dangerous') this.flag(id, outcome.danger);
     });
     return id;
+  }
+
+  /** A download the user (or another extension: `byExtensionId`) started, still running, not ours. */
+  foreignRunning(url: string, byExtensionId?: string): number {
+    const id = this.nextId++;
+    this.items.set(id, {
+      id, url, finalUrl: url, filename: this.uniquePath('Other/file.bin', 'uniquify'), state: 'in_progress', paused: false, canResume: false,
+      bytesReceived: 0, totalBytes: 0, fileSize: 0, mime: '', exists: true, danger: 'safe', startTime: new Date(this.clock()).toISOString(),
+      ...(byExtensionId ? { byExtensionId } : {}),
+    });
+    this.created({ ...this.must(id) });
+    return id;
+  }
+
+  /** Chrome's verdict: the item stays in progress, flagged, until accepted or cancelled. */
+  flag(id: number, danger: string): void {
+    const item = this.must(id);
+    if (item.state !== 'in_progress') return;
+    item.danger = danger;
+    this.listener({ id, danger });
   }
 
   private uniquePath(relative: string, conflict: DownloadOptions['conflictAction']): string {
@@ -99,13 +136,13 @@ export class FakeDownloads implements DownloadsPort {
     }
   }
 
-  complete(id: number, mime: string, size: number): void {
+  complete(id: number, mime: string, size: number, bytes?: Uint8Array): void {
     const item = this.must(id);
-    if (item.state !== 'in_progress') return;
+    if (item.state !== 'in_progress' || !['safe', 'accepted'].includes(item.danger)) return;
     // The delta names every field that changed (but bytesReceived), as Chromium's does.
     const delta: DownloadDelta = { id, state: 'complete', ...(item.mime !== mime ? { mime } : {}), ...(item.fileSize !== size ? { fileSize: size } : {}), ...(item.totalBytes !== size ? { totalBytes: size } : {}) };
     Object.assign(item, { state: 'complete', mime, fileSize: size, bytesReceived: size, totalBytes: size });
-    this.files.set(item.filename, { path: item.filename, size, mime });
+    this.files.set(item.filename, { path: item.filename, size, mime, ...(bytes ? { bytes } : {}) });
     this.listener(delta);
   }
 
@@ -117,7 +154,7 @@ export class FakeDownloads implements DownloadsPort {
     this.listener({ id, state: 'interrupted', error: reason, ...(canResume ? { canResume } : {}) });
   }
 
-  async search(query: { id?: number; url?: string; startedAfter?: string }): Promise<DownloadItemView[]> {
+  async search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string }): Promise<DownloadItemView[]> {
     return [...this.items.values()]
       .filter(
         (item) =>
@@ -142,15 +179,20 @@ export class FakeDownloads implements DownloadsPort {
     this.listener({ id, paused: false });
   }
 
+  readonly cancelled: number[] = [];
+  readonly removed: number[] = [];
+
   async cancel(id: number): Promise<void> {
     const item = this.items.get(id);
     if (!item || item.state === 'complete') return;
+    this.cancelled.push(id);
     if (item.state === 'in_progress') this.interrupt(id, 'USER_CANCELED');
   }
 
   async removeFile(id: number): Promise<void> {
     const item = this.must(id);
     if (item.state !== 'complete') throw new Error('Download must be complete');
+    this.removed.push(id);
     this.files.delete(item.filename);
     item.exists = false;
     this.listener({ id, exists: false });

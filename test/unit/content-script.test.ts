@@ -9,7 +9,8 @@ import { TabMessage } from '../../src/shared/protocol.ts';
 import { DOWNLOAD_PREVIEW_COMMAND, handleCommand } from '../../src/background/commands.ts';
 import { validateSourceUrl } from '../../src/domain/urls.ts';
 import { buildDownloadPath } from '../../src/domain/filename.ts';
-import { probeImage } from '../../src/background/probe.ts';
+import { TransferService } from '../../src/transfer/service.ts';
+import type { TransferFact } from '../../src/platform/transfer-port.ts';
 
 const PNG_1x1 = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const update = { streamId: 's-1', imageUrl: 'https://x.test/a.jpg', state: 'downloading', progress: 0.5, message: null };
@@ -68,17 +69,29 @@ describe('data: addresses only for an explicit thumbnail choice', () => {
     expect(validateSourceUrl('https://x.test/a.jpg', { allowDataImage: true })).toBeNull();
   });
 
-  it('the probe reads a data: thumbnail when allowed, and refuses it without a request otherwise', async () => {
+  it('the transfer reads a data: thumbnail when allowed, and refuses it without a request otherwise', async () => {
     const calls: string[] = [];
-    const options = { fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-      calls.push(String(input));
-      return fetch(input, init);
-    }) as typeof fetch, timeoutMs: 5000, maxBytes: 1_000_000 };
-    const refused = await probeImage(PNG_1x1, options);
-    expect(refused).toMatchObject({ ok: false, failure: { code: 'invalid_url', retryable: false } });
+    const facts: TransferFact[] = [];
+    const service = new TransferService({
+      fetch: (input, init) => {
+        calls.push(String(input));
+        return fetch(input, init);
+      },
+      emit: (fact) => void facts.push(fact),
+      now: () => 0,
+      partBytes: 4096,
+      progressIntervalMs: 250,
+      createObjectURL: () => 'blob:test',
+      revokeObjectURL: () => undefined,
+      converter: () => Promise.reject(new Error('no converter here')),
+    });
+    const request = { url: PNG_1x1, maxBytes: 1_000_000, headersTimeoutMs: 5000, stallTimeoutMs: 5000 };
+    service.start({ ...request, transferId: 'refused', allowDataImage: false });
+    await expect.poll(() => facts.find((fact) => fact.transferId === 'refused')).toMatchObject({ type: 'failed', failure: { code: 'invalid_url', retryable: false } });
     expect(calls).toEqual([]);
-    const allowed = await probeImage(PNG_1x1, { ...options, allowDataImage: true });
-    expect(allowed).toMatchObject({ ok: true, type: { mimeType: 'image/png', extension: 'png' }, declaredMime: 'image/png' });
+    service.start({ ...request, transferId: 'allowed', allowDataImage: true });
+    await expect.poll(() => facts.find((fact) => fact.transferId === 'allowed' && fact.type === 'fetched')).toBeTruthy();
+    expect(facts.find((fact) => fact.transferId === 'allowed' && fact.type === 'sniffed')).toMatchObject({ mimeType: 'image/png', extension: 'png', declaredMime: 'image/png' });
     expect(calls).toEqual([PNG_1x1]);
   });
 

@@ -82,11 +82,12 @@ describe('permissions', () => {
     }
   });
 
-  it('host access is http(s) only, no file:, no <all_urls>, and is used by the worker (fetch of the original, the Referer rule)', () => {
+  it('host access is http(s) only, no file:, no <all_urls>, and is used by the extension (fetch of the original in its transfer document, the Referer rule)', () => {
     for (const host of manifest.host_permissions ?? []) expect(['http://*/*', 'https://*/*']).toContain(host);
     expect(manifest.optional_host_permissions ?? []).toEqual([]);
-    const background = files(join(ROOT, 'src/background'), /\.ts$/).map(code).join('\n');
-    expect(/\bfetch\(/.test(background), 'the worker fetches originals').toBe(true);
+    // Saga v2: the original is fetched once, by the transfer side (the offscreen document), not by the worker.
+    const transferSide = [...files(join(ROOT, 'src/transfer'), /\.ts$/), ...files(join(ROOT, 'src/offscreen'), /\.ts$/)].map(code).join('\n');
+    expect(/\bfetch\(/.test(transferSide), 'the transfer document fetches originals').toBe(true);
     expect(/chrome\.declarativeNetRequest\.updateSessionRules/.test(platform)).toBe(true);
   });
 

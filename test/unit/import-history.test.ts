@@ -43,6 +43,35 @@ describe('the import takes history, marked as such', () => {
     expect(ok).toEqual({ taken: 2, alreadyThere: 0, refused: [] });
   });
 
+  it('takes a saga v2 download\'s steps (the transfer\'s ImageFetched, Chrome\'s verdict in ImageScanned) as history, held to the same rules', async () => {
+    const v2 = (version: number, type: string, data: unknown, schemaVersion: number) =>
+      JSON.stringify({ eventId: `v2-${version}`, streamId: 's1', version, type, schemaVersion, data, metadata: meta(), correlationId: 'c1', causationId: 'x1', createdAt: NOW - 1000 });
+    const transferId = '0b7e1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b:v1';
+    const url = 'https://images.example/cat.png';
+    const lines = [
+      v2(1, 'GoogleImageDownloadRequested', { imageUrl: url, strategy: 'udm2_inline' }, 2),
+      v2(2, 'ImageSourceValidated', { attempt: 1, mimeType: 'image/png', extension: 'png', filename: 'Semantest/cat.png', contentLength: 10, referer: null, transferId, convertTo: null }, 2),
+      v2(3, 'ImageFetched', { attempt: 1, transferId, size: 10, contentHash: 'a'.repeat(64), mimeType: 'image/png' }, 1),
+      v2(4, 'DownloadInitiated', { attempt: 1, filename: 'Semantest/cat.png', url }, 1),
+      v2(5, 'DownloadStarted', { attempt: 1, chromeDownloadId: 3 }, 1),
+      v2(6, 'ImageScanned', { attempt: 1, chromeDownloadId: 3, verdict: 'clean', danger: 'safe' }, 1),
+      v2(7, 'GoogleImageDownloadCompleted', { imageUrl: url, filePath: '/home/u/Downloads/Semantest/cat.png', fileSize: 10, downloadTime: 5, mimeType: 'image/png' }, 2),
+    ];
+    expect(await importNdjson(fresh(), lines.join('\n'), { now: NOW })).toEqual({ taken: 7, alreadyThere: 0, refused: [] });
+    const forged = [
+      lines[0],
+      v2(2, 'ImageSourceValidated', { attempt: 1, mimeType: 'image/png', extension: 'png', filename: 'Semantest/cat.png', contentLength: 10, transferId: '../x' }, 2),
+      v2(3, 'ImageFetched', { attempt: 1, transferId, size: 10, contentHash: 'a'.repeat(64), mimeType: 'text/html' }, 1),
+      v2(4, 'ImageScanned', { attempt: 1, chromeDownloadId: 3, verdict: 'flagged', danger: 'file\u202e' }, 1),
+    ];
+    const report = await importNdjson(fresh(), forged.join('\n'), { now: NOW });
+    expect(report.refused.map((refusal) => refusal.reason)).toEqual([
+      expect.stringMatching(/^ImageSourceValidated: transferId is not an id/),
+      'ImageFetched: mimeType is not an image type',
+      'ImageScanned: danger holds control or direction-changing characters',
+    ]);
+  });
+
   it('overwrites whatever the file says about being imported, and drops tab ids and unknown metadata', async () => {
     const db = fresh();
     await importNdjson(db, requested({ metadata: { imported: false, tabId: 7, batchSize: 3, note: 'x'.repeat(100) } }), { now: NOW });

@@ -10,11 +10,13 @@ import { INLINE_THUMBNAIL_MAX_CHARS } from '../../src/domain/imported-events.ts'
 import type { ControlUpdate } from '../../src/shared/protocol.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
-import { DownloadSaga } from '../../src/background/download-saga.ts';
+import { DownloadSaga } from '../../src/background/saga/index.ts';
 import { handleMessage, type MessageContext } from '../../src/background/messages.ts';
 import { DEFAULT_SETTINGS } from '../../src/background/settings.ts';
 import type { MessageSender } from '../../src/platform/listeners.ts';
 import { FakeDownloads } from '../fakes/downloads.ts';
+import { FakeTransfers } from '../fakes/transfer.ts';
+import { FakeClock } from '../fakes/clock.ts';
 
 const ID = 'abcdefghijklmnopabcdefghijklmnop';
 const ORIGIN = `chrome-extension://${ID}`;
@@ -23,21 +25,24 @@ function context(): { ctx: MessageContext; count: () => Promise<number>; stored:
   const db = openDatabase(`fuzz-${Math.random()}`);
   const store = new DexieEventStore(db);
   const queries = downloadQueries(db);
+  const transfers = new FakeTransfers();
+  transfers.answer = () => ({ kind: 'fail', failure: { code: 'network', retryable: false, message: 'offline in this test' } });
   const saga = new DownloadSaga({
     store,
     queries,
+    transfers,
     downloads: new FakeDownloads(),
     alarms: { wakeAt: async () => undefined, clear: async () => undefined },
     tabs: { send: () => undefined },
     referer: { hold: async () => undefined, release: async () => undefined },
     pages: { broadcast: () => undefined },
-    probe: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),
-    fetchBody: async () => ({ ok: false, failure: { code: 'network', retryable: false, message: 'offline in this test' } }),
     settings: () => DEFAULT_SETTINGS,
-    now: () => Date.now(),
+    clock: new FakeClock(),
     random: () => 0.5,
     newId: () => crypto.randomUUID(),
-  } as ConstructorParameters<typeof DownloadSaga>[0]);
+    extensionId: 'semantest-test',
+  });
+  void saga.recover();
   // Every event row written, by whatever path, counted as it is created (Dexie's creating hook runs inside the
   // writing transaction). Not a db.events.count() per run: fake-indexeddb slows down with every finished
   // transaction it has seen (20,000 reads made the next test's one append take 2 s), the real browser does not.

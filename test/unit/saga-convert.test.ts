@@ -1,16 +1,9 @@
-/** "Save as type": the saga's optimising step (with a fake converter) and what is never flattened. */
+/** "Save as type": the saga's optimising step on the transfer side's Blob (a fake converter there). */
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.ts';
-import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
-import { downloadQueries } from '../../src/store/download-queries.ts';
-import { DownloadSaga } from '../../src/background/download-saga.ts';
-import { Settings } from '../../src/background/settings.ts';
-import type { BodyResult, ProbeResult } from '../../src/background/probe.ts';
-import type { ConvertImage } from '../../src/background/convert.ts';
-import { conversionBlocker, gifFrames, isAnimatedWebp, isApng } from '../../src/domain/image-type.ts';
 import { migrateSettings } from '../../src/background/settings.ts';
-import type { StoredEvent } from '../../src/domain/events.ts';
-import { FakeDownloads } from '../fakes/downloads.ts';
+import { conversionBlocker, gifFrames, isAnimatedWebp, isApng } from '../../src/domain/image-type.ts';
+import { sha256 } from '../fakes/transfer.ts';
+import { sagaHarness } from './saga-harness.ts';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0, 0, 0, 0, 0]);
 /** A GIF with `frames` 1×1 frames (no colour tables). */
@@ -25,108 +18,90 @@ function gif(frames: number): Uint8Array {
   return new Uint8Array(out);
 }
 
-let n = 0;
-function setup(body: { bytes: Uint8Array; mime: string }, settings: Partial<Settings>, convert?: ConvertImage) {
-  const db = openDatabase(`saga-convert-${++n}`);
-  const queries = downloadQueries(db);
-  const downloads = new FakeDownloads();
-  const conversions: string[] = [];
-  const ext = body.mime.split('/')[1] as string;
-  const saga = new DownloadSaga({
-    store: new DexieEventStore(db),
-    queries,
-    downloads,
-    alarms: { wakeAt: async () => undefined, clear: async () => undefined },
-    tabs: { send: () => undefined },
-    referer: { hold: async () => undefined, release: async () => undefined },
-    pages: { broadcast: () => undefined },
-    probe: async (): Promise<ProbeResult> => ({ ok: true, type: { mimeType: body.mime, extension: ext === 'jpeg' ? 'jpg' : ext }, contentLength: body.bytes.length, declaredMime: body.mime }),
-    fetchBody: async (): Promise<BodyResult> => ({ ok: true, bytes: body.bytes, type: { mimeType: body.mime, extension: ext } }),
-    convert:
-      convert ??
-      (async (bytes, from, to) => {
-        conversions.push(`${from}->${to}`);
-        return { bytes: new Uint8Array([0xff, 0xd8, 0xff, 1, 2]), mimeType: to, width: 4, height: 3 };
-      }),
-    settings: () => Settings.parse(settings),
-    now: () => Date.now(),
-    random: () => 0.5,
-    newId: () => crypto.randomUUID(),
-  });
-  downloads.onChanged((delta) => void saga.onDownloadChanged(delta));
-  downloads.onCreated((item) => saga.onDownloadCreated(item));
-  const events = (): Promise<StoredEvent[]> => db.events.orderBy('position').toArray();
-  const settled = async (streamId: string): Promise<void> => {
-    const start = Date.now();
-    while (!['completed', 'failed', 'dead-lettered'].includes((await queries.get(streamId))?.phase ?? '')) {
-      if (Date.now() - start > 5000) throw new Error('not settled');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  return { saga, downloads, conversions, events, settled, queries };
+async function setup(bytes: Uint8Array, settings: Parameters<typeof sagaHarness>[0] extends infer O ? (O extends { settings?: infer S } ? S : never) : never, dimensions?: { width: number; height: number }) {
+  const t = await sagaHarness({ settings });
+  t.transfers.answer = () => ({ kind: 'image', bytes, ...dimensions });
+  return t;
 }
 
-const image = { imageUrl: 'https://images.example/photo.png', title: 'A photo', strategy: 'udm2_inline' as const };
+const photo = { imageUrl: 'https://images.example/photo.png', title: 'A photo', strategy: 'udm2_inline' as const };
 
 describe('Save as type', () => {
-  it('given JPEG as the default, when a PNG is saved, then it is converted in the worker, recorded, and saved as .jpg', async () => {
-    const t = setup({ bytes: PNG, mime: 'image/png' }, { saveAs: 'jpeg', convertQuality: 0.8 });
-    const { streamId } = await t.saga.request(image, crypto.randomUUID(), null);
+  it('given JPEG as the default, when a PNG is saved, then the fetched Blob is converted, recorded, and saved as .jpg', async () => {
+    const t = await setup(PNG, { saveAs: 'jpeg', convertQuality: 0.8 });
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null);
     await t.settled(streamId);
-    expect(t.conversions).toEqual(['image/png->image/jpeg']);
+    expect(t.transfers.conversions).toEqual(['image/png->image/jpeg']);
     const events = await t.events();
     expect(events.map((e) => e.type)).toEqual([
-      'GoogleImageDownloadRequested',
-      'ImageSourceValidated',
-      'DownloadInitiated',
-      'ImageConverted',
-      'DownloadStarted',
-      'GoogleImageDownloadCompleted',
+      'GoogleImageDownloadRequested', 'ImageSourceValidated', 'ImageFetched', 'ImageConverted', 'DownloadInitiated', 'DownloadStarted', 'ImageScanned', 'GoogleImageDownloadCompleted',
     ]);
-    expect(events[1]?.data).toMatchObject({ transfer: 'inline', convertTo: 'image/jpeg' });
+    expect(events[1]?.data).toMatchObject({ convertTo: 'image/jpeg' });
     expect(events[3]?.data).toMatchObject({ from: 'image/png', to: 'image/jpeg', fromSize: PNG.length, toSize: 5, width: 4, height: 3, filename: 'Semantest/photo.jpg', originalKept: false });
     expect(t.downloads.calls).toHaveLength(1);
     expect(t.downloads.calls[0]).toMatchObject({ filename: 'Semantest/photo.jpg' });
-    expect(t.downloads.calls[0]?.url.startsWith('data:image/jpeg;base64,')).toBe(true);
-    expect(events.at(-1)?.data).toMatchObject({ mimeType: 'image/jpeg' });
+    expect(t.downloads.files.get('/downloads/Semantest/photo.jpg')?.bytes).toEqual(new Uint8Array([0xff, 0xd8, 0xff, 1, 2]));
+    expect(events.at(-1)?.data).toMatchObject({ mimeType: 'image/jpeg', fileSize: 5 });
+    // One request: the conversion worked on the fetched bytes.
+    expect(t.transfers.requests).toHaveLength(1);
   });
 
-  it('with "keep the original", both files are saved; per download, the request can ask for another type', async () => {
-    const t = setup({ bytes: PNG, mime: 'image/png' }, { saveAs: 'original', keepOriginal: true });
-    const { streamId } = await t.saga.request(image, crypto.randomUUID(), null, { saveAs: 'webp' });
+  it('with "keep the original", both files are saved (the original first); per download, the request can ask for another type', async () => {
+    const t = await setup(PNG, { saveAs: 'original', keepOriginal: true });
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null, { saveAs: 'webp' });
     await t.settled(streamId);
-    expect(t.conversions).toEqual(['image/png->image/webp']);
+    expect(t.transfers.conversions).toEqual(['image/png->image/webp']);
     expect(t.downloads.calls.map((c) => c.filename)).toEqual(['Semantest/photo.png', 'Semantest/photo.webp']);
+    expect(sha256(t.downloads.files.get('/downloads/Semantest/photo.png')?.bytes ?? new Uint8Array())).toBe(sha256(PNG));
     expect((await t.events()).find((e) => e.type === 'ImageConverted')?.data).toMatchObject({ originalKept: true });
   });
 
-  it('an image already of the asked type is not converted (and is fetched by Chrome itself)', async () => {
-    const t = setup({ bytes: PNG, mime: 'image/png' }, { saveAs: 'png' });
-    const { streamId } = await t.saga.request(image, crypto.randomUUID(), null);
+  it('an image already of the asked type is not converted', async () => {
+    const t = await setup(PNG, { saveAs: 'png' });
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null);
     await t.settled(streamId);
-    expect(t.conversions).toEqual([]);
-    expect(t.downloads.calls[0]?.url).toBe(image.imageUrl);
+    expect(t.transfers.conversions).toEqual([]);
+    expect(t.downloads.calls[0]?.filename).toBe('Semantest/photo.png');
   });
 
   it('an animated GIF is never flattened: skipped with the reason, saved as the original .gif', async () => {
-    const t = setup({ bytes: gif(2), mime: 'image/gif' }, { saveAs: 'png' });
-    const { streamId } = await t.saga.request({ ...image, imageUrl: 'https://images.example/anim.gif' }, crypto.randomUUID(), null);
+    const t = await setup(gif(2), { saveAs: 'png' });
+    const { streamId } = await t.saga.request({ ...photo, imageUrl: 'https://images.example/anim.gif' }, crypto.randomUUID(), null);
     await t.settled(streamId);
-    expect(t.conversions).toEqual([]);
     const skipped = (await t.events()).find((e) => e.type === 'ImageConversionSkipped');
     expect(skipped?.data).toMatchObject({ from: 'image/gif', to: 'image/png', reason: expect.stringContaining('animated') });
     expect(t.downloads.calls[0]).toMatchObject({ filename: 'Semantest/anim.gif' });
-    expect((await t.queries.get(streamId))?.phase).toBe('completed');
+    expect((await t.row(streamId))?.phase).toBe('completed');
   });
 
-  it('a converter that fails keeps the original, with the reason recorded', async () => {
-    const t = setup({ bytes: PNG, mime: 'image/png' }, { saveAs: 'jpeg' }, async () => {
+  it('a conversion that fails on the transfer side keeps the original, with the reason recorded', async () => {
+    const t = await setup(PNG, { saveAs: 'jpeg' });
+    t.transfers.converter = () => {
       throw new Error('cannot decode');
-    });
-    const { streamId } = await t.saga.request(image, crypto.randomUUID(), null);
+    };
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null);
     await t.settled(streamId);
     expect((await t.events()).find((e) => e.type === 'ImageConversionSkipped')?.data).toMatchObject({ reason: expect.stringContaining('cannot decode') });
     expect(t.downloads.calls[0]).toMatchObject({ filename: 'Semantest/photo.png' });
+  });
+
+  it('an image declaring more pixels than the budget is not decoded: skipped with the reason, the original kept', async () => {
+    const t = await setup(PNG, { saveAs: 'jpeg' }, { width: 30_000, height: 30_000 });
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null);
+    await t.settled(streamId);
+    expect(t.transfers.conversions).toEqual([]);
+    expect((await t.events()).find((e) => e.type === 'ImageConversionSkipped')?.data).toMatchObject({ reason: expect.stringMatching(/900 megapixels, over the 100 megapixels/) });
+    expect(t.downloads.calls[0]).toMatchObject({ filename: 'Semantest/photo.png' });
+  });
+
+  it('the pixel budget reaches the transfer side with the conversion', async () => {
+    const t = await setup(PNG, { saveAs: 'jpeg', convertMaxPixels: 2_000_000 });
+    const budgets: number[] = [];
+    const convert = t.transfers.converter;
+    t.transfers.converter = (input, to, maxPixels) => (budgets.push(maxPixels), convert(input, to, maxPixels));
+    const { streamId } = await t.saga.request(photo, crypto.randomUUID(), null);
+    await t.settled(streamId);
+    expect(budgets).toEqual([2_000_000]);
   });
 
   it('knows what must not be flattened', () => {
@@ -146,7 +121,7 @@ describe('Save as type', () => {
 
   it('settings stored before "Save as type" existed still parse, with the new fields at their defaults', () => {
     const old = migrateSettings({ version: 1, settings: { folder: 'Pics', concurrency: 2 } });
-    expect(old).toMatchObject({ folder: 'Pics', concurrency: 2, saveAs: 'original', convertQuality: 0.9, keepOriginal: false });
+    expect(old).toMatchObject({ folder: 'Pics', concurrency: 2, saveAs: 'original', convertQuality: 0.9, keepOriginal: false, convertMaxPixels: 100_000_000 });
     expect(migrateSettings({ version: 1, settings: { folder: 'Pics', saveAs: 'bmp' } })).toMatchObject({ folder: 'Pics', saveAs: 'original' });
   });
 });

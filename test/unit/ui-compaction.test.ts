@@ -19,7 +19,7 @@ const url = 'https://i.test/a.jpg';
 const requested: NewEvent = { type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline', title: 'A' }, metadata: meta() };
 const validated = (attempt: number): NewEvent => ({
   type: 'ImageSourceValidated',
-  data: { attempt, mimeType: 'image/jpeg', extension: 'jpg', filename: 'Semantest/a.jpg', contentLength: 10, transfer: 'url' },
+  data: { attempt, mimeType: 'image/jpeg', extension: 'jpg', filename: 'Semantest/a.jpg', contentLength: 10 },
   metadata: meta(),
 });
 const initiated = (attempt: number): NewEvent => ({ type: 'DownloadInitiated', data: { attempt, filename: 'Semantest/a.jpg', url }, metadata: meta() });

@@ -22,7 +22,7 @@ function row(i: number, phase: DownloadPhase, extra: Partial<DownloadState> = {}
     streamId: `s${i}`, version: 1, phase,
     request: { imageUrl: `https://img.example/photo-${i}.jpg`, strategy: 'udm2_inline', title: `Title ${i}`, query: i % 2 ? 'cats' : 'dogs' },
     sourceHost: i % 2 ? 'cats.example' : 'dogs.example', requestedAt: NOW - i * 3_600_000, updatedAt: NOW, correlationId: 'c', lastEventId: 'e',
-    tabId: null, attempt: 1, mimeType: null, transfer: 'url', referer: null, filename: null, filePath: phase === 'completed' ? `/d/Semantest/photo-${i}.jpg` : null,
+    tabId: null, attempt: 1, mimeType: null, referer: null, filename: null, filePath: phase === 'completed' ? `/d/Semantest/photo-${i}.jpg` : null,
     fileSize: phase === 'completed' ? 1000 : null, chromeDownloadId: null, initiatedAt: null, startedAt: null, completedAt: null, durationMs: null,
     error: null, errorCode: null, retryable: null, nextAttemptAt: null, failures: 0, discarded: false, ...extra,
   };

@@ -1,0 +1,418 @@
+/**
+ * The download workflow (saga v2, docs/decisions/0002-saga-v2-decider.md) as a decider, in the shape of Emmett's
+ * workflows: `initialState`, `evolve` (the read model's fold, src/domain/download.ts) and
+ * `decide(trigger, state, context) → { events, effects }`. Every decision of a download is here, and nothing else:
+ * no I/O, no clock, no randomness. Runners (src/background/saga/) carry the effects out and report facts back.
+ *
+ * The path: requested → a transfer slot → the transfer side fetches the original once (first bytes sniffed:
+ * ImageSourceValidated; whole body hashed into a Blob: ImageFetched) → duplicate looked up → converted or not →
+ * DownloadInitiated (intent) → Chrome saves the Blob's `blob:` URL (DownloadStarted) → Chrome's verdict
+ * (ImageScanned) → GoogleImageDownloadCompleted; or GoogleImageDownloadFailed, retried after a backoff.
+ */
+import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import type { DomainEvent, EventData } from './events.ts';
+import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
+import { buildDownloadPath } from './filename.ts';
+import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
+import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
+
+export { apply, evolve };
+export { attemptTransferId, mayJoin, streamOfTransfer } from './download-triggers.ts';
+export type { Decision, Effect, Trigger, WorkflowContext } from './download-triggers.ts';
+
+/** No stream yet: only a request can start one. */
+export const initialState = (): DownloadState | undefined => undefined;
+
+export function decide(trigger: Trigger, state: DownloadState | undefined, context: WorkflowContext): Decision {
+  const decision = decideStep(trigger, state, context);
+  // Whatever changed what the page's control shows is told to the tab that asked (the runner sends changes only).
+  if (state && decision.events.length > 0 && state.tabId !== null && visibleToGooglePages(state) && !decision.effects.some((e) => e.type === 'tell-tab')) {
+    decision.effects.push({ type: 'tell-tab' });
+  }
+  return decision;
+}
+
+function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: WorkflowContext): Decision {
+  if (!state) return trigger.type === 'request' ? requested(trigger, ctx) : nothing(trigger);
+  // Imported streams are history: nothing is ever done for them.
+  if (state.imported) return nothing(trigger);
+  switch (trigger.type) {
+    case 'request':
+      return joined(trigger, state);
+    case 'retry':
+      if (state.phase !== 'failed' && state.phase !== 'dead-lettered') return nothing(trigger);
+      return {
+        events: [{ type: 'GoogleImageDownloadRetryRequested', data: {} }],
+        effects: [{ type: 'request-slot', requestedAt: state.requestedAt }],
+        cause: { correlationId: trigger.correlationId, causationId: trigger.commandId },
+        reply: { kind: 'done' },
+      };
+    case 'pause':
+      return state.phase === 'fetching' && state.transferId ? done([{ type: 'pause-transfer', transferId: state.transferId }]) : nothing(trigger);
+    case 'resume':
+      return state.phase === 'paused' && state.transferId ? done([{ type: 'resume-transfer', transferId: state.transferId }]) : nothing(trigger);
+    case 'cancel': {
+      if (isSettled(state)) return nothing(trigger);
+      // The user's own cancel is recorded here, before Chrome or the transfer side report anything of it.
+      const chrome: Effect[] = state.chromeDownloadId !== null ? [{ type: 'discard-chrome-item', chromeDownloadId: state.chromeDownloadId }] : [];
+      return { ...fail(state, classifyInterrupt('USER_CANCELED'), ctx, chrome), reply: { kind: 'done' } };
+    }
+    case 'show':
+      return state.phase === 'completed' && state.chromeDownloadId !== null ? done([{ type: 'show-file', chromeDownloadId: state.chromeDownloadId }]) : nothing(trigger);
+    case 'discard':
+      if (state.phase !== 'dead-lettered' || state.discarded) return nothing(trigger);
+      return { events: [], effects: [], deadLetterDiscarded: true, cause: { correlationId: trigger.correlationId, causationId: trigger.commandId }, reply: { kind: 'done' } };
+    case 'slot-granted':
+      return waitsForSlot(state, ctx.now) ? effects([startTransfer(state, attemptTransferId(state), ctx)]) : effects([{ type: 'release-slot' }]);
+    case 'transfer':
+      return transferReported(state, trigger.report, ctx);
+    case 'transfer-lost':
+      if (isSettled(state) || state.phase === 'downloading' || !currentTransfers(state).includes(trigger.transferId)) return none();
+      return fail(state, TRANSFER_LOST, ctx);
+    case 'referer-held':
+      return beforeCheck(state) ? effects([startTransfer(state, trigger.transferId, ctx)]) : effects([{ type: 'release-referer' }]);
+    case 'referer-refused':
+      return beforeCheck(state) ? fail(state, trigger.refused, ctx) : none();
+    case 'duplicate-looked-up': {
+      if (state.phase !== 'fetched') return none();
+      const earlier = trigger.earlier;
+      if (!earlier) return afterFetched(state, ctx);
+      // The same bytes are on disk already (another address of the same image): nothing new is saved.
+      return {
+        events: [
+          {
+            type: 'GoogleImageDownloadCompleted',
+            data: { imageUrl: state.request.imageUrl, filePath: earlier.filePath, fileSize: earlier.fileSize, downloadTime: elapsed(state, ctx), mimeType: earlier.mimeType, duplicateOf: earlier.streamId },
+          },
+        ],
+        effects: letGo(state),
+      };
+    }
+    case 'converted':
+      return state.phase === 'fetched' ? converted(state, trigger.outcome, ctx) : none();
+    case 'save-started': {
+      if (state.phase !== 'initiating') return effects([{ type: 'discard-chrome-item', chromeDownloadId: trigger.chromeDownloadId }]);
+      const started: DomainEvent[] = [{ type: 'DownloadStarted', data: { attempt: state.attempt, chromeDownloadId: trigger.chromeDownloadId } }];
+      return trigger.item ? then(state, { events: started, effects: [] }, (next) => chromeReported(next, trigger.item as ChromeItem, ctx), ctx) : { events: started, effects: [] };
+    }
+    case 'save-refused':
+      return state.phase === 'initiating' ? fail(state, trigger.failure, ctx) : none();
+    case 'chrome-item':
+      return chromeReported(state, trigger.item, ctx);
+    case 'timer-fired':
+      if (state.phase !== 'retry-wait') return none();
+      return effects([waitsForSlot(state, ctx.now) ? { type: 'request-slot', requestedAt: state.requestedAt } : { type: 'arm-timer', at: state.nextAttemptAt ?? ctx.now }]);
+    case 'recovered':
+      return recovered(state, trigger.transfers, trigger.items, trigger.recordedGone, ctx);
+    default:
+      return assertNever(trigger);
+  }
+}
+
+function requested(trigger: RequestTrigger, ctx: WorkflowContext): Decision {
+  const data: EventData<'GoogleImageDownloadRequested'> = { ...trigger.image, ...(trigger.force ? { force: true } : {}), ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}) };
+  const visible = trigger.tabId !== null && visibleToGooglePages({ request: data });
+  return {
+    events: [{ type: 'GoogleImageDownloadRequested', data }],
+    effects: [{ type: 'request-slot', requestedAt: ctx.now }, ...(visible ? [{ type: 'tell-tab', shownAlready: trigger.senderShowsQueued } as const] : [])],
+    cause: {
+      correlationId: trigger.correlationId,
+      causationId: trigger.commandId,
+      ...(trigger.tabId !== null ? { tabId: trigger.tabId } : {}),
+      ...(trigger.batchSize !== undefined ? { batchSize: trigger.batchSize } : {}),
+    },
+    reply: { kind: 'started' },
+  };
+}
+
+/** A second click on an image that is queued or running joins it; one saved and still on disk is not saved twice. */
+function joined(trigger: RequestTrigger, state: DownloadState): Decision {
+  const saved = state.phase === 'completed' && trigger.fileOnDisk === true && !trigger.force;
+  if (!mayJoin(state, trigger.image.strategy) || (isSettled(state) && !saved)) return { events: [], effects: [], reply: { kind: 'not-joinable' } };
+  const tell: Effect[] = trigger.tabId !== null && visibleToGooglePages(state) ? [{ type: 'tell-tab', tabId: trigger.tabId }] : [];
+  return { events: [], effects: tell, reply: { kind: 'joined', alreadySaved: saved } };
+}
+
+function transferReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
+  // A transfer nobody waits for (an earlier attempt's, a cancelled download's) is let go.
+  if (!currentTransfers(state).includes(report.transferId)) return effects([{ type: 'drop-transfer', transferId: report.transferId }]);
+  switch (report.type) {
+    case 'sniffed':
+      return beforeCheck(state) ? validated(state, report, ctx) : none();
+    case 'progress':
+      return state.phase === 'fetching' ? effects([{ type: 'report-progress', bytesReceived: report.bytesReceived, totalBytes: report.totalBytes, paused: false }]) : none();
+    case 'fetched': {
+      if (state.phase !== 'fetching' && state.phase !== 'paused') return none();
+      const fetched: Decision = {
+        events: [{ type: 'ImageFetched', data: { attempt: state.attempt, transferId: report.transferId, size: report.size, contentHash: report.contentHash, mimeType: report.mimeType } }],
+        // The network part is over: the slot goes to the next download while this one is saved.
+        effects: [{ type: 'release-slot' }],
+      };
+      if (state.request.force) return then(state, fetched, (next) => afterFetched(next, ctx), ctx);
+      fetched.effects.push({ type: 'look-up-duplicate', contentHash: report.contentHash });
+      return fetched;
+    }
+    case 'failed': {
+      if (!beforeCheck(state) && state.phase !== 'fetching' && state.phase !== 'paused') return none();
+      const page = state.request.sourcePageUrl;
+      if (report.failure.hotlinkSuspect && beforeCheck(state) && !report.transferId.endsWith(REFERER_SUFFIX) && page && /^https?:/i.test(page)) {
+        // Hotlink protection: once more, with the image's own page as Referer (a rule set before the request).
+        return effects([
+          { type: 'drop-transfer', transferId: report.transferId },
+          { type: 'hold-referer', url: state.request.imageUrl, referer: page, transferId: attemptTransferId(state, true), refused: report.failure },
+        ]);
+      }
+      return fail(state, report.failure, ctx);
+    }
+    case 'paused':
+      return state.phase === 'fetching'
+        ? { events: [{ type: 'DownloadPaused', data: {} }], effects: [{ type: 'report-progress', bytesReceived: report.bytesReceived, totalBytes: null, paused: true }] }
+        : none();
+    case 'resumed':
+      return state.phase === 'paused' ? { events: [{ type: 'DownloadResumed', data: {} }], effects: [] } : none();
+    default:
+      return assertNever(report);
+  }
+}
+
+function validated(state: DownloadState, report: Extract<TransferReport, { type: 'sniffed' }>, ctx: WorkflowContext): Decision {
+  const settings = ctx.settings;
+  const saveAs = state.request.saveAs ?? settings.saveAs;
+  const target = saveAs === 'original' ? null : CONVERTIBLE_TARGETS[saveAs].mimeType;
+  const filename = buildDownloadPath({
+    imageUrl: state.request.imageUrl,
+    title: state.request.title,
+    folder: settings.folder,
+    extension: report.extension,
+    pattern: settings.fileNamePattern,
+    site: state.sourceHost,
+    date: new Date(ctx.now).toISOString().slice(0, 10),
+    query: state.request.query,
+  });
+  const data: EventData<'ImageSourceValidated'> = {
+    attempt: state.attempt,
+    mimeType: report.mimeType,
+    extension: report.extension,
+    filename,
+    contentLength: report.contentLength,
+    referer: report.transferId.endsWith(REFERER_SUFFIX) ? (state.request.sourcePageUrl ?? null) : null,
+    transferId: report.transferId,
+    convertTo: target !== null && target !== report.mimeType ? target : null,
+    ...(report.width && report.height ? { width: report.width, height: report.height } : {}),
+  };
+  return { events: [{ type: 'ImageSourceValidated', data }], effects: [] };
+}
+
+/** The whole body is in the Blob and no earlier copy is on disk: convert it, or save it as it is. */
+function afterFetched(state: DownloadState, ctx: WorkflowContext): Decision {
+  const to = state.convertTo;
+  const transferId = state.transferId ?? '';
+  if (!to || to === state.mimeType) return initiate(state, state.filename ?? 'Semantest/image', ctx, []);
+  const pixels = state.declaredSize ? state.declaredSize.width * state.declaredSize.height : 0;
+  if (pixels > ctx.settings.convertMaxPixels) {
+    const megapixels = (n: number): string => `${Math.round(n / 1e6)} megapixels`;
+    const reason = `The image declares ${megapixels(pixels)}, over the ${megapixels(ctx.settings.convertMaxPixels)} that are decoded for a conversion: it is kept as it is.`;
+    return skipped(state, to, reason, ctx);
+  }
+  return effects([{ type: 'convert', transferId, to, quality: ctx.settings.convertQuality, maxPixels: ctx.settings.convertMaxPixels }]);
+}
+
+function converted(state: DownloadState, outcome: Extract<Trigger, { type: 'converted' }>['outcome'], ctx: WorkflowContext): Decision {
+  const to = state.convertTo ?? '';
+  if (!outcome.ok) return skipped(state, to, outcome.reason, ctx);
+  const original = state.filename ?? 'Semantest/image';
+  const extension = Object.values(CONVERTIBLE_TARGETS).find((target) => target.mimeType === outcome.mimeType)?.extension ?? 'img';
+  const filename = original.replace(/\.[^./]*$/, '') + `.${extension}`;
+  const keep = ctx.settings.keepOriginal;
+  const event: DomainEvent = {
+    type: 'ImageConverted',
+    data: { attempt: state.attempt, from: state.mimeType ?? '', to: outcome.mimeType, fromSize: state.bytesToSave ?? 0, toSize: outcome.size, width: outcome.width, height: outcome.height, filename, originalKept: keep },
+  };
+  // The original's own file, per the settings: asked for before the converted one, and not followed further.
+  const originalSave: Effect[] = keep ? [saveOf(state, 'original', original, false, ctx)] : [];
+  return then(state, { events: [event], effects: [] }, (next) => initiate(next, filename, ctx, originalSave), ctx);
+}
+
+function skipped(state: DownloadState, to: string, reason: string, ctx: WorkflowContext): Decision {
+  const event: DomainEvent = { type: 'ImageConversionSkipped', data: { attempt: state.attempt, from: state.mimeType ?? '', to, reason: reason.slice(0, 500) } };
+  return then(state, { events: [event], effects: [] }, (next) => initiate(next, next.filename ?? 'Semantest/image', ctx, []), ctx);
+}
+
+/** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
+function initiate(state: DownloadState, filename: string, ctx: WorkflowContext, before: Effect[]): Decision {
+  return {
+    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl } }],
+    effects: [...before, saveOf(state, 'result', filename, true, ctx)],
+  };
+}
+
+function saveOf(state: DownloadState, which: 'result' | 'original', filename: string, follow: boolean, ctx: WorkflowContext): Effect {
+  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow };
+}
+
+/** What Chrome's item of our save says: still running, flagged, interrupted, or complete. */
+function chromeReported(state: DownloadState, item: ChromeItem, ctx: WorkflowContext): Decision {
+  // Only the download this stream started, and only if this extension started it.
+  if (item.byExtensionId !== ctx.extensionId || item.id !== state.chromeDownloadId) return none();
+  if (state.phase !== 'downloading' && state.phase !== 'paused') return none();
+  const discard: Effect = { type: 'discard-chrome-item', chromeDownloadId: item.id };
+  const verdict = scanVerdict(item.danger);
+  if (verdict === 'flagged' && item.state !== 'interrupted') {
+    // Never accepted for the user: the file goes, the download fails for good, the verdict is recorded.
+    const scanned: DomainEvent = { type: 'ImageScanned', data: { attempt: state.attempt, chromeDownloadId: item.id, verdict: 'flagged', danger: item.danger.slice(0, 100) } };
+    return then(state, { events: [scanned], effects: [] }, (next) => fail(next, flaggedFailure(item.danger), ctx, [discard]), ctx);
+  }
+  if (item.state === 'interrupted') {
+    const reason = item.error ?? 'NETWORK_FAILED';
+    // The old saga's downloads fetched the address (network reasons apply); a Blob's save has only Chrome's.
+    const legacy = !state.transferId && !['USER_CANCELED', 'USER_SHUTDOWN', 'CRASH'].includes(reason);
+    return fail(state, legacy ? classifyInterrupt(reason) : classifySaveInterrupt(reason), ctx, [discard]);
+  }
+  if (item.state !== 'complete' || verdict === 'pending') return none();
+  const size = item.fileSize || item.bytesReceived;
+  const wrong = badFile(state, size, item.mime);
+  if (wrong) return fail(state, wrong, ctx, [discard]);
+  const scanned: DomainEvent = { type: 'ImageScanned', data: { attempt: state.attempt, chromeDownloadId: item.id, verdict: 'clean', danger: item.danger.slice(0, 100) } };
+  const completed: DomainEvent = {
+    type: 'GoogleImageDownloadCompleted',
+    data: { imageUrl: state.request.imageUrl, filePath: item.filename, fileSize: size, downloadTime: elapsed(state, ctx), mimeType: state.convertedTo ?? state.mimeType ?? item.mime },
+  };
+  return { events: [scanned, completed], effects: letGo(state) };
+}
+
+/** Why a complete file must not stay, or null. */
+function badFile(state: DownloadState, size: number, mime: string): Failure | null {
+  if (state.transferId) {
+    // The Blob's bytes were checked; a file of another size is not those bytes.
+    if (state.bytesToSave != null && size !== state.bytesToSave) {
+      return { code: 'file_error', retryable: true, message: `The saved file has ${size} bytes where ${state.bytesToSave} were checked; trying again.` };
+    }
+    return null;
+  }
+  // The old saga's downloads let Chrome fetch again: a web page or an empty body may have come the second time.
+  if (size === 0) return { code: 'empty_body', retryable: false, message: 'The image server sent an empty file.' };
+  if (mime && !isImageMime(mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(mime)) {
+    return { code: 'not_an_image', retryable: false, message: 'The server sent a web page instead of the image.' };
+  }
+  return null;
+}
+
+/** A worker start: reconcile the stored state with what the transfer side and Chrome report. */
+function recovered(state: DownloadState, transfers: readonly TransferHeld[], items: readonly ChromeItem[], recordedGone: boolean, ctx: WorkflowContext): Decision {
+  const current = isSettled(state) ? [] : transfers.filter((transfer) => currentTransfers(state).includes(transfer.transferId));
+  // The Referer retry replaced the first transfer of the attempt: it is the one that counts.
+  const held = current.find((transfer) => transfer.transferId.endsWith(REFERER_SUFFIX)) ?? current[0] ?? null;
+  const stray = transfers.filter((transfer) => transfer !== held).map((transfer): Effect => ({ type: 'drop-transfer', transferId: transfer.transferId }));
+  const decision = recoveredWith(state, held, items, recordedGone, ctx);
+  return { ...decision, effects: [...stray, ...decision.effects] };
+}
+
+function recoveredWith(state: DownloadState, held: TransferHeld | null, items: readonly ChromeItem[], recordedGone: boolean, ctx: WorkflowContext): Decision {
+  switch (state.phase) {
+    case 'queued':
+    case 'validating':
+    case 'retry-wait':
+    case 'fetching':
+    case 'paused': {
+      if (!held) {
+        if (state.phase === 'paused') return none(); // bytes gone: a resume starts the attempt again
+        if (state.phase === 'fetching') return fail(state, TRANSFER_LOST, ctx);
+        return effects([waitsForSlot(state, ctx.now) ? { type: 'request-slot', requestedAt: state.requestedAt } : { type: 'arm-timer', at: state.nextAttemptAt ?? ctx.now }]);
+      }
+      // The transfer went on while the worker was stopped: its slot is taken again, its facts replayed.
+      let decision: Decision = effects(held.state === 'fetched' || held.state === 'failed' ? [] : [{ type: 'claim-slot' }]);
+      // Pauses and resumes are reconciled by the state the transfer is in now, not replayed one by one.
+      for (const report of held.facts.filter((fact) => fact.type !== 'paused' && fact.type !== 'resumed')) {
+        decision = then(state, decision, (next) => transferReported(next, report, ctx), ctx);
+      }
+      const now = apply(state, decision.events, ctx.now);
+      if (held.state === 'paused' && now.phase === 'fetching') decision = then(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
+      if (held.state === 'streaming' && now.phase === 'paused') decision = then(state, decision, () => ({ events: [{ type: 'DownloadResumed', data: {} }], effects: [] }), ctx);
+      return decision;
+    }
+    case 'fetched':
+      if (!held) return fail(state, TRANSFER_LOST, ctx);
+      return state.request.force ? afterFetched(state, ctx) : effects([{ type: 'look-up-duplicate', contentHash: state.contentHash ?? '' }]);
+    case 'initiating': {
+      // Saved while the worker was stopped? Chrome's item of our Blob's address is adopted, never saved twice.
+      const mine = items.filter((item) => item.byExtensionId === ctx.extensionId);
+      const adopted = mine.find((item) => item.state === 'complete') ?? mine.find((item) => item.state === 'in_progress');
+      const others: Effect[] = mine.filter((item) => item !== adopted).map((item) => ({ type: 'discard-chrome-item', chromeDownloadId: item.id }));
+      if (adopted) {
+        const started: Decision = { events: [{ type: 'DownloadStarted', data: { attempt: state.attempt, chromeDownloadId: adopted.id } }], effects: others };
+        return then(state, started, (next) => chromeReported(next, adopted, ctx), ctx);
+      }
+      if (held?.state === 'fetched') return effects([...others, saveOf(state, 'result', state.filename ?? 'Semantest/image', true, ctx)]);
+      return fail(state, TRANSFER_LOST, ctx, others);
+    }
+    case 'downloading': {
+      if (recordedGone) return fail(state, SAVE_GONE, ctx);
+      const item = items.find((candidate) => candidate.id === state.chromeDownloadId);
+      return item ? chromeReported(state, item, ctx) : none();
+    }
+    case 'completed':
+    case 'failed':
+    case 'dead-lettered':
+      return none();
+    default:
+      return assertNever(state.phase);
+  }
+}
+
+/** A failure of this attempt: retried after a backoff, dead-lettered when retries are used up, or final. */
+function fail(state: DownloadState, failure: Failure, ctx: WorkflowContext, extra: Effect[] = []): Decision {
+  const s = ctx.settings;
+  const data = failureEvent(state.request.imageUrl, failure, state.attempt, { maxRetries: s.maxRetries, baseDelayMs: s.baseDelayMs, maxDelayMs: 60_000, jitter: 0.2 }, ctx.now, ctx.random);
+  const effectsOut: Effect[] = [...extra, ...letGo(state)];
+  if (!isFinalFailure(data) && data.nextAttemptAt !== null) effectsOut.push({ type: 'arm-timer', at: data.nextAttemptAt });
+  return { events: [{ type: 'GoogleImageDownloadFailed', data }], effects: effectsOut };
+}
+
+/** Everything a download holds besides its record: its slot, its transfers, its Referer rule. */
+function letGo(state: DownloadState): Effect[] {
+  const out: Effect[] = [{ type: 'release-slot' }];
+  for (const transferId of currentTransfers(state)) out.push({ type: 'drop-transfer', transferId });
+  if (state.referer !== null || beforeCheck(state)) out.push({ type: 'release-referer' });
+  return out;
+}
+
+/** The transfers this download may have running now. */
+function currentTransfers(state: DownloadState): string[] {
+  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true)];
+  return state.transferId ? [state.transferId] : [];
+}
+
+/** Not checked yet in this attempt: waiting for a slot, or its transfer asks the host. */
+function beforeCheck(state: DownloadState): boolean {
+  return state.phase === 'queued' || state.phase === 'validating' || state.phase === 'retry-wait';
+}
+
+function waitsForSlot(state: DownloadState, now: number): boolean {
+  return state.phase === 'queued' || state.phase === 'validating' || (state.phase === 'retry-wait' && (state.nextAttemptAt ?? 0) <= now);
+}
+
+function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext): Effect {
+  const s = ctx.settings;
+  return {
+    type: 'start-transfer',
+    request: { transferId, url: state.request.imageUrl, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
+  };
+}
+
+const elapsed = (state: DownloadState, ctx: WorkflowContext): number => Math.max(0, ctx.now - state.requestedAt);
+const none = (): Decision => ({ events: [], effects: [] });
+const effects = (list: Effect[]): Decision => ({ events: [], effects: list });
+const done = (list: Effect[]): Decision => ({ events: [], effects: list, reply: { kind: 'done' } });
+
+/** Nothing to do; a user's command is answered with a refusal, a request on an earlier download with "start anew". */
+function nothing(trigger: Trigger): Decision {
+  if (trigger.type === 'request') return { events: [], effects: [], reply: { kind: 'not-joinable' } };
+  const command = ['retry', 'pause', 'resume', 'cancel', 'show', 'discard'].includes(trigger.type);
+  return command ? { events: [], effects: [], reply: { kind: 'refused' } } : none();
+}
+
+/** `first`, then what `next` decides on the state `first`'s events lead to: steps that happen together. */
+function then(state: DownloadState, first: Decision, next: (after: DownloadState) => Decision, ctx: WorkflowContext): Decision {
+  const second = next(apply(state, first.events, ctx.now));
+  return { ...first, events: [...first.events, ...second.events], effects: [...first.effects, ...second.effects] };
+}

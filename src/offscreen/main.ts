@@ -1,0 +1,20 @@
+/**
+ * The offscreen document (reason BLOBS): the transfer side of the saga in Chrome. It fetches originals once,
+ * assembles their Blobs and hands the worker `blob:` URLs that chrome.downloads saves (docs/decisions/0010-…).
+ */
+import { pushFactToWorker, serveTransfersInDocument } from '../platform/transfer-document.ts';
+import { canvasConverter } from '../transfer/convert.ts';
+import { PART_BYTES, PROGRESS_INTERVAL_MS, TransferService } from '../transfer/service.ts';
+
+serveTransfersInDocument(
+  new TransferService({
+    fetch: (url, init) => fetch(url, init),
+    emit: pushFactToWorker,
+    now: () => performance.now(),
+    partBytes: PART_BYTES,
+    progressIntervalMs: PROGRESS_INTERVAL_MS,
+    createObjectURL: (blob) => URL.createObjectURL(blob),
+    revokeObjectURL: (url) => URL.revokeObjectURL(url),
+    converter: canvasConverter,
+  }),
+);

@@ -1,0 +1,135 @@
+/**
+ * The transfer side (Chrome: the offscreen document; Firefox: the event page): every transfer it holds, by id,
+ * with its state and facts, until the worker releases it. `start` is idempotent by `transferId`; calls for an id
+ * it no longer holds do nothing (the worker learns what is held from `status()`).
+ */
+import type { ConversionResult, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
+import { Transfer, type TransferEnvironment } from './transfer.ts';
+import { convertFetched, type ImageConverter } from './convert.ts';
+import type { TransferCall } from './protocol.ts';
+
+export interface TransferServiceEnvironment extends TransferEnvironment {
+  createObjectURL: (blob: Blob) => string;
+  revokeObjectURL: (url: string) => void;
+  /** Decodes and encodes again (the document's canvas); absent where nothing can convert. */
+  converter: ImageConverter;
+}
+
+/** 4 MiB: the JS heap holds at most about this much of one body (see transfer.ts). */
+export const PART_BYTES = 4 * 1_048_576;
+/** A few progress facts per second at most. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+interface Held {
+  transfer: Transfer;
+  converted: Blob | null;
+  urls: Map<Blob, string>;
+  /** The URL handed out last (a restarted worker finds Chrome's item by it). */
+  saveUrl: string | null;
+}
+
+export class TransferService {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly env: TransferServiceEnvironment) {}
+
+  start(request: TransferRequest): void {
+    if (this.held.has(request.transferId)) return;
+    const transfer = new Transfer(request, this.env);
+    this.held.set(request.transferId, { transfer, converted: null, urls: new Map(), saveUrl: null });
+    transfer.start();
+  }
+
+  async pause(transferId: string): Promise<void> {
+    await this.held.get(transferId)?.transfer.pause();
+  }
+
+  resume(transferId: string): void {
+    this.held.get(transferId)?.transfer.resume();
+  }
+
+  async cancel(transferId: string): Promise<void> {
+    const held = this.held.get(transferId);
+    if (!held) return;
+    this.held.delete(transferId);
+    this.revoke(held);
+    await held.transfer.cancel();
+  }
+
+  status(): TransferStatus[] {
+    return [...this.held.values()].map((held) => held.transfer.status(held.saveUrl));
+  }
+
+  async convert(transferId: string, to: string, quality: number, maxPixels: number): Promise<ConversionResult> {
+    const held = this.held.get(transferId);
+    const original = held?.transfer.fetched;
+    if (!held || !original) return { ok: false, reason: 'The image is not fetched (or no longer held), so it cannot be converted.' };
+    const result = await convertFetched(original, to, quality, maxPixels, this.env.converter);
+    if (!result.ok) return result;
+    if (held.converted) this.forget(held, held.converted);
+    held.converted = result.blob;
+    return { ok: true, mimeType: result.blob.type, size: result.blob.size, width: result.width, height: result.height };
+  }
+
+  saveUrl(transferId: string, which: 'result' | 'original' = 'result'): string | null {
+    const held = this.held.get(transferId);
+    const original = held?.transfer.fetched;
+    if (!held || !original) return null;
+    const blob = which === 'result' && held.converted ? held.converted : original;
+    let url = held.urls.get(blob);
+    if (!url) {
+      url = this.env.createObjectURL(blob);
+      held.urls.set(blob, url);
+    }
+    held.saveUrl = url;
+    return url;
+  }
+
+  release(transferId: string): void {
+    const held = this.held.get(transferId);
+    if (!held) return;
+    this.held.delete(transferId);
+    this.revoke(held);
+    void held.transfer.cancel();
+  }
+
+  private forget(held: Held, blob: Blob): void {
+    const url = held.urls.get(blob);
+    if (url) this.env.revokeObjectURL(url);
+    held.urls.delete(blob);
+    if (held.saveUrl === url) held.saveUrl = null;
+  }
+
+  private revoke(held: Held): void {
+    for (const url of held.urls.values()) this.env.revokeObjectURL(url);
+    held.urls.clear();
+    held.converted = null;
+    held.saveUrl = null;
+  }
+}
+
+/** Carries out one call of the worker on the service; the value is what the port's method returns. */
+export async function serveCall(service: TransferService, call: TransferCall): Promise<unknown> {
+  switch (call.op) {
+    case 'start':
+      return service.start(call.request);
+    case 'pause':
+      return service.pause(call.transferId);
+    case 'resume':
+      return service.resume(call.transferId);
+    case 'cancel':
+      return service.cancel(call.transferId);
+    case 'status':
+      return service.status();
+    case 'convert':
+      return service.convert(call.transferId, call.to, call.quality, call.maxPixels);
+    case 'saveUrl':
+      return service.saveUrl(call.transferId, call.which);
+    case 'release':
+      return service.release(call.transferId);
+    default: {
+      const never: never = call;
+      throw new Error(`Unknown transfer call ${JSON.stringify(never)}`);
+    }
+  }
+}
