@@ -8,7 +8,7 @@
  */
 import { comparePictures, isLarger, type Fingerprint } from '../domain/perceptual-hash.ts';
 import { sourcePageCandidates, type SourceCandidate, type SourceKind } from '../domain/source-page.ts';
-import { sniffImageType } from '../domain/image-type.ts';
+import { declaredDimensions, sniffImageType } from '../domain/image-type.ts';
 import { validateSourceUrl } from '../domain/urls.ts';
 
 export interface SourcePageLimits {
@@ -24,6 +24,8 @@ export interface SourcePageLimits {
   totalMs: number;
   /** Candidates read at most (best first). */
   candidates: number;
+  /** An image declaring more pixels than this is not decoded (a small file may declare 30,000 × 30,000). */
+  maxPixels: number;
 }
 
 export const DEFAULT_SOURCE_PAGE_LIMITS: SourcePageLimits = {
@@ -33,6 +35,7 @@ export const DEFAULT_SOURCE_PAGE_LIMITS: SourcePageLimits = {
   requestMs: 8_000,
   totalMs: 20_000,
   candidates: 4,
+  maxPixels: 100_000_000,
 };
 
 export interface SourcePageDeps {
@@ -53,6 +56,27 @@ export type SourcePageAnswer =
   | { found: false; reason: string; checked: number };
 
 class Refused extends Error {}
+
+/**
+ * The picture's pixel count as its header declares it (domain/image-type.ts), read in growing prefixes; null when
+ * the bytes are not an image whose header says its size. Nothing is decoded.
+ */
+async function declaredPixels(blob: Blob): Promise<number | null> {
+  const type = sniffImageType(new Uint8Array(await blob.slice(0, 512).arrayBuffer()));
+  if (!type) return null;
+  for (let size = 64 * 1024; ; size *= 4) {
+    const found = declaredDimensions(new Uint8Array(await blob.slice(0, size).arrayBuffer()), type.mimeType);
+    if (found !== 'more') return found ? found.width * found.height : null;
+    if (size >= blob.size || size >= 4 * 1_048_576) return null;
+  }
+}
+
+/** Decodes and fingerprints `blob` only when its header declares a size within the limit. */
+async function fingerprintWithin(deps: SourcePageDeps, blob: Blob, maxPixels: number): Promise<Fingerprint> {
+  const pixels = await declaredPixels(blob);
+  if (pixels === null || pixels > maxPixels) throw new Refused(pixels === null ? 'not an image of known size' : 'too many pixels');
+  return deps.fingerprint(blob);
+}
 
 /** A request's body as a Blob, at most `limit` bytes (more: refused), within `deadline`. */
 async function readBounded(deps: SourcePageDeps, url: string, limit: number, deadline: number, accept: string): Promise<{ blob: Blob; type: string; finalUrl: string; truncated: boolean }> {
@@ -118,7 +142,7 @@ export async function findOnSourcePage(query: SourcePageQuery, deps: SourcePageD
   try {
     const read = await readBounded(deps, query.thumbnailUrl, limits.thumbnailBytes, Math.min(deadline, deps.now() + limits.requestMs), 'image/*');
     if (read.truncated) throw new Refused('too large');
-    thumbnail = await deps.fingerprint(read.blob);
+    thumbnail = await fingerprintWithin(deps, read.blob, limits.maxPixels);
   } catch {
     return { found: false, reason: 'Google’s thumbnail could not be read, so nothing can be compared with it.', checked: 0 };
   }
@@ -144,9 +168,9 @@ export async function findOnSourcePage(query: SourcePageQuery, deps: SourcePageD
     try {
       const read = await readBounded(deps, candidate.url, limits.imageBytes, Math.min(deadline, deps.now() + limits.requestMs), 'image/*');
       if (read.truncated) continue;
-      // The bytes decide what it is, not the address or the header (a page may serve HTML under `.jpg`).
-      if (!sniffImageType(new Uint8Array(await read.blob.slice(0, 512).arrayBuffer()))) continue;
-      const picture = await deps.fingerprint(read.blob);
+      // The bytes decide what it is, not the address or the header (a page may serve HTML under `.jpg`), and how
+      // large: decoded only within the pixel limit.
+      const picture = await fingerprintWithin(deps, read.blob, limits.maxPixels);
       const same = comparePictures(thumbnail, picture);
       if (!same.same) continue;
       if (!isLarger(thumbnail, picture)) {

@@ -10,11 +10,16 @@ import { fingerprint, FINGERPRINT_SIZE, type Fingerprint } from '../../src/domai
 import { handleMessage, type MessageContext } from '../../src/background/messages.ts';
 import type { PageHealthReport } from '../../src/domain/page-health.ts';
 
-const JPEG_HEAD = [0xff, 0xd8, 0xff, 0xe0];
+/** A PNG's signature and IHDR chunk declaring `width` × `height` (what a header check reads; no pixels follow). */
+function pngHead(width: number, height: number): number[] {
+  const be32 = (n: number): number[] => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  return [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...be32(13), 0x49, 0x48, 0x44, 0x52, ...be32(width), ...be32(height), 8, 2, 0, 0, 0, 0, 0, 0, 0];
+}
+const HEAD_LENGTH = pngHead(1, 1).length;
 
-/** A fake image: JPEG magic, then `seed WxH` (what the fake decoder reads back). */
+/** A fake image: a PNG header of its size, then `seed WxH` (what the fake decoder reads back). */
 function image(seed: number, width: number, height: number): Uint8Array {
-  return new Uint8Array([...JPEG_HEAD, ...new TextEncoder().encode(`${seed} ${width}x${height}`)]);
+  return new Uint8Array([...pngHead(width, height), ...new TextEncoder().encode(`${seed} ${width}x${height}`)]);
 }
 
 /** Pixels of picture `seed` (stripes whose order depends on the seed): same seed, same picture. */
@@ -33,7 +38,7 @@ function pixels(seed: number): Uint8ClampedArray {
 
 async function fakeFingerprint(blob: Blob): Promise<Fingerprint> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
-  const match = /^(\d+) (\d+)x(\d+)$/.exec(new TextDecoder().decode(bytes.subarray(JPEG_HEAD.length)));
+  const match = /^(\d+) (\d+)x(\d+)$/.exec(new TextDecoder().decode(bytes.subarray(HEAD_LENGTH)));
   if (!match) throw new Error('not decodable');
   return fingerprint(pixels(Number(match[1])), FINGERPRINT_SIZE, Number(match[2]), Number(match[3]));
 }
@@ -109,11 +114,28 @@ describe('finding the original on the source page', () => {
       [THUMB]: { body: image(5, 225, 150) },
       [PAGE]: { type: 'text/html', body: '<img src="/a.jpg" width="900"><img src="/b.jpg" width="800"><img src="/c.jpg" width="700"><img src="/d.jpg" width="600">' },
       'https://www.example.org/a.jpg': { type: 'text/html', body: '<!doctype html><title>Blocked</title>' },
-      'https://www.example.org/b.jpg': { body: new Uint8Array([...JPEG_HEAD, 1, 2, 3]) },
+      'https://www.example.org/b.jpg': { body: new Uint8Array([...pngHead(700, 500), 1, 2, 3]) },
       'https://www.example.org/c.jpg': { body: new Uint8Array(DEFAULT_SOURCE_PAGE_LIMITS.imageBytes + 10).fill(0xff) },
       'https://www.example.org/d.jpg': { body: image(5, 600, 400) },
     });
     expect(await findOnSourcePage({ sourcePageUrl: PAGE, thumbnailUrl: THUMB }, deps)).toMatchObject({ found: true, imageUrl: 'https://www.example.org/d.jpg', checked: 4 });
+  });
+
+  it('never decodes an image whose header declares more pixels than the limit, however small the file', async () => {
+    const decoded: number[] = [];
+    const { deps } = web({
+      [THUMB]: { body: image(5, 225, 150) },
+      [PAGE]: html('<meta property="og:image" content="/bomb.png"><img src="/rex.jpg" width="600">'),
+      'https://www.example.org/bomb.png': { body: image(5, 30_000, 20_000) },
+      'https://www.example.org/rex.jpg': { body: image(5, 600, 400) },
+    });
+    const fingerprint = deps.fingerprint;
+    deps.fingerprint = async (blob) => {
+      decoded.push(blob.size);
+      return fingerprint(blob);
+    };
+    expect(await findOnSourcePage({ sourcePageUrl: PAGE, thumbnailUrl: THUMB }, deps)).toMatchObject({ found: true, imageUrl: 'https://www.example.org/rex.jpg', checked: 2 });
+    expect(decoded).toHaveLength(2);
   });
 
   it('reads at most the limits: a few candidates, bounded page bytes, bounded time', async () => {
