@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { openDatabase } from '../store/database.ts';
 import { sendToWorker } from '../platform/messaging.ts';
-import { t } from '../platform/i18n.ts';
+import { messagesReady, t } from '../platform/i18n.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 import { DeadLetters } from './dead-letters.tsx';
 import { SettingsForm } from './settings-form.tsx';
@@ -61,4 +61,4 @@ function Options() {
 }
 
 const root = document.getElementById('app');
-if (root) render(<Options />, root);
+if (root) void messagesReady().then(() => render(<Options />, root));

@@ -15,7 +15,7 @@ import type { DownloadState } from '../domain/download.ts';
 import type { EarlyRead, EARLY_READ_KEY } from '../ui/downloads-reader.ts';
 import { filterHistory, summarize, NO_FILTER } from '../ui/history-filter.ts';
 import { WindowedRows } from '../ui/windowed-rows.tsx';
-import { t } from '../platform/i18n.ts';
+import { messagesReady, t } from '../platform/i18n.ts';
 import { latestBatch } from './batch-summary.ts';
 import { PopupView, type ListProps } from './view.tsx';
 import { draw } from './dom-jsx.ts';
@@ -89,8 +89,8 @@ function firstScreen(rows: DownloadState[]) {
     const read = (globalThis as unknown as Record<string, EarlyRead | undefined>)['__semantestEarlyRead' satisfies typeof EARLY_READ_KEY];
     if (!read || !root) return loadApp();
     const slow = setTimeout(loadApp, SLOW_READ_MS);
-    read.newest.then(
-      (rows) => {
+    Promise.all([read.newest, messagesReady()]).then(
+      ([rows]) => {
         clearTimeout(slow);
         // The app came first (a slow read): the page is its own.
         if (read.taken) return;

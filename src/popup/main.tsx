@@ -17,7 +17,7 @@ import { readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
 import { WindowedList } from '../ui/windowed-list.tsx';
-import { t } from '../platform/i18n.ts';
+import { messagesReady, t } from '../platform/i18n.ts';
 import { peekSetting } from '../platform/settings-peek.ts';
 import type { Act } from './rows.tsx';
 import { latestBatch } from './batch-summary.ts';
@@ -120,15 +120,18 @@ const firstScreen = early ? early.newest.catch(() => readNewest(FIRST_SCREEN)) :
 firstScreen.catch(() => undefined); // the hook reports it
 const initialFilter = filterInPage();
 const root = document.getElementById('app');
+// After messagesReady: a microtask when chrome.i18n has its strings, one local read when it has not.
 if (root) {
-  render(<Popup />, root);
-  root.dataset.app = 'ready';
-  // Google's page changed (or showed no results): one line above the history, outside what preact draws.
-  const health = document.createElement('p');
-  health.className = 'notice page-health';
-  health.dataset.testid = 'page-health';
-  health.setAttribute('role', 'status');
-  health.hidden = true;
-  root.before(health);
-  followPageHealth(health, true);
+  void messagesReady().then(() => {
+    render(<Popup />, root);
+    root.dataset.app = 'ready';
+    // Google's page changed (or showed no results): one line above the history, outside what preact draws.
+    const health = document.createElement('p');
+    health.className = 'notice page-health';
+    health.dataset.testid = 'page-health';
+    health.setAttribute('role', 'status');
+    health.hidden = true;
+    root.before(health);
+    followPageHealth(health, true);
+  });
 }
