@@ -93,3 +93,14 @@ test('a download that keeps failing is dead-lettered, listed on the options page
   expect(stream[retried]?.correlationId).not.toBe(stream[0]?.correlationId);
   expect(stream.at(-1)).toMatchObject({ type: 'GoogleImageDownloadCompleted', correlationId: stream[retried]?.correlationId });
 });
+
+test('hotlink protection: a host that answers 403 unless the Referer is its page is asked again with it, then saved', async ({ fx }) => {
+  const page = await fx.openGoogle(swapOriginal('owl.jpg', '/fault/referer/owl.jpg'));
+  await page.hover(controlOf('dOcOwl06'));
+  await page.click(controlOf('dOcOwl06'));
+  sameBytes(await fx.waitForFile('Semantest/owl.jpg'), fx, 'owl.jpg');
+  expect(fx.images.hits('/fault/referer/owl.jpg')).toBe(2);
+  await page.close();
+  const stream = await streamOf(fx, '/fault/referer/owl.jpg');
+  expect(stream.find((event) => event.type === 'ImageSourceValidated')?.data).toMatchObject({ referer: 'https://example.org/owl-page.html' });
+});
