@@ -104,6 +104,17 @@ export const browserContextMenu: ContextMenuPort = {
     }),
 };
 
+/**
+ * The host access the manifest asks for (`host_permissions`). Firefox lets the user withhold it (at install, or later
+ * in about:addons), and Chrome's site-access setting can too: then nothing can be saved until it is granted again.
+ */
+export const hostAccess = {
+  origins: (): string[] => browser.runtime.getManifest().host_permissions ?? [],
+  granted: (): Promise<boolean> => browser.permissions.contains({ origins: hostAccess.origins() }),
+  /** Must run inside a user gesture (a click on an extension page). */
+  request: (): Promise<boolean> => browser.permissions.request({ origins: hostAccess.origins() }),
+};
+
 export const extensionId = (): string => browser.runtime.id;
 /** True in the worker of an incognito window (Chrome's `"incognito": "split"` gives incognito its own). */
 export const inIncognito = (): boolean => browser.extension.inIncognitoContext === true;

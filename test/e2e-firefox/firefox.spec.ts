@@ -104,3 +104,16 @@ test('hotlink protection: a host that answers 403 unless the Referer is its page
   const stream = await streamOf(fx, '/fault/referer/owl.jpg');
   expect(stream.find((event) => event.type === 'ImageSourceValidated')?.data).toMatchObject({ referer: 'https://example.org/owl-page.html' });
 });
+
+test('host access withdrawn (Firefox lets the user): the options page says so and offers to ask again', async ({ fx }) => {
+  const options = await fx.openOptions();
+  expect(await options.$('[data-testid="host-access"]')).toBeNull();
+  // What about:addons' "Permissions" switch does. Last in this file: the browser keeps it withdrawn.
+  const removed = await options.evaluate(() => (globalThis as unknown as { browser: { permissions: { remove(p: { origins: string[] }): Promise<boolean> } } }).browser.permissions.remove({ origins: ['http://*/*', 'https://*/*'] }));
+  expect(removed).toBe(true);
+  await options.close();
+  const again = await fx.openOptions();
+  await again.waitForSelector('[data-testid="host-access"] button');
+  expect(await again.$eval('[data-testid="host-access"]', (element) => element.textContent ?? '')).toMatch(/may not reach websites/);
+  await again.close();
+});
