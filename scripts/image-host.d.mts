@@ -15,6 +15,8 @@ export interface ImageHost {
   /** How long /numbered/<n>.jpg (distinct JPEGs, as many as asked for) holds each answer. */
   numbered: { holdMs: number };
   hits(pathPrefix: string): number;
+  /** The bytes the host serves for a generated path (`/pic/<seed>/<w>x<h>.png`, `/real/<name>`), else undefined. */
+  generated(path: string): { body: Buffer; type: string } | undefined;
   /** Body bytes written for paths starting with the prefix ('' for every path). */
   bytesSent(pathPrefix?: string): number;
   /** The most requests for paths starting with the prefix that were open at once (arrival to close). */
@@ -29,6 +31,8 @@ export interface ImageHost {
 }
 export function makePng(width: number, height: number, seed: number): Buffer;
 export function makeJpeg(label: string, padding?: number): Buffer;
+export function makePicture(seed: number, width: number, height: number): Buffer;
+export function pictureSeed(text: string): number;
 export const TINY_WEBP: Buffer;
 /** What /docs/report.pdf serves: a PDF, not an image. */
 export const PDF: Buffer;

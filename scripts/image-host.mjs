@@ -95,6 +95,48 @@ export const TINY_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * A picture, the same at every size (smooth coloured blobs on a gradient, from `seed`), as a PNG of width×height:
+ * a thumbnail and its original for the source-page finder, which compares pictures by their pixels. 4:3 by default.
+ */
+export function makePicture(seed, width, height) {
+  const random = (n) => {
+    const x = Math.sin(seed * 9301 + n * 49297) * 233280;
+    return x - Math.floor(x);
+  };
+  const blobs = Array.from({ length: 5 }, (_, i) => ({ x: random(i), y: random(i + 10), r: 0.12 + random(i + 20) * 0.3, c: [random(i + 30) * 255, random(i + 40) * 255, random(i + 50) * 255] }));
+  const base = [random(60) * 160 + 40, random(61) * 160 + 40, random(62) * 160 + 40];
+  const stride = width * 3 + 1;
+  const raw = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const v = y / height;
+    for (let x = 0; x < width; x++) {
+      const u = x / width;
+      const rgb = [base[0] * (0.6 + 0.4 * u), base[1] * (0.6 + 0.4 * v), base[2] * (1 - 0.4 * u)];
+      for (const blob of blobs) {
+        const w = Math.exp(-((u - blob.x) ** 2 + (v - blob.y) ** 2) / (blob.r * blob.r));
+        for (let k = 0; k < 3; k++) rgb[k] = rgb[k] * (1 - w) + blob.c[k] * w;
+      }
+      const i = y * stride + 1 + x * 3;
+      raw[i] = rgb[0];
+      raw[i + 1] = rgb[1];
+      raw[i + 2] = rgb[2];
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A picture's seed from any text (a thumbnail's tbn token, a page address): the same text, the same picture. */
+export function pictureSeed(text) {
+  let hash = 2166136261;
+  for (const char of text) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return (hash >>> 0) % 100_000;
+}
+
 /** The images the Google fixtures name: `{{IMG}}/originals/<name>` and `{{IMG}}/thumbs/<name>`. */
 export function fixtureImages() {
   const jpeg = (name, seed) => ({ original: makeJpeg(`original ${name} ${seed}`, 4000), thumb: makeJpeg(`thumb ${name} ${seed}`), contentType: 'image/jpeg' });
@@ -372,8 +414,23 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     },
   };
 
+  const pictures = new Map();
+  /** `/pic/<seed>/<w>x<h>.png`: makePicture's bytes (made once); `/real/<name>`: an original of a real page. */
+  const generated = (path) => {
+    const pic = /^\/pic\/(\d{1,6})\/(\d{1,4})x(\d{1,4})\.png$/.exec(path);
+    if (pic) {
+      if (!pictures.has(path)) pictures.set(path, { body: makePicture(Number(pic[1]), Number(pic[2]), Number(pic[3])), type: 'image/png' });
+      return pictures.get(path);
+    }
+    const real = /^\/real\/([\w.-]{1,100})$/.exec(path);
+    if (real) return { body: makeJpeg(`real page original ${real[1]}`, 2000), type: 'image/jpeg' };
+    return undefined;
+  };
+
   const route = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const made = generated(url.pathname);
+    if (made) return sendImage(res, made.body, made.type);
     const [kind, a, b] = url.pathname.split('/').filter(Boolean);
     if (kind === 'originals' && original(a)) return sendBuffer(req, res, original(a).original, original(a).contentType);
     if (kind === 'thumbs' && original(a)) return sendBuffer(req, res, original(a).thumb, 'image/jpeg');
@@ -428,6 +485,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
   const address = server.address();
   return Object.assign(host, {
     origin: `http://127.0.0.1:${address.port}`,
+    generated,
     images,
     requests,
     failing,

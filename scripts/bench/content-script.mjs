@@ -46,6 +46,9 @@
 //   styleLayoutMsWith / styleLayoutMsWithout: the main thread's style, layout and parsing CPU in the same stretch,
 //   with and without the extension: a cheaper script must not just move its cost into style recalculation (these
 //   swing by hundreds of ms on a loaded machine: compare them over several runs only).
+// - mainThreadRatioRealPage (issue 18), mainThreadMsRealPageWith/Without, mainThreadRatioRealPageWall: the real 2024
+//   page, all main-thread task time with the extension / without, median of alternated runs: how each is measured
+//   is written at the top of scripts/bench/pages/real-page.mjs.
 // - bundleBytes: bytes of the content script as every Google Images page loads it: the manifest's loader, every
 //   chunk it imports statically or through chrome.runtime.getURL, and any content-script CSS. lazyBundleBytes: the
 //   chunks reached only through a dynamic import() or our own on-demand loader (src/platform/extension-module.ts;
@@ -60,6 +63,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
+import { measureRealPage } from './pages/real-page.mjs';
+import { fileURLToPath } from 'node:url';
 
 const FIRST = 1000;
 const BATCHES = 10;
@@ -71,6 +76,7 @@ export const targets = {
   maxLongTaskMs: { max: 50 },
   scriptingRatioVsNoExtension: { max: 1.1 },
   bundleBytes: { max: 20480 },
+  mainThreadRatioRealPage: { max: 1.03 },
 };
 
 const DATA_GIF = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
@@ -393,6 +399,7 @@ export async function run({ distDir, log = () => undefined }) {
     const { context } = await launchWithExtension({ distDir, userDataDir: join(root, 'profile'), downloadDir: join(root, 'downloads'), headless: true });
     let withExt;
     let without;
+    let realPage = {};
     try {
       await routeGooglePages(context, () => benchPage());
       // The same page where the content script does not run.
@@ -403,6 +410,9 @@ export async function run({ distDir, log = () => undefined }) {
       const page2 = await context.newPage();
       withExt = await measure(page2, 'https://www.google.com/search?q=animals&udm=2', true, log);
       await page2.close();
+      await context.unrouteAll({ behavior: 'ignoreErrors' });
+      // Issue 18: the real 2024 page, all main-thread task time with / without (scripts/bench/pages/real-page.mjs).
+      realPage = await measureRealPage({ context, root: join(dirname(fileURLToPath(import.meta.url)), '../..'), log });
     } finally {
       await context.close().catch(() => undefined);
     }
@@ -440,6 +450,7 @@ export async function run({ distDir, log = () => undefined }) {
       if (a !== undefined && b !== undefined) batchMs.push(extensionMs(a, b));
     }
     const result = {
+      ...realPage,
       decorateMsFor1000: from !== undefined && to !== undefined ? round(extensionMs(from, to)) : null,
       maxLongTaskMs: round(maxShare),
       scriptingRatioVsNoExtension: pageCpu > 0 && from !== undefined && end !== undefined ? round(1 + extensionMs(from, end) / pageCpu) : null,

@@ -22,6 +22,9 @@ import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './c
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
+import { SourcePageResolver } from './source-page-finder.ts';
+import { fingerprintImage } from './picture-decoder.ts';
+import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
 
@@ -122,6 +125,10 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// Originals of results whose Google page holds none, looked for on their source pages (issue 18).
+const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
+const pageHealth = { report: savePageHealth, now: () => Date.now() };
+
 // Every write to the log besides the saga's and the bus's: import, rebuild, compaction, forget, clear.
 const maintenance = new Maintenance({
   db,
@@ -154,7 +161,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, maintenance });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance });
   },
   connected: (port) =>
     serveImportPort(port, {

@@ -7,6 +7,8 @@ import type { MessageSender } from '../platform/listeners.ts';
 import { CONTENT_SCRIPT_REQUESTS, WorkerRequest, type WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadQueries } from '../store/download-queries.ts';
 import { toControlUpdate, type DownloadSaga } from './saga/index.ts';
+import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts';
+import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
@@ -17,6 +19,10 @@ export interface MessageContext {
   extensionId: string;
   extensionOrigin: string;
   newId: () => string;
+  /** The source-page finder (source-page-finder.ts); without it `source.resolve` is refused. */
+  sourcePages?: { resolve(query: SourcePageQuery): Promise<SourcePageAnswer> };
+  /** Keeps a Google page's markup health for the popup and the monitoring page (not an event). */
+  pageHealth?: { report(report: PageHealthReport): Promise<void>; now(): number };
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
 }
@@ -108,6 +114,19 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       return done(await saga.cancel(request.streamId), 'cancel');
     case 'download.show':
       return done(await saga.show(request.streamId), 'show');
+    case 'source.resolve': {
+      if (!ctx.sourcePages) return { ok: false, error: 'Looking on source pages is not available.' };
+      const answer = await ctx.sourcePages.resolve({ sourcePageUrl: request.sourcePageUrl, thumbnailUrl: request.thumbnailUrl });
+      return answer.found ? { ok: true, original: { imageUrl: answer.imageUrl, width: answer.width, height: answer.height } } : { ok: true, reason: answer.reason };
+    }
+    case 'page.health': {
+      if (!ctx.pageHealth) return { ok: true };
+      const counts = { results: request.results, originals: request.originals, basic: request.basic };
+      // The state is decided here from the counts, never taken from the page; only the host is kept of its address.
+      const host = sender.url ? new URL(sender.url).host : '';
+      await ctx.pageHealth.report({ ...counts, state: pageHealthState(counts), host, at: ctx.pageHealth.now() });
+      return { ok: true };
+    }
     default: {
       const never: never = request;
       return { ok: false, error: `Unhandled message ${String(never)}` };

@@ -11,7 +11,7 @@ import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/pro
 import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';
 import type { DownloadControl } from './control.ts';
-import { applyUpdate, setState, STATE_CSS } from './control-state.ts';
+import { applyUpdate, offerThumbnail, setState } from './control-state.ts';
 import type { FoundResult } from './strategies/find.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import { parseTabMessage } from './tab-message.ts';
@@ -35,11 +35,8 @@ export interface ClickHost<E extends ClickEntry> {
   find(entry: E): FoundResult | null | undefined;
   /** The result's original is known (or known to be missing): index.ts records it and the control says so. */
   resolved(entry: E, found: FoundResult): void;
-  /**
-   * No original: say so, and offer the thumbnail (`armed`: the next click saves it). False when there is no
-   * thumbnail that can be sent (then the control only says why).
-   */
-  offer(entry: E, armed: boolean): boolean;
+  /** Whether the page's markup health says Google's page changed (no originals where there should be). */
+  pageChanged(): boolean;
   /** The control stands for this image from now on (pushes about it reach it). */
   remember(control: DownloadControl, imageUrl: string): void;
   /** Every control of an image (the same image may be on the page twice). */
@@ -55,7 +52,13 @@ export interface ClickHost<E extends ClickEntry> {
   load<T>(path: string): Promise<T>;
 }
 
-export interface Click {
+export interface Click<E extends ClickEntry = ClickEntry> {
+  /**
+   * No original: say so. A result with a source page not searched yet says a click looks there; otherwise the
+   * thumbnail is offered (`armed`: the next click saves it). False when there is no thumbnail that can be sent
+   * (then the control only says why).
+   */
+  offer(entry: E, armed: boolean): boolean;
   /** A click on a control or on the bulk bar's button (the event only says which modifier keys were down). */
   click(button: HTMLButtonElement, event: MouseEvent): void;
   /** A message the worker pushed to the tab (checked here: it is untrusted input). */
@@ -67,15 +70,30 @@ export interface Click {
   apply(updates: readonly ControlUpdate[], restoring?: boolean): void;
 }
 
-export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
+export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> {
   const notFoundText = t('cNotFound');
   const waiting = new WeakSet<E>();
   /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
   let bulk: Promise<Bulk<E>> | undefined;
-  // No control leaves `idle` before this module is loaded: the states' look comes with it.
-  const style = document.createElement('style');
-  style.textContent = STATE_CSS;
-  (document.head ?? document.documentElement).append(style);
+
+  function offer(entry: E, armed: boolean): boolean {
+    const found = entry.found;
+    const { control } = entry;
+    // Google's page changed (no originals where there should be): said first, the result's own problem after it.
+    const own = found?.problem ?? notFoundText;
+    const problem = host.pageChanged() && !found?.searched ? `${t('cChanged')} ${own}` : own;
+    const thumbnail = found?.thumbnailUrl;
+    if (!armed && found?.sourcePageUrl && thumbnail && !found.searched) {
+      setState(control, 'idle', t('cLookup', [problem, new URL(found.sourcePageUrl).host]));
+      return true;
+    }
+    // ImageCandidate.imageUrl's limit (url.ts's MAX_URL_LENGTH: not imported, it would split url.ts into a chunk
+    // of its own that every page loads).
+    const sendable = !!thumbnail && thumbnail.length <= 8192;
+    if (sendable) offerThumbnail(control, problem, armed);
+    else setState(control, 'idle', thumbnail ? t('cThumbBig', problem) : problem);
+    return sendable;
+  }
 
   function notFound(entry: E): FoundResult {
     return { element: entry.element, candidate: null, problem: notFoundText };
@@ -92,7 +110,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
             await host.ready(entry);
             look(entry, false);
             const candidate = entry.found?.candidate ?? null;
-            if (!candidate) host.offer(entry, false);
+            if (!candidate) offer(entry, false);
             return candidate;
           },
           send,
@@ -128,7 +146,8 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
         setState(control, 'idle');
       }
     } else if (again.thumbnailUrl || !entry.found?.thumbnailUrl) {
-      entry.found = again;
+      // A source page found wanting stays so (its answer is kept).
+      entry.found = entry.found?.searched ? { ...again, problem: entry.found.problem, searched: true } : again;
     }
   }
 
@@ -153,7 +172,23 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
       return;
     }
     look(entry, true);
-    const candidate = entry.found?.candidate ?? thumbnailChoice(entry);
+    // The preview shows an address that may be the original but has not loaded it yet: wait for it, look again.
+    const large = entry.found?.loading;
+    if (!entry.found?.candidate && large) {
+      setState(control, 'queued', t('cPreviewWait'));
+      await loaded(large);
+      setState(control, 'idle');
+      lookAgain(entry);
+    }
+    const found = entry.found;
+    let candidate = found?.candidate ?? null;
+    if (!candidate) {
+      // No original in Google's page: its source page may have one (once asked, the thumbnail is what is left).
+      if (found?.sourcePageUrl && found.thumbnailUrl && !found.searched && !control.thumbnailArmed) {
+        candidate = await search(entry, found, found.sourcePageUrl, found.thumbnailUrl);
+        if (!candidate) return;
+      } else candidate = thumbnailChoice(entry);
+    }
     if (!candidate) return;
     setAll(candidate.imageUrl, (each) => setState(each, 'queued'));
     const response = await send({ type: 'download.request', commandId: crypto.randomUUID(), image: toImage(candidate) }, control);
@@ -161,6 +196,36 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
       const streamId = response.streamId;
       setAll(candidate.imageUrl, (each) => (each.element.dataset.streamId = streamId));
     }
+  }
+
+  /**
+   * Asks the worker to find the original on the result's source page (a page the worker reads, compares by
+   * pixels: background/source-page-finder.ts). Found: the candidate, with `strategy: 'source_page'`. Not found:
+   * the control says why and offers the thumbnail (the next click saves it), and null.
+   */
+  async function search(entry: E, found: FoundResult, sourcePageUrl: string, thumbnailUrl: string): Promise<FoundCandidate | null> {
+    const { control } = entry;
+    setState(control, 'queued', t('cSearching', new URL(sourcePageUrl).host));
+    const response = await send({ type: 'source.resolve', sourcePageUrl, thumbnailUrl }, control);
+    if (!response?.ok) return null;
+    const original = response.original;
+    if (original) {
+      const candidate: FoundCandidate = {
+        imageUrl: original.imageUrl,
+        thumbnailUrl,
+        sourcePageUrl,
+        width: original.width,
+        height: original.height,
+        strategy: 'source_page',
+        ...(found.title ? { title: found.title } : {}),
+      };
+      host.resolved(entry, { ...found, candidate });
+      return candidate;
+    }
+    entry.found = { ...found, problem: response.reason ?? notFoundText, searched: true };
+    setState(control, 'idle');
+    offer(entry, true);
+    return null;
   }
 
   /**
@@ -173,7 +238,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
     const thumbnail = found.thumbnailUrl;
     // An armed offer had a thumbnail that can be sent (see `offer` in index.ts).
     if (!thumbnail || !control.thumbnailArmed) {
-      if (!host.offer(entry, true)) setState(control, 'failed', found.problem ?? notFoundText);
+      if (!offer(entry, true)) setState(control, 'failed', found.problem ?? notFoundText);
       return null;
     }
     control.thumbnailArmed = false;
@@ -212,6 +277,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
   }
 
   return {
+    offer,
     click(button, event) {
       const entry = host.entry(button);
       // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
@@ -227,6 +293,20 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click {
     },
     apply,
   };
+}
+
+/** Resolves once the image has loaded or failed, or after `ms`. */
+function loaded(image: HTMLImageElement, ms = 5000): Promise<void> {
+  return new Promise((done) => {
+    if (image.complete) return done();
+    const timer = setTimeout(done, ms);
+    const end = (): void => {
+      clearTimeout(timer);
+      done();
+    };
+    image.addEventListener('load', end, { once: true });
+    image.addEventListener('error', end, { once: true });
+  });
 }
 
 /** True while a click must start nothing new (here, not on DownloadControl: bytes every page would load). */

@@ -1,20 +1,48 @@
 /**
  * A control's states after a click or a push (the click path, loaded on demand with click.ts): its `data-state`,
- * its words, and the look of each state (a style sheet added when this module loads: no control leaves `idle`
- * before then).
+ * its words, and the look of each state (a style sheet added when the first control leaves `idle`).
  */
 import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
 import { t } from '../platform/i18n.ts';
 import type { DownloadControl } from './control.ts';
 
+let styled = false;
+
+/**
+ * Adds the states' look to the page the first time a control leaves `idle` or offers the thumbnail (not when this
+ * module loads: it is prefetched on a hover, and a style sheet added makes the page recompute its styles).
+ */
+function style(): void {
+  if (styled) return;
+  styled = true;
+  const sheet = document.createElement('style');
+  sheet.textContent = STATE_CSS;
+  (document.head ?? document.documentElement).append(sheet);
+}
+
 export function setState(control: DownloadControl, state: ControlState, message: string | null = null, progress: number | null = null): void {
   const { element, options } = control;
+  if (state !== 'idle') style();
   control.state = state;
   delete element.dataset.offer;
   element.dataset.state = state;
   control.name(titleFor(state, message, options.label));
   control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : '');
+}
+
+/**
+ * The original is missing: say so, and offer Google's thumbnail (`armed`: the next click saves it). Never a silent
+ * thumbnail: the control is marked `data-original="missing"` and its title and text say what a click does.
+ */
+export function offerThumbnail(control: DownloadControl, problem: string, armed: boolean): void {
+  const { element, options } = control;
+  style();
+  control.thumbnailArmed = armed;
+  element.dataset.original = 'missing';
+  element.dataset.offer = armed ? 'armed' : 'thumbnail';
+  control.name(t(armed ? 'cArmed' : 'cOffer', problem));
+  control.say(armed ? t('cSaveThumb') : options.preview ? t('cNoOriginal') : '');
 }
 
 export function applyUpdate(control: DownloadControl, update: ControlUpdate): void {

@@ -23,16 +23,18 @@ export interface ControlOptions {
 /**
  * One set of listeners for every control (not a dozen per control: a page has thousands), in the capture phase
  * on the window, the first place an event reaches: an event on a control stops there, so no handler of Google's
- * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click).
+ * on the document or the result ever sees it. `activate` gets the clicks (also Enter/Space, which click) the user
+ * made: a page script's `click()` or dispatched event is not the user's (issue 17) and starts nothing. `trusted`
+ * tells them apart (`isTrusted`; a unit test, which cannot make a trusted event, says which it means).
  */
-export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: MouseEvent) => void): void {
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: MouseEvent) => void, trusted = (event: Event): boolean => event.isTrusted): void {
   const listener = (event: Event): void => {
     const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS},.${BAR_CLASS} button`) : null;
     if (!button) return;
     event.stopImmediatePropagation();
     // Keep the keyboard working: Enter and Space must still press the button.
     if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
-    if (event.type === 'click') activate(button, event as MouseEvent);
+    if (event.type === 'click' && trusted(event)) activate(button, event as MouseEvent);
   };
   // For the page's life: nothing removes them (the content script has no end).
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });
@@ -65,8 +67,8 @@ export function newButton(): HTMLButtonElement {
 
 /**
  * What the content script knows about a control up front, made only once the control is needed (hovered, focused,
- * clicked: a result's control is a bare button until then). Changing its state (`setState`) is the click path's
- * (control-state.ts, loaded on demand): a control leaves `idle` only after a click or a push.
+ * clicked: a result's control is a bare button until then). Changing its state and words (`setState`, `offer`) is
+ * the click path's (control-state.ts, click.ts: loaded on demand, prefetched when the control can first be seen).
  */
 export class DownloadControl {
   private text: HTMLSpanElement | null = null;
@@ -95,29 +97,5 @@ export class DownloadControl {
   /** The control's accessible name and tooltip. */
   name(text: string): void {
     name(this.element, text);
-  }
-
-  /**
-   * The original is missing: say so, and offer Google's thumbnail (`armed`: the next click saves it). Never a
-   * silent thumbnail: the control is marked `data-original="missing"` and its title and text say what a click does.
-   */
-  offerThumbnail(problem: string, armed: boolean): void {
-    this.thumbnailArmed = armed;
-    this.element.dataset.original = 'missing';
-    this.element.dataset.offer = armed ? 'armed' : 'thumbnail';
-    const title = armed
-      ? t('cArmed', problem)
-      : t('cOffer', problem);
-    name(this.element, title);
-    this.say(armed ? t('cSaveThumb') : this.options.preview ? t('cNoOriginal') : '');
-  }
-
-  /** Idle, saying `text` (as control-state.ts's `setState(control, 'idle', text)`, which loads with the click path). */
-  idle(text: string): void {
-    this.state = 'idle';
-    delete this.element.dataset.offer;
-    this.element.dataset.state = 'idle';
-    name(this.element, text);
-    this.say(this.options.preview ? this.options.label : '');
   }
 }

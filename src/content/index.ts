@@ -17,7 +17,6 @@
  */
 import { isGoogleImagesUrl } from './google-domains.ts';
 import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy, type PageData } from './strategies/find.ts';
-import { MAX_URL_LENGTH } from './strategies/url.ts';
 import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
@@ -34,6 +33,8 @@ const RESULT_CLASS = 'semantest-result';
 const WARM = ['pointerover', 'focusin'] as const;
 const PREVIEW_SELECTOR = `${PREVIEW_IMAGE_SELECTOR}, ${PREVIEW_PANEL_SELECTOR}`;
 const NOT_FOUND = t('cNotFound');
+/** How many of a page's first results its markup health is told by (Google's data covers about the first 100). */
+const HEALTH_RESULTS = 100;
 
 /** Time spent per task on placing controls. */
 const SLICE_MS = 8;
@@ -79,7 +80,10 @@ function startOnGoogleImages(): void {
   let old: readonly LayoutStrategy[] | null = null;
   let oldLoading: Promise<void> | undefined;
   /** The click path (click.ts), loaded when first needed. */
-  let clicking: Promise<Click> | undefined;
+  let clicking: Promise<Click<Entry>> | undefined;
+  /** Whether this page's markup health is still to be told (once per search), and whether Google's page changed. */
+  let healthDue = true;
+  let pageChanged = false;
   const style = document.createElement('style');
 
   function start(): void {
@@ -126,6 +130,7 @@ function startOnGoogleImages(): void {
   /** The whole page: at start and after a navigation without a page load. */
   function scanAll(): void {
     if (!onImages) return;
+    healthDue = true;
     if (!previewSeen && document.querySelector(PREVIEW_SELECTOR)) sawPreview();
     roots.add(document);
     schedulePlace();
@@ -134,6 +139,11 @@ function startOnGoogleImages(): void {
 
   /** Places controls in tasks of our own, each at most `SLICE_MS` long (never in the task that added the results). */
   function schedulePlace(): void {
+    if (roots.size === 0 && toPlace.length === 0 && healthDue && onImages) {
+      // The page's results are placed: its health is told once the page is idle (nothing of it is urgent).
+      healthDue = false;
+      requestIdleCallback(() => guard(checkHealth), { timeout: 3000 });
+    }
     if (placing || (roots.size === 0 && toPlace.length === 0)) return;
     placing = true;
     later(() => {
@@ -311,7 +321,8 @@ function startOnGoogleImages(): void {
   function resolved(entry: Entry, found: FoundResult): FoundResult {
     entry.found = found;
     if (found.candidate) remember(entry.control, found.candidate.imageUrl);
-    else offer(entry, false);
+    // No original: the click path (prefetched when the control can first be seen) says why and what a click does.
+    else click().then((it) => it.offer(entry, false), report);
     return found;
   }
 
@@ -325,6 +336,30 @@ function startOnGoogleImages(): void {
         void restoreStates(asking);
         asking = [];
       }, 100);
+  }
+
+  /**
+   * The page's markup health (domain/page-health.ts): its first results and how many of them have an original,
+   * told to the worker (the popup and the monitoring page show it). A page that should hold originals and holds
+   * none has changed: the controls say so (see `offer`) instead of failing one by one.
+   */
+  function checkHealth(): void {
+    flush();
+    page ??= pageData(document);
+    // Results named by their docid in Google's data have their original (the 2024 page: all 100): only the others
+    // are run through the strategies.
+    const data = page.images();
+    const results = resultElements(document).slice(0, HEALTH_RESULTS);
+    const rest = results.filter((result) => !data.byId.has(result.getAttribute('data-docid') ?? ''));
+    const found = rest.length > 0 ? findResultsWith(old, document, rest, page) : [];
+    if (!found) {
+      void loadOld().then(() => later(() => guard(checkHealth)), report);
+      return;
+    }
+    const counts = { results: results.length, originals: results.length - rest.length + found.filter((result) => result.candidate).length, basic: found.filter((result) => result.basic).length };
+    // domain/page-health.ts's `page_changed` (not imported: its module would be a chunk of its own on every page).
+    pageChanged = counts.results > counts.basic && counts.originals === 0;
+    sendToWorker({ type: 'page.health', ...counts }).catch(() => undefined);
   }
 
   function loadOld(): Promise<void> {
@@ -370,16 +405,6 @@ function startOnGoogleImages(): void {
     preview.element.append(button);
   }
 
-  /** No original: say so, and offer the thumbnail when there is one that can be sent. */
-  function offer(entry: Entry, armed: boolean): boolean {
-    const problem = entry.found?.problem ?? NOT_FOUND;
-    const thumbnail = entry.found?.thumbnailUrl;
-    const sendable = !!thumbnail && thumbnail.length <= MAX_URL_LENGTH;
-    if (sendable) entry.control.offerThumbnail(problem, armed);
-    else entry.control.idle(thumbnail ? t('cThumbBig', problem) : problem);
-    return sendable;
-  }
-
   function remember(control: DownloadControl, imageUrl: string): void {
     control.imageUrl = imageUrl;
     const set = byImageUrl.get(imageUrl) ?? new Set<DownloadControl>();
@@ -401,7 +426,7 @@ function startOnGoogleImages(): void {
     }
   }
 
-  function click(): Promise<Click> {
+  function click(): Promise<Click<Entry>> {
     return (clicking ??= importExtensionModule<typeof import('./click.ts')>(CLICK).then(
       ({ createClick }) => createClick(host),
       (error: unknown) => {
@@ -417,7 +442,7 @@ function startOnGoogleImages(): void {
     ready,
     find,
     resolved,
-    offer,
+    pageChanged: () => pageChanged,
     remember,
     controls: (imageUrl) => byImageUrl.get(imageUrl),
     live: () => [...document.querySelectorAll(`.${CONTROL_CLASS}`)].flatMap((button) => {

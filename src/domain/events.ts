@@ -9,7 +9,7 @@ import { z } from 'zod';
 const httpUrl = z.string().max(8192);
 
 /** How the original's URL was found on the page; the popup shows it and tests pin it. */
-export const Strategy = z.enum(['legacy', 'rg_meta', 'af_init_data', 'udm2_inline', 'imgres_link', 'preview_panel', 'context_menu', 'thumbnail']);
+export const Strategy = z.enum(['legacy', 'rg_meta', 'af_init_data', 'udm2_inline', 'imgres_link', 'preview_panel', 'context_menu', 'thumbnail', 'source_page']);
 export type Strategy = z.infer<typeof Strategy>;
 
 export const ImageCandidate = z.object({

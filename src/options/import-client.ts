@@ -3,7 +3,7 @@
  * worker a chunk at a time, as asked, and returns the worker's report. The file is read from disk for each
  * reading the worker makes (it reads it twice), never held whole.
  */
-import { connectToWorker } from '../platform/messaging.ts';
+import { connectToWorker } from '../platform/worker-port.ts';
 import { IMPORT_PORT, type ImportPortAnswer } from '../shared/protocol.ts';
 
 /** What one `import.chunk` carries: big enough for few messages, small enough for a bounded memory. */

@@ -6,6 +6,7 @@ import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SemantestDb } from '../store/database.ts';
 import { t } from '../platform/i18n.ts';
+import { followPageHealth } from '../ui/page-health.ts';
 
 type Dashboard = FunctionComponent<{ db: SemantestDb }>;
 
@@ -13,6 +14,9 @@ export function MonitoringSection({ db }: { db: SemantestDb }) {
   const section = useRef<HTMLElement>(null);
   const [Loaded, setLoaded] = useState<{ Dashboard: Dashboard } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const health = useRef<HTMLParagraphElement>(null);
+  // The last Google Images page's markup health (not an event: kept by the worker for the session).
+  useEffect(() => (health.current ? followPageHealth(health.current, false) : undefined), []);
   useEffect(() => {
     const element = section.current;
     if (!element) return undefined;
@@ -41,6 +45,7 @@ export function MonitoringSection({ db }: { db: SemantestDb }) {
     <section id="monitoring" ref={section} aria-labelledby="monitoring-title">
       <h2 id="monitoring-title">{t('monitorTitle')}</h2>
       <p class="muted">{t('monitorHelp')}</p>
+      <p ref={health} class="page-health" data-testid="page-health" role="status" hidden />
       {error && (
         <p class="error-text" role="alert">
           {error}

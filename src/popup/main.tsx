@@ -23,6 +23,7 @@ import type { Act } from './rows.tsx';
 import { latestBatch } from './batch-summary.ts';
 import { PopupView, FIRST_SCREEN, type View, type Notice } from './view.tsx';
 import { sendToWorker } from '../platform/messaging.ts';
+import { followPageHealth } from '../ui/page-health.ts';
 
 function useNow(intervalMs = 30_000): number {
   const [now, setNow] = useState(Date.now());
@@ -122,4 +123,12 @@ const root = document.getElementById('app');
 if (root) {
   render(<Popup />, root);
   root.dataset.app = 'ready';
+  // Google's page changed (or showed no results): one line above the history, outside what preact draws.
+  const health = document.createElement('p');
+  health.className = 'notice page-health';
+  health.dataset.testid = 'page-health';
+  health.setAttribute('role', 'status');
+  health.hidden = true;
+  root.before(health);
+  followPageHealth(health, true);
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ImageCandidate } from '../domain/events.ts';
 
 const streamId = z.string().min(1).max(100);
+const pageCount = z.number().int().min(0).max(1_000_000);
 
 export const WorkerRequest = z.discriminatedUnion('type', [
   /** A click on a control: the user wants this original. */
@@ -24,6 +25,16 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('download.cancel'), streamId }),
   z.object({ type: z.literal('download.show'), streamId }),
   z.object({ type: z.literal('ping') }),
+  /**
+   * A result whose Google page holds no original: look for it on the page the image is on (the worker's
+   * source-page finder). Answered with `original` or, when nothing there is the same picture, `reason`.
+   */
+  z.object({ type: z.literal('source.resolve'), sourcePageUrl: z.string().max(8192), thumbnailUrl: z.string().max(2_000_000) }),
+  /** A Google Images page's markup health: how many results, how many with an original (domain/page-health.ts). */
+  z.object({ type: z.literal('page.health'), results: pageCount, originals: pageCount, basic: pageCount }).refine(
+    (counts) => counts.originals <= counts.results && counts.basic <= counts.results,
+    'More originals than results.',
+  ),
   /** "Forget this download" (popup): its events leave the log and every read model; its file only if asked. */
   z.object({ type: z.literal('history.forget'), streamIds: z.array(streamId).min(1).max(1000), deleteFiles: z.boolean() }),
   /** "Clear history" (options page): everything (`before: null`), or the downloads asked for before `before` (epoch ms). */
@@ -37,7 +48,7 @@ export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type WorkerRequestType = WorkerRequest['type'];
 
 /** Requests a content script may send; everything else needs an extension page. */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.batch', 'download.states', 'download.show', 'ping']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health']);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
 
@@ -69,6 +80,13 @@ export const ProgressMessage = z.object({
 });
 export type ProgressMessage = z.infer<typeof ProgressMessage>;
 
+/** `source.resolve`'s answer: the original found on the source page (decoded size), or why none was. */
+export interface SourceOriginal {
+  imageUrl: string;
+  width: number;
+  height: number;
+}
+
 export type WorkerResponse =
   | {
       ok: true;
@@ -80,6 +98,8 @@ export type WorkerResponse =
       streamIds?: string[];
       forgotten?: ForgetReport;
       compacted?: CompactionSummary;
+      original?: SourceOriginal;
+      reason?: string;
     }
   | { ok: false; error: string };
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { test, expect, swapOriginal, type Extension } from './fixtures.ts';
+import { test, expect, type Extension } from './fixtures.ts';
 import { sha256 } from '../../scripts/image-host.mjs';
 
 const control = '[data-testid="semantest-download"]';
@@ -103,22 +103,24 @@ test('a control shows on hover and on keyboard focus, and Enter saves without Go
   await expect(page.locator('html')).not.toHaveAttribute('data-google-opened', /.*/);
 });
 
-test('a result with no original says so and offers the thumbnail explicitly: only a second click saves it', async ({ ext }) => {
+test('a result with no original says so, looks on its page, then offers the thumbnail explicitly: only another click saves it', async ({ ext }) => {
+  // The hare's page answers 404: nothing to find there.
+  await ext.context.route('https://example.org/hare-page.html', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: 'gone' }));
   const { page, errors } = await openWithErrors(ext);
   const hare = page.locator(resultControls).nth(6);
   // Said as soon as the control can be seen: the pointer over its result.
   await hare.hover();
-  await expect(hare).toHaveAttribute('data-original', 'missing');
-  await expect(hare).toHaveAttribute('data-offer', 'thumbnail');
-  await expect(hare).toHaveAttribute('title', /original image could not be found.*thumbnail/);
+  await expect(hare).toHaveAttribute('title', /no original for this result.*Click to look for the original on its page \(example\.org\)/);
+  await expect(hare).not.toHaveAttribute('data-offer', /.*/);
   const thumbnail = await page.locator('[jsname="dTDiAc"]').nth(6).locator('img').first().getAttribute('src');
   expect(thumbnail).toMatch(/^data:image\/png;base64,/);
 
+  // The first click looks on the page (the worker reads it); there is nothing there: the thumbnail is offered.
   await hare.click();
-  await expect(hare).toHaveAttribute('data-offer', 'armed');
+  await expect(hare).toHaveAttribute('data-offer', 'armed', { timeout: 20_000 });
+  await expect(hare).toHaveAttribute('data-original', 'missing');
   await expect(hare).toContainText('Save thumbnail?');
-  await expect(hare).toHaveAttribute('title', /Click again to save Google's thumbnail/);
-  await page.waitForTimeout(1000);
+  await expect(hare).toHaveAttribute('title', /Click again to save Google's thumbnail.*example\.org\) could not be read: HTTP 404/);
   expect(ext.files()).toEqual([]);
   expect((await ext.events()).length).toBe(0);
 
@@ -135,7 +137,7 @@ test('a result whose original was unknown at first is looked at again on click (
   const { page } = await openWithErrors(ext);
   const hare = page.locator(resultControls).nth(6);
   await hare.hover();
-  await expect(hare).toHaveAttribute('data-original', 'missing');
+  await expect(hare).toHaveAttribute('title', /no original for this result/);
   await page.evaluate((origin) => {
     const link = document.querySelectorAll('[jsname="dTDiAc"]')[6]?.querySelector('a[jsname="sTFXNd"]');
     link?.setAttribute('href', `/imgres?imgurl=${encodeURIComponent(`${origin}/originals/fox.jpg`)}&imgrefurl=https%3A%2F%2Fexample.org%2Fhare-page.html`);
@@ -156,11 +158,15 @@ test('a result removed from the page while its control is being clicked: nothing
   await page.evaluate(() => document.querySelectorAll('[jsname="dTDiAc"]')[1]?.remove());
   await page.mouse.up();
   await expect(page.locator(resultControls)).toHaveCount(6);
-  // Removed right after the click (Google re-rendering the grid): the download the user asked for goes on.
+  // Removed right after the click (Google re-rendering the grid as the control turns queued): the download the
+  // user asked for goes on.
   await page.locator(resultControls).nth(1).evaluate((button) => {
-    (button as HTMLButtonElement).click();
-    button.closest('[jsname="dTDiAc"]')?.remove();
+    new MutationObserver((_records, observer) => {
+      observer.disconnect();
+      button.closest('[jsname="dTDiAc"]')?.remove();
+    }).observe(button, { attributes: true, attributeFilter: ['data-state'] });
   });
+  await page.locator(resultControls).nth(1).click();
   await expectOriginalSaved(ext, 'bird.jpg');
   await expect(page.locator(resultControls)).toHaveCount(5);
   expect(ext.files()).toEqual(['Semantest/bird.jpg']);
@@ -185,8 +191,7 @@ test('malformed inline data and rg_meta: controls still come, each says what is 
   await expect(page.locator(resultControls).nth(0)).toHaveAttribute('title', /"javascript:" address/);
   // Fish has an addressable thumbnail that the (broken) data does not hold.
   await page.locator(resultControls).nth(3).hover();
-  await expect(page.locator(resultControls).nth(3)).toHaveAttribute('data-original', 'missing');
-  await expect(page.locator(resultControls).nth(3)).toHaveAttribute('title', /page data/);
+  await expect(page.locator(resultControls).nth(3)).toHaveAttribute('title', /page data.*Click to look for the original on its page/);
   expect(errors).toEqual([]);
 
   ext.serveFixture('isch2018', (html) => html.replace('{"clt":"n","id":"Qx9pZ3mKc_Tb2M:"', '{"clt":"n",,"id":"Qx9pZ3mKc_Tb2M:"'));
@@ -200,20 +205,28 @@ test('malformed inline data and rg_meta: controls still come, each says what is 
 });
 
 test('javascript: and relative imgurl addresses are refused in words, and the thumbnail is offered instead', async ({ ext }) => {
-  const { page, errors } = await openWithErrors(ext, 'basic', (html) =>
-    swapOriginal('cat.jpg', '/originals/cat.jpg')(html)
-      .replace(`/imgres?imgurl={{IMG}}/originals/dog.png`, '/imgres?imgurl=javascript:alert(document.domain)')
-      .replace(`/imgres?imgurl={{IMG}}/originals/cat.jpg`, '/imgres?imgurl=/originals/cat.jpg'),
+  // The dog's and the cat's originals are refused in the page data too (so only their /imgres links could give
+  // one), and their links (as Google sets them on hover) name a javascript: and a relative address.
+  await ext.context.route(/^https:\/\/example\.org\//, (route) => route.fulfill({ status: 404, contentType: 'text/html', body: 'gone' }));
+  const { page, errors } = await openWithErrors(ext, 'udm2', (html) =>
+    html
+      .replaceAll('{{IMG}}/originals/dog.png', 'javascript:void(0)')
+      .replaceAll('{{IMG}}\\/originals\\/dog.png', 'javascript:void(0)')
+      .replaceAll('{{IMG}}/originals/cat.jpg', 'ftp://example.org/cat.jpg')
+      .replace('data-docid="dOcDog01"', 'data-docid="dOcDog01" data-test-link="/imgres?imgurl=javascript:alert(document.domain)"')
+      .replace('data-docid="dOcCat02"', 'data-docid="dOcCat02" data-test-link="/imgres?imgurl=/originals/cat.jpg"'),
   );
+  await page.evaluate(() => {
+    for (const result of document.querySelectorAll('[data-test-link]')) result.querySelector('a[jsname="sTFXNd"]')?.setAttribute('href', result.getAttribute('data-test-link') ?? '');
+  });
   const controls = page.locator(resultControls);
-  await expect(controls).toHaveCount(5);
+  await expect(controls).toHaveCount(7);
   await controls.nth(0).hover();
-  await expect(controls.nth(0)).toHaveAttribute('title', /"javascript:" address, not a web address/);
+  await expect(controls.nth(0)).toHaveAttribute('title', /imgurl\) is a "javascript:" address, not a web address/);
   await controls.nth(1).hover();
-  await expect(controls.nth(1)).toHaveAttribute('title', /not an absolute http\(s\) address/);
-  await expect(controls.nth(0)).toHaveAttribute('data-original', 'missing');
+  await expect(controls.nth(1)).toHaveAttribute('title', /imgurl\) is not an absolute http\(s\) address/);
   await controls.nth(0).click();
-  await expect(controls.nth(0)).toHaveAttribute('data-offer', 'armed');
+  await expect(controls.nth(0)).toHaveAttribute('data-offer', 'armed', { timeout: 20_000 });
   await controls.nth(2).click();
   await expectOriginalSaved(ext, 'bird.jpg');
   expect((await ext.events()).filter((event) => event.type === 'GoogleImageDownloadRequested')).toHaveLength(1);

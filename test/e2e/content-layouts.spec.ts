@@ -1,5 +1,5 @@
 /**
- * The content script on each of Google's four layouts, in a real Chromium: a click on a result's control (and on
+ * The content script on Google's layouts (the hand-written pages; the real ones: real-pages-*.spec.ts), in a real Chromium: a click on a result's control (and on
  * the preview panel's "Download original", where the layout has one) saves the original's exact bytes, and
  * Google's own handlers never see the click.
  */
@@ -26,11 +26,14 @@ async function expectGoogleSawNothing(page: Page): Promise<void> {
   expect(new URL(page.url()).pathname).toBe('/search');
 }
 
+/**
+ * The hand-written pages of the layouts (test/fixtures/google/). Basic-HTML pages are the real ones
+ * (real-pages-basic.spec.ts): the hand-written basic page's /imgres links were never on a real basic page.
+ */
 const layouts = [
   { name: 'udm2', results: 7, preview: true },
   { name: 'isch2021', results: 5, preview: true },
   { name: 'isch2018', results: 5, preview: false },
-  { name: 'basic', results: 5, preview: false },
 ] as const;
 
 for (const layout of layouts) {

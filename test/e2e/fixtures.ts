@@ -12,6 +12,8 @@ import type { StoredEvent } from '../../src/domain/events.ts';
 
 export const DIST = resolve('dist');
 const FIXTURES = resolve('test/fixtures/google');
+/** Real Google pages, byte for byte (test/fixtures/google-real/SOURCES.md); served through real-pages.ts. */
+export const REAL_FIXTURES = resolve('test/fixtures/google-real');
 
 export interface Extension {
   context: BrowserContext;
@@ -22,6 +24,8 @@ export interface Extension {
   optionsPath: string;
   /** Which fixture the next Google page load serves (default udm2). */
   serveFixture(name: string, transform?: (html: string) => string): void;
+  /** A real page of test/fixtures/google-real/ instead (its file name), changed only by `transform` if given. */
+  serveRealPage(file: string, transform?: (html: string) => string): void;
   openGoogle(page?: Page, query?: string): Promise<Page>;
   openPopup(): Promise<Page>;
   openOptions(): Promise<Page>;
@@ -45,9 +49,9 @@ export const test = base.extend<{ ext: Extension }>({
     const images = await startImageHost();
     const launched = await launchWithExtension({ distDir: DIST, userDataDir: join(root, 'profile'), downloadDir, headless: true, localHosts: true });
     const { context, extensionId, manifest } = launched;
-    let fixture = 'udm2';
+    let fixture = join(FIXTURES, 'udm2.html');
     let transform: (html: string) => string = (html) => html;
-    await routeGooglePages(context, () => transform(readFileSync(join(FIXTURES, `${fixture}.html`), 'utf8')).replaceAll('{{IMG}}', images.origin));
+    await routeGooglePages(context, () => transform(readFileSync(fixture, 'utf8')).replaceAll('{{IMG}}', images.origin));
     const pageUrl = (path: string): string => `chrome-extension://${extensionId}/${path}`;
     const optionsPath = manifest.options_ui?.page ?? manifest.options_page ?? '';
 
@@ -59,7 +63,11 @@ export const test = base.extend<{ ext: Extension }>({
       popupPath: manifest.action.default_popup,
       optionsPath,
       serveFixture(name, change) {
-        fixture = name;
+        fixture = join(FIXTURES, `${name}.html`);
+        transform = change ?? ((html) => html);
+      },
+      serveRealPage(file, change) {
+        fixture = join(REAL_FIXTURES, file);
         transform = change ?? ((html) => html);
       },
       async openGoogle(page, query = 'animals') {
@@ -152,21 +160,39 @@ export const test = base.extend<{ ext: Extension }>({
   },
 });
 
-/** Writes rows straight into the extension's `downloads` read model (a history to show), from one of its pages. */
+/**
+ * Writes rows straight into the extension's `downloads` read model (a history to show), from one of its pages.
+ * The worker creates the database when it starts: until it has, this waits (it never creates an empty one — an
+ * open that did, then failed to find the store inside its success handler, hung the test when the page came first,
+ * as it does on a loaded machine).
+ */
 export async function putDownloadRows(page: Page, rows: readonly object[]): Promise<void> {
   await page.evaluate(async (rows) => {
-    await new Promise<void>((done, fail) => {
-      const open = indexedDB.open('semantest');
-      open.onerror = () => fail(open.error);
-      open.onsuccess = () => {
-        const tx = open.result.transaction('downloads', 'readwrite');
-        for (const row of rows) tx.objectStore('downloads').put(row);
-        tx.oncomplete = () => {
+    const openMade = (): Promise<IDBDatabase | null> =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('semantest');
+        open.onupgradeneeded = () => open.transaction?.abort();
+        open.onerror = () => (open.error?.name === 'AbortError' ? resolve(null) : reject(open.error));
+        open.onsuccess = () => {
+          if (open.result.objectStoreNames.contains('downloads')) return resolve(open.result);
           open.result.close();
-          done();
+          resolve(null);
         };
-        tx.onerror = () => fail(tx.error);
+      });
+    let db = await openMade();
+    while (!db) {
+      await new Promise((next) => setTimeout(next, 50));
+      db = await openMade();
+    }
+    const opened = db;
+    await new Promise<void>((done, fail) => {
+      const tx = opened.transaction('downloads', 'readwrite');
+      for (const row of rows) tx.objectStore('downloads').put(row);
+      tx.oncomplete = () => {
+        opened.close();
+        done();
       };
+      tx.onerror = () => fail(tx.error);
     });
   }, rows);
 }

@@ -1,12 +1,23 @@
 /** Screenshots for the README, taken from the real extension after real downloads (also a smoke test of the pages). */
 import { test, expect, twoSavedOneFailing } from './fixtures.ts';
+import { serveUdm2 } from './real-pages.ts';
 
 const SHOTS = 'docs/screenshots';
 
-test('screenshots of the Google control, the popup and the options page', async ({ ext }) => {
-  const { page, controls } = await twoSavedOneFailing(ext);
-  await controls.nth(3).hover();
-  await page.screenshot({ path: `${SHOTS}/google-images.png` });
+test('the Google Images screenshot: the real 2024 page with two results saved and the pointer on a third', async ({ ext }) => {
+  await serveUdm2(ext);
+  const page = await ext.openGoogle(undefined, 'cat');
+  const control = (index: number) => page.locator('[jsname="dTDiAc"]').nth(index).locator(':scope > [data-testid="semantest-download"]');
+  for (const index of [0, 3]) await control(index).click();
+  for (const index of [0, 3]) await expect(control(index)).toHaveAttribute('data-state', 'completed', { timeout: 20_000 });
+  await page.locator('[jsname="dTDiAc"]').nth(1).hover();
+  await expect(control(1)).toHaveCSS('opacity', '1');
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+  await page.screenshot({ path: `${SHOTS}/google-images.png`, animations: 'disabled' });
+});
+
+test('screenshots of the popup and the options page', async ({ ext }) => {
+  await twoSavedOneFailing(ext);
 
   const popup = await ext.openPopup();
   await popup.setViewportSize({ width: 440, height: 400 });

@@ -48,14 +48,6 @@ test('a click on a udm=2 result saves the original (not the thumbnail) in Semant
   await expect(row).toContainText(/\d+(\.\d)? (B|KB)/);
 });
 
-test('the basic HTML layout: the /imgres link gives the original', async ({ ext }) => {
-  ext.serveFixture('basic');
-  const page = await ext.openGoogle();
-  await page.locator(control).nth(1).click();
-  const path = await ext.waitForFile('Semantest/cat.jpg');
-  expect(sha256(readFileSync(path))).toBe(sha256(ext.images.images.get('cat.jpg')?.original ?? Buffer.alloc(0)));
-});
-
 test('a click starts the download even when the service worker had been stopped', async ({ ext }) => {
   const page = await ext.openGoogle();
   await ext.stopWorker();

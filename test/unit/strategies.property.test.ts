@@ -20,7 +20,12 @@ import { validateSourceUrl } from '../../src/domain/urls.ts';
 import { findPreview, findResults, type FoundResult } from '../../src/content/strategies/index.ts';
 
 const IMG = 'https://images.example.net';
-const FIXTURES = ['udm2.html', 'isch2021.html', 'isch2018.html', 'basic.html'] as const;
+/**
+ * Hand-written pages of layouts no real page was found for (test/fixtures/google/), and a real basic page
+ * (test/fixtures/google-real/, as saved; it holds no original: its robustness is checked). The real pages of 100
+ * results and more are left to strategies-real.test.ts: hundreds of their mutated copies exhaust happy-dom's memory.
+ */
+const FIXTURES = ['udm2.html', 'isch2021.html', 'isch2018.html', 'real:basic-2022-08-dogs-ru.html'] as const;
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 /** Counts what the properties tried, for the README's table (printed at the end). */
 const tried = { pages: 0, mutations: 0, positional: 0 };
@@ -30,6 +35,7 @@ afterAll(() => console.log(`STRATEGIES ${JSON.stringify(tried)}`));
 const gstatic = (name: string): string => `https://encrypted-tbn0.gstatic.com/images?q=tbn:ANd9Gc${name.replace(/\W/g, '')}`;
 
 function source(name: string): string {
+  if (name.startsWith('real:')) return readFileSync(join(import.meta.dirname, '../fixtures/google-real', name.slice('real:'.length)), 'utf8');
   const html = readFileSync(join(import.meta.dirname, '../fixtures/google', name), 'utf8');
   // Thumbnails on Google's host in every form the page holds them (plain, JSON-escaped, URL-encoded).
   return html
@@ -156,6 +162,9 @@ function applyMutation(doc: Document, pool: () => Element[], m: Mutation): void 
       target.remove();
       return;
     case 'duplicate': {
+      // A wrapper of a real page's whole grid (100 results), duplicated a dozen times, would hold 400,000: no more
+      // than 20 results are duplicated at once (the hand-written pages have at most 7).
+      if (target.querySelectorAll(`[${RESULT_MARK}]`).length > 20) return;
       touch(target);
       const clone = target.cloneNode(true) as Element;
       clone.setAttribute(CLONE_MARK, '');
@@ -241,7 +250,8 @@ describe.each(FIXTURES)('%s, mutated', (name) => {
   it('the unmutated page (thumbnails on gstatic) still gives originals, none of them a thumbnail', () => {
     const doc = parse(name);
     const originals = markBaseline(doc);
-    expect(originals.filter((url) => url !== null).length).toBeGreaterThanOrEqual(4);
+    expect(originals.filter((url) => url !== null).length).toBeGreaterThanOrEqual(name.startsWith('real:basic') ? 0 : 4);
+    expect(originals.length).toBeGreaterThanOrEqual(5);
     for (const result of findResults(doc)) checkWellFormed(result);
   });
 

@@ -24,6 +24,12 @@ export interface FoundResult {
   title?: string;
   sourcePageUrl?: string;
   problem?: string;
+  /** The preview's large image is still loading an address that may be the original: look again once it loaded. */
+  loading?: HTMLImageElement;
+  /** A basic-HTML result (its page never holds the original). */
+  basic?: true;
+  /** Its source page was searched and held no larger copy (`problem` says so): the thumbnail is what is left. */
+  searched?: true;
 }
 
 /** CSS selector matching any result container of any known layout (used by a MutationObserver to find new ones). */
@@ -56,22 +62,23 @@ function baseUrlOf(doc: Document): string {
   }
 }
 
-export function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl' | 'title' | 'sourcePageUrl'>, outcome: Outcome | null): FoundResult {
+export function toFoundResult(entry: Pick<ResultEntry, 'element' | 'thumbnailUrl' | 'title' | 'sourcePageUrl'> & { layout?: ResultEntry['layout'] }, outcome: Outcome | null): FoundResult {
   if (outcome && 'found' in outcome) return { element: entry.element, candidate: outcome.found };
   const result: FoundResult = { element: entry.element, candidate: null, problem: outcome?.problem ?? NOT_FOUND };
+  if (entry.layout === 'basic') result.basic = true;
   if (entry.thumbnailUrl) result.thumbnailUrl = entry.thumbnailUrl;
   if (entry.title) result.title = entry.title;
   if (entry.sourcePageUrl) result.sourcePageUrl = entry.sourcePageUrl;
   return result;
 }
 
-/** The results at or under each root, each once, in the order found. */
-function collectFrom(roots: readonly ParentNode[]): ResultEntry[] {
-  if (roots.length === 1 && roots[0]) return collectResults(roots[0]);
+/** The results at or under each root, each once, in the order found (the first `limit` of them). */
+function collectFrom(roots: readonly ParentNode[], limit: number): ResultEntry[] {
+  if (roots.length === 1 && roots[0]) return collectResults(roots[0], limit);
   const seen = new Set<Element>();
   const entries: ResultEntry[] = [];
   for (const root of roots) {
-    for (const entry of collectResults(root)) {
+    for (const entry of collectResults(root, limit - entries.length)) {
       if (seen.has(entry.element)) continue;
       seen.add(entry.element);
       entries.push(entry);
@@ -105,11 +112,12 @@ export function pageData(doc: Document, entries?: readonly ResultEntry[]): PageD
  * changes added), in page order, with the old layouts' strategies (2018 `rg_meta`, 2020-23 `af_init_data`) given
  * by the caller: the content script loads them only on pages that have such results. With `old` null, null when
  * a result needs them (load them and ask again). `page`: the page's data, shared with other calls in this task.
+ * `limit`: only the first so many results.
  */
-export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Document, root: ParentNode | readonly ParentNode[] = doc, page?: PageData): FoundResult[] | null {
+export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Document, root: ParentNode | readonly ParentNode[] = doc, page?: PageData, limit = Infinity): FoundResult[] | null {
   try {
     const roots: readonly ParentNode[] = Array.isArray(root) ? root : [root as ParentNode];
-    const entries = collectFrom(roots);
+    const entries = collectFrom(roots, limit);
     if (!old && entries.some((entry) => entry.layout === 'rg_meta' || entry.layout === 'af_init_data')) return null;
     if (entries.length === 0) return [];
     const { images, alignment } = page ?? pageData(doc, roots.length === 1 && roots[0] === doc ? entries : undefined);
@@ -131,7 +139,8 @@ export function findResultsWith(old: readonly LayoutStrategy[] | null, doc: Docu
         if (outcome && 'found' in outcome) return toFoundResult(entry, outcome);
         problem ??= outcome;
       }
-      return toFoundResult(entry, problem);
+      // A basic page never holds the original: its source page may (the click path asks the worker to look).
+      return toFoundResult(entry, problem ?? (entry.layout === 'basic' ? { problem: t('cBasic') } : null));
     });
   } catch {
     return [];

@@ -12,7 +12,10 @@ export function findPreview(doc: Document): FoundResult | null {
   try {
     const images = lazy((): InlineImages => readInlineImages(doc));
     const preview = fromPreviewPanel(doc, images);
-    return preview ? toFoundResult(preview.base, preview.outcome) : null;
+    if (!preview) return null;
+    const found = toFoundResult(preview.base, preview.outcome);
+    if (preview.loading) found.loading = preview.loading;
+    return found;
   } catch {
     return null;
   }

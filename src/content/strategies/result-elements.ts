@@ -2,17 +2,23 @@
  * Which elements are image results. No layout is available (the tests run without one and Google's grid may
  * not be laid out yet), so a result is told by its attributes: a known container hook and a real thumbnail.
  */
-import { isGoogleHost, toHttpUrl, toPixels, toThumbnailUrl, toTitle } from './url.ts';
+import { isGoogleHost, isGoogleThumbnail, toHttpUrl, toPixels, toThumbnailUrl, toTitle } from './url.ts';
 import type { ResultBase } from './outcome.ts';
 
-/** The `/imgres?imgurl=...` links of the basic layout (and those Google sets on hover in the others). */
+/** The `/imgres?imgurl=...` links Google sets on hover (and the 2016 scroll-loaded `rg_di` results carry). */
 export const IMGRES_LINK_SELECTOR = 'a[href*="/imgres?"]';
+/**
+ * Basic HTML pages (real ones from 2016, 2022 and 2026): a Google thumbnail in a link to Google's redirect to the
+ * image's page, `/url?q=<page>` (2026: `/url?…&url=<page>`). The original is not in the page.
+ */
+const BASIC_LINK_SELECTOR = 'a[href*="/url?"]';
+const LINK_SELECTOR = `${IMGRES_LINK_SELECTOR}, ${BASIC_LINK_SELECTOR}`;
 
 /**
  * Result containers, stable hooks only: 2024+ (`jsname="dTDiAc"`, `data-lpage`), 2018-2023 (`data-ri`,
- * `data-tbnid`), basic HTML (`/imgres` links).
+ * `data-tbnid`), basic HTML (`/url?` and `/imgres` links).
  */
-export const RESULT_SELECTOR = ['[jsname="dTDiAc"]', '[data-lpage]', '[data-ri]', '[data-tbnid]', IMGRES_LINK_SELECTOR].join(', ');
+export const RESULT_SELECTOR = ['[jsname="dTDiAc"]', '[data-lpage]', '[data-ri]', '[data-tbnid]', LINK_SELECTOR].join(', ');
 
 /**
  * The open preview's large image (preview-panel.ts), and the panel around it: the stable hook first, then older
@@ -36,12 +42,15 @@ function isElement(node: ParentNode): node is Element {
   return typeof (node as Partial<Element>).matches === 'function';
 }
 
-/** The result's thumbnail: a non-empty alt (site icons have `alt=""`) and no declared width under the minimum. */
-export function findThumbnail(container: Element, allowMissingAlt: boolean): HTMLImageElement | null {
+/**
+ * The result's thumbnail: a non-empty alt (site icons have `alt=""`) and no declared width under the minimum. In a
+ * basic page's link (`basic`) the alt may be missing, or empty on one of Google's own thumbnails (as in 2022-26).
+ */
+export function findThumbnail(container: Element, basic: boolean): HTMLImageElement | null {
   const isThumbnail = (image: HTMLImageElement): boolean => {
     const alt = image.getAttribute('alt');
     const width = toPixels(image.getAttribute('width'));
-    return (alt === null ? allowMissingAlt : alt.trim() !== '') && !(width !== undefined && width < MIN_THUMBNAIL_WIDTH);
+    return (alt === null ? basic : alt.trim() !== '' || (basic && isGoogleThumbnail(image.getAttribute('src') ?? ''))) && !(width !== undefined && width < MIN_THUMBNAIL_WIDTH);
   };
   // The first image first: it is the thumbnail in every layout, and one querySelector costs the content script
   // (an isolated world: every node it touches needs a wrapper of its own) a third of a querySelectorAll walk.
@@ -62,11 +71,20 @@ export function thumbnailSource(image: HTMLImageElement): string | undefined {
   return undefined;
 }
 
+/** Where a link leads: its address, or the page behind Google's redirect `/url?q=<page>` (or `url=<page>`). */
+function linkTarget(href: string | null): string | null {
+  if (href && /^(?:https?:\/\/[^/?#]*\.google\.[a-z.]+)?\/url\?/i.test(href)) {
+    const params = new URL(href, 'https://www.google.com').searchParams;
+    return toHttpUrl(params.get('url') || params.get('q'));
+  }
+  return toHttpUrl(href);
+}
+
 /** The first link in the result that leads off Google: the page the image is on. */
 export function outboundLink(container: Element): string | undefined {
   const links = container.matches('a[href]') ? [container] : container.querySelectorAll('a[href]');
   for (const link of links) {
-    const url = toHttpUrl(link.getAttribute('href'));
+    const url = linkTarget(link.getAttribute('href'));
     if (url && !isGoogleHost(url)) return url;
   }
   return undefined;
@@ -82,8 +100,16 @@ function layoutOf(container: Element): Layout {
   if (container.querySelector('.rg_meta')) return 'rg_meta';
   if (container.hasAttribute('data-tbnid') || container.hasAttribute('data-id')) return 'af_init_data';
   if (container.hasAttribute('data-lpage') || container.getAttribute('jsname') === 'dTDiAc') return 'udm2';
-  if (container.matches(IMGRES_LINK_SELECTOR)) return 'basic';
+  if (container.matches(LINK_SELECTOR)) return 'basic';
   return 'other';
+}
+
+/**
+ * The preview panel's slides (2024+: the open result and its two neighbours, each `[data-tbnid]`) are not
+ * results: the panel has its own control.
+ */
+function isPanelSlide(container: Element): boolean {
+  return container.hasAttribute('data-tbnid') && container.querySelector(PREVIEW_PANEL_SELECTOR) !== null;
 }
 
 /**
@@ -92,13 +118,13 @@ function layoutOf(container: Element): Layout {
  */
 function basicResultElement(link: HTMLElement): HTMLElement {
   const parent = link.parentElement;
-  if (!parent || parent.matches('body, html') || parent.querySelectorAll(`${IMGRES_LINK_SELECTOR} img`).length !== 1) return link;
+  if (!parent || parent.matches('body, html') || parent.querySelectorAll('a[href*="/imgres?"] img, a[href*="/url?"] img').length !== 1) return link;
   return parent;
 }
 
 /** The result a matched container stands for, or null when it is not one (nested in another, no thumbnail). */
 function toEntry(container: HTMLElement): ResultEntry | null {
-  if (container.parentElement?.closest(RESULT_SELECTOR)) return null;
+  if (container.parentElement?.closest(RESULT_SELECTOR) || isPanelSlide(container)) return null;
   const layout = layoutOf(container);
   const thumbnail = findThumbnail(container, layout === 'basic');
   if (!thumbnail) return null;
@@ -131,7 +157,7 @@ export function resultElements(roots: ParentNode | readonly ParentNode[], inside
     }
     // Only a link can be of the basic layout: the layout's other tests are not needed for the rest.
     const basic = container.localName === 'a' && layoutOf(container) === 'basic';
-    if (findThumbnail(container, basic)) elements.push(basic ? basicResultElement(container) : container);
+    if (findThumbnail(container, basic) && !isPanelSlide(container)) elements.push(basic ? basicResultElement(container) : container);
   };
   const list: readonly ParentNode[] = Array.isArray(roots) ? roots : [roots as ParentNode];
   for (const root of list) {

@@ -1,7 +1,8 @@
 /**
- * 2024+ (`udm=2`): results are `div[jsname="dTDiAc"][data-lpage][data-ri]`; an inline script holds
- * `["THUMB",h,w],["ORIGINAL",h,w]` for about the first 100 results, in result order.
- * A result whose thumbnail is an http(s) address is matched by it exactly. The first ~20 show `data:` thumbnails
+ * 2024+ (`udm=2`): results are `div[jsname="dTDiAc"][data-docid][data-lpage]`; an inline script holds
+ * `[0,"DOCID",["THUMB",h,w],["ORIGINAL",h,w],…]` for about the first 100 results, in result order (the real 2024
+ * page: test/fixtures/google-real/udm2-2024-08-cat.html). A result is matched by its `data-docid` exactly; one
+ * without (or not in the data) whose thumbnail is an http(s) address is matched by that address exactly. The first ~20 show `data:` thumbnails
  * and can only be matched by their place among the results. Such a match is taken only when the nearest exact
  * matches before and after the result agree on how places line up with the data (a result removed or added
  * between them shows up as a disagreement), when Google's own index of the result (`data-ri`, which does not shift
@@ -57,14 +58,19 @@ export function pinnedOffset(anchors: readonly Anchor[], key: number): number | 
   return below !== null && below === above ? below : null;
 }
 
+/** The pair named by the result's own id (Google's `data-docid`), if the page data has it. */
+function byDocid(result: ResultBase, data: InlineImages): InlineImage | undefined {
+  const id = result.element.getAttribute('data-docid');
+  return id ? data.byId.get(id) : undefined;
+}
+
 /** `entries`: every result of the document, in page order. */
 export function alignUdm2(entries: readonly ResultEntry[], data: InlineImages): Udm2Alignment {
   const results = entries.filter((entry) => entry.layout === 'udm2');
   const byPlace: Anchor[] = [];
   const byIndex: Anchor[] = [];
   results.forEach((entry, place) => {
-    if (!hasAddressableThumbnail(entry)) return;
-    const image = data.byThumbnail.get(thumbnailKey(entry.thumbnailUrl));
+    const image = byDocid(entry, data) ?? (hasAddressableThumbnail(entry) ? data.byThumbnail.get(thumbnailKey(entry.thumbnailUrl)) : undefined);
     if (!image) return;
     byPlace.push({ key: place, offset: image.index - place });
     const index = resultIndex(entry.element);
@@ -76,7 +82,7 @@ export function alignUdm2(entries: readonly ResultEntry[], data: InlineImages): 
   const byPlaceFromStart = [{ key: -1, offset: 0 }, ...byPlace];
   const entryOf = new Map<Element, number | null>();
   results.forEach((entry, place) => {
-    if (hasAddressableThumbnail(entry)) return;
+    if (hasAddressableThumbnail(entry) || byDocid(entry, data)) return;
     const index = resultIndex(entry.element);
     const offset = pinnedOffset(index === null ? byPlaceFromStart : byPlace, place);
     let entryIndex = offset === null ? null : place + offset;
@@ -102,6 +108,8 @@ function sameShape(result: ResultBase, image: InlineImage): boolean {
 export function fromUdm2Inline(result: ResultEntry, images: () => InlineImages, alignment: () => Udm2Alignment): Outcome | null {
   if (result.layout === 'af_init_data' || result.layout === 'rg_meta') return null;
   const data = images();
+  const named = byDocid(result, data);
+  if (named) return inlineOutcome(result, named, 'udm2_inline');
   if (hasAddressableThumbnail(result)) {
     const image = data.byThumbnail.get(thumbnailKey(result.thumbnailUrl));
     if (image) return inlineOutcome(result, image, 'udm2_inline');
