@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.tmp-*/'] },
+  { ignores: ['dist/', 'dist-firefox/', 'artifacts/', 'node_modules/', 'test-results/', 'playwright-report/', '.tmp-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,7 +5,8 @@
 // Paths:
 //   /originals/<name>, /thumbs/<name>     the fixtures (fixtureImages())
 //   /fault/<kind>/<name>                   misbehaviour, see `faults` below (500, switch, 404, html, referer,
-//                                          png-as-jpg, slow, redirect, drop, late, hang, big, empty, changes, bomb)
+//                                          png-as-jpg, slow, redirect, drop, late, hang, big, empty, changes, bomb,
+//                                          flaky)
 //   /large/<kind>/<MB>/<name>              an original of <MB> MiB (1-400), generated and streamed in 64 KiB
 //                                          pieces, never held whole: a real 64x48 PNG followed by deterministic
 //                                          padding (decoders stop at IEND). <kind>: png (honest image/png),
@@ -249,6 +250,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
   const sent = new Map();
   const rangeRequests = [];
   const answersOf = new Map();
+  const flakyAnswers = new Map();
   const host = {
     ignoreRange: false,
     realistic: realistic ? { firstByteMs: 80, bytesPerSecond: 40_000_000 } : null,
@@ -304,6 +306,14 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
   const faults = {
     // HTTP 500 on every request.
     500: (_req, res) => sendStatus(res, 500, 'server error'),
+    // HTTP 500 to the first request for the name, the image to every later one (a host that recovers by itself).
+    flaky: (_req, res, name) => {
+      const pair = original(name);
+      const seen = flakyAnswers.get(name) ?? 0;
+      flakyAnswers.set(name, seen + 1);
+      if (seen === 0 || !pair) sendStatus(res, 500, 'server error');
+      else sendImage(res, pair.original, pair.contentType);
+    },
     // HTTP 503 while the name is in `failing`, the image once it is taken out.
     switch: (_req, res, name) => {
       const pair = original(name);

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: build the extension and open Chromium with it loaded in a fresh profile, on Google Images.
+//   --firefox    Firefox (ESR) instead, with dist-firefox/ as a temporary add-on
 //   --demo       serve Google Images from the project's own fixtures and a local image host (no network needed)
 //   --headless   no window; prints where downloads go (with --demo, also saves one image and prints its path)
 //   --once       with --headless: exit after the demo download instead of running until Ctrl-C
 //   --downloads DIR   where downloads go (default: ~/Downloads; a temporary folder with --headless --demo)
-//   --no-build   use the dist/ that is there
+//   --no-build   use the dist/ (dist-firefox/) that is there
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromiumPath, launchWithExtension, routeGooglePages } from './chromium.mjs';
 import { startImageHost } from './image-host.mjs';
+import { startFirefox } from './start-firefox.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -22,6 +24,11 @@ const demo = flag('demo');
 const headless = flag('headless');
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
+
+if (flag('firefox')) {
+  await startFirefox({ root, demo, headless, once: flag('once'), build: !flag('no-build'), downloads: option('downloads') });
+  // startFirefox returns only when it is done (or keeps running until Ctrl-C).
+}
 
 if (!flag('no-build')) {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });

@@ -13,6 +13,9 @@
 // - bulk100RealisticRatioVsRaw: 100 originals of 0.3-3 MB from scripts/image-host.mjs in realistic mode (80 ms
 //   before the first byte, one 40 MB/s line shared by every connection), through the saga (100 clicks) / the same
 //   100 through bare chrome.downloads.download in a sliding pool of 3 (the saga's concurrency).
+// - firefoxClickToDownloadStartMsWarm: clickToDownloadStartMsWarm in Debian's Firefox ESR with dist-firefox/ (built by
+//   `npm run bench`), measured the same way after Chromium has closed (puppeteer-core over WebDriver BiDi: the
+//   click's time from a capture listener the page gets before any of its own scripts). null without a Firefox.
 // - peakMemoryMbSaving200Mb: a click on a 200 MiB original (/large/png/200/): the peak, above idle, of the
 //   worker's and the offscreen document's JS heap plus array-buffer backing stores (lib/extension-heap.mjs:
 //   CDP Runtime.getHeapUsage, usedSize + backingStorageSize) until the file is complete.
@@ -20,6 +23,7 @@ import { createServer } from 'node:http';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
+import { firefoxPath, launchFirefoxWithExtension, routeGooglePages as routeGooglePagesInFirefox } from '../firefox.mjs';
 import { makeJpeg, startImageHost } from '../image-host.mjs';
 import { extensionHeap } from './lib/extension-heap.mjs';
 
@@ -30,6 +34,7 @@ const CONTROL = '[data-testid="semantest-download"]';
 
 export const targets = {
   clickToDownloadStartMsWarm: { max: 50 },
+  firefoxClickToDownloadStartMsWarm: { max: 50 },
   clickToDownloadStartMsCold: { max: 300 },
   bulk100RatioVsRawDownloads: { max: 2.0 },
   bytesFetchedPerSavedByte: { max: 1.02 },
@@ -121,8 +126,9 @@ function completeFiles(dir, part) {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
       if (entry.isDirectory()) walk(full);
-      // Chrome reserves the final name with an empty file while the bytes go to a .crdownload: not complete yet.
-      else if (!entry.name.endsWith('.crdownload') && full.includes(part) && statSync(full, { throwIfNoEntry: false })?.size) out.push(full);
+      // Chrome reserves the final name with an empty file while the bytes go to a .crdownload (Firefox: a .part):
+      // not complete yet.
+      else if (!/\.(crdownload|part)$/.test(entry.name) && full.includes(part) && statSync(full, { throwIfNoEntry: false })?.size) out.push(full);
     }
   };
   walk(dir);
@@ -425,6 +431,65 @@ const slotReport = (worker) =>
 
 /** @param {any} ctx */
 export async function run(ctx) {
+  const chromium = await runInChromium(ctx);
+  return { ...chromium, ...(await runInFirefox(ctx)) };
+}
+
+/** The warm click in Firefox: as in Chromium, one click to load everything, then WARM_RUNS measured ones. */
+async function runInFirefox(ctx) {
+  const { log, median } = ctx;
+  const distDir = join(ctx.distDir, '..', 'dist-firefox');
+  if (!firefoxPath() || !existsSync(join(distDir, 'manifest.json'))) {
+    log('firefox: no Firefox or no dist-firefox/ build; firefoxClickToDownloadStartMsWarm not measured');
+    return { firefoxClickToDownloadStartMsWarm: null };
+  }
+  const downloadDir = join(ctx.tempDir('semantest-bench-saga-firefox-'), 'downloads');
+  const host = await startBenchImageHost();
+  const { browser } = await launchFirefoxWithExtension({ distDir, downloadDir, headless: true });
+  const forget = ctx.onCleanup(async () => {
+    await browser.close();
+    await host.close();
+  });
+  try {
+    const page = await browser.newPage();
+    await routeGooglePagesInFirefox(page, () => udm2Page(host.origin, 'fxwarm', 10), (url) => url.startsWith(host.origin));
+    // Before any of the page's scripts, so before the content script's own listener (which stops the event).
+    await page.evaluateOnNewDocument(() => {
+      window.__benchClicks = {};
+      window.addEventListener(
+        'click',
+        (event) => {
+          const result = event.target instanceof Element ? event.target.closest('[data-ri]') : null;
+          if (result) window.__benchClicks[result.getAttribute('data-ri')] = performance.timeOrigin + performance.now();
+        },
+        true,
+      );
+    });
+    await page.goto('https://www.google.com/search?q=fxwarm&udm=2');
+    await page.waitForSelector(CONTROL, { timeout: 30_000 });
+    const clickAndTime = async (i) => {
+      const control = `[data-ri="${i}"] ${CONTROL}`;
+      await page.hover(control);
+      await page.click(control);
+      const path = `/originals/fxwarm-${i}.jpg`;
+      await waitFor(() => host.arrivals.get(path)?.[0] !== undefined, 15_000, `the request for fxwarm-${i}`);
+      const clickedAt = await page.evaluate((ri) => window.__benchClicks[ri], String(i));
+      await waitForFiles(downloadDir, `fxwarm-${i}.`, 1, 15_000);
+      return host.arrivals.get(path)[0] - clickedAt;
+    };
+    await clickAndTime(0);
+    const warm = [];
+    for (let i = 1; i <= WARM_RUNS; i++) warm.push(await clickAndTime(i));
+    log(`firefox warm: ${warm.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    return { firefoxClickToDownloadStartMsWarm: median(warm) };
+  } finally {
+    forget();
+    await browser.close().catch(() => undefined);
+    await host.close();
+  }
+}
+
+async function runInChromium(ctx) {
   const { log, median } = ctx;
   const root = ctx.tempDir('semantest-bench-saga-');
   const downloadDir = join(root, 'downloads');

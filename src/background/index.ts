@@ -2,10 +2,10 @@
  * The service worker's composition root. Listeners are registered synchronously, first thing, so the event
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
+import { target } from '#target';
 import { registerWorkerListeners } from '../platform/listeners.ts';
-import { registerOffscreenTransfer } from '../platform/offscreen-transfer.ts';
-import { chromeAlarms, chromeBadge, chromeContextMenu, chromeDownloads, chromeNotifications, chromePages, chromePermissions, chromeReferer, chromeTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/chrome-adapters.ts';
-import { loadSettings, onSettingsChanged, restrictSettingsToExtensionPages } from '../platform/settings-store.ts';
+import { browserAlarms, browserBadge, browserContextMenu, browserDownloads, browserPages, browserPermissions, browserReferer, browserTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/browser-adapters.ts';
+import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
@@ -28,13 +28,17 @@ import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
 
-// First thing: a fact from the transfer document may be what woke this worker.
-const transfers = registerOffscreenTransfer();
+// First thing: a fact from the transfer side (Chrome's offscreen document) may be what woke this worker.
+const transfers = target.registerTransfers();
 // Ports on the worker's global scope for the end-to-end tests and the bench (`worker.evaluate`).
-(globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: chromeReferer };
+(globalThis as Record<string, unknown>).__semantestPorts = { transfers, referer: browserReferer };
 
 // Only the extension's pages and this worker may read or change the settings (they steer data out: the outbox).
-void restrictSettingsToExtensionPages().catch((error: unknown) => console.warn('Semantest: content scripts could not be kept away from the settings', error));
+// Firefox cannot (README "Firefox").
+void target
+  .restrictSettingsToExtensionPages()
+  .then((restricted) => restricted || console.info('Semantest: this browser cannot keep content scripts away from storage.local'))
+  .catch((error: unknown) => console.warn('Semantest: content scripts could not be kept away from the settings', error));
 
 // The settings the user saved, kept fresh by storage.onChanged: a change applies to the next step, no reload.
 let settings: Settings = DEFAULT_SETTINGS;
@@ -57,11 +61,11 @@ const saga = new DownloadSaga({
   store,
   queries,
   transfers,
-  downloads: chromeDownloads,
-  alarms: chromeAlarms,
-  tabs: chromeTabs,
-  pages: chromePages,
-  referer: chromeReferer,
+  downloads: browserDownloads,
+  alarms: browserAlarms,
+  tabs: browserTabs,
+  pages: browserPages,
+  referer: browserReferer,
   settings: () => settings,
   clock: systemClock,
   random: () => Math.random(),
@@ -76,18 +80,18 @@ const bus = new EventBus({
   store,
   now: () => Date.now(),
   random: () => Math.random(),
-  wakeAt: (when) => chromeAlarms.wakeAt(BUS_ALARM, when),
+  wakeAt: (when) => browserAlarms.wakeAt(BUS_ALARM, when),
   observe: observeBus(db, () => Date.now()),
   // While downloads run, the bus's passes wait longer and cover more events: they yield to the saga's steps.
   busy: () => saga.busy(),
 });
 bus.subscribe(metricsSubscriber(db));
-const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: chromeBadge });
+const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
 const notifications = notificationLog(db);
 bus.subscribe(
   notificationsSubscriber({
-    notifications: chromeNotifications,
+    notifications: target.notifications,
     settings: () => settings,
     download: (id) => queries.get(id),
     now: () => Date.now(),
@@ -110,10 +114,10 @@ const outbox = new Outbox({
     sendImported: settings.outboxSendImported,
   }),
   source: cloudEventSource(extensionId()),
-  mayReach: (origin) => chromePermissions.contains(origin),
+  mayReach: (origin) => browserPermissions.contains(origin),
   now: () => Date.now(),
   random: () => Math.random(),
-  wakeAt: (when) => chromeAlarms.wakeAt(OUTBOX_ALARM, when),
+  wakeAt: (when) => browserAlarms.wakeAt(OUTBOX_ALARM, when),
 });
 store.onAppended(() => outbox.poke());
 onSettingsChanged(() => outbox.poke());
@@ -131,10 +135,10 @@ const maintenance = new Maintenance({
   store,
   bus,
   outbox,
-  downloads: chromeDownloads,
+  downloads: browserDownloads,
   extensionId: extensionId(),
   refreshBadge: () => badge.refresh(),
-  progress: (message) => chromePages.broadcast(message),
+  progress: (message) => browserPages.broadcast(message),
   now: () => Date.now(),
   newId,
 });
@@ -174,10 +178,10 @@ registerWorkerListeners({
   },
   started: (reason) => {
     // Menu entries outlive the worker; they are (re)made when the extension is installed or updated.
-    if (reason === 'installed') void chromeContextMenu.install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE).catch(logError('context menu not created'));
+    if (reason === 'installed') void browserContextMenu.install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE).catch(logError('context menu not created'));
     void ready.then(() => saga.recover()).catch(logError('start-up failed'));
   },
-  command: (name, tabId) => void handleCommand(name, tabId, chromeTabs),
+  command: (name, tabId) => void handleCommand(name, tabId, browserTabs),
   contextMenuClicked: (click, tabId) =>
     // Like a click on Google Images: the request needs only the settings, not the recovery of older downloads.
     void settingsLoaded

@@ -2,7 +2,7 @@
  * The offscreen document (reason BLOBS): the transfer side of the saga in Chrome. It fetches originals once,
  * assembles their Blobs and hands the worker `blob:` URLs that chrome.downloads saves (docs/decisions/0010-…).
  */
-import { pushFactToWorker, serveTransfersInDocument } from '../platform/transfer-document.ts';
+import { pushFactToWorker, serveTransfersInDocument } from '../platform/chrome/transfer-document.ts';
 import { canvasConverter } from '../transfer/convert.ts';
 import { PART_BYTES, PROGRESS_INTERVAL_MS, TransferService } from '../transfer/service.ts';
 

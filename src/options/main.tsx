@@ -9,6 +9,7 @@ import { sendToWorker } from '../platform/messaging.ts';
 import { messagesReady, t } from '../platform/i18n.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 import { DeadLetters } from './dead-letters.tsx';
+import { HostAccess } from './host-access.tsx';
 import { SettingsForm } from './settings-form.tsx';
 import { RawLog, StreamTimeline } from './event-log.tsx';
 import { Maintenance } from './maintenance.tsx';
@@ -43,6 +44,7 @@ function Options() {
         <a href="#dead-letters">{t('deadLettersTitle')}</a> · <a href="#settings">{t('settingsTitle')}</a> · <a href="#timeline">{t('timelineTitle')}</a> ·{' '}
         <a href="#raw-log">{t('rawLogTitle')}</a> · <a href="#data">{t('dataTitle')}</a> · <a href="#monitoring">{t('monitorTitle')}</a>
       </nav>
+      <HostAccess />
       {notice && (
         <p class="error" role="alert">
           {notice}

@@ -12,7 +12,7 @@ import { Settings } from '../background/settings.ts';
 import { originPattern, outboxUrlProblem } from '../outbox/cloudevents.ts';
 import { OUTBOX_ID, outboxStatus, type OutboxCheckpoint } from '../outbox/outbox.ts';
 import type { OutboxResponse } from '../outbox/protocol.ts';
-import { chromePermissions } from '../platform/chrome-adapters.ts';
+import { browserPermissions } from '../platform/browser-adapters.ts';
 import { t } from '../platform/i18n.ts';
 import { sendOutsideProtocol } from '../platform/messaging.ts';
 import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
@@ -57,7 +57,7 @@ export function OutboxSection({ db }: { db: SemantestDb }) {
     if (on) {
       if (problem) return setNotice({ kind: 'error', text: problem });
       // First thing in the click: the permission prompt needs the user's gesture.
-      const granted = await chromePermissions.request(originPattern(target)).catch((error: unknown) => {
+      const granted = await browserPermissions.request(originPattern(target)).catch((error: unknown) => {
         setNotice({ kind: 'error', text: String(error) });
         return false;
       });

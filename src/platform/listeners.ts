@@ -2,8 +2,10 @@
  * The worker's browser listeners. `registerWorkerListeners` must be called synchronously at the top level of
  * the worker script: only listeners added then receive the event that woke a stopped worker.
  */
+import browser, { type Runtime } from 'webextension-polyfill';
+import { target } from '#target';
 import { isTransferMessage } from '../transfer/protocol.ts';
-import { toView } from './chrome-adapters.ts';
+import { browserDownloads, toView } from './browser-adapters.ts';
 import type { ContextMenuClick, DownloadDelta, DownloadItemView } from './ports.ts';
 
 export interface MessageSender {
@@ -41,20 +43,22 @@ export interface WorkerListeners {
   command(name: string, tabId: number): void;
   /** A click on one of our context-menu entries, with the tab it was in (none for a click outside tabs). */
   contextMenuClicked(click: ContextMenuClick, tabId: number | null): void;
-  /** A click on a button (0 or 1) of one of our notifications. */
+  /** A click on a button (0 or 1) of one of our notifications (Firefox: a click on it, as button 0). */
   notificationButtonClicked(notificationId: string, buttonIndex: number): void;
 }
 
-const senderOf = (sender: chrome.runtime.MessageSender): MessageSender => ({
+const senderOf = (sender: Runtime.MessageSender): MessageSender => ({
   id: sender.id,
   url: sender.url,
   tabId: sender.tab?.id,
   frameId: sender.frameId,
-  fromContentScript: !(sender.url ?? '').startsWith(chrome.runtime.getURL('')),
+  fromContentScript: !(sender.url ?? '').startsWith(browser.runtime.getURL('')),
 });
 
+const finalUrlOf = (delta: object): string | undefined => (delta as { finalUrl?: { current?: string } }).finalUrl?.current;
+
 export function registerWorkerListeners(listeners: WorkerListeners): void {
-  chrome.runtime.onConnect.addListener((port) => {
+  browser.runtime.onConnect.addListener((port) => {
     if (!listeners.connected) return port.disconnect();
     let open = true;
     port.onDisconnect.addListener(() => (open = false));
@@ -70,17 +74,15 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       disconnect: () => port.disconnect(),
     });
   });
-  chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
-    // The transfer document's facts have their own listener (offscreen-transfer.ts): not answered here.
-    if (isTransferMessage(message)) return false;
-    const from = senderOf(sender);
-    listeners
-      .message(message, from)
-      .then(sendResponse, (error: unknown) => sendResponse({ ok: false, error: error instanceof Error ? error.message : String(error) }));
-    return true; // the answer comes asynchronously
+  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
+    // Chrome's transfer document's facts have their own listener (chrome/offscreen-transfer.ts): not answered here.
+    if (isTransferMessage(message)) return undefined;
+    // The answer is this promise (the polyfill answers with it in Chrome); a failure is answered in words.
+    return listeners.message(message, senderOf(sender)).catch((error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }));
   });
-  chrome.downloads.onChanged.addListener((delta) => {
-    listeners.downloadChanged({
+  browser.downloads.onChanged.addListener((delta) => {
+    const deliver = (changed: DownloadDelta): void => listeners.downloadChanged(changed);
+    target.downloadChanged({
       id: delta.id,
       ...(delta.state?.current ? { state: delta.state.current as DownloadDelta['state'] } : {}),
       ...(delta.error?.current ? { error: delta.error.current } : {}),
@@ -92,14 +94,15 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       ...(delta.exists?.current !== undefined ? { exists: delta.exists.current } : {}),
       ...(delta.canResume?.current !== undefined ? { canResume: delta.canResume.current } : {}),
       ...(delta.danger?.current !== undefined ? { danger: delta.danger.current } : {}),
-      ...(delta.finalUrl?.current !== undefined ? { finalUrl: delta.finalUrl.current } : {}),
-    });
+      // Chrome only (Firefox's items have no finalUrl).
+      ...(finalUrlOf(delta) !== undefined ? { finalUrl: finalUrlOf(delta) } : {}),
+    }, browserDownloads, deliver);
   });
-  chrome.downloads.onCreated.addListener((item) => listeners.downloadCreated(toView(item)));
-  chrome.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
-  chrome.runtime.onStartup.addListener(() => listeners.started('startup'));
-  chrome.runtime.onInstalled.addListener(() => listeners.started('installed'));
-  chrome.contextMenus.onClicked.addListener((info, tab) => {
+  browser.downloads.onCreated.addListener((item) => listeners.downloadCreated(toView(item)));
+  browser.alarms.onAlarm.addListener((alarm) => listeners.alarm(alarm.name));
+  browser.runtime.onStartup.addListener(() => listeners.started('startup'));
+  browser.runtime.onInstalled.addListener(() => listeners.started('installed'));
+  browser.contextMenus.onClicked.addListener((info, tab) => {
     listeners.contextMenuClicked(
       {
         menuItemId: String(info.menuItemId),
@@ -112,11 +115,11 @@ export function registerWorkerListeners(listeners: WorkerListeners): void {
       tab?.id !== undefined && tab.id >= 0 ? tab.id : null,
     );
   });
-  chrome.notifications.onButtonClicked.addListener((notificationId, buttonIndex) => listeners.notificationButtonClicked(notificationId, buttonIndex));
-  chrome.commands.onCommand.addListener((name, tab) => {
+  target.onNotificationAction((notificationId, buttonIndex) => listeners.notificationButtonClicked(notificationId, buttonIndex));
+  browser.commands.onCommand.addListener((name, tab) => {
     if (tab?.id !== undefined) return listeners.command(name, tab.id);
     // Older Chromium leaves out the tab: the shortcut acts on the active tab of the focused window.
-    void chrome.tabs
+    void browser.tabs
       .query({ active: true, lastFocusedWindow: true })
       .then(([active]) => {
         if (active?.id !== undefined) listeners.command(name, active.id);

@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makePng } from '../../scripts/image-host.mjs';
-import { registerOffscreenTransfer } from '../../src/platform/offscreen-transfer.ts';
-import { pushFactToWorker, serveTransfersInDocument } from '../../src/platform/transfer-document.ts';
+import { registerOffscreenTransfer } from '../../src/platform/chrome/offscreen-transfer.ts';
+import { pushFactToWorker, serveTransfersInDocument } from '../../src/platform/chrome/transfer-document.ts';
 import type { TransferFact, TransferRequest } from '../../src/platform/transfer-port.ts';
 import { TO_TRANSFER_WORKER, TRANSFER_DOCUMENT_PATH } from '../../src/transfer/protocol.ts';
 import { TransferService } from '../../src/transfer/service.ts';

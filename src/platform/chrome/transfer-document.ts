@@ -3,9 +3,9 @@
  * and pushes facts to it. `runtime.sendMessage` also wakes a stopped worker; a fact it does not hear is kept by
  * the service and read back with `status()`.
  */
-import { isTransferMessage, TO_TRANSFER_DOCUMENT, TO_TRANSFER_WORKER, TransferCallMessage, type TransferReply } from '../transfer/protocol.ts';
-import { serveCall, type TransferService } from '../transfer/service.ts';
-import type { TransferFact } from './transfer-port.ts';
+import { isTransferMessage, TO_TRANSFER_DOCUMENT, TO_TRANSFER_WORKER, TransferCallMessage, type TransferReply } from '../../transfer/protocol.ts';
+import { serveCall, type TransferService } from '../../transfer/service.ts';
+import type { TransferFact } from '../transfer-port.ts';
 
 export function pushFactToWorker(fact: TransferFact): void {
   // No worker to hear it (it is being started again): the fact stays in the service for status().

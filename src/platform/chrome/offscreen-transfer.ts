@@ -8,16 +8,13 @@ import { z } from 'zod';
 import {
   ConversionResultSchema, isTransferMessage, TO_TRANSFER_DOCUMENT, TO_TRANSFER_WORKER, TransferFactMessage, TransferReply, TransferStatusSchema,
   TRANSFER_DOCUMENT_PATH, type TransferCall,
-} from '../transfer/protocol.ts';
-import type { TransferFact, TransferPort } from './transfer-port.ts';
-
-/** Facts heard before anyone listens (a fact woke the worker) wait for the first listener, up to this many. */
-const EARLY_FACTS_LIMIT = 1000;
+} from '../../transfer/protocol.ts';
+import { transferFactListeners } from '../transfer-facts.ts';
+import type { TransferPort } from '../transfer-port.ts';
 
 export function registerOffscreenTransfer(): TransferPort {
   const documentUrl = chrome.runtime.getURL(TRANSFER_DOCUMENT_PATH);
-  const listeners = new Set<(fact: TransferFact) => void>();
-  let early: TransferFact[] = [];
+  const facts = transferFactListeners();
 
   chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
     if (!isTransferMessage(message) || (message as { target: unknown }).target !== TO_TRANSFER_WORKER) return false;
@@ -28,12 +25,7 @@ export function registerOffscreenTransfer(): TransferPort {
       return false;
     }
     sendResponse({ ok: true });
-    const { fact } = parsed.data;
-    if (listeners.size === 0) {
-      if (early.length < EARLY_FACTS_LIMIT) early.push(fact);
-    } else {
-      for (const listener of listeners) listener(fact);
-    }
+    facts.deliver(parsed.data.fact);
     return false;
   });
 
@@ -99,14 +91,6 @@ export function registerOffscreenTransfer(): TransferPort {
     release: async (transferId) => {
       await send({ op: 'release', transferId }, false);
     },
-    onFact: (listener) => {
-      listeners.add(listener);
-      const waiting = early;
-      early = [];
-      for (const fact of waiting) listener(fact);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onFact: facts.onFact,
   };
 }
