@@ -85,6 +85,8 @@ const bus = new EventBus({
   // While downloads run, the bus's passes wait longer and cover more events: they yield to the saga's steps.
   busy: () => saga.busy(),
 });
+// The end-to-end tests subscribe a handler made to fail, to see its dead letters on the options page.
+Object.assign((globalThis as Record<string, unknown>).__semantestPorts as object, { bus });
 bus.subscribe(metricsSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
@@ -161,7 +163,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus });
   },
   connected: (port) =>
     serveImportPort(port, {

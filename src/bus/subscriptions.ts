@@ -539,6 +539,32 @@ export class EventBus {
   }
 
   /**
+   * Retries every stream's dead letters of every subscriber this bus knows (those of a subscriber no longer
+   * registered stay). Returns how many events were handled.
+   */
+  async retryAllDeadLetters(): Promise<number> {
+    let handled = 0;
+    for (const { subscriberId, streamId } of await this.deadLetterStreams()) {
+      if (this.subscribers.has(subscriberId)) handled += await this.retryDeadLetters(subscriberId, streamId);
+    }
+    return handled;
+  }
+
+  /** Drops every dead letter of every subscriber; returns how many. */
+  async discardAllDeadLetters(): Promise<number> {
+    let dropped = 0;
+    for (const { subscriberId, streamId } of await this.deadLetterStreams()) dropped += await this.discardDeadLetters(subscriberId, streamId);
+    return dropped;
+  }
+
+  /** The (subscriber, stream) pairs that have dead letters, oldest first. */
+  private async deadLetterStreams(): Promise<{ subscriberId: string; streamId: string }[]> {
+    const seen = new Map<string, { subscriberId: string; streamId: string }>();
+    for (const row of await this.deadLetters()) seen.set(JSON.stringify([row.subscriberId, row.streamId]), { subscriberId: row.subscriberId, streamId: row.streamId });
+    return [...seen.values()];
+  }
+
+  /**
    * Runs `work` as the subscriber's run (after the pass in flight; passes asked for meanwhile wait for it), and
    * then forgets the dead letters this bus knew for it: the next pass reads them again.
    */

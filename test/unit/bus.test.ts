@@ -109,6 +109,31 @@ describe('EventBus', () => {
     await until(() => sub.seen.length === 4);
   });
 
+  it('retries and discards every dead letter of every subscriber at once (the options page\'s "all")', async () => {
+    const t = setup();
+    let broken = true;
+    const one = recorder('one', () => broken);
+    const two = recorder('two', (event) => broken && event.streamId === 'b');
+    t.bus.subscribe(one);
+    t.bus.subscribe(two);
+    await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' });
+    await t.store.appendToStream('b', [requested('https://i.test/b')], { expectedVersion: 'no-stream' });
+    await until(async () => (await t.bus.deadLetters()).length === 3, 5000);
+    await t.bus.idle();
+    broken = false;
+    expect(await t.bus.retryAllDeadLetters()).toBe(3);
+    expect(await t.bus.deadLetters()).toEqual([]);
+    expect(one.seen.map((e) => e.streamId).sort()).toEqual(['a', 'b']);
+    expect(two.seen.map((e) => e.streamId)).toEqual(['a', 'b']);
+    broken = true;
+    await t.store.appendToStream('c', [requested('https://i.test/c')], { expectedVersion: 'no-stream' });
+    await until(async () => (await t.bus.deadLetters()).length === 1, 5000);
+    await t.bus.idle();
+    expect(await t.bus.discardAllDeadLetters()).toBe(1);
+    expect(await t.bus.deadLetters()).toEqual([]);
+    expect(one.seen.map((e) => e.streamId)).not.toContain('c');
+  });
+
   it('a worker stopped mid-handler: the new worker redelivers (at least once) and the checkpoint does not skip', async () => {
     const t = setup();
     const hung: Subscriber = { id: 'r', handle: () => new Promise<void>(() => undefined) };

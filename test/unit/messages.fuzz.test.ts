@@ -113,7 +113,7 @@ describe('worker messages under fuzzing', () => {
     const google: MessageSender = { id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 1, frameId: 0, fromContentScript: true };
     expect(await handleMessage({ type: 'download.retryAllDeadLetters' }, google, ctx)).toEqual({ ok: false, error: 'A Google page may not send download.retryAllDeadLetters.' });
     expect(await handleMessage(validRequest, google, ctx)).toMatchObject({ ok: true, joined: false });
-    for (const message of [{ type: 'history.clear', before: null, deleteFiles: true }, { type: 'history.forget', streamIds: ['a'], deleteFiles: false }, { type: 'history.rebuild' }]) {
+    for (const message of [{ type: 'history.clear', before: null, deleteFiles: true }, { type: 'history.forget', streamIds: ['a'], deleteFiles: false }, { type: 'history.rebuild' }, { type: 'bus.retryDeadLetters', which: 'all' }, { type: 'bus.discardDeadLetters', which: 'all' }]) {
       expect(await handleMessage(message, google, ctx)).toEqual({ ok: false, error: `A Google page may not send ${message.type}.` });
     }
   });
