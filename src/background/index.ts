@@ -14,6 +14,7 @@ import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
+import { searchIndexSubscriber } from '../projections/search-index.ts';
 import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
 import { cloudEventSource } from '../outbox/cloudevents.ts';
@@ -88,6 +89,7 @@ const bus = new EventBus({
 // The end-to-end tests subscribe a handler made to fail, to see its dead letters on the options page.
 Object.assign((globalThis as Record<string, unknown>).__semantestPorts as object, { bus });
 bus.subscribe(metricsSubscriber(db));
+bus.subscribe(searchIndexSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
 const notifications = notificationLog(db);

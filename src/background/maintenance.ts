@@ -10,6 +10,7 @@ import { compactSettledStreams, DAY_MS, type CompactionReport } from '../store/c
 import { forgetDownloads, type ForgetScope } from '../store/forget.ts';
 import { importNdjson, type ImportReport, type ImportSource } from '../store/import-log.ts';
 import { rebuildDownloads } from '../projections/downloads.ts';
+import { SEARCH_INDEX } from '../projections/search-index.ts';
 import type { DownloadRow } from '../store/database.ts';
 import type { DownloadsPort } from '../platform/ports.ts';
 import type { CompactionSummary, ForgetReport, MaintenanceProgress, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
@@ -67,6 +68,8 @@ export class Maintenance {
       const count = await rebuildDownloads(this.deps.db, (position) => this.deps.progress({ type: 'maintenance.progress', job: 'rebuild', done: position, total: Number(total) }));
       // The rows were written beside the store: what it remembers of them is read again.
       await this.deps.store.runExclusive(async () => undefined, { forgetCache: true });
+      // The search index is made from those rows: replayed after them.
+      await this.deps.bus.replay(SEARCH_INDEX);
       return count;
     });
   }

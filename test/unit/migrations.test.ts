@@ -28,7 +28,8 @@ describe('database migrations', () => {
     expect(await db.streams.get('a')).toMatchObject({ currentVersion: 1 });
     expect(await db.downloads.get('a')).toMatchObject({ phase: 'queued' });
     expect(await db.checkpoints.get('metrics')).toMatchObject({ position: 1 });
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
+    expect(await db.searchIndex.count()).toBe(0);
     await db.metrics.put({ minute: 0, appended: 1, handled: 0, retried: 0, deadLettered: 0, byType: {}, latencies: [] });
     await db.subscriberDeadLetters.add({ subscriberId: 's', streamId: 'a', position: 1, eventId: 'e', type: 't', error: 'x', attempts: 4, createdAt: 1 });
     const store = new DexieEventStore(db);
