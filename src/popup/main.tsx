@@ -13,7 +13,8 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
-import { readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { mergeRows, readNewest, searchByIndex, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { searchWords } from '../domain/search-text.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
 import { WindowedList } from '../ui/windowed-list.tsx';
@@ -60,7 +61,27 @@ function Popup() {
   }, []);
 
   const rows = history.status === 'ready' ? history.rows : [];
-  const shown = useMemo(() => filterHistory(rows, filter, now), [rows, filter, now]);
+  const complete = history.status === 'ready' && history.complete;
+  // Until the whole history is read, a search is answered from the search index (all downloads) too.
+  const [indexed, setIndexed] = useState<{ text: string; rows: DownloadState[]; total: number } | null>(null);
+  useEffect(() => {
+    const words = searchWords(filter.text);
+    if (complete || words.length === 0) return undefined;
+    let current = true;
+    searchByIndex(words).then(
+      (answer) => current && answer && setIndexed({ text: filter.text, ...answer }),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [filter.text, complete]);
+  const fromIndex = !complete && indexed?.text === filter.text ? indexed : null;
+  const shown = useMemo(
+    // The rows held here are the fresher where both have one (the index follows the log a moment later).
+    () => (fromIndex ? mergeRows(filterHistory(fromIndex.rows, filter, now), filterHistory(rows, filter, now)) : filterHistory(rows, filter, now)),
+    [rows, filter, now, fromIndex],
+  );
   const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
@@ -91,6 +112,7 @@ function Popup() {
     <PopupView
       history={history}
       shown={shown}
+      searchedAll={fromIndex?.total}
       failures={failures}
       summary={summary}
       batch={batch}

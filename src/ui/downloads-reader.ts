@@ -10,6 +10,8 @@
  * every other reader (the worker too) for a second.
  */
 import type { DownloadState } from '../domain/download.ts';
+import { matchesWords } from '../domain/search-text.ts';
+import type { SearchIndexRow } from '../store/database.ts';
 
 const DATABASE = 'semantest';
 const CHANNEL = 'x-storagemutated-1';
@@ -237,6 +239,41 @@ export async function readChangedSince(since: number): Promise<{ rows: DownloadS
         gone: streams.filter((_, i) => byKey[i] === undefined).map((stream) => stream.streamId),
         latest: streams.reduce((most, stream) => Math.max(most, stream.lastUpdated), since),
       };
+    } catch (error) {
+      if (attempt === 0 && error instanceof DOMException && (error.name === 'InvalidStateError' || error.name === 'TransactionInactiveError')) {
+        shared = null;
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * The downloads whose search text holds every word, newest first, from the search index (projections/search-index.ts):
+ * one request for its buckets, one per match for the rows. `total` is the number of downloads. Null when the
+ * database has no index yet, or while the index lags the history (fewer entries than downloads).
+ */
+export async function searchByIndex(words: readonly string[]): Promise<{ rows: DownloadState[]; total: number } | null> {
+  for (let attempt = 0; ; attempt++) {
+    const db = await connection();
+    if (!db || !db.objectStoreNames.contains('searchIndex') || !db.objectStoreNames.contains('downloads')) return null;
+    try {
+      const tx = db.transaction(['searchIndex', 'downloads'], 'readonly');
+      const downloads = tx.objectStore('downloads');
+      const [buckets, total] = await Promise.all([asPromise(tx.objectStore('searchIndex').getAll()) as Promise<SearchIndexRow[]>, asPromise(downloads.count())]);
+      const found: { id: string; at: number }[] = [];
+      let entries = 0;
+      for (const bucket of buckets) {
+        entries += bucket.ids.length;
+        bucket.texts.forEach((text, i) => {
+          if (matchesWords(text, words)) found.push({ id: bucket.ids[i] as string, at: bucket.at[i] as number });
+        });
+      }
+      if (entries < total) return null;
+      found.sort((a, b) => b.at - a.at);
+      const rows = await Promise.all(found.map(({ id }) => asPromise(downloads.get(id)) as Promise<DownloadState | undefined>));
+      return { rows: rows.filter((row): row is DownloadState => row !== undefined), total };
     } catch (error) {
       if (attempt === 0 && error instanceof DOMException && (error.name === 'InvalidStateError' || error.name === 'TransactionInactiveError')) {
         shared = null;

@@ -2,7 +2,8 @@
  * Search, filters and the summary over the downloads read model, in memory: the popup filters the rows its live
  * query holds (10,000 rows in a few milliseconds), so every keystroke answers at once. Pure: time is passed in.
  */
-import { publicStatus, type DownloadState, type PublicStatus } from '../domain/download.ts';
+import type { DownloadState } from '../domain/download.ts';
+import { publicStatus, type PublicStatus } from '../domain/download-status.ts';
 import { matchesWords, searchText, searchWords } from '../domain/search-text.ts';
 
 export type StatusFilter = 'all' | 'active' | 'failures' | PublicStatus;
