@@ -247,7 +247,6 @@ export async function run(ctx) {
           input.value = query;
           input.dispatchEvent(new Event('input', { bubbles: true }));
         }
-        if (marks.appReady === undefined && document.getElementById('app')?.dataset.app === 'ready') marks.appReady = performance.now();
         if (query && marks.searchStart !== undefined && marks.firstSearch === undefined) {
           const words = query.toLowerCase().split(/\s+/);
           const shown = [...document.querySelectorAll('[data-testid="history-item"]')];
@@ -256,7 +255,7 @@ export async function run(ctx) {
           if (shown.length > 0 && count !== marks.countBefore && matching) marks.firstSearch = performance.now() - marks.searchStart;
         }
       };
-      new MutationObserver(check).observe(document, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-app'] });
+      new MutationObserver(check).observe(document, { childList: true, subtree: true, characterData: true });
     });
     const popupUrl = `chrome-extension://${extensionId}/${manifest.action.default_popup}`;
     // The worker opens (creates) the database on start; wait until it is there.
@@ -385,35 +384,7 @@ export async function run(ctx) {
       await searchPage.goto(`${popupUrl}?benchSearch=${encodeURIComponent(query)}`);
       await searchPage.waitForFunction(() => window.__benchMarks.firstSearch !== undefined, null, { timeout: 30_000 });
       firstSearches.push(await searchPage.evaluate(() => window.__benchMarks.firstSearch));
-      log(JSON.stringify(await searchPage.evaluate(() => window.__benchMarks)));
       await searchPage.close();
-    }
-    {
-      const probe = await context.newPage();
-      await probe.goto(popupUrl);
-      await probe.waitForTimeout(2000);
-      for (let k = 0; k < 3; k++)
-        log(
-          JSON.stringify(
-            await probe.evaluate(async () => {
-              const p = (r) => new Promise((ok, no) => ((r.onsuccess = () => ok(r.result)), (r.onerror = () => no(r.error))));
-              const t0 = performance.now();
-              const db = await p(indexedDB.open('semantest'));
-              const t1 = performance.now();
-              const tx = db.transaction(['searchIndex', 'downloads']);
-              const buckets = await p(tx.objectStore('searchIndex').getAll());
-              const t2 = performance.now();
-              const found = [];
-              for (const b of buckets) b.texts.forEach((t, i) => t.includes('fox-photo-1') && found.push(b.ids[i]));
-              const t3 = performance.now();
-              const rows = await Promise.all(found.map((id) => p(tx.objectStore('downloads').get(id))));
-              const t4 = performance.now();
-              db.close();
-              return { open: t1 - t0, getAll: t2 - t1, match: t3 - t2, gets: t4 - t3, n: rows.length, buckets: buckets.length };
-            }),
-          ),
-        );
-      await probe.close();
     }
     log(`first search: ${firstSearches.map((ms) => ms.toFixed(1)).join(', ')} ms`);
 
