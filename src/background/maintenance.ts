@@ -11,6 +11,7 @@ import { forgetDownloads, type ForgetScope } from '../store/forget.ts';
 import { importNdjson, type ImportReport, type ImportSource } from '../store/import-log.ts';
 import { rebuildDownloads } from '../projections/downloads.ts';
 import { SEARCH_INDEX } from '../projections/search-index.ts';
+import { Mutex } from '../shared/mutex.ts';
 import type { DownloadRow } from '../store/database.ts';
 import type { DownloadsPort } from '../platform/ports.ts';
 import type { CompactionSummary, ForgetReport, MaintenanceProgress, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
@@ -35,7 +36,7 @@ export interface MaintenanceDeps {
 }
 
 export class Maintenance {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly jobs = new Mutex();
   private metricsReplay: Promise<void> | null = null;
   private replayAgain = false;
 
@@ -43,9 +44,7 @@ export class Maintenance {
 
   /** One job at a time, in the order asked. */
   private serial<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(job);
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.jobs.run(job);
   }
 
   private readonly exclusive = <T>(work: () => Promise<T>): Promise<T> => this.deps.store.runExclusive(work);

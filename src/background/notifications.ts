@@ -15,10 +15,11 @@
 import type { HandlerContext, Subscriber } from '../bus/subscriptions.ts';
 import { isSettled, type DownloadState } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
+import { isFinalFailure } from '../domain/failure.ts';
 import { upcast } from '../domain/upcasters.ts';
 import type { NotificationsPort } from '../platform/ports.ts';
 import type { SemantestDb } from '../store/database.ts';
-import { fileNameOf } from '../ui/format.ts';
+import { fileNameOf } from '../domain/search-text.ts';
 import type { Settings } from './settings.ts';
 
 export const NOTIFY_WITHIN_MS = 10 * 60_000;
@@ -95,7 +96,7 @@ export function settleOutcome(event: StoredEvent): 'completed' | 'failed' | null
   if (event.type === 'GoogleImageDownloadCompleted') return 'completed';
   if (event.type !== 'GoogleImageDownloadFailed') return null;
   const data = event.data as EventData<'GoogleImageDownloadFailed'>;
-  if (data.nextAttemptAt !== null || data.code === 'user_canceled') return null;
+  if (!isFinalFailure(data) || data.code === 'user_canceled') return null;
   return 'failed';
 }
 
@@ -105,7 +106,7 @@ export function notificationFor(event: StoredEvent, level: Settings['notificatio
   if (event.type === 'GoogleImageDownloadFailed') {
     const data = event.data as EventData<'GoogleImageDownloadFailed'>;
     // Retries still to come, or the user cancelled it themselves: not a failure to tell about.
-    if (data.nextAttemptAt !== null || data.code === 'user_canceled') return null;
+    if (!isFinalFailure(data) || data.code === 'user_canceled') return null;
     const name = row ? fileNameOf(row) : baseName(data.imageUrl);
     const site = row?.sourceHost ?? '';
     return {
@@ -338,7 +339,7 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     // text: an event with nothing to tell at this level is passed over without it.
     if (!inBatch && notificationFor(event, settings.notifications, undefined) !== null) await single(event, context, settings);
     // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
-    const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
+    const settles = event.type === 'GoogleImageDownloadCompleted' || (event.type === 'GoogleImageDownloadFailed' && isFinalFailure(event.data as EventData<'GoogleImageDownloadFailed'>));
     if (inBatch && settles) await bulk(event, context, batch);
     if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
   }

@@ -111,12 +111,13 @@ export class EventBus {
     this.policy = deps.policy ?? DEFAULT_POLICY;
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     deps.store.onAppended((events) => {
-      this.remember(events);
+      this.keepAppended(events);
       this.pokeSoon();
     });
   }
 
-  private remember(events: readonly StoredEvent[]): void {
+  /** Keeps what was appended, in position order, for the next pass; drops the oldest (or all, out of order). */
+  private keepAppended(events: readonly StoredEvent[]): void {
     for (const event of events) {
       const last = this.recent[this.recent.length - 1];
       // Out of order (should not happen: commit order): start again rather than serve a wrong order.

@@ -3,7 +3,6 @@
  * Applied inline, inside the append's transaction; `rebuildDownloads` replays the whole log into an empty table
  * and must give the same rows (a test checks it).
  */
-import type { EntityTable } from 'dexie';
 import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
@@ -32,20 +31,6 @@ export function projectDownload(rows: Map<string, DownloadRow | undefined>, stor
 /** The download row ids `events` touch (their own streams, and the downloads that discards name). */
 export function downloadTargets(events: readonly StoredEvent[]): string[] {
   return [...new Set(events.map(targetOf))];
-}
-
-/** True when the event's row is another stream's (a discard names its download): a cache of its own rows does not hold it. */
-export function targetsOtherStream(event: Pick<StoredEvent, 'type' | 'streamId' | 'data'>): boolean {
-  return targetOf(event as StoredEvent) !== event.streamId;
-}
-
-export async function applyDownloadProjection(table: EntityTable<DownloadRow, 'streamId'>, events: readonly StoredEvent[]): Promise<void> {
-  const ids = downloadTargets(events);
-  const current = await table.bulkGet(ids);
-  const rows = new Map(ids.map((id, index) => [id, current[index]]));
-  for (const event of events) projectDownload(rows, event);
-  const changed = [...rows.values()].filter((row): row is DownloadRow => row !== undefined);
-  if (changed.length > 0) await table.bulkPut(changed);
 }
 
 /** Deep equality of two plain JSON-like values (rows of the read model), without building strings. */

@@ -25,6 +25,7 @@ import type { DownloadRow, SemantestDb } from './database.ts';
 import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { upcast } from '../domain/upcasters.ts';
 import { StreamCache, type KnownStream } from './stream-cache.ts';
+import { Mutex } from '../shared/mutex.ts';
 
 export interface StoreDeps {
   now: () => number;
@@ -116,7 +117,7 @@ export class DexieEventStore implements EventStore {
   }
 
   /** Each group commit, and each piece of work given to `runExclusive`, in turn. */
-  private gate: Promise<void> = Promise.resolve();
+  private readonly gate = new Mutex();
 
   /**
    * Runs `work` between two group commits: no append of this store is written while it runs (appends wait, and
@@ -124,18 +125,13 @@ export class DexieEventStore implements EventStore {
    * nothing it does interleaves with the saga's appends; `forgetCache` drops what the store knew of its streams.
    */
   runExclusive<T>(work: () => Promise<T>, options: { forgetCache?: boolean } = {}): Promise<T> {
-    const result = this.gate.then(async () => {
+    return this.gate.run(async () => {
       try {
         return await work();
       } finally {
         if (options.forgetCache) this.cache.clear();
       }
     });
-    this.gate = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
   }
 
   private async flush(): Promise<void> {
