@@ -12,6 +12,7 @@ import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga } from './saga/index.ts';
 import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
+import { dexieBusStorage } from '../bus/dexie-bus-storage.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { searchIndexSubscriber } from '../projections/search-index.ts';
@@ -79,7 +80,7 @@ const saga = new DownloadSaga({
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
 const BUS_ALARM = 'semantest:bus-wake';
 const bus = new EventBus({
-  db,
+  storage: dexieBusStorage(db),
   store,
   now: () => Date.now(),
   random: () => Math.random(),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import { badgeSubscriber, badgeText } from '../../src/projections/badge.ts';
 import { notificationsSubscriber, NOTIFY_WITHIN_MS } from '../../src/background/notifications.ts';
@@ -41,7 +42,7 @@ function setup(settings: Partial<Settings> = {}, clock: { now: number } = { now:
   const db = openDatabase(`beyond-test-${++n}`);
   const store = new DexieEventStore(db);
   const queries = downloadQueries(db);
-  const bus = new EventBus({ db, store, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const badges: string[] = [];
   const shown: { id: string; title: string; message: string; contextMessage?: string }[] = [];
   const current = Settings.parse(settings);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus, type Subscriber } from '../../src/bus/subscriptions.ts';
 import { metricsSubscriber } from '../../src/projections/metrics.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
@@ -21,7 +22,7 @@ function setup(baseDelayMs = 20) {
   const store = new DexieEventStore(db);
   const wakes: number[] = [];
   const make = () =>
-    new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
+    new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
   return { db, store, bus: make(), make, wakes };
 }
 
@@ -287,7 +288,7 @@ describe('EventBus batching', () => {
     let last = 0;
     const violations = guard(t.db, handled, () => true, () => last);
     // The first worker's checkpoint writes never happen (it is stopped in the delay before them).
-    const first = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
+    const first = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
     const before = batchRecorder('batched', handled, { batch: true });
     first.subscribe(before.subscriber);
     for (let i = 0; i < 5; i++) last = (await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
@@ -344,7 +345,7 @@ describe('EventBus batching', () => {
           }
         },
       };
-      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       bus.subscribe(sub);
       await bus.idle();
       passes.length = 0;
@@ -372,7 +373,7 @@ describe('EventBus batching', () => {
     for (const busy of [true, false]) {
       const t = setup();
       const handled = new Map<string, Set<number>>();
-      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       const sub = batchRecorder('batched', handled, { batch: true });
       bus.subscribe(sub.subscriber);
       await bus.idle();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import {
   bulkSummary, failureRateStep, type NotificationLog, FAILURE_RATE_STREAM, handleNotificationButton, nameUuid, notificationLog, notificationsSubscriber, NOTIFICATIONS_STREAM, type Outcome,
@@ -51,7 +52,7 @@ function setup(settings: Partial<Settings> = {}) {
   const db = openDatabase(`notifications-test-${++n}`);
   const store = new DexieEventStore(db);
   const queries = downloadQueries(db);
-  const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const shown: Shown[] = [];
   const current = Settings.parse(settings);
   const log = notificationLog(db);
@@ -185,7 +186,7 @@ describe('batch summaries', () => {
     };
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     await bus.idle();
     // A batch of 3 (two saved, one failed) and 3 single downloads (one failed), all settling in one burst.
@@ -212,7 +213,7 @@ describe('batch summaries', () => {
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
     const singles = new Set(['c-s1', 'c-s2', 'c-s3']);
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(
       notificationsSubscriber({
         notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) },
@@ -289,7 +290,7 @@ describe('failure-rate alert', () => {
     const log = notificationLog(db);
     let scans = 0;
     const counting: NotificationLog = { ...log, recentOutcomes: (position, count) => (scans++, log.recentOutcomes(position, count)) };
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     const shown: string[] = [];
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id) => void shown.push(id) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     let i = 0;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import { SEARCH_BUCKETS, SEARCH_INDEX, bucketOf, searchIndexSubscriber, setEntry } from '../../src/projections/search-index.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
@@ -13,7 +14,7 @@ const requested = (url: string, title: string): NewEvent => ({ type: 'GoogleImag
 function setup() {
   const db = openDatabase(`search-index-${++n}`);
   const store = new DexieEventStore(db);
-  const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
   bus.subscribe(searchIndexSubscriber(db));
   /** streamId → its text, over every bucket. */
   const entries = async (): Promise<Record<string, string>> => {
