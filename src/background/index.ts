@@ -31,6 +31,7 @@ import { fingerprintImage } from './picture-decoder.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
+import { DOWNLOADS_CHANGED } from '../shared/page-messages.ts';
 
 // First thing: a fact from the transfer side (Chrome's offscreen document) may be what woke this worker.
 const transfers = target.registerTransfers();
@@ -127,6 +128,9 @@ const outbox = new Outbox({
   wakeAt: (when) => browserAlarms.wakeAt(OUTBOX_ALARM, when),
 });
 store.onAppended(() => outbox.poke());
+// The pages re-read the downloads when told (the worker is their one writer).
+const downloadsChanged = (): void => browserPages.broadcast({ type: DOWNLOADS_CHANGED });
+store.onAppended(downloadsChanged);
 onSettingsChanged(() => outbox.poke());
 void settingsLoaded.then(() => outbox.poke());
 
@@ -146,6 +150,7 @@ const maintenance = new Maintenance({
   extensionId: extensionId(),
   refreshBadge: () => badge.refresh(),
   progress: (message) => browserPages.broadcast(message),
+  changed: downloadsChanged,
   now: () => Date.now(),
   newId,
 });

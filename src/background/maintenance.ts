@@ -31,6 +31,8 @@ export interface MaintenanceDeps {
   /** The toolbar badge, counted again after downloads were forgotten. */
   refreshBadge: () => Promise<void>;
   progress: (message: MaintenanceProgress) => void;
+  /** Tells the pages the downloads read model changed (after an import, a rebuild, a compaction, a forget). */
+  changed?: () => void;
   now: () => number;
   newId: () => string;
 }
@@ -44,7 +46,7 @@ export class Maintenance {
 
   /** One job at a time, in the order asked. */
   private serial<T>(job: () => Promise<T>): Promise<T> {
-    return this.jobs.run(job);
+    return this.jobs.run(job).finally(() => this.deps.changed?.());
   }
 
   private readonly exclusive = <T>(work: () => Promise<T>): Promise<T> => this.deps.store.runExclusive(work);

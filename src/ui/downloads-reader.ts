@@ -1,7 +1,6 @@
 /**
  * The popup's window on the downloads read model, in raw IndexedDB: the popup only reads, and Dexie would be
- * ≈ 99 KB of its bundle. It re-reads when Dexie in another context (the worker, the options page) announces a
- * change to the `downloads` table on its BroadcastChannel `x-storagemutated-1` (dexie/src/globals/global-events).
+ * ≈ 99 KB of its bundle. It re-reads when the worker, the one writer, says the downloads changed (a message).
  *
  * Measured with 10,000 downloads on a busy 2-core machine: what delays the first row is the number of requests,
  * and one huge request in the IndexedDB backend ahead of ours. So the first screen is ONE request (the newest
@@ -12,9 +11,10 @@
 import type { DownloadState } from '../domain/download.ts';
 import { matchesWords } from '../domain/search-text.ts';
 import type { SearchIndexRow } from '../store/database.ts';
+import { onWorkerMessage } from '../platform/messaging.ts';
+import { DOWNLOADS_CHANGED, type DownloadsChangedMessage } from '../shared/page-messages.ts';
 
 const DATABASE = 'semantest';
-const CHANNEL = 'x-storagemutated-1';
 /** The whole history's first page; each next page is twice as big (up to `MAX_PAGE`): few requests, none huge. */
 const PAGE = 1000;
 const MAX_PAGE = 4000;
@@ -306,22 +306,19 @@ export function mergeRows(current: readonly DownloadState[], changed: readonly D
   return merged;
 }
 
-/** Calls `onChange` (at most every `throttleMs`) when another context writes to the downloads table. */
+/** Calls `onChange` (at most every `throttleMs`) when the worker says the downloads changed (`downloads.changed`). */
 export function onDownloadsChanged(onChange: () => void, throttleMs = 150): () => void {
-  if (typeof BroadcastChannel === 'undefined') return () => undefined;
-  const channel = new BroadcastChannel(CHANNEL);
   let timer: ReturnType<typeof setTimeout> | null = null;
-  channel.onmessage = (event: MessageEvent<unknown>) => {
-    const parts = event.data && typeof event.data === 'object' ? Object.keys(event.data) : [];
-    if (!parts.some((part) => part.includes(`/${DATABASE}/downloads`))) return;
+  const stop = onWorkerMessage((message) => {
+    if ((message as Partial<DownloadsChangedMessage> | null)?.type !== DOWNLOADS_CHANGED) return;
     if (timer !== null) return;
     timer = setTimeout(() => {
       timer = null;
       onChange();
     }, throttleMs);
-  };
+  });
   return () => {
     if (timer !== null) clearTimeout(timer);
-    channel.close();
+    stop();
   };
 }
