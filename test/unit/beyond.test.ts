@@ -42,7 +42,8 @@ function setup(settings: Partial<Settings> = {}, clock: { now: number } = { now:
   const db = openDatabase(`beyond-test-${++n}`);
   const store = new DexieEventStore(db);
   const queries = downloadQueries(db);
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const badges: string[] = [];
   const shown: { id: string; title: string; message: string; contextMessage?: string }[] = [];
   const current = Settings.parse(settings);

@@ -14,7 +14,7 @@ const requested = (url: string, title: string): NewEvent => ({ type: 'GoogleImag
 function setup() {
   const db = openDatabase(`search-index-${++n}`);
   const store = new DexieEventStore(db);
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
   bus.subscribe(searchIndexSubscriber(db));
   /** streamId → its text, over every bucket. */
   const entries = async (): Promise<Record<string, string>> => {
