@@ -2,6 +2,7 @@
  * The service worker's composition root. Listeners are registered synchronously, first thing, so the event
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
+import { downloadsProjection } from '../projections/downloads.ts';
 import { target } from '#target';
 import { registerWorkerListeners } from '../platform/listeners.ts';
 import { browserAlarms, browserBadge, browserContextMenu, browserDownloads, browserPages, browserPermissions, browserReferer, browserTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/browser-adapters.ts';
@@ -59,7 +60,7 @@ const settingsLoaded = loadSettings().then(
 
 const incognito = inIncognito();
 const db = openDatabase();
-const store = new DexieEventStore(db);
+const store = new DexieEventStore(db, { projection: downloadsProjection });
 const queries = downloadQueries(db);
 const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({

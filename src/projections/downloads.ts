@@ -7,6 +7,7 @@ import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
 import type { DownloadRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
+import type { InlineProjection } from '../store/event-store.ts';
 
 /** The download row an event belongs to: its own stream, or the download a dead-letter event names. */
 function targetOf(event: StoredEvent): string {
@@ -32,6 +33,9 @@ export function projectDownload(rows: Map<string, DownloadRow | undefined>, stor
 export function downloadTargets(events: readonly StoredEvent[]): string[] {
   return [...new Set(events.map(targetOf))];
 }
+
+/** The downloads read model as the stores take it (inline, in each append's transaction). */
+export const downloadsProjection: InlineProjection<DownloadRow> = { targets: downloadTargets, project: projectDownload };
 
 /** Deep equality of two plain JSON-like values (rows of the read model), without building strings. */
 export function sameValue(a: unknown, b: unknown): boolean {

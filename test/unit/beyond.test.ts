@@ -1,4 +1,5 @@
 /** Context menu, toolbar badge and notifications: the worker side, against the real store and bus (fake-indexeddb). */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
@@ -40,7 +41,7 @@ const completed = (url: string): NewEvent => ({
 
 function setup(settings: Partial<Settings> = {}, clock: { now: number } = { now: Date.now() }) {
   const db = openDatabase(`beyond-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
   // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
   const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });

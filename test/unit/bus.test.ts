@@ -1,4 +1,5 @@
 /** The bus: durable subscriptions with checkpoints, retries, sequenced dead letters, replay, correlation flow. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
@@ -16,7 +17,7 @@ const paused: NewEvent = { type: 'DownloadPaused', data: {}, metadata: meta };
 /** `baseDelayMs`: the first retry's delay (fake time; a test that looks between two retries wants it wide). */
 function setup(baseDelayMs = 20) {
   const db = openDatabase(`bus-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const wakes: number[] = [];
   const make = () =>
     new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
@@ -333,7 +334,7 @@ describe('EventBus batching', () => {
     const violations = guard(t.db, handled, () => true, () => last);
     const sub = batchRecorder('plain', handled, { batch: false });
     t.bus.subscribe(sub.subscriber);
-    const elsewhere = new DexieEventStore(t.db);
+    const elsewhere = new DexieEventStore(t.db, { projection: downloadsProjection });
     last = (await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' })).nextVersion;
     await until(() => sub.times.size === 1);
     await elsewhere.appendToStream('b', [requested('https://i.test/b'), paused], { expectedVersion: 'no-stream' });

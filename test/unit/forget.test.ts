@@ -15,7 +15,7 @@ import { dexieOutboxCheckpoints } from '../../src/outbox/protocol.ts';
 import { Maintenance, FORGOTTEN_STREAM } from '../../src/background/maintenance.ts';
 import { importNdjson } from '../../src/store/import-log.ts';
 import { exportNdjson } from '../../src/store/event-log-io.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 import { FakeDownloads } from '../fakes/downloads.ts';
@@ -31,7 +31,7 @@ const completed = (url: string, filePath: string): NewEvent => ({
 
 function setup() {
   const db = openDatabase(`forget-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
   bus.subscribe(metricsSubscriber(db));
   const sent: string[] = [];
@@ -182,7 +182,7 @@ describe('clear history', () => {
 describe('one writer: the store runs maintenance between its own group commits', () => {
   it('an append made while exclusive work runs is written after it, not during', async () => {
     const db = openDatabase(`forget-exclusive-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     let release: () => void = () => undefined;
     const held = store.runExclusive(() => new Promise<void>((resolve) => (release = resolve)));
     const append = store.appendToStream('s', [requested('https://img.example/a.png')], { expectedVersion: 'no-stream' });
@@ -196,7 +196,7 @@ describe('one writer: the store runs maintenance between its own group commits',
 
   it('the bus starts no pass while quiet, and catches up from the store after (nothing from memory)', async () => {
     const db = openDatabase(`forget-quiet-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
     const seen: string[] = [];
     bus.subscribe({ id: 'watch', handle: async (event) => void seen.push(event.streamId) });

@@ -1,4 +1,5 @@
 /** Imports are history (issue #17 item 1): what the import takes, marks, refuses, and never adds to. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
@@ -129,7 +130,7 @@ describe('the import takes history, marked as such', () => {
 describe('an import never adds to a download of this browser', () => {
   it('refuses the whole file in words and writes nothing when one event names an existing stream', async () => {
     const db = fresh();
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     await store.appendToStream('mine', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: 'https://img.example/a.jpg', strategy: 'udm2_inline' }, metadata: meta() }], { expectedVersion: 'no-stream' });
     const before = await db.events.count();
     const file = [requested({ streamId: 'new', eventId: 'n1' }), line(2, 'DownloadStarted', { attempt: 1, chromeDownloadId: 1 }, { streamId: 'mine', eventId: 'forged' })].join('\n');

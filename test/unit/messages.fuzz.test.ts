@@ -2,6 +2,7 @@
  * Hostile messages: ≥ 10,000 random and mutated messages from random senders reach the worker's handler.
  * None may throw, none from a refused sender or of a malformed shape may write an event, each refusal is in words.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openDatabase, type SemantestDb } from '../../src/store/database.ts';
@@ -23,7 +24,7 @@ const ORIGIN = `chrome-extension://${ID}`;
 
 function context(): { ctx: MessageContext; count: () => Promise<number>; stored: () => Promise<number>; db: SemantestDb; store: DexieEventStore } {
   const db = openDatabase(`fuzz-${Math.random()}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
   const transfers = new FakeTransfers();
   transfers.answer = () => ({ kind: 'fail', failure: { code: 'network', retryable: false, message: 'offline in this test' } });

@@ -2,6 +2,7 @@
  * Notifications with buttons, recorded as NotificationSent; batch summaries; the failure-rate alert. Against the
  * real store and bus (fake-indexeddb), with a fake notifications port.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
@@ -50,7 +51,7 @@ type Shown = { id: string; title: string; message: string; contextMessage?: stri
 
 function setup(settings: Partial<Settings> = {}) {
   const db = openDatabase(`notifications-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
   // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
   const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
@@ -176,7 +177,7 @@ describe('batch summaries', () => {
 
   it('a bus pass reads the batches of all its events at once, and tells the same as event by event', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const log = notificationLog(db);
     const reads = { one: 0, many: 0 };
@@ -202,7 +203,7 @@ describe('batch summaries', () => {
 
   it('given single downloads the worker knows as such, when they settle, then no batch is read for them, and a batch is still summed up', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const log = notificationLog(db);
     const reads: string[][] = [];
@@ -285,7 +286,7 @@ describe('failure-rate alert', () => {
 
   it('keeps the recent outcomes itself: one backwards scan of the log for a burst, the same alerts as step by step', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const current = Settings.parse({ failureAlertPercent: 50, failureAlertWindow: 4, notifications: 'failures' });
     const log = notificationLog(db);

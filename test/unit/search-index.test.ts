@@ -1,4 +1,5 @@
 /** The search index read model: kept in step by the bus, pruned by a forget, rebuilt by replay to the same buckets. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
@@ -13,7 +14,7 @@ const requested = (url: string, title: string): NewEvent => ({ type: 'GoogleImag
 
 function setup() {
   const db = openDatabase(`search-index-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
   bus.subscribe(searchIndexSubscriber(db));
   /** streamId → its text, over every bucket. */

@@ -1,4 +1,5 @@
 /** The popup's search from the index: the same answer as filtering every row, before the history is read. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
@@ -13,7 +14,7 @@ import { searchWords } from '../../src/domain/search-text.ts';
 describe('search by index', () => {
   it('answers like a filter over every row, newest first, and refuses while the index lags the history', async () => {
     const db = openDatabase('semantest');
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
     bus.subscribe(searchIndexSubscriber(db));
     const animals = ['owl', 'fox', 'hare'];

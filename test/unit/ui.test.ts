@@ -10,7 +10,7 @@ import { parseNdjson, toNdjsonLine, exportNdjson } from '../../src/store/event-l
 import { importNdjson } from '../../src/store/import-log.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import { DEFAULT_SETTINGS, migrateSettings } from '../../src/background/settings.ts';
 import { applyFileNamePattern, buildDownloadPath } from '../../src/domain/filename.ts';
 import { t } from '../../src/platform/i18n.ts';
@@ -111,7 +111,7 @@ describe('NDJSON export and import', () => {
   let n = 0;
   async function seeded() {
     const db = openDatabase(`ndjson-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const meta = { correlationId: crypto.randomUUID(), causationId: crypto.randomUUID() };
     await store.appendToStream('d1', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: 'https://x.example/a.jpg', strategy: 'udm2_inline' }, metadata: meta }], { expectedVersion: 'no-stream' });
     await store.appendToStream('d1', [{ type: 'DownloadPaused', data: {}, metadata: meta }], { expectedVersion: 1 });
