@@ -65,7 +65,12 @@ async function refresh(db: SemantestDb, streamIds: ReadonlySet<string> | 'all'):
     if (ids.length === 0) return;
     const rows = await db.downloads.bulkGet(ids);
     const byBucket = new Map<number, string[]>();
-    ids.forEach((id) => byBucket.set(bucketOf(id), [...(byBucket.get(bucketOf(id)) ?? []), id]));
+    for (const id of ids) {
+      const bucket = bucketOf(id);
+      const list = byBucket.get(bucket);
+      if (list) list.push(id);
+      else byBucket.set(bucket, [id]);
+    }
     const buckets = [...byBucket.keys()];
     const stored = await db.searchIndex.bulkGet(buckets);
     const rowOf = new Map(ids.map((id, i) => [id, rows[i]]));
