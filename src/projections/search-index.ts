@@ -103,6 +103,8 @@ export function searchIndexSubscriber(db: SemantestDb): Subscriber {
   };
   return {
     id: SEARCH_INDEX,
+    // The events that set what the search text is made of (domain/download.ts evolve), and forgets.
+    types: ['GoogleImageDownloadRequested', 'ImageSourceValidated', 'ImageConverted', 'DownloadInitiated', 'GoogleImageDownloadCompleted', 'HistoryForgotten'],
     handle: (event) => handleBatch([event]),
     handleBatch,
     reset: () => db.searchIndex.clear(),

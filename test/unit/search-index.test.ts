@@ -36,6 +36,10 @@ describe('search index', () => {
     expect(entries.s7).toContain('owl-7.jpg');
     expect(entries.s7).toContain('owl 7');
     for (const row of await t.db.searchIndex.toArray()) for (const id of row.ids) expect(bucketOf(id)).toBe(row.bucket);
+    // The file's real name (Chrome made it unique) replaces the one asked for.
+    await t.store.appendToStream('s7', [{ type: 'GoogleImageDownloadCompleted', data: { imageUrl: 'https://i.test/owl-7.jpg', filePath: '/home/u/Downloads/Semantest/owl-7 (1).jpg', fileSize: 9, downloadTime: 3, mimeType: 'image/jpeg' }, metadata: meta }], { expectedVersion: 1 });
+    await t.bus.idle();
+    expect((await t.entries()).s7).toContain('owl-7 (1).jpg');
     expect(new Set((await t.db.searchIndex.toArray()).map((row) => row.bucket)).size).toBeGreaterThan(10);
     expect(Math.max(...(await t.db.searchIndex.toArray()).map((row) => row.bucket))).toBeLessThan(SEARCH_BUCKETS);
   });
