@@ -144,6 +144,7 @@ const pageHealth = { report: savePageHealth, now: () => Date.now() };
 // Every write to the log besides the saga's and the bus's: import, rebuild, compaction, forget, clear.
 const maintenance = new Maintenance({
   db,
+  projection: downloadsProjection,
   store,
   bus,
   outbox,

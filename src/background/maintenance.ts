@@ -4,7 +4,7 @@
  * transaction between the store's own group commits (`runExclusive`), so nothing interleaves with the saga's
  * appends (issue #20 "one writer"; docs/decisions/0022-one-writer.md).
  */
-import type { EventStore } from '../store/event-store.ts';
+import type { EventStore, InlineProjection } from '../store/event-store.ts';
 import type { SemantestDb } from '../store/database.ts';
 import { compactSettledStreams, DAY_MS, type CompactionReport } from '../store/compaction.ts';
 import { forgetDownloads, type ForgetScope } from '../store/forget.ts';
@@ -21,6 +21,8 @@ export const FORGOTTEN_STREAM = 'history-forgotten';
 
 export interface MaintenanceDeps {
   db: SemantestDb;
+  /** The downloads projection the store was given: an import folds its rows by it too. */
+  projection: InlineProjection<DownloadRow>;
   store: EventStore & { runExclusive<T>(work: () => Promise<T>, options?: { forgetCache?: boolean }): Promise<T> };
   /** The bus: quiet while events are deleted; its metrics replayed after. */
   bus: { whileQuiet<T>(work: () => Promise<T>): Promise<T>; replay(subscriberId: string): Promise<void>; poke(): void };
@@ -53,7 +55,7 @@ export class Maintenance {
 
   importLog(source: ImportSource, onProgress?: (bytes: number, reading: 'check' | 'write') => void): Promise<ImportReport> {
     return this.serial(async () => {
-      const report = await importNdjson(this.deps.db, source, { now: this.deps.now(), exclusive: this.exclusive, ...(onProgress ? { onProgress } : {}) });
+      const report = await importNdjson(this.deps.db, source, { projection: this.deps.projection, now: this.deps.now(), exclusive: this.exclusive, ...(onProgress ? { onProgress } : {}) });
       // Imported events are written past the store's appends: the bus and the outbox look for them now.
       if (report.taken > 0) {
         this.deps.bus.poke();

@@ -214,7 +214,7 @@ describe('imported history and forged dates are no news (issue #17)', () => {
     t.bus.subscribe(t.badge);
     t.bus.subscribe(t.notifications);
     t.bus.subscribe(metricsSubscriber(t.db));
-    const report = await importNdjson(t.db, await otherLog(), { now: Date.now() });
+    const report = await importNdjson(t.db, await otherLog(), { projection: downloadsProjection, now: Date.now() });
     expect(report.taken).toBe(4);
     t.bus.poke();
     await t.bus.idle();

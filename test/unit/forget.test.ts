@@ -55,6 +55,7 @@ function setup() {
   const downloads = new FakeDownloads('/downloads');
   const maintenance = new Maintenance({
     db,
+    projection: downloadsProjection,
     store,
     bus,
     outbox,
@@ -160,7 +161,7 @@ describe('clear history', () => {
     await t.store.appendToStream('running', [requested('https://img.example/r.png')], { expectedVersion: 'no-stream' });
     const other = setup();
     await other.saved('elsewhere', 'elsewhere.png');
-    await importNdjson(t.db, (await exportNdjson(other.db)).join(''), { now: Date.now() });
+    await importNdjson(t.db, (await exportNdjson(other.db)).join(''), { projection: downloadsProjection, now: Date.now() });
     expect(await t.db.downloads.get('elsewhere')).toMatchObject({ imported: true });
     // "old" was asked for before the cut-off.
     const cut = ((await t.db.downloads.get('new'))?.requestedAt ?? 0) - 0.5;

@@ -132,7 +132,7 @@ describe('the page learns only what it gave (issue #17)', () => {
     await store.appendToStream('menu', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromMenu, strategy: 'context_menu' }, metadata: meta }], { expectedVersion: 'no-stream' });
     await store.appendToStream('page', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromGoogle, strategy: 'udm2_inline' }, metadata: meta }], { expectedVersion: 'no-stream' });
     const line = { eventId: 'i1', streamId: 'imp', version: 1, type: 'GoogleImageDownloadRequested', schemaVersion: 2, data: { imageUrl: fromImport, strategy: 'udm2_inline' }, metadata: meta, ...meta, createdAt: 1 };
-    await importNdjson(db, JSON.stringify(line), { now: Date.now() });
+    await importNdjson(db, JSON.stringify(line), { projection: downloadsProjection, now: Date.now() });
     const answer = await handleMessage({ type: 'download.states', imageUrls: [fromMenu, fromGoogle, fromImport] }, google, ctx);
     expect(answer.ok && (answer.updates as ControlUpdate[]).map((update) => update.imageUrl)).toEqual([fromGoogle]);
   });
