@@ -23,8 +23,18 @@ export interface MessageContext {
   sourcePages?: { resolve(query: SourcePageQuery): Promise<SourcePageAnswer> };
   /** Keeps a Google page's markup health for the popup and the monitoring page (not an event). */
   pageHealth?: { report(report: PageHealthReport): Promise<void>; now(): number };
+  /** The bus's dead letters, retried or discarded from the options page; absent: refused. */
+  busDeadLetters?: BusDeadLetters;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
+}
+
+/** What the bus (src/bus/subscriptions.ts) offers for its dead letters. */
+export interface BusDeadLetters {
+  retryDeadLetters(subscriberId: string, streamId: string): Promise<number>;
+  discardDeadLetters(subscriberId: string, streamId: string): Promise<number>;
+  retryAllDeadLetters(): Promise<number>;
+  discardAllDeadLetters(): Promise<number>;
 }
 
 export function senderRefusal(sender: MessageSender, ctx: Pick<MessageContext, 'extensionId' | 'extensionOrigin'>): string | null {
@@ -104,6 +114,16 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     case 'download.discard': {
       let count = 0;
       for (const id of request.streamIds) if (await saga.discard(id, ctx.newId())) count += 1;
+      return { ok: true, count };
+    }
+    case 'bus.retryDeadLetters':
+    case 'bus.discardDeadLetters': {
+      const bus = ctx.busDeadLetters;
+      if (!bus) return { ok: false, error: 'The bus’s dead letters cannot be handled from here.' };
+      const { which } = request;
+      const retry = request.type === 'bus.retryDeadLetters';
+      if (which === 'all') return { ok: true, count: await (retry ? bus.retryAllDeadLetters() : bus.discardAllDeadLetters()) };
+      const count = await (retry ? bus.retryDeadLetters(which.subscriberId, which.streamId) : bus.discardDeadLetters(which.subscriberId, which.streamId));
       return { ok: true, count };
     }
     case 'download.pause':

@@ -3,6 +3,7 @@
  * the context menu and the notifications use. Runners report facts to the core and never call one another;
  * what they keep in memory is a cache of the store. The decisions are all in src/domain/download-workflow.ts.
  */
+import { KeyedMutex } from '../../shared/mutex.ts';
 import { mayJoin } from '../../domain/download-workflow.ts';
 import type { Effect, Reply, RequestTrigger, WorkflowSettings } from '../../domain/download-triggers.ts';
 import { assertNever, isSettled, type DownloadState } from '../../domain/download.ts';
@@ -70,7 +71,7 @@ export class DownloadSaga {
   private readonly mirror: ChromeMirror;
   private readonly byUrl: (imageUrl: string) => Promise<DownloadState[]>;
   /** Requests in flight per address: a second click while the first is being recorded joins it. */
-  private readonly requesting = new Map<string, Promise<unknown>>();
+  private readonly requesting = new KeyedMutex<string>();
   private readonly singles = new Set<string>();
   private recovering: Promise<void> | null = null;
   private readonly unlisten: () => void;
@@ -160,14 +161,7 @@ export class DownloadSaga {
    * before. Clicks on one address are taken in turn, so a second click made while the first is recorded joins it.
    */
   request(image: ImageCandidate, commandId: string, tabId: number | null, options: RequestOptions = {}): Promise<RequestResult> {
-    const url = image.imageUrl;
-    const mine = (this.requesting.get(url) ?? Promise.resolve()).then(() => this.requestOnce(image, commandId, tabId, options));
-    const settled = mine.catch(() => undefined);
-    this.requesting.set(url, settled);
-    void settled.then(() => {
-      if (this.requesting.get(url) === settled) this.requesting.delete(url);
-    });
-    return mine;
+    return this.requesting.run(image.imageUrl, () => this.requestOnce(image, commandId, tabId, options));
   }
 
   private async requestOnce(image: ImageCandidate, commandId: string, tabId: number | null, options: RequestOptions): Promise<RequestResult> {
