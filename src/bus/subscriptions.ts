@@ -10,62 +10,15 @@
  * for that subscriber is parked behind it, so one stream's order is never broken. Dead letters can be retried
  * (one stream, or all) and discarded.
  */
-import type { EventType, StoredEvent } from '../domain/events.ts';
+import type { StoredEvent } from '../domain/events.ts';
 import { retryDelayMs, type RetryPolicy } from '../domain/failure.ts';
-import type { EventStore, NewEvent } from '../store/event-store.ts';
-import type { BusStorage, CheckpointRow, SubscriberDeadLetterRow } from './bus-storage.ts';
+import type { CheckpointRow, SubscriberDeadLetterRow } from './bus-storage.ts';
+import { Checkpoints } from './checkpoints.ts';
+import { RecentEvents } from './recent-events.ts';
+import { retryParkedStream } from './dead-letter-retry.ts';
+import { handlerContext, type BusDeps, type HandlerContext, type Subscriber } from './subscriber.ts';
 
-export interface HandlerContext {
-  /** True while a projection is rebuilt from history: no side effects (no downloads, no notifications, no POSTs). */
-  replaying: boolean;
-  /** Appends to a stream with correlation and causation taken from the event being handled. */
-  append(streamId: string, events: Omit<NewEvent, 'metadata'>[], expectedVersion?: number | 'any' | 'no-stream'): Promise<void>;
-}
-
-export interface Subscriber {
-  id: string;
-  /** Only these types reach `handle` (all when omitted); the checkpoint passes over the others. */
-  types?: readonly EventType[];
-  handle(event: StoredEvent, context: HandlerContext): Promise<void>;
-  /**
-   * Optional: handles a run of wanted events, in position order, as one unit (one transaction). It must be
-   * idempotent like `handle`. When it throws, the bus hands the same events to `handle` one by one, so that the
-   * failing one is found and retried or dead-lettered on its own.
-   */
-  handleBatch?(events: readonly StoredEvent[], replaying: boolean, context: (event: StoredEvent) => HandlerContext): Promise<void>;
-  /** Clears the subscriber's read model before a rebuild. */
-  reset?(): Promise<void>;
-}
-
-export interface BusDeps {
-  /** Checkpoints and dead letters (dexie-bus-storage.ts in the worker, memory-bus-storage.ts in tests). */
-  storage: BusStorage;
-  store: EventStore;
-  now: () => number;
-  random: () => number;
-  /** Wakes the worker at `when` (chrome.alarms); the timer below covers the case the worker stays up. */
-  wakeAt: (when: number) => Promise<void>;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  policy?: RetryPolicy;
-  /** Called with each handled event's latency, and counts of retries and dead letters (monitoring). */
-  observe?: (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number) => void;
-  /**
-   * How long after an append the subscribers catch up (default 25 ms): appends that come meanwhile (a bulk
-   * download writes several a second) are handled in the same pass, with one checkpoint write per subscriber,
-   * and the pass runs after the saga's own work instead of between its steps.
-   */
-  batchDelayMs?: number;
-  /**
-   * The longer delay used while the worker is busy (default 1000 ms): a pass ended less than BUSY_WINDOW_MS ago,
-   * or `busy()` says so (the saga has downloads in flight). The bus's work (monitoring counters, the badge,
-   * desktop notifications) then yields to the saga's own steps, and one pass covers many of its appends.
-   */
-  busyBatchDelayMs?: number;
-  /** True while the worker has more important work in flight (the saga's downloads). */
-  busy?: () => boolean;
-  /** How long a moved checkpoint may wait in memory before it is written (default 250 ms; see advanceLater). */
-  checkpointDelayMs?: number;
-}
+export type { BusDeps, HandlerContext, Subscriber };
 
 const PAGE = 500;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
@@ -73,7 +26,6 @@ const DEFAULT_BATCH_DELAY_MS = 25;
 const DEFAULT_BUSY_BATCH_DELAY_MS = 1000;
 /** A pass that ended this recently makes the next one wait the busy delay. */
 const BUSY_WINDOW_MS = 1000;
-const RECENT_MAX = 4000;
 const DEFAULT_CHECKPOINT_DELAY_MS = 250;
 
 /** Why a pass stopped: the page is done, or a failing event waits for its retry. */
@@ -87,71 +39,28 @@ export class EventBus {
   private readonly wakes = new Map<string, number>();
   private readonly policy: RetryPolicy;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  /**
-   * Each subscriber's checkpoint row as this bus last read or wrote it. Only this bus writes its subscribers'
-   * rows, so after the first read (per worker) no pass needs to read it again.
-   */
-  private readonly checkpoints = new Map<string, CheckpointRow>();
+  private readonly checkpoints: Checkpoints;
   /** Per subscriber: streams with an open dead letter → the id their later events are parked behind. */
   private readonly parked = new Map<string, Map<string, number>>();
   /** An append's catch-up waiting for the batch delay. */
   private delayed = false;
   /** When the last pass of any subscriber ended (for the busy delay). */
   private lastPassAt = -Infinity;
-  /**
-   * The events this context appended lately, in position order, as the store reported them after they
-   * committed: a pass reads from here instead of IndexedDB while the positions it needs are here without a gap
-   * (a gap is an event appended elsewhere or a position skipped, and then the store is read).
-   */
-  private recent: StoredEvent[] = [];
-  /** Subscribers whose checkpoint moved in memory and is not written yet; the pending write. */
-  private readonly dirty = new Set<string>();
-  private flushing: Promise<void> | null = null;
+  private readonly recent = new RecentEvents();
 
   constructor(private readonly deps: BusDeps) {
     this.policy = deps.policy ?? DEFAULT_POLICY;
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.checkpoints = new Checkpoints(deps.storage, deps.now, deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
     deps.store.onAppended((events) => {
-      this.keepAppended(events);
+      this.recent.keep(events);
       this.pokeSoon();
     });
   }
 
-  /** Keeps what was appended, in position order, for the next pass; drops the oldest (or all, out of order). */
-  private keepAppended(events: readonly StoredEvent[]): void {
-    for (const event of events) {
-      const last = this.recent[this.recent.length - 1];
-      // Out of order (should not happen: commit order): start again rather than serve a wrong order.
-      if (last && event.position <= last.position) this.recent = [];
-      this.recent.push(event);
-    }
-    if (this.recent.length > RECENT_MAX) this.recent = this.recent.slice(-RECENT_MAX / 2);
-  }
-
   /** Events after `after`, at most `limit`: from the recent ones when they hold `after + 1` on, else the store. */
   private async readPage(after: number, limit: number): Promise<StoredEvent[]> {
-    // Caught up with what this context appended: nothing to read. (Events appended elsewhere since come after
-    // the next local append, whose gap sends that pass to the store, as the first pass after a start is.)
-    if (this.recent.length > 0 && (this.recent[this.recent.length - 1] as StoredEvent).position === after) return [];
-    // Binary search for position after + 1.
-    let low = 0;
-    let high = this.recent.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const position = (this.recent[middle] as StoredEvent).position;
-      if (position === after + 1) {
-        const page: StoredEvent[] = [];
-        for (let i = middle; i < this.recent.length && page.length < limit; i++) {
-          const event = this.recent[i] as StoredEvent;
-          if (event.position !== after + 1 + page.length) break;
-          page.push(event);
-        }
-        return page;
-      }
-      if (position < after + 1) low = middle + 1;
-      else high = middle - 1;
-    }
-    return this.deps.store.readAll(after, limit);
+    return this.recent.page(after, limit) ?? this.deps.store.readAll(after, limit);
   }
 
   subscribe(subscriber: Subscriber): void {
@@ -191,7 +100,7 @@ export class EventBus {
       try {
         return await work();
       } finally {
-        this.recent = [];
+        this.recent.forget();
       }
     })();
     this.quiet = run;
@@ -220,7 +129,7 @@ export class EventBus {
       const run = this.catchUp(subscriberId)
         .catch((error: unknown) => {
           // Whatever failed, the next pass starts from what is stored.
-          this.checkpoints.delete(subscriberId);
+          this.checkpoints.forget(subscriberId);
           this.parked.delete(subscriberId);
           console.error(`Semantest bus: ${subscriberId} stopped`, error);
         })
@@ -240,19 +149,11 @@ export class EventBus {
       await Promise.all(this.running.values());
       this.flushDelayed();
     }
-    while (this.flushing) await this.flushing;
+    await this.checkpoints.written();
   }
 
   async checkpoint(subscriberId: string): Promise<CheckpointRow | undefined> {
     return this.deps.storage.checkpoint(subscriberId);
-  }
-
-  private async loadCheckpoint(subscriberId: string): Promise<CheckpointRow> {
-    const known = this.checkpoints.get(subscriberId);
-    if (known) return known;
-    const row = (await this.deps.storage.checkpoint(subscriberId)) ?? { subscriberId, position: 0, updatedAt: 0 };
-    this.checkpoints.set(subscriberId, row);
-    return row;
   }
 
   private async loadParked(subscriberId: string): Promise<Map<string, number>> {
@@ -277,7 +178,7 @@ export class EventBus {
     const subscriber = this.subscribers.get(subscriberId);
     if (!subscriber) return;
     for (;;) {
-      const checkpoint = await this.loadCheckpoint(subscriberId);
+      const checkpoint = await this.checkpoints.load(subscriberId);
       if (checkpoint.retry && checkpoint.retry.dueAt > this.deps.now()) {
         this.scheduleWake(subscriberId, checkpoint.retry.dueAt);
         return;
@@ -331,7 +232,7 @@ export class EventBus {
       }
     }
     if ((await flush()) === 'wait') return 'wait';
-    if (done > (this.checkpoints.get(subscriber.id)?.position ?? 0)) this.advanceLater(subscriber.id, done);
+    if (done > (this.checkpoints.known(subscriber.id)?.position ?? 0)) this.checkpoints.moveLater(subscriber.id, done);
     return 'go-on';
   }
 
@@ -373,11 +274,11 @@ export class EventBus {
    */
   private async failed(subscriberId: string, event: StoredEvent, error: unknown, handled: number): Promise<boolean> {
     const message = error instanceof Error ? error.message : String(error);
-    const checkpoint = await this.loadCheckpoint(subscriberId);
+    const checkpoint = await this.checkpoints.load(subscriberId);
     const attempts = (checkpoint.retry?.position === event.position ? checkpoint.retry.attempts : 0) + 1;
     if (attempts <= this.policy.maxRetries) {
       const dueAt = this.deps.now() + retryDelayMs(attempts, this.policy, this.deps.random());
-      await this.write({ subscriberId, position: Math.max(checkpoint.position, handled), updatedAt: this.deps.now(), retry: { position: event.position, attempts, dueAt, error: message } });
+      await this.checkpoints.write({ subscriberId, position: Math.max(checkpoint.position, handled), updatedAt: this.deps.now(), retry: { position: event.position, attempts, dueAt, error: message } });
       this.deps.observe?.('retried', 0);
       this.scheduleWake(subscriberId, dueAt);
       return false;
@@ -389,64 +290,12 @@ export class EventBus {
   }
 
   private async advance(subscriberId: string, position: number): Promise<void> {
-    await this.write({ subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
-  }
-
-  /**
-   * Moves the checkpoint in memory now (the next pass reads on from it) and in IndexedDB within
-   * CHECKPOINT_FLUSH_MS, for every subscriber moved meanwhile in one transaction. The stored position is the one
-   * in memory at that time, which only moves once events were handled, so it never runs ahead of them; a worker
-   * stopped before the write hands those events again (at least once; handlers are idempotent).
-   */
-  private advanceLater(subscriberId: string, position: number): void {
-    this.checkpoints.set(subscriberId, { subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
-    this.dirty.add(subscriberId);
-    if (!this.flushing) this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    this.flushing = new Promise<void>((resolve) => {
-      setTimeout(() => {
-        this.flushCheckpoints()
-          .catch((error: unknown) => console.error('Semantest bus: checkpoints not written', error))
-          .finally(() => {
-            this.flushing = null;
-            // Moved while this write was in flight: written by the next one (idle() waits for it too).
-            if (this.dirty.size > 0) this.scheduleFlush();
-            resolve();
-          });
-      }, this.deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
-    });
-  }
-
-  private async flushCheckpoints(): Promise<void> {
-    const rows = [...this.dirty].map((id) => this.checkpoints.get(id)).filter((row): row is CheckpointRow => row !== undefined);
-    this.dirty.clear();
-    if (rows.length === 0) return;
-    // A parking or a retry may have written a row since (immediately, in its own transaction): never move a
-    // stored checkpoint back, nor overwrite one at the same position.
-    await this.deps.storage.advanceCheckpoints(rows);
-  }
-
-  /** Stores a checkpoint row (on its own), then remembers it. */
-  private async write(row: CheckpointRow): Promise<void> {
-    this.dirty.delete(row.subscriberId);
-    await this.deps.storage.putCheckpoint(row);
-    this.checkpoints.set(row.subscriberId, row);
+    await this.checkpoints.write({ subscriberId, position, updatedAt: this.deps.now(), retry: undefined });
   }
 
   /** Stores `event` as a dead letter and moves the checkpoint onto it, in one transaction; returns its id. */
-  private async park(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): Promise<number> {
-    const checkpoint: CheckpointRow = { subscriberId, position: event.position, updatedAt: this.deps.now(), retry: undefined };
-    const id = await this.deps.storage.park(this.deadLetter(subscriberId, event, error, attempts, parkedBehind), checkpoint);
-    // Only once the transaction committed.
-    this.dirty.delete(subscriberId);
-    this.checkpoints.set(subscriberId, checkpoint);
-    return id;
-  }
-
-  private deadLetter(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): SubscriberDeadLetterRow {
-    return { subscriberId, streamId: event.streamId, position: event.position, eventId: event.eventId, type: event.type, error, attempts, parkedBehind, createdAt: this.deps.now() };
+  private park(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): Promise<number> {
+    return this.checkpoints.park({ subscriberId, streamId: event.streamId, position: event.position, eventId: event.eventId, type: event.type, error, attempts, parkedBehind, createdAt: this.deps.now() });
   }
 
   private scheduleWake(subscriberId: string, dueAt: number): void {
@@ -462,19 +311,7 @@ export class EventBus {
   }
 
   private context(event: StoredEvent, replaying: boolean): HandlerContext {
-    return {
-      replaying,
-      append: async (streamId, events, expectedVersion = 'any') => {
-        let causationId = event.eventId;
-        const withMetadata = events.map((next) => {
-          const eventId = next.eventId ?? crypto.randomUUID();
-          const full = { ...next, eventId, metadata: { correlationId: event.correlationId, causationId } } as NewEvent;
-          causationId = eventId;
-          return full;
-        });
-        await this.deps.store.appendToStream(streamId, withMetadata, { expectedVersion });
-      },
-    };
+    return handlerContext(this.deps.store, event, replaying);
   }
 
   /** Dead letters of a subscriber (the failed ones and those parked behind them), in position order. */
@@ -489,34 +326,7 @@ export class EventBus {
   async retryDeadLetters(subscriberId: string, streamId: string): Promise<number> {
     const subscriber = this.subscribers.get(subscriberId);
     if (!subscriber) throw new Error(`No subscriber ${subscriberId}`);
-    return this.exclusive(subscriberId, () => this.retryStream(subscriber, streamId));
-  }
-
-  private async retryStream(subscriber: Subscriber, streamId: string): Promise<number> {
-    const subscriberId = subscriber.id;
-    const { storage } = this.deps;
-    const rows = await storage.deadLetters(subscriberId, streamId);
-    let handled = 0;
-    for (const row of rows) {
-      const [event] = await this.deps.store.readAll(row.position - 1, 1);
-      if (!event || event.eventId !== row.eventId) {
-        await storage.deleteDeadLetter(row.id as number);
-        continue;
-      }
-      try {
-        await subscriber.handle(event, this.context(event, false));
-      } catch (error) {
-        const rest = rows.slice(handled);
-        const [head, ...tail] = rest;
-        if (head?.id !== undefined) {
-          await storage.failedAgain(head.id, error instanceof Error ? error.message : String(error), head.attempts + 1, tail.map((parked) => parked.id as number));
-        }
-        return handled;
-      }
-      await storage.deleteDeadLetter(row.id as number);
-      handled += 1;
-    }
-    return handled;
+    return this.exclusive(subscriberId, () => retryParkedStream(subscriber, streamId, this.deps.storage, this.deps.store, (event) => this.context(event, false)));
   }
 
   /** Drops a stream's dead letters for a subscriber: those events are skipped for good. */
