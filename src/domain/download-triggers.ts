@@ -86,6 +86,9 @@ export interface RequestTrigger {
   correlationId: string;
   tabId: number | null;
   batchSize?: number;
+  /** The batch's folder template (already checked), and this image's place in the batch (1-based). */
+  folder?: string;
+  batchIndex?: number;
   /** The asking tab's control shows `queued` by itself: the new download's first state is not sent back. */
   senderShowsQueued: boolean;
   /** For an earlier download of the same address: its file is complete and still on disk (Chrome says so). */

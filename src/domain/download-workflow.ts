@@ -110,7 +110,13 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
 }
 
 function requested(trigger: RequestTrigger, ctx: WorkflowContext): Decision {
-  const data: EventData<'GoogleImageDownloadRequested'> = { ...trigger.image, ...(trigger.force ? { force: true } : {}), ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}) };
+  const data: EventData<'GoogleImageDownloadRequested'> = {
+    ...trigger.image,
+    ...(trigger.force ? { force: true } : {}),
+    ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}),
+    ...(trigger.folder !== undefined ? { folder: trigger.folder } : {}),
+    ...(trigger.batchIndex !== undefined ? { batchIndex: trigger.batchIndex } : {}),
+  };
   const visible = trigger.tabId !== null && visibleToGooglePages({ request: data });
   return {
     events: [{ type: 'GoogleImageDownloadRequested', data }],
@@ -182,12 +188,16 @@ function validated(state: DownloadState, report: Extract<TransferReport, { type:
   const filename = buildDownloadPath({
     imageUrl: state.request.imageUrl,
     title: state.request.title,
-    folder: settings.folder,
+    folder: state.request.folder ?? settings.folder,
     extension: report.extension,
     pattern: settings.fileNamePattern,
     site: state.sourceHost,
     date: new Date(ctx.now).toISOString().slice(0, 10),
     query: state.request.query,
+    index: state.request.batchIndex,
+    // The header's own dimensions when it declares them; else what Google's data said.
+    width: report.width || state.request.width,
+    height: report.height || state.request.height,
   });
   const data: EventData<'ImageSourceValidated'> = {
     attempt: state.attempt,

@@ -42,6 +42,10 @@ export const eventSchemas = {
       force: z.boolean().optional(),
       /** "Save as type" for this download only (else the settings' default). */
       saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).optional(),
+      /** The folder template chosen for this download's batch (checked by the worker), else the settings'. */
+      folder: z.string().max(200).optional(),
+      /** Its place in its batch, 1-based (the `{index}` token). */
+      batchIndex: z.number().int().positive().max(1_000_000).optional(),
     }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */

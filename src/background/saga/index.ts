@@ -47,7 +47,7 @@ export interface SagaDeps {
 export interface RequestOptions {
   force?: boolean;
   saveAs?: WorkflowSettings['saveAs'];
-  batch?: { correlationId: string; size: number };
+  batch?: { correlationId: string; size: number; index?: number; folder?: string };
   /** The asking tab's control shows `queued` by itself (the content script sets it when clicked). */
   senderShowsQueued?: boolean;
 }
@@ -195,7 +195,14 @@ export class DownloadSaga {
     const correlationId = options.batch?.correlationId ?? this.deps.newId();
     if (!options.batch) this.rememberSingle(correlationId);
     this.cache.markFresh(streamId);
-    await this.core.handle(streamId, { ...trigger, correlationId, ...(options.batch ? { batchSize: options.batch.size } : {}) });
+    const batch = options.batch;
+    await this.core.handle(streamId, {
+      ...trigger,
+      correlationId,
+      ...(batch ? { batchSize: batch.size } : {}),
+      ...(batch?.index !== undefined ? { batchIndex: batch.index } : {}),
+      ...(batch?.folder !== undefined ? { folder: batch.folder } : {}),
+    });
     return { streamId, joined: false };
   }
 
