@@ -22,8 +22,9 @@ import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './c
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
-import { SourcePageResolver } from './source-page-finder.ts';
+import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
+import { validateSourceUrl } from '../domain/urls.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
@@ -71,6 +72,22 @@ const saga = new DownloadSaga({
   random: () => Math.random(),
   newId,
   extensionId: extensionId(),
+  // Bigger originals: the fetched Blob (read back by its blob: URL) and Google's thumbnail, compared as pictures.
+  pictures: {
+    blobOf: async (transferId) => {
+      const url = await transfers.saveUrl(transferId);
+      return url ? (await fetch(url)).blob() : null;
+    },
+    thumbnail: async (url) => {
+      const problem = validateSourceUrl(url, { allowDataImage: true });
+      if (problem) throw new Error(problem);
+      const limits = DEFAULT_SOURCE_PAGE_LIMITS;
+      const read = await readBounded({ fetch: (input, init) => fetch(input, init), now: () => Date.now() }, url, limits.thumbnailBytes, Date.now() + limits.requestMs, 'image/*');
+      if (read.truncated) throw new Error('the thumbnail is too large');
+      return read.blob;
+    },
+    fingerprint: (blob) => fingerprintWithin({ fingerprint: fingerprintImage }, blob, DEFAULT_SOURCE_PAGE_LIMITS.maxPixels),
+  },
 });
 
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.

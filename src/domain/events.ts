@@ -5,6 +5,7 @@
  * is the seed's own shape (shared/seed/event-driven-architecture.md).
  */
 import { z } from 'zod';
+import { BIGGER_RULES } from './bigger-original.ts';
 
 const httpUrl = z.string().max(8192);
 
@@ -137,6 +138,21 @@ export const eventSchemas = {
   },
   DownloadStarted: {
     1: z.object({ attempt: z.number().int().positive(), chromeDownloadId: z.number().int().nonnegative() }),
+  },
+  /**
+   * Bigger originals (docs/decisions/0046-bigger-originals.md): a rule of domain/bigger-original.ts gave a bigger
+   * address for the image, and it is asked first (its own transfer, `transferId`).
+   */
+  BiggerOriginalTried: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, transferId: z.string().max(200) }),
+  },
+  /** The bigger copy is an image, the same picture as Google's thumbnail and larger: it is the one saved. */
+  BiggerOriginalChosen: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, width: z.number().int().nonnegative(), height: z.number().int().nonnegative() }),
+  },
+  /** The bigger copy was missing, not an image, not the same picture or not larger: Google's original is fetched. */
+  BiggerOriginalRejected: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, reason: z.string().max(500) }),
   },
   DownloadPaused: { 1: z.object({}) },
   DownloadResumed: { 1: z.object({}) },

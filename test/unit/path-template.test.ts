@@ -92,7 +92,7 @@ describe('folder templates', () => {
 
 describe('the worker’s side', () => {
   const ID = 'abcdefghijklmnopabcdefghijklmnop';
-  const page = { id: ID, fromContentScript: true, url: 'https://www.google.com/search?q=cats&udm=2', tabId: 3 };
+  const page = { id: ID, fromContentScript: true, url: 'https://www.google.com/search?q=cats&udm=2', tabId: 3, frameId: 0 };
 
   async function worker(recent: string[] = []) {
     const t = await sagaHarness({ settings: { folder: 'Semantest', fileNamePattern: '{index:02}-{name}' } });
