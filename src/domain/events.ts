@@ -182,6 +182,20 @@ export const eventSchemas = {
       deadLettered: z.boolean(),
     }),
   },
+  /**
+   * A batch ("Download N selected", "Download all") was asked for: its own stream (the batch's correlation id), written
+   * once its downloads are requested. `alreadySaved`: images saved before and still on disk (nothing new started);
+   * `skippedSmaller`: results the page left out as smaller than its size filter. The batch report's source.
+   */
+  DownloadBatchRequested: {
+    1: z.object({
+      size: z.number().int().min(1).max(1000),
+      streamIds: z.array(z.string().max(100)).max(1000),
+      alreadySaved: z.array(z.string().max(100)).max(1000),
+      folder: z.string().max(200).nullable(),
+      skippedSmaller: z.number().int().min(0).max(1_000_000),
+    }),
+  },
   /** A user asked again for a dead-lettered or failed download (a new user action, a new correlation id). */
   GoogleImageDownloadRetryRequested: { 1: z.object({}) },
   /** The user removed a dead-lettered download from the queue; the download's own stream stays settled. */
