@@ -13,7 +13,7 @@ import { DownloadSaga } from './saga/index.ts';
 import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
-import { batchesSubscriber } from '../projections/batches.ts';
+import { batchRowOf, batchesSubscriber } from '../projections/batches.ts';
 import type { BatchRequested } from './messages.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
@@ -149,7 +149,9 @@ const logError = (what: string) => (error: unknown) => console.error(`Semantest:
 const batches = {
   requested: async (batch: BatchRequested): Promise<void> => {
     const { batchId, commandId, ...data } = batch;
-    await store.appendToStream(batchId, [{ type: 'DownloadBatchRequested', data, metadata: { correlationId: batchId, causationId: commandId } }], { expectedVersion: 'any', aggregateType: 'Batch' });
+    const appended = await store.appendToStream(batchId, [{ type: 'DownloadBatchRequested', data, metadata: { correlationId: batchId, causationId: commandId } }], { expectedVersion: 'any', aggregateType: 'Batch' });
+    // In step at once (the popup may open before the bus's next pass); the subscriber writes the same row again.
+    await db.batches.bulkPut(appended.events.map(batchRowOf));
   },
 };
 
