@@ -163,6 +163,10 @@ export function SettingsForm() {
           <input id="setting-offerThumbnail" type="checkbox" checked={draft.offerThumbnail === true} onChange={(e) => set('offerThumbnail', e.currentTarget.checked)} />
           <label for="setting-offerThumbnail">{t('settingThumbnail')}</label>
         </div>
+        <div class="field check">
+          <input id="setting-biggerOriginals" type="checkbox" checked={draft.biggerOriginals === true} onChange={(e) => set('biggerOriginals', e.currentTarget.checked)} />
+          <label for="setting-biggerOriginals">{t('settingBiggerOriginals')}</label>
+        </div>
         {field(
           'notifications',
           t('settingNotifications'),
