@@ -144,6 +144,19 @@ export function SettingsForm() {
             <input id="setting-concurrency" type="number" min={1} max={10} value={String(draft.concurrency)} aria-invalid={!!errors.concurrency} onInput={(e) => set('concurrency', num(e.currentTarget.value))} />,
           )}
           {field(
+            'hostRequestsPerSecond',
+            t('settingHostPace'),
+            <input
+              id="setting-hostRequestsPerSecond"
+              type="number"
+              min={0}
+              max={100}
+              value={String(draft.hostRequestsPerSecond)}
+              aria-invalid={!!errors.hostRequestsPerSecond}
+              onInput={(e) => set('hostRequestsPerSecond', num(e.currentTarget.value))}
+            />,
+          )}
+          {field(
             'maxBytes',
             t('settingMaxSize'),
             <input
