@@ -82,6 +82,8 @@ export const Settings = z.object({
   keepOriginal: z.boolean().default(false),
   /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
   convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+  /** A JSON file of the image's metadata beside it (domain/sidecar.ts). */
+  sidecarMetadata: z.boolean().default(false),
   /** Ask a bigger copy first where a host's address says it is resized (domain/bigger-original.ts). */
   biggerOriginals: z.boolean().default(true),
 });

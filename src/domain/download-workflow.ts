@@ -13,6 +13,7 @@ import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type Downl
 import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
+import { sidecarJson, sidecarPath } from './sidecar.ts';
 import { BIGGER_SUFFIX, biggerReported, biggerRejected, biggerToTry, biggerTrying, pictureChecked, type Steps } from './download-bigger.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
@@ -267,14 +268,17 @@ function skipped(state: DownloadState, to: string, reason: string, ctx: Workflow
 
 /** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
 function initiate(state: DownloadState, filename: string, ctx: WorkflowContext, before: Effect[]): Decision {
+  // The sidecar is asked for with the image (not followed, like a kept original), from the same transfer's Blobs.
+  const sidecar = ctx.settings.sidecarMetadata ? sidecarPath(filename) : null;
+  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, filename, ctx.now))] : [];
   return {
-    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl } }],
-    effects: [...before, saveOf(state, 'result', filename, true, ctx)],
+    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl, ...(sidecar ? { sidecar } : {}) } }],
+    effects: [...before, ...sidecarSave, saveOf(state, 'result', filename, true, ctx)],
   };
 }
 
-function saveOf(state: DownloadState, which: 'result' | 'original', filename: string, follow: boolean, ctx: WorkflowContext): Effect {
-  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow };
+function saveOf(state: DownloadState, which: 'result' | 'original' | 'sidecar', filename: string, follow: boolean, ctx: WorkflowContext, text?: string): Effect {
+  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow, ...(text !== undefined ? { text } : {}) };
 }
 
 /** What Chrome's item of our save says: still running, flagged, interrupted, or complete. */

@@ -115,7 +115,8 @@ export const eventSchemas = {
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
   DownloadInitiated: {
-    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl }),
+    /** `sidecar`: the metadata JSON asked for beside the image (a setting). */
+    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl, sidecar: z.string().max(1100).optional() }),
   },
   /** The optimising step: the original was converted ("Save as type"); the file to save has a new name and type. */
   ImageConverted: {

@@ -180,6 +180,10 @@ export function SettingsForm() {
           <input id="setting-biggerOriginals" type="checkbox" checked={draft.biggerOriginals === true} onChange={(e) => set('biggerOriginals', e.currentTarget.checked)} />
           <label for="setting-biggerOriginals">{t('settingBiggerOriginals')}</label>
         </div>
+        <div class="field check">
+          <input id="setting-sidecarMetadata" type="checkbox" checked={draft.sidecarMetadata === true} onChange={(e) => set('sidecarMetadata', e.currentTarget.checked)} />
+          <label for="setting-sidecarMetadata">{t('settingSidecar')}</label>
+        </div>
         {field(
           'notifications',
           t('settingNotifications'),
