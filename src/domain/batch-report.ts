@@ -31,7 +31,7 @@ export interface BatchReport {
   requestedAt: number;
   folder: string | null;
   counts: { requested: number; saved: number; duplicates: number; skippedSmaller: number; failed: number; running: number };
-  /** Failures grouped by reason, most frequent first. */
+  /** Failures grouped by reason, in the order they first came. */
   reasons: { reason: string; count: number }[];
   lines: BatchLine[];
 }
@@ -50,7 +50,7 @@ export function batchReport(batch: BatchRecord, rows: ReadonlyMap<string, Downlo
     const row = rows.get(streamId);
     if (!row) continue;
     const outcome = outcomeOf(row, already.has(streamId));
-    lines.push({ streamId, outcome, imageUrl: row.request.imageUrl, file: row.filePath ?? row.filename, reason: outcome === 'failed' ? (row.error ?? 'Failed.') : null });
+    lines.push({ streamId, outcome, imageUrl: row.request.imageUrl, file: row.filePath ?? row.filename, reason: outcome === 'failed' ? row.error : null });
   }
   const count = (outcome: BatchOutcome): number => lines.filter((line) => line.outcome === outcome).length;
   const byReason = new Map<string, number>();
@@ -60,7 +60,7 @@ export function batchReport(batch: BatchRecord, rows: ReadonlyMap<string, Downlo
     requestedAt: batch.requestedAt,
     folder: batch.folder,
     counts: { requested: batch.size, saved: count('saved'), duplicates: count('duplicate'), skippedSmaller: batch.skippedSmaller, failed: count('failed'), running: count('running') },
-    reasons: [...byReason].map(([reason, n]) => ({ reason, count: n })).sort((a, b) => b.count - a.count),
+    reasons: [...byReason].map(([reason, count]) => ({ reason, count })),
     lines,
   };
 }

@@ -9,7 +9,8 @@
  * DownloadInitiated (intent) → Chrome saves the Blob's `blob:` URL (DownloadStarted) → Chrome's verdict
  * (ImageScanned) → GoogleImageDownloadCompleted; or GoogleImageDownloadFailed, retried after a backoff.
  */
-import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import { assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import { apply } from './download-apply.ts';
 import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';

@@ -2,7 +2,7 @@
  * The download aggregate: its state is a fold (`evolve`) over its stream's events. The saga reads this state to
  * decide the next step; the history read model stores it as one row per download.
  */
-import { CURRENT_SCHEMA_VERSION, type DomainEvent, type EventData, type StoredEvent } from './events.ts';
+import type { EventData, StoredEvent } from './events.ts';
 import { isFinalFailure } from './failure.ts';
 import type { BiggerRule } from './bigger-original.ts';
 
@@ -332,33 +332,4 @@ export function foldStream(events: readonly StoredEvent[]): DownloadState | unde
 
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${String(value)}`);
-}
-
-/**
- * The state after `events`, folded as the store will fold them (ids and positions are not known yet). From no
- * state, the first event must be the request that starts the stream `streamId`.
- */
-export function apply(state: DownloadState, events: readonly DomainEvent[], now: number): DownloadState;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId: string): DownloadState | undefined;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId = state?.streamId ?? ''): DownloadState | undefined {
-  let next = state;
-  const version = state?.version ?? 0;
-  const correlationId = state?.correlationId ?? '';
-  events.forEach((event, index) => {
-    const stored = {
-      position: 0,
-      eventId: '',
-      streamId,
-      version: version + index + 1,
-      type: event.type,
-      schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-      data: event.data,
-      metadata: { correlationId, causationId: '' },
-      correlationId,
-      causationId: '',
-      createdAt: now,
-    } as StoredEvent;
-    next = evolve(next, stored) ?? next;
-  });
-  return next;
 }

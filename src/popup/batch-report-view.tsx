@@ -1,48 +1,32 @@
 /**
- * The latest batch's report in the popup: saved, already saved, skipped as too small, failed (with the reasons),
- * and its export as CSV or JSON (a Blob the popup saves; no data: URL).
+ * The latest batch's report in the popup: saved, already saved, skipped as too small, failed (with the reasons). Its
+ * CSV and JSON exports are on the options page (src/options/batch-report-section.tsx): the popup stays small.
  */
-import { batchCsv, batchJson, type BatchReport } from '../domain/batch-report.ts';
+import { batchReport, type BatchRecord, type BatchReport } from '../domain/batch-report.ts';
+import type { DownloadState } from '../domain/download.ts';
 import { t } from '../platform/i18n.ts';
 
-function save(text: string, type: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // The download has read the Blob by the time the next task runs.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-export function BatchReportView({ report }: { report: BatchReport }) {
+/** The report's counts (with `data-*` for tests) and reasons; `children` go below (a link, or the exports). */
+export function BatchReportView({ report, children }: { report: BatchReport; children?: preact.ComponentChildren }) {
   const { counts } = report;
-  const stamp = new Date(report.requestedAt).toISOString().slice(0, 19).replace(/[T:]/g, '-');
-  const name = `semantest-batch-${stamp}`;
   return (
-    <section
-      class="batch-report"
-      data-testid="batch-report"
-      data-saved={counts.saved}
-      data-duplicates={counts.duplicates}
-      data-skipped={counts.skippedSmaller}
-      data-failed={counts.failed}
-      data-running={counts.running}
-    >
-      <p>{t('batchReportCounts', [String(counts.saved), String(counts.duplicates), String(counts.skippedSmaller), String(counts.failed)])}</p>
-      {report.reasons.length > 0 && (
-        <ul class="reasons" data-testid="batch-reasons">
-          {report.reasons.slice(0, 3).map((line) => (
-            <li key={line.reason}>{`${line.count} × ${line.reason}`}</li>
-          ))}
-        </ul>
-      )}
-      <button type="button" data-testid="batch-export-csv" onClick={() => save(batchCsv(report), 'text/csv', `${name}.csv`)}>
-        {t('batchExportCsv')}
-      </button>{' '}
-      <button type="button" data-testid="batch-export-json" onClick={() => save(batchJson(report), 'application/json', `${name}.json`)}>
-        {t('batchExportJson')}
-      </button>
+    <section data-testid="batch-report" data-saved={counts.saved} data-duplicates={counts.duplicates} data-skipped={counts.skippedSmaller} data-failed={counts.failed}>
+      {t('batchReportCounts', [counts.saved, counts.duplicates, counts.skippedSmaller, counts.failed].map(String))}
+      <ul>
+        {report.reasons.map((line) => (
+          <li>{`${line.count} × ${line.reason}`}</li>
+        ))}
+      </ul>
+      {children}
     </section>
   );
 }
+
+/** The newest batch's record joined with its downloads' rows (downloads-reader.ts readLatestBatch). */
+export const BatchReportPanel = ({ batch, rows }: { batch: BatchRecord; rows: readonly DownloadState[] }) => (
+  <BatchReportView report={batchReport(batch, new Map(rows.map((row) => [row.streamId, row])))}>
+    <a href="../options/index.html#batch-report" target="_blank" data-testid="batch-export-link">
+      {t('batchExport')}
+    </a>
+  </BatchReportView>
+);

@@ -13,8 +13,8 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
-import { readLatestBatchReport, readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
-import type { BatchReport } from '../domain/batch-report.ts';
+import { readLatestBatch, readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { BatchReportPanel } from './batch-report-view.tsx';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
 import { WindowedList } from '../ui/windowed-list.tsx';
@@ -66,9 +66,9 @@ function Popup() {
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
   // The batch report reads its own rows (a batch may be larger than what the popup has read): again on each change.
-  const [report, setReport] = useState<BatchReport | null>(null);
+  const [latest, setLatest] = useState<Awaited<ReturnType<typeof readLatestBatch>>>(null);
   useEffect(() => {
-    readLatestBatchReport().then(setReport, () => undefined);
+    readLatestBatch().then(setLatest, () => undefined);
   }, [rows]);
 
   const act: Act = async (request, done) => {
@@ -100,7 +100,7 @@ function Popup() {
       failures={failures}
       summary={summary}
       batch={batch}
-      report={report}
+      report={latest && <BatchReportPanel batch={latest.batch} rows={latest.rows} />}
       view={view}
       filter={filter}
       notice={notice}

@@ -28,7 +28,7 @@ test('the batch report in the popup', async ({ ext }) => {
   await send([image('/originals/s1.jpg'), image('/originals/s2.jpg'), image('/originals/s3.jpg'), image('/fault/404/gone.jpg')], 5);
   const shown = await ext.openPopup();
   await shown.setViewportSize({ width: 440, height: 420 });
-  await expect(shown.getByTestId('batch-report')).toHaveAttribute('data-running', '0', { timeout: 20_000 });
+  await expect(shown.getByTestId('batch-report')).toHaveAttribute('data-saved', '2', { timeout: 20_000 });
   await expect(shown.getByTestId('batch-report')).toHaveAttribute('data-failed', '1');
   await shown.screenshot({ path: `${SHOTS}/popup-batch-report.png` });
 });
