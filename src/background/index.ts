@@ -20,7 +20,7 @@ import { handleNotificationButton, notificationLog, notificationsSubscriber } fr
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
 import { cloudEventSource } from '../outbox/cloudevents.ts';
 import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPositionOf } from '../outbox/protocol.ts';
-import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
+import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
@@ -155,6 +155,19 @@ const batches = {
   },
 };
 
+// The context menu's submenu of the recent folders, made again when they change (one change at a time).
+let folderMenu: Promise<void> = Promise.resolve();
+let folderMenuOf = '';
+const refreshFolderMenu = (force = false): void => {
+  const key = JSON.stringify(settings.recentFolders);
+  if (!force && key === folderMenuOf) return;
+  folderMenuOf = key;
+  const folders = settings.recentFolders;
+  folderMenu = folderMenu.then(() => browserContextMenu.setFolders(FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, folders)).catch(logError('folder menu not made'));
+};
+onSettingsChanged(() => refreshFolderMenu());
+void settingsLoaded.then(() => refreshFolderMenu());
+
 // The folders last used, kept in the settings (written only when the newest one changes).
 const folders = {
   current: () => settings.folder,
@@ -219,14 +232,19 @@ registerWorkerListeners({
   },
   started: (reason) => {
     // Menu entries outlive the worker; they are (re)made when the extension is installed or updated.
-    if (reason === 'installed') void browserContextMenu.install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE).catch(logError('context menu not created'));
+    if (reason === 'installed') {
+      void browserContextMenu
+        .install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE)
+        .then(() => settingsLoaded.then(() => refreshFolderMenu(true)))
+        .catch(logError('context menu not created'));
+    }
     void ready.then(() => saga.recover()).catch(logError('start-up failed'));
   },
   command: (name, tabId) => void handleCommand(name, tabId, browserTabs),
   contextMenuClicked: (click, tabId) =>
     // Like a click on Google Images: the request needs only the settings, not the recovery of older downloads.
     void settingsLoaded
-      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message) }))
+      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message), folders: () => settings.recentFolders }))
       .catch(logError('context menu request failed')),
   notificationButtonClicked: (notificationId, buttonIndex) =>
     void settingsLoaded

@@ -51,6 +51,8 @@ export interface RequestOptions {
   force?: boolean;
   saveAs?: WorkflowSettings['saveAs'];
   batch?: { correlationId: string; size: number; index?: number; folder?: string };
+  /** A single download's folder (the context menu's recent folders), already checked. */
+  folder?: string;
   /** The asking tab's control shows `queued` by itself (the content script sets it when clicked). */
   senderShowsQueued?: boolean;
 }
@@ -213,7 +215,7 @@ export class DownloadSaga {
       correlationId,
       ...(batch ? { batchSize: batch.size } : {}),
       ...(batch?.index !== undefined ? { batchIndex: batch.index } : {}),
-      ...(batch?.folder !== undefined ? { folder: batch.folder } : {}),
+      ...((batch?.folder ?? options.folder) !== undefined ? { folder: batch?.folder ?? options.folder } : {}),
     });
     return { streamId, joined: false };
   }
