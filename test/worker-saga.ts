@@ -4,6 +4,7 @@
  * of its own (fake-indexeddb). Tests that ask "did the worker act?" are written against this factory only, so
  * that when the saga is replaced only this file changes.
  */
+import { downloadsProjection } from '../src/projections/downloads.ts';
 import { openDatabase, type SemantestDb } from '../src/store/database.ts';
 import { DexieEventStore } from '../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../src/store/download-queries.ts';
@@ -44,7 +45,7 @@ export function workerSaga(name: string, options: { settings?: Partial<Settings>
     async start() {
       saga?.detach();
       saga = new DownloadSaga({
-        store: new DexieEventStore(db),
+        store: new DexieEventStore(db, { projection: downloadsProjection }),
         queries: downloadQueries(db),
         transfers,
         downloads,

@@ -2,6 +2,7 @@
  * The service worker's composition root. Listeners are registered synchronously, first thing, so the event
  * that woke a stopped worker reaches them; everything they need is built lazily behind `ready`.
  */
+import { downloadsProjection } from '../projections/downloads.ts';
 import { target } from '#target';
 import { registerWorkerListeners } from '../platform/listeners.ts';
 import { browserAlarms, browserBadge, browserContextMenu, browserDownloads, browserPages, browserPermissions, browserReferer, browserTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/browser-adapters.ts';
@@ -12,11 +13,15 @@ import { downloadQueries } from '../store/download-queries.ts';
 import { DownloadSaga } from './saga/index.ts';
 import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
+import { dexieBusStorage } from '../bus/dexie-bus-storage.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { batchRowOf, batchesSubscriber } from '../projections/batches.ts';
 import type { BatchRequested } from './messages.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
-import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
+import { searchIndexSubscriber } from '../projections/search-index.ts';
+import { notificationsSubscriber } from './notifications.ts';
+import { notificationLog } from './notification-log.ts';
+import { handleNotificationButton } from './notification-button.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
 import { cloudEventSource } from '../outbox/cloudevents.ts';
 import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPositionOf } from '../outbox/protocol.ts';
@@ -30,6 +35,7 @@ import { validateSourceUrl } from '../domain/urls.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
+import { DOWNLOADS_CHANGED } from '../shared/page-messages.ts';
 
 // First thing: a fact from the transfer side (Chrome's offscreen document) may be what woke this worker.
 const transfers = target.registerTransfers();
@@ -57,7 +63,7 @@ const settingsLoaded = loadSettings().then(
 
 const incognito = inIncognito();
 const db = openDatabase();
-const store = new DexieEventStore(db);
+const store = new DexieEventStore(db, { projection: downloadsProjection });
 const queries = downloadQueries(db);
 const newId = (): string => crypto.randomUUID();
 const saga = new DownloadSaga({
@@ -95,7 +101,7 @@ const saga = new DownloadSaga({
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
 const BUS_ALARM = 'semantest:bus-wake';
 const bus = new EventBus({
-  db,
+  storage: dexieBusStorage(db),
   store,
   now: () => Date.now(),
   random: () => Math.random(),
@@ -104,8 +110,11 @@ const bus = new EventBus({
   // While downloads run, the bus's passes wait longer and cover more events: they yield to the saga's steps.
   busy: () => saga.busy(),
 });
+// The end-to-end tests subscribe a handler made to fail, to see its dead letters on the options page.
+Object.assign((globalThis as Record<string, unknown>).__semantestPorts as object, { bus });
 bus.subscribe(metricsSubscriber(db));
 bus.subscribe(batchesSubscriber(db));
+bus.subscribe(searchIndexSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
 const notifications = notificationLog(db);
@@ -140,6 +149,9 @@ const outbox = new Outbox({
   wakeAt: (when) => browserAlarms.wakeAt(OUTBOX_ALARM, when),
 });
 store.onAppended(() => outbox.poke());
+// The pages re-read the downloads when told (the worker is their one writer).
+const downloadsChanged = (): void => browserPages.broadcast({ type: DOWNLOADS_CHANGED });
+store.onAppended(downloadsChanged);
 onSettingsChanged(() => outbox.poke());
 void settingsLoaded.then(() => outbox.poke());
 
@@ -186,6 +198,7 @@ const pageHealth = { report: savePageHealth, now: () => Date.now() };
 // Every write to the log besides the saga's and the bus's: import, rebuild, compaction, forget, clear.
 const maintenance = new Maintenance({
   db,
+  projection: downloadsProjection,
   store,
   bus,
   outbox,
@@ -193,6 +206,7 @@ const maintenance = new Maintenance({
   extensionId: extensionId(),
   refreshBadge: () => badge.refresh(),
   progress: (message) => browserPages.broadcast(message),
+  changed: downloadsChanged,
   now: () => Date.now(),
   newId,
 });
@@ -215,7 +229,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, folders, batches });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches });
   },
   connected: (port) =>
     serveImportPort(port, {

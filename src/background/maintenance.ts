@@ -4,13 +4,15 @@
  * transaction between the store's own group commits (`runExclusive`), so nothing interleaves with the saga's
  * appends (issue #20 "one writer"; docs/decisions/0022-one-writer.md).
  */
-import type { EventStore } from '../store/event-store.ts';
+import type { EventStore, InlineProjection } from '../store/event-store.ts';
 import type { SemantestDb } from '../store/database.ts';
 import { compactSettledStreams, DAY_MS, type CompactionReport } from '../store/compaction.ts';
 import { forgetDownloads, type ForgetScope } from '../store/forget.ts';
 import { importNdjson, type ImportReport, type ImportSource } from '../store/import-log.ts';
 import { rebuildDownloads } from '../projections/downloads.ts';
 import { BATCHES_SUBSCRIBER } from '../projections/batches.ts';
+import { SEARCH_INDEX } from '../projections/search-index.ts';
+import { Mutex } from '../shared/mutex.ts';
 import type { DownloadRow } from '../store/database.ts';
 import type { DownloadsPort } from '../platform/ports.ts';
 import type { CompactionSummary, ForgetReport, MaintenanceProgress, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
@@ -20,6 +22,8 @@ export const FORGOTTEN_STREAM = 'history-forgotten';
 
 export interface MaintenanceDeps {
   db: SemantestDb;
+  /** The downloads projection the store was given: an import folds its rows by it too. */
+  projection: InlineProjection<DownloadRow>;
   store: EventStore & { runExclusive<T>(work: () => Promise<T>, options?: { forgetCache?: boolean }): Promise<T> };
   /** The bus: quiet while events are deleted; its metrics replayed after. */
   bus: { whileQuiet<T>(work: () => Promise<T>): Promise<T>; replay(subscriberId: string): Promise<void>; poke(): void; has?(subscriberId: string): boolean };
@@ -30,12 +34,14 @@ export interface MaintenanceDeps {
   /** The toolbar badge, counted again after downloads were forgotten. */
   refreshBadge: () => Promise<void>;
   progress: (message: MaintenanceProgress) => void;
+  /** Tells the pages the downloads read model changed (after an import, a rebuild, a compaction, a forget). */
+  changed?: () => void;
   now: () => number;
   newId: () => string;
 }
 
 export class Maintenance {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly jobs = new Mutex();
   private metricsReplay: Promise<void> | null = null;
   private replayAgain = false;
 
@@ -43,16 +49,14 @@ export class Maintenance {
 
   /** One job at a time, in the order asked. */
   private serial<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(job);
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.jobs.run(job).finally(() => this.deps.changed?.());
   }
 
   private readonly exclusive = <T>(work: () => Promise<T>): Promise<T> => this.deps.store.runExclusive(work);
 
   importLog(source: ImportSource, onProgress?: (bytes: number, reading: 'check' | 'write') => void): Promise<ImportReport> {
     return this.serial(async () => {
-      const report = await importNdjson(this.deps.db, source, { now: this.deps.now(), exclusive: this.exclusive, ...(onProgress ? { onProgress } : {}) });
+      const report = await importNdjson(this.deps.db, source, { projection: this.deps.projection, now: this.deps.now(), exclusive: this.exclusive, ...(onProgress ? { onProgress } : {}) });
       // Imported events are written past the store's appends: the bus and the outbox look for them now.
       if (report.taken > 0) {
         this.deps.bus.poke();
@@ -70,6 +74,8 @@ export class Maintenance {
       if (this.deps.bus.has?.(BATCHES_SUBSCRIBER)) await this.deps.bus.replay(BATCHES_SUBSCRIBER);
       // The rows were written beside the store: what it remembers of them is read again.
       await this.deps.store.runExclusive(async () => undefined, { forgetCache: true });
+      // The search index is made from those rows: replayed after them.
+      await this.deps.bus.replay(SEARCH_INDEX);
       return count;
     });
   }

@@ -24,6 +24,8 @@ export interface MessageContext {
   sourcePages?: { resolve(query: SourcePageQuery): Promise<SourcePageAnswer> };
   /** Keeps a Google page's markup health for the popup and the monitoring page (not an event). */
   pageHealth?: { report(report: PageHealthReport): Promise<void>; now(): number };
+  /** The bus's dead letters, retried or discarded from the options page; absent: refused. */
+  busDeadLetters?: BusDeadLetters;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
   /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
@@ -47,6 +49,14 @@ export function acceptedFolder(folder: string, recent: readonly string[]): { fol
   if (recent.includes(folder)) return { folder };
   const problem = folderTemplateProblem(folder);
   return problem ? { error: `That folder cannot be used: ${problem}` } : { folder };
+}
+
+/** What the bus (src/bus/subscriptions.ts) offers for its dead letters. */
+export interface BusDeadLetters {
+  retryDeadLetters(subscriberId: string, streamId: string): Promise<number>;
+  discardDeadLetters(subscriberId: string, streamId: string): Promise<number>;
+  retryAllDeadLetters(): Promise<number>;
+  discardAllDeadLetters(): Promise<number>;
 }
 
 export function senderRefusal(sender: MessageSender, ctx: Pick<MessageContext, 'extensionId' | 'extensionOrigin'>): string | null {
@@ -146,6 +156,16 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     case 'download.discard': {
       let count = 0;
       for (const id of request.streamIds) if (await saga.discard(id, ctx.newId())) count += 1;
+      return { ok: true, count };
+    }
+    case 'bus.retryDeadLetters':
+    case 'bus.discardDeadLetters': {
+      const bus = ctx.busDeadLetters;
+      if (!bus) return { ok: false, error: 'The bus’s dead letters cannot be handled from here.' };
+      const { which } = request;
+      const retry = request.type === 'bus.retryDeadLetters';
+      if (which === 'all') return { ok: true, count: await (retry ? bus.retryAllDeadLetters() : bus.discardAllDeadLetters()) };
+      const count = await (retry ? bus.retryDeadLetters(which.subscriberId, which.streamId) : bus.discardDeadLetters(which.subscriberId, which.streamId));
       return { ok: true, count };
     }
     case 'download.pause':

@@ -15,11 +15,17 @@
 import type { HandlerContext, Subscriber } from '../bus/subscriptions.ts';
 import { isSettled, type DownloadState } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
+import { isFinalFailure } from '../domain/failure.ts';
 import { upcast } from '../domain/upcasters.ts';
 import type { NotificationsPort } from '../platform/ports.ts';
-import type { SemantestDb } from '../store/database.ts';
-import { fileNameOf } from '../ui/format.ts';
 import type { Settings } from './settings.ts';
+import { FAILURE_RATE_STREAM, nameUuid, type NotificationLog } from './notification-log.ts';
+import { bulkSummary, buttonLabel, failureRateStep, notificationFor, settleOutcome, type NotificationAction, type NotificationSentData, type NotificationText, type Outcome } from './notification-wording.ts';
+
+// Split by job (wording, log queries, the button); the tests import them from here too.
+export * from './notification-wording.ts';
+export * from './notification-log.ts';
+export * from './notification-button.ts';
 
 export const NOTIFY_WITHIN_MS = 10 * 60_000;
 /** An event dated further ahead of the clock than this is not news but a forgery (appends are stamped before they commit). */
@@ -28,35 +34,9 @@ const CLOCK_SLACK_MS = 5_000;
 const OUTCOMES_KEPT = 200;
 const OUTCOMES_FRESH_MS = 5_000;
 export const NOTIFICATIONS_STREAM = 'notifications';
-export const FAILURE_RATE_STREAM = 'failure-rate-alert';
 /** Who is told, and how: the person at this browser, by a desktop notification. */
 export const RECIPIENT = 'local-user';
 export const CHANNEL = 'desktop';
-
-export type NotificationSentData = EventData<'NotificationSent'>;
-export type NotificationAction = NotificationSentData['actions'][number];
-
-/** What the worker needs from the log beyond the bus, for batches, the failure rate and the record. */
-export interface NotificationLog {
-  /** The recorded notification with this id, if it was shown. */
-  sent(notificationId: string): Promise<NotificationSentData | undefined>;
-  /**
-   * The downloads (stream ids) requested under this correlation id so far, and how many the batch announced
-   * (`batchSize` in its requests' metadata; 0 when none did): a batch when more than one.
-   */
-  batchOf(correlationId: string): Promise<{ streamIds: string[]; expected: number }>;
-  /** `batchOf` for several correlation ids at once (one read for a bus pass); `batchOf` one by one without it. */
-  batchesOf?(correlationIds: readonly string[]): Promise<Map<string, { streamIds: string[]; expected: number }>>;
-  /** The newest outcomes of distinct downloads at or before `position`, newest first, at most `count`. */
-  recentOutcomes(position: number, count: number): Promise<Outcome[]>;
-  /** The newest event of the failure-rate alert's stream, and the stream's version. */
-  alertState(): Promise<{ version: number; last: StoredEvent | undefined }>;
-}
-
-export interface Outcome {
-  streamId: string;
-  failed: boolean;
-}
 
 export interface NotificationDeps {
   notifications: NotificationsPort;
@@ -70,98 +50,6 @@ export interface NotificationDeps {
    * batch: its batch membership needs no read. Unknown ids (after a restart, say) are read as before.
    */
   knownSingle?: (correlationId: string) => boolean;
-}
-
-export interface NotificationText {
-  title: string;
-  message: string;
-  contextMessage: string;
-}
-
-const baseName = (url: string): string => {
-  try {
-    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || url;
-  } catch {
-    return url;
-  }
-};
-
-/**
- * How an event settles a download, or null when it does not (a retry to come, the user's own cancel, or history
- * imported from another log, which is no news of this browser's downloads).
- */
-export function settleOutcome(event: StoredEvent): 'completed' | 'failed' | null {
-  if (event.metadata.imported) return null;
-  if (event.type === 'GoogleImageDownloadCompleted') return 'completed';
-  if (event.type !== 'GoogleImageDownloadFailed') return null;
-  const data = event.data as EventData<'GoogleImageDownloadFailed'>;
-  if (data.nextAttemptAt !== null || data.code === 'user_canceled') return null;
-  return 'failed';
-}
-
-/** What to show for an event, or null when it is nothing to tell (pure; the tests pin the words). */
-export function notificationFor(event: StoredEvent, level: Settings['notifications'], row: DownloadState | undefined): NotificationText | null {
-  if (level === 'none') return null;
-  if (event.type === 'GoogleImageDownloadFailed') {
-    const data = event.data as EventData<'GoogleImageDownloadFailed'>;
-    // Retries still to come, or the user cancelled it themselves: not a failure to tell about.
-    if (data.nextAttemptAt !== null || data.code === 'user_canceled') return null;
-    const name = row ? fileNameOf(row) : baseName(data.imageUrl);
-    const site = row?.sourceHost ?? '';
-    return {
-      title: 'Semantest: image not saved',
-      message: data.deadLettered ? `${data.error} It waits on the options page for a retry.` : data.error,
-      contextMessage: site ? `${name} from ${site}` : name,
-    };
-  }
-  if (event.type === 'GoogleImageDownloadCompleted' && level === 'all') {
-    const data = event.data as EventData<'GoogleImageDownloadCompleted'>;
-    const name = row ? fileNameOf(row) : baseName(data.filePath);
-    return { title: 'Semantest: image saved', message: name, contextMessage: row?.sourceHost ?? '' };
-  }
-  return null;
-}
-
-/** The summary of a settled batch (pure). */
-export function bulkSummary(rows: readonly DownloadState[]): { text: NotificationText; actions: NotificationAction[] } {
-  const saved = rows.filter((row) => row.phase === 'completed');
-  const failed = rows.filter((row) => row.phase === 'failed' || row.phase === 'dead-lettered');
-  const total = rows.length;
-  const title = failed.length === 0 ? `Semantest: ${total} images saved` : `Semantest: ${saved.length} of ${total} images saved`;
-  const parts = [failed.length > 0 ? `${failed.length} failed.` : 'All saved.'];
-  const cancelled = total - saved.length - failed.length;
-  if (cancelled > 0) parts.push(`${cancelled} cancelled.`);
-  const actions: NotificationAction[] = [];
-  if (failed.length > 0) actions.push({ action: 'retry', streamIds: failed.map((row) => row.streamId) });
-  const newest = [...saved].sort((a, b) => (b.completedAt ?? 0) - (a.completedAt ?? 0))[0];
-  if (newest) actions.push({ action: 'show', streamIds: [newest.streamId] });
-  return { text: { title, message: parts.join(' '), contextMessage: saved[0]?.sourceHost ?? '' }, actions };
-}
-
-/** Whether the failure rate crosses the threshold: 'raise', 'clear' or nothing (pure). */
-export function failureRateStep(outcomes: readonly Outcome[], window: number, thresholdPercent: number, armed: boolean): 'raise' | 'clear' | null {
-  if (thresholdPercent <= 0 || outcomes.length < window) return null;
-  const failed = outcomes.slice(0, window).filter((outcome) => outcome.failed).length;
-  const high = failed * 100 >= thresholdPercent * window;
-  if (armed && high) return 'raise';
-  if (!armed && !high) return 'clear';
-  return null;
-}
-
-export const buttonLabel = (action: NotificationAction, inBatch: boolean): string =>
-  action.action === 'show' ? 'Show in folder' : inBatch ? 'Retry failed' : 'Retry';
-
-/**
- * A deterministic UUID (version 8, RFC 9562) for a name: the NotificationSent of one notification id always has
- * the same eventId, so recording it twice is an idempotent no-op and a click can find it.
- */
-export async function nameUuid(name: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`semantest:${name}`)));
-  const bytes = digest.slice(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
@@ -338,93 +226,8 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     // text: an event with nothing to tell at this level is passed over without it.
     if (!inBatch && notificationFor(event, settings.notifications, undefined) !== null) await single(event, context, settings);
     // A cancelled download settles its batch too (the summary counts it), but is no failure of the servers.
-    const settles = event.type === 'GoogleImageDownloadCompleted' || (event.data as EventData<'GoogleImageDownloadFailed'>).nextAttemptAt === null;
+    const settles = event.type === 'GoogleImageDownloadCompleted' || (event.type === 'GoogleImageDownloadFailed' && isFinalFailure(event.data as EventData<'GoogleImageDownloadFailed'>));
     if (inBatch && settles) await bulk(event, context, batch);
     if (log && outcome !== null && settings.failureAlertPercent > 0) await failureRate(event, context, settings, log);
   }
-}
-
-/** The NotificationLog on the Dexie database. */
-export function notificationLog(db: SemantestDb): NotificationLog {
-  const batchesOf = async (correlationIds: readonly string[]): Promise<Map<string, { streamIds: string[]; expected: number }>> => {
-    const rows = await db.events
-      .where('correlationId')
-      .anyOf([...correlationIds])
-      .filter((row) => row.type === 'GoogleImageDownloadRequested')
-      .toArray();
-    const batches = new Map<string, { streamIds: string[]; expected: number }>(correlationIds.map((id) => [id, { streamIds: [], expected: 0 }]));
-    for (const row of rows) {
-      const batch = batches.get(row.correlationId);
-      if (!batch) continue;
-      if (!batch.streamIds.includes(row.streamId)) batch.streamIds.push(row.streamId);
-      batch.expected = Math.max(batch.expected, (row.metadata as { batchSize?: number }).batchSize ?? 0);
-    }
-    return batches;
-  };
-  return {
-    async sent(notificationId) {
-      const row = await db.events.where('eventId').equals(await nameUuid(notificationId)).first();
-      return row?.type === 'NotificationSent' ? (row.data as NotificationSentData) : undefined;
-    },
-    async batchOf(correlationId) {
-      return (await batchesOf([correlationId])).get(correlationId) ?? { streamIds: [], expected: 0 };
-    },
-    batchesOf,
-    async recentOutcomes(position, count) {
-      const seen = new Set<string>();
-      const outcomes: Outcome[] = [];
-      let upper = position;
-      let scanned = 0;
-      // About six events per download: the first page usually holds the window. Backwards from `position`, pages
-      // growing, bounded so a long history without downloads costs little.
-      let size = Math.max(32, count * 8);
-      while (outcomes.length < count && upper > 0 && scanned < 20_000) {
-        const page = await db.events.where('position').belowOrEqual(upper).reverse().limit(size).toArray();
-        size = Math.min(size * 2, 2000);
-        if (page.length === 0) break;
-        for (const stored of page) {
-          const outcome = settleOutcome(upcast(stored));
-          if (outcome === null || seen.has(stored.streamId)) continue;
-          seen.add(stored.streamId);
-          outcomes.push({ streamId: stored.streamId, failed: outcome === 'failed' });
-          if (outcomes.length >= count) break;
-        }
-        scanned += page.length;
-        upper = (page[page.length - 1] as StoredEvent).position - 1;
-      }
-      return outcomes;
-    },
-    async alertState() {
-      const last = await db.events.where('[streamId+version]').between([FAILURE_RATE_STREAM, 0], [FAILURE_RATE_STREAM, Number.MAX_SAFE_INTEGER]).last();
-      return { version: last?.version ?? 0, last: last ? upcast(last) : undefined };
-    },
-  };
-}
-
-export interface NotificationButtonDeps {
-  log: Pick<NotificationLog, 'sent'>;
-  retry(streamId: string, commandId: string): Promise<boolean>;
-  show(streamId: string): Promise<boolean>;
-  newId: () => string;
-}
-
-/**
- * A click on a notification's button: the action recorded with it. "Retry" continues the same stream (a new
- * user action with its own correlation id, like the options page's retry); "Show in folder" opens the folder.
- * Returns what was done, for the tests and the log.
- */
-export async function handleNotificationButton(notificationId: string, buttonIndex: number, deps: NotificationButtonDeps): Promise<string> {
-  const sent = await deps.log.sent(notificationId);
-  const action = sent?.actions[buttonIndex];
-  if (!action) return 'nothing';
-  if (action.action === 'show') {
-    for (const id of action.streamIds) if (await deps.show(id)) return 'shown';
-    return 'nothing';
-  }
-  // One command id (the causation) for the click; each retried download gets its own correlation id, as on the
-  // options page.
-  const commandId = deps.newId();
-  let count = 0;
-  for (const id of action.streamIds) if (await deps.retry(id, commandId)) count += 1;
-  return `retried ${count}`;
 }

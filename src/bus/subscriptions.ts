@@ -13,7 +13,7 @@
 import type { EventType, StoredEvent } from '../domain/events.ts';
 import { retryDelayMs, type RetryPolicy } from '../domain/failure.ts';
 import type { EventStore, NewEvent } from '../store/event-store.ts';
-import type { CheckpointRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
+import type { BusStorage, CheckpointRow, SubscriberDeadLetterRow } from './bus-storage.ts';
 
 export interface HandlerContext {
   /** True while a projection is rebuilt from history: no side effects (no downloads, no notifications, no POSTs). */
@@ -38,7 +38,8 @@ export interface Subscriber {
 }
 
 export interface BusDeps {
-  db: SemantestDb;
+  /** Checkpoints and dead letters (dexie-bus-storage.ts in the worker, memory-bus-storage.ts in tests). */
+  storage: BusStorage;
   store: EventStore;
   now: () => number;
   random: () => number;
@@ -111,12 +112,13 @@ export class EventBus {
     this.policy = deps.policy ?? DEFAULT_POLICY;
     this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     deps.store.onAppended((events) => {
-      this.remember(events);
+      this.keepAppended(events);
       this.pokeSoon();
     });
   }
 
-  private remember(events: readonly StoredEvent[]): void {
+  /** Keeps what was appended, in position order, for the next pass; drops the oldest (or all, out of order). */
+  private keepAppended(events: readonly StoredEvent[]): void {
     for (const event of events) {
       const last = this.recent[this.recent.length - 1];
       // Out of order (should not happen: commit order): start again rather than serve a wrong order.
@@ -247,13 +249,13 @@ export class EventBus {
   }
 
   async checkpoint(subscriberId: string): Promise<CheckpointRow | undefined> {
-    return this.deps.db.checkpoints.get(subscriberId);
+    return this.deps.storage.checkpoint(subscriberId);
   }
 
   private async loadCheckpoint(subscriberId: string): Promise<CheckpointRow> {
     const known = this.checkpoints.get(subscriberId);
     if (known) return known;
-    const row = (await this.deps.db.checkpoints.get(subscriberId)) ?? { subscriberId, position: 0, updatedAt: 0 };
+    const row = (await this.deps.storage.checkpoint(subscriberId)) ?? { subscriberId, position: 0, updatedAt: 0 };
     this.checkpoints.set(subscriberId, row);
     return row;
   }
@@ -261,9 +263,9 @@ export class EventBus {
   private async loadParked(subscriberId: string): Promise<Map<string, number>> {
     const known = this.parked.get(subscriberId);
     if (known) return known;
-    const rows = await this.deps.db.subscriberDeadLetters.where('subscriberId').equals(subscriberId).toArray();
+    const rows = await this.deps.storage.deadLetters(subscriberId);
     const map = new Map<string, number>();
-    for (const row of rows.sort((a, b) => a.position - b.position)) {
+    for (const row of rows) {
       if (!map.has(row.streamId)) map.set(row.streamId, row.parkedBehind ?? (row.id as number));
     }
     this.parked.set(subscriberId, map);
@@ -426,32 +428,22 @@ export class EventBus {
     const rows = [...this.dirty].map((id) => this.checkpoints.get(id)).filter((row): row is CheckpointRow => row !== undefined);
     this.dirty.clear();
     if (rows.length === 0) return;
-    const { db } = this.deps;
     // A parking or a retry may have written a row since (immediately, in its own transaction): never move a
     // stored checkpoint back, nor overwrite one at the same position.
-    await db.transaction('rw', db.checkpoints, async () => {
-      const stored = await db.checkpoints.bulkGet(rows.map((row) => row.subscriberId));
-      const newer = rows.filter((row, i) => (stored[i]?.position ?? -1) < row.position);
-      if (newer.length > 0) await db.checkpoints.bulkPut(newer);
-    });
+    await this.deps.storage.advanceCheckpoints(rows);
   }
 
   /** Stores a checkpoint row (on its own), then remembers it. */
   private async write(row: CheckpointRow): Promise<void> {
     this.dirty.delete(row.subscriberId);
-    await this.deps.db.checkpoints.put(row);
+    await this.deps.storage.putCheckpoint(row);
     this.checkpoints.set(row.subscriberId, row);
   }
 
   /** Stores `event` as a dead letter and moves the checkpoint onto it, in one transaction; returns its id. */
   private async park(subscriberId: string, event: StoredEvent, error: string, attempts: number, parkedBehind: number | undefined): Promise<number> {
-    const { db } = this.deps;
     const checkpoint: CheckpointRow = { subscriberId, position: event.position, updatedAt: this.deps.now(), retry: undefined };
-    let id = 0;
-    await db.transaction('rw', db.subscriberDeadLetters, db.checkpoints, async () => {
-      id = (await db.subscriberDeadLetters.add(this.deadLetter(subscriberId, event, error, attempts, parkedBehind))) as number;
-      await db.checkpoints.put(checkpoint);
-    });
+    const id = await this.deps.storage.park(this.deadLetter(subscriberId, event, error, attempts, parkedBehind), checkpoint);
     // Only once the transaction committed.
     this.dirty.delete(subscriberId);
     this.checkpoints.set(subscriberId, checkpoint);
@@ -492,10 +484,7 @@ export class EventBus {
 
   /** Dead letters of a subscriber (the failed ones and those parked behind them), in position order. */
   async deadLetters(subscriberId?: string): Promise<SubscriberDeadLetterRow[]> {
-    const rows = subscriberId
-      ? await this.deps.db.subscriberDeadLetters.where('subscriberId').equals(subscriberId).toArray()
-      : await this.deps.db.subscriberDeadLetters.toArray();
-    return rows.sort((a, b) => a.position - b.position);
+    return this.deps.storage.deadLetters(subscriberId);
   }
 
   /**
@@ -510,13 +499,13 @@ export class EventBus {
 
   private async retryStream(subscriber: Subscriber, streamId: string): Promise<number> {
     const subscriberId = subscriber.id;
-    const { db } = this.deps;
-    const rows = (await db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).toArray()).sort((a, b) => a.position - b.position);
+    const { storage } = this.deps;
+    const rows = await storage.deadLetters(subscriberId, streamId);
     let handled = 0;
     for (const row of rows) {
       const [event] = await this.deps.store.readAll(row.position - 1, 1);
       if (!event || event.eventId !== row.eventId) {
-        await db.subscriberDeadLetters.delete(row.id as number);
+        await storage.deleteDeadLetter(row.id as number);
         continue;
       }
       try {
@@ -525,14 +514,11 @@ export class EventBus {
         const rest = rows.slice(handled);
         const [head, ...tail] = rest;
         if (head?.id !== undefined) {
-          await db.transaction('rw', db.subscriberDeadLetters, async () => {
-            await db.subscriberDeadLetters.update(head.id as number, { error: error instanceof Error ? error.message : String(error), attempts: head.attempts + 1, parkedBehind: undefined });
-            for (const parked of tail) await db.subscriberDeadLetters.update(parked.id as number, { parkedBehind: head.id });
-          });
+          await storage.failedAgain(head.id, error instanceof Error ? error.message : String(error), head.attempts + 1, tail.map((parked) => parked.id as number));
         }
         return handled;
       }
-      await db.subscriberDeadLetters.delete(row.id as number);
+      await storage.deleteDeadLetter(row.id as number);
       handled += 1;
     }
     return handled;
@@ -540,7 +526,33 @@ export class EventBus {
 
   /** Drops a stream's dead letters for a subscriber: those events are skipped for good. */
   async discardDeadLetters(subscriberId: string, streamId: string): Promise<number> {
-    return this.exclusive(subscriberId, () => this.deps.db.subscriberDeadLetters.where('[subscriberId+streamId]').equals([subscriberId, streamId]).delete());
+    return this.exclusive(subscriberId, () => this.deps.storage.discardStream(subscriberId, streamId));
+  }
+
+  /**
+   * Retries every stream's dead letters of every subscriber this bus knows (those of a subscriber no longer
+   * registered stay). Returns how many events were handled.
+   */
+  async retryAllDeadLetters(): Promise<number> {
+    let handled = 0;
+    for (const { subscriberId, streamId } of await this.deadLetterStreams()) {
+      if (this.subscribers.has(subscriberId)) handled += await this.retryDeadLetters(subscriberId, streamId);
+    }
+    return handled;
+  }
+
+  /** Drops every dead letter of every subscriber; returns how many. */
+  async discardAllDeadLetters(): Promise<number> {
+    let dropped = 0;
+    for (const { subscriberId, streamId } of await this.deadLetterStreams()) dropped += await this.discardDeadLetters(subscriberId, streamId);
+    return dropped;
+  }
+
+  /** The (subscriber, stream) pairs that have dead letters, oldest first. */
+  private async deadLetterStreams(): Promise<{ subscriberId: string; streamId: string }[]> {
+    const seen = new Map<string, { subscriberId: string; streamId: string }>();
+    for (const row of await this.deadLetters()) seen.set(JSON.stringify([row.subscriberId, row.streamId]), { subscriberId: row.subscriberId, streamId: row.streamId });
+    return [...seen.values()];
   }
 
   /**

@@ -262,7 +262,6 @@ export function isEventType(type: string): type is EventType {
 
 /** An event as the domain sees it: typed payload, current schema. */
 export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
-export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
 
 export interface EventMetadata {
   correlationId: string;

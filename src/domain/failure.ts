@@ -112,9 +112,12 @@ export const TRANSFER_LOST: Failure = {
 /** Chrome no longer lists the download it was saving (erased from its list meanwhile). */
 export const SAVE_GONE: Failure = { code: 'download_interrupted', retryable: true, message: 'The download disappeared from Chrome’s list; trying again.' };
 
-/** A failure event that ends the download: no retry is scheduled (final, or retries used up). */
-export function isFinalFailure(data: Pick<EventData<'GoogleImageDownloadFailed'>, 'nextAttemptAt'>): boolean {
-  return data.nextAttemptAt === null;
+/**
+ * A failure event that ends the download: no retry is scheduled (final, or retries used up). The one place this
+ * is decided. Schema v1 had no `nextAttemptAt`: a v1 failure that is not retryable is final.
+ */
+export function isFinalFailure(data: Partial<Pick<EventData<'GoogleImageDownloadFailed'>, 'nextAttemptAt' | 'retryable' | 'deadLettered'>>): boolean {
+  return data.deadLettered === true || data.nextAttemptAt === null || (data.nextAttemptAt === undefined && data.retryable === false);
 }
 
 function humanReason(reason: string): string {

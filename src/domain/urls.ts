@@ -24,9 +24,6 @@ export const MAX_DATA_IMAGE_LENGTH = 2_000_000;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this must find
 const CONTROL_OR_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]/;
 
-/** True when `text` holds a control or invisible formatting character (what an address never needs). */
-export const hasControlOrInvisible = (text: string): boolean => CONTROL_OR_INVISIBLE.test(text);
-
 export function validateSourceUrl(raw: string, options: { allowDataImage?: boolean } = {}): string | null {
   if (typeof raw !== 'string' || raw === '') return 'The image address is empty.';
   const isData = /^data:/i.test(raw);

@@ -11,8 +11,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { SemantestDb } from '../store/database.ts';
-import type { MetricsRowV2 } from '../projections/metrics.ts';
 import { useLive } from '../ui/live.ts';
+import { readMetrics } from '../ui/read-api.ts';
 import { formatBytes } from '../ui/format.ts';
 import { t } from '../platform/i18n.ts';
 import { RANGES, buildSeries, rangeStart, type MonitorSeries, type RangeName } from './series.ts';
@@ -97,17 +97,6 @@ function Chart({ title, testid, time, lines, format }: { title: string; testid: 
 const count = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 const ms = (value: number): string => `${Math.round(value)} ms`;
 const bytes = (value: number): string => formatBytes(value) || '0 B';
-
-async function readMetrics(db: SemantestDb, start: number): Promise<{ rows: MetricsRowV2[]; depthBefore: number }> {
-  const rows: MetricsRowV2[] = await db.metrics.where('minute').aboveOrEqual(start).toArray();
-  const before: MetricsRowV2 | undefined = await db.metrics
-    .where('minute')
-    .between(0, start)
-    .reverse()
-    .filter((row: MetricsRowV2) => row.deadLetterDepth !== undefined)
-    .first();
-  return { rows, depthBefore: before?.deadLetterDepth ?? 0 };
-}
 
 export function Monitoring({ db }: { db: SemantestDb }) {
   const [range, setRange] = useState<RangeName>('hour');

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 import { useLive } from '../ui/live.ts';
+import { readDeadLetteredDownloads } from '../ui/read-api.ts';
 import { fileNameOf, formatWhen } from '../ui/format.ts';
 import { t } from '../platform/i18n.ts';
 import type { SemantestDb } from '../store/database.ts';
@@ -11,7 +12,7 @@ export type Act = (request: WorkerRequest) => Promise<void>;
 
 export function DeadLetters({ db, act, onShowEvents }: { db: SemantestDb; act: Act; onShowEvents: (streamId: string) => void }) {
   const deadLetters = useLive(
-    async () => (await db.downloads.where('phase').equals('dead-lettered').toArray()).filter((row) => !row.discarded && !row.imported).sort((a, b) => b.updatedAt - a.updatedAt),
+    () => readDeadLetteredDownloads(db),
     [],
   );
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { EVENT_TYPES, type StoredEvent } from '../domain/events.ts';
 import type { SemantestDb } from '../store/database.ts';
 import { useLive } from '../ui/live.ts';
+import { queryLog, readDownloadStory, readRecentDownloads } from '../ui/read-api.ts';
 import { buildTimeline, shortId } from '../ui/event-timeline.ts';
 import { fileNameOf, formatDuration } from '../ui/format.ts';
 import { t } from '../platform/i18n.ts';
@@ -12,18 +13,8 @@ const PAGE_SIZE = 50;
 const time = (epochMs: number): string => new Date(epochMs).toLocaleString();
 
 export function StreamTimeline({ db, streamId, onSelect }: { db: SemantestDb; streamId: string | null; onSelect: (streamId: string) => void }) {
-  const recent = useLive(() => db.downloads.orderBy('requestedAt').reverse().limit(200).toArray(), []);
-  const events = useLive(async () => {
-    if (!streamId) return [];
-    const own = await db.events.where('streamId').equals(streamId).toArray();
-    // A discard lives in the dead-letter queue's stream but belongs to this download's story.
-    const discards = await db.events
-      .where('type')
-      .equals('DeadLetterDiscarded')
-      .filter((event) => (event.data as { downloadId?: string }).downloadId === streamId)
-      .toArray();
-    return [...own, ...discards];
-  }, [streamId]);
+  const recent = useLive(() => readRecentDownloads(db, 200), []);
+  const events = useLive(async () => (streamId ? readDownloadStory(db, streamId) : []), [streamId]);
   return (
     <section id="timeline" aria-labelledby="timeline-title">
       <h2 id="timeline-title">{t('timelineTitle')}</h2>
@@ -90,10 +81,7 @@ interface LogFilter {
 }
 
 function query(db: SemantestDb, filter: LogFilter) {
-  const base = filter.type ? db.events.where('type').equals(filter.type).reverse() : db.events.orderBy('position').reverse();
-  const from = filter.from ? Date.parse(filter.from) : -Infinity;
-  const to = filter.to ? Date.parse(filter.to) : Infinity;
-  return Number.isFinite(from) || Number.isFinite(to) ? base.filter((event) => event.createdAt >= from && event.createdAt <= to) : base;
+  return queryLog(db, filter.type, filter.from ? Date.parse(filter.from) : -Infinity, filter.to ? Date.parse(filter.to) : Infinity);
 }
 
 export function RawLog({ db, onSelect }: { db: SemantestDb; onSelect: (streamId: string) => void }) {

@@ -59,7 +59,7 @@ function Options() {
       <StreamTimeline db={db} streamId={streamId} onSelect={showEvents} />
       <RawLog db={db} onSelect={showEvents} />
       <Maintenance db={db} />
-      <MonitoringSection db={db} />
+      <MonitoringSection db={db} act={act} />
     </main>
   );
 }

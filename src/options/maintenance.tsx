@@ -8,6 +8,7 @@ import type { SemantestDb } from '../store/database.ts';
 import { exportNdjson } from '../store/event-log-io.ts';
 import { formatBytes } from '../ui/format.ts';
 import { useLive } from '../ui/live.ts';
+import { readCounts } from '../ui/read-api.ts';
 import { t } from '../platform/i18n.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
 import { MaintenanceProgress } from '../shared/protocol.ts';
@@ -49,7 +50,7 @@ export function Maintenance({ db }: { db: SemantestDb }) {
 
   const exportLog = () =>
     run(async () => {
-      const total = await db.events.count();
+      const total = (await readCounts(db)).events;
       setBusy({ what: 'export', done: 0, total });
       const chunks = await exportNdjson(db, (count) => setBusy({ what: 'export', done: count, total }));
       const url = URL.createObjectURL(new Blob(chunks, { type: 'application/x-ndjson' }));
@@ -140,7 +141,7 @@ export function Maintenance({ db }: { db: SemantestDb }) {
 }
 
 function Storage({ db }: { db: SemantestDb }) {
-  const counts = useLive(async () => ({ events: await db.events.count(), downloads: await db.downloads.count() }), []);
+  const counts = useLive(() => readCounts(db), []);
   const [estimate, setEstimate] = useState<StorageEstimate | null>(null);
   useEffect(() => {
     navigator.storage?.estimate?.().then(setEstimate, () => setEstimate(null));

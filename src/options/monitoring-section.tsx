@@ -7,10 +7,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SemantestDb } from '../store/database.ts';
 import { t } from '../platform/i18n.ts';
 import { followPageHealth } from '../ui/page-health.ts';
+import type { WorkerRequest } from '../shared/protocol.ts';
+import { BusDeadLetters } from './bus-dead-letters.tsx';
 
 type Dashboard = FunctionComponent<{ db: SemantestDb }>;
 
-export function MonitoringSection({ db }: { db: SemantestDb }) {
+export function MonitoringSection({ db, act }: { db: SemantestDb; act: (request: WorkerRequest) => Promise<void> }) {
   const section = useRef<HTMLElement>(null);
   const [Loaded, setLoaded] = useState<{ Dashboard: Dashboard } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,6 +54,7 @@ export function MonitoringSection({ db }: { db: SemantestDb }) {
         </p>
       )}
       {Loaded ? <Loaded.Dashboard db={db} /> : !error && <p class="muted">{t('loading')}</p>}
+      <BusDeadLetters db={db} act={act} />
     </section>
   );
 }

@@ -18,6 +18,7 @@ import { sendOutsideProtocol } from '../platform/messaging.ts';
 import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
 import type { SemantestDb } from '../store/database.ts';
 import { useLive } from '../ui/live.ts';
+import { readCheckpointAndLast } from '../ui/read-api.ts';
 
 type Notice = { kind: 'saved' | 'error'; text: string } | null;
 
@@ -40,8 +41,8 @@ const numberOr = (value: string, fallback: number): number => (value.trim() === 
 export function OutboxSection({ db }: { db: SemantestDb }) {
   const settings = useSettings();
   const live = useLive(async () => {
-    const [row, last] = await Promise.all([db.checkpoints.get(OUTBOX_ID), db.events.orderBy('position').lastKey()]);
-    return { row: row as OutboxCheckpoint | undefined, last: typeof last === 'number' ? last : 0 };
+    const { row, last } = await readCheckpointAndLast(db, OUTBOX_ID);
+    return { row: row as OutboxCheckpoint | undefined, last };
   }, []);
   const [url, setUrl] = useState<string | null>(null);
   const [batchSize, setBatchSize] = useState<string | null>(null);

@@ -3,7 +3,8 @@
  * sharing one correlation id) as "N of M saved", with how many are still going or failed. A single click is not
  * a batch and shows nothing (view.tsx draws it).
  */
-import { isSettled, type DownloadState } from '../domain/download.ts';
+import type { DownloadState } from '../domain/download.ts';
+import { isSettled } from '../domain/download-status.ts';
 
 export interface BatchSummary {
   correlationId: string;

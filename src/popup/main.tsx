@@ -10,10 +10,11 @@
 // First: boot.ts starts the first screen's IndexedDB read (unless the first-screen script started it already).
 import './boot.ts';
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
-import { readLatestBatch, readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { mergeRows, readLatestBatch, readNewest, searchByIndex, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { searchWords } from '../domain/search-text.ts';
 import { BatchReportPanel } from './batch-report-view.tsx';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
@@ -57,11 +58,37 @@ function Popup() {
   useEffect(() => {
     peekSetting('offerThumbnail').then((value) => setOfferThumbnail(value !== false), () => undefined);
     // Typed before this script ran (or the search box has focus): a search waits for no pause.
-    if (initialFilter !== NO_FILTER || document.activeElement?.matches('#app input[type="search"]')) readAllNow();
+    // (A text search hurries it once the search index answered: below.)
+    if ((initialFilter !== NO_FILTER && !searchWords(initialFilter.text).length) || document.activeElement?.matches('#app input[type="search"]')) readAllNow();
   }, []);
 
   const rows = history.status === 'ready' ? history.rows : [];
-  const shown = useMemo(() => filterHistory(rows, filter, now), [rows, filter, now]);
+  const complete = history.status === 'ready' && history.complete;
+  // Until the whole history is read, a search is answered from the search index (all downloads) too.
+  const [indexed, setIndexed] = useState<{ text: string; rows: DownloadState[]; total: number } | null>(null);
+  useLayoutEffect(() => {
+    const words = searchWords(filter.text);
+    if (complete || words.length === 0) return undefined;
+    let current = true;
+    const early = initialSearch?.text === filter.text ? initialSearch.answer : undefined;
+    initialSearch = null;
+    // The whole history is read once the index answered: both at once would slow the answer down.
+    (early ?? searchByIndex(words))
+      .then(
+        (answer) => current && answer && setIndexed({ text: filter.text, ...answer }),
+        () => undefined,
+      )
+      .finally(readAllNow);
+    return () => {
+      current = false;
+    };
+  }, [filter.text, complete]);
+  const fromIndex = !complete && indexed?.text === filter.text ? indexed : null;
+  const shown = useMemo(
+    // The rows held here are the fresher where both have one (the index follows the log a moment later).
+    () => (fromIndex ? mergeRows(filterHistory(fromIndex.rows, filter, now), filterHistory(rows, filter, now)) : filterHistory(rows, filter, now)),
+    [rows, filter, now, fromIndex],
+  );
   const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
@@ -89,7 +116,7 @@ function Popup() {
   };
   const changeFilter = (next: HistoryFilter) => {
     // A search or filter over a history not read yet: read it now; the answer grows with each page.
-    if (next.text !== filter.text || next.status !== filter.status || next.date !== filter.date) readAllNow();
+    if (next.status !== filter.status || next.date !== filter.date || (next.text !== filter.text && searchWords(next.text).length === 0)) readAllNow();
     setFilter(next);
   };
 
@@ -97,6 +124,7 @@ function Popup() {
     <PopupView
       history={history}
       shown={shown}
+      searchedAll={fromIndex?.total}
       failures={failures}
       summary={summary}
       batch={batch}
@@ -126,6 +154,9 @@ const early = takeEarlyRead(FIRST_SCREEN);
 const firstScreen = early ? early.newest.catch(() => readNewest(FIRST_SCREEN)) : readNewest(FIRST_SCREEN);
 firstScreen.catch(() => undefined); // the hook reports it
 const initialFilter = filterInPage();
+// Typed into the first screen: the search index is asked before the first render.
+let initialSearch: { text: string; answer: ReturnType<typeof searchByIndex> } | null = searchWords(initialFilter.text).length > 0 ? { text: initialFilter.text, answer: searchByIndex(searchWords(initialFilter.text)) } : null;
+initialSearch?.answer.catch(() => undefined);
 const root = document.getElementById('app');
 // After messagesReady: a microtask when chrome.i18n has its strings, one local read when it has not.
 if (root) {

@@ -1,5 +1,6 @@
 /** One download in the popup: the history row (with live progress and actions) and the failures-view row. */
-import { isSettled, publicStatus, type DownloadState } from '../domain/download.ts';
+import type { DownloadState } from '../domain/download.ts';
+import { isSettled, publicStatus } from '../domain/download-status.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 import { fileNameOf, formatBytes, formatDuration, formatWhen } from '../ui/format.ts';
 import { adviceFor, formatSpeed } from '../ui/history-filter.ts';

@@ -30,6 +30,8 @@ export type ListProps = WindowedListProps<DownloadState>;
 
 export interface PopupViewProps {
   history: History;
+  /** Set when `shown` answers the search over every download (the search index): how many there are. */
+  searchedAll?: number | undefined;
   /** The rows that pass the filter (history view), and the failures view's rows. */
   shown: readonly DownloadState[];
   failures: readonly DownloadState[];
@@ -57,7 +59,10 @@ export function PopupView(props: PopupViewProps) {
   const { history, shown, failures, summary, batch, view, filter, notice, now, progress, offerThumbnail, List, onView, onFilter, onDismiss, act, copy } = props;
   const rows = history.status === 'ready' ? history.rows : [];
   const complete = history.status === 'ready' && history.complete;
-  const filtered = shown.length !== rows.length;
+  // Answered from the search index: over every download, though the history is still being read.
+  const answered = complete || props.searchedAll !== undefined;
+  const total = props.searchedAll ?? rows.length;
+  const filtered = props.searchedAll !== undefined || shown.length !== rows.length;
   return (
     <main>
       <header>
@@ -109,13 +114,13 @@ export function PopupView(props: PopupViewProps) {
               ? t('countLoading', String(rows.length))
               : !filtered
                 ? t('countAll', String(rows.length))
-                : complete
-                  ? t('countSome', [String(shown.length), String(rows.length)])
+                : answered
+                  ? t('countSome', [String(shown.length), String(total)])
                   : t('countSomeLoading', [String(shown.length), String(rows.length)])}
           </p>
           {shown.length === 0 ? (
             <div class="empty">
-              {complete ? (
+              {answered ? (
                 <>
                   <p>{t('noMatch')}</p>
                   <button type="button" onClick={() => onFilter(NO_FILTER)}>

@@ -3,11 +3,11 @@
  * Applied inline, inside the append's transaction; `rebuildDownloads` replays the whole log into an empty table
  * and must give the same rows (a test checks it).
  */
-import type { EntityTable } from 'dexie';
 import { evolve } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFromTheFuture, upcast } from '../domain/upcasters.ts';
 import type { DownloadRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
+import type { InlineProjection } from '../store/event-store.ts';
 
 /** The download row an event belongs to: its own stream, or the download a dead-letter event names. */
 function targetOf(event: StoredEvent): string {
@@ -34,19 +34,8 @@ export function downloadTargets(events: readonly StoredEvent[]): string[] {
   return [...new Set(events.map(targetOf))];
 }
 
-/** True when the event's row is another stream's (a discard names its download): a cache of its own rows does not hold it. */
-export function targetsOtherStream(event: Pick<StoredEvent, 'type' | 'streamId' | 'data'>): boolean {
-  return targetOf(event as StoredEvent) !== event.streamId;
-}
-
-export async function applyDownloadProjection(table: EntityTable<DownloadRow, 'streamId'>, events: readonly StoredEvent[]): Promise<void> {
-  const ids = downloadTargets(events);
-  const current = await table.bulkGet(ids);
-  const rows = new Map(ids.map((id, index) => [id, current[index]]));
-  for (const event of events) projectDownload(rows, event);
-  const changed = [...rows.values()].filter((row): row is DownloadRow => row !== undefined);
-  if (changed.length > 0) await table.bulkPut(changed);
-}
+/** The downloads read model as the stores take it (inline, in each append's transaction). */
+export const downloadsProjection: InlineProjection<DownloadRow> = { targets: downloadTargets, project: projectDownload };
 
 /** Deep equality of two plain JSON-like values (rows of the read model), without building strings. */
 export function sameValue(a: unknown, b: unknown): boolean {

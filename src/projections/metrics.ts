@@ -10,6 +10,7 @@
  */
 import type { Subscriber } from '../bus/subscriptions.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
+import { isFinalFailure } from '../domain/failure.ts';
 import type { MetricsRow, SemantestDb } from '../store/database.ts';
 
 /** What the metrics projection adds to a minute's row (all optional: older rows lack them). */
@@ -41,9 +42,7 @@ export function countEvent(row: MetricsRowV2, waiting: Set<string>, event: Store
     }
     case 'GoogleImageDownloadFailed': {
       const data = event.data as Partial<EventData<'GoogleImageDownloadFailed'>>;
-      // Schema v1 had no nextAttemptAt: a v1 failure that is not retryable is final.
-      const final = data.deadLettered === true || data.nextAttemptAt === null || (data.nextAttemptAt === undefined && data.retryable === false);
-      if (final) row.failed = (row.failed ?? 0) + 1;
+      if (isFinalFailure(data)) row.failed = (row.failed ?? 0) + 1;
       if (data.deadLettered === true) waiting.add(event.streamId);
       break;
     }

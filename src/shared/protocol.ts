@@ -8,6 +8,7 @@ import { ImageCandidate } from '../domain/events.ts';
 
 const streamId = z.string().min(1).max(100);
 const pageCount = z.number().int().min(0).max(1_000_000);
+const busDeadLetters = z.union([z.literal('all'), z.object({ subscriberId: z.string().min(1).max(100), streamId })]);
 
 export const WorkerRequest = z.discriminatedUnion('type', [
   /** A click on a control: the user wants this original. */
@@ -54,6 +55,9 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('history.clear'), before: z.number().int().nonnegative().nullable(), deleteFiles: z.boolean() }),
   /** Rebuild the history (downloads read model) by replaying the log. */
   z.object({ type: z.literal('history.rebuild') }),
+  /** The bus's dead letters (options page, monitoring): one subscriber's stream of them, or all. */
+  z.object({ type: z.literal('bus.retryDeadLetters'), which: busDeadLetters }),
+  z.object({ type: z.literal('bus.discardDeadLetters'), which: busDeadLetters }),
   /** Compact settled downloads unchanged for this many days (0: all settled ones). */
   z.object({ type: z.literal('history.compact'), olderThanDays: z.number().int().min(0).max(3650) }),
 ]);

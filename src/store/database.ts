@@ -52,6 +52,17 @@ export interface SubscriberDeadLetterRow {
   createdAt: number;
 }
 
+/**
+ * One bucket of the search index: the downloads whose stream id hashes to it, each with its search text and
+ * requestedAt (parallel arrays). Few records, so a page reads the whole index in one request.
+ */
+export interface SearchIndexRow {
+  bucket: number;
+  ids: string[];
+  texts: string[];
+  at: number[];
+}
+
 /** Monitoring counters per minute, a projection of the log and of the bus's own work. */
 export interface MetricsRow {
   minute: number;
@@ -83,6 +94,7 @@ export type SemantestDb = Dexie & {
   checkpoints: EntityTable<CheckpointRow, 'subscriberId'>;
   subscriberDeadLetters: EntityTable<SubscriberDeadLetterRow, 'id'>;
   metrics: EntityTable<MetricsRow, 'minute'>;
+  searchIndex: EntityTable<SearchIndexRow, 'bucket'>;
   batches: EntityTable<BatchRow, 'batchId'>;
 };
 
@@ -105,8 +117,12 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
   db.version(3).stores({
     downloads: 'streamId, phase, requestedAt, chromeDownloadId, request.imageUrl, contentHash',
   });
-  // v4: the batch report's read model, newest first, found by any of its downloads.
+  // v4: the search index read model (projections/search-index.ts), built by the bus from the log.
   db.version(4).stores({
+    searchIndex: 'bucket',
+  });
+  // v5: the batch report's read model, newest first, found by any of its downloads.
+  db.version(5).stores({
     batches: 'batchId, requestedAt, *streamIds',
   });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept

@@ -17,18 +17,21 @@ import {
   type AppendOptions,
   type AppendResult,
   type EventStore,
+  type InlineProjection,
   type NewEvent,
   type ReadStreamOptions,
   type Snapshot,
 } from './event-store.ts';
 import type { DownloadRow, SemantestDb } from './database.ts';
-import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { upcast } from '../domain/upcasters.ts';
 import { StreamCache, type KnownStream } from './stream-cache.ts';
+import { Mutex } from '../shared/mutex.ts';
 
 export interface StoreDeps {
-  now: () => number;
-  newId: () => string;
+  /** The downloads read model, kept in step inside each append's transaction (projections/downloads.ts). */
+  projection: InlineProjection<DownloadRow>;
+  now?: () => number;
+  newId?: () => string;
 }
 
 /** The browser refused to store more (disk or quota full): said in words, nothing was written. */
@@ -42,7 +45,7 @@ export class StorageFullError extends Error {
 const isQuotaError = (error: unknown): boolean =>
   error instanceof Error && (error.name === 'QuotaExceededError' || (error as { inner?: { name?: string } }).inner?.name === 'QuotaExceededError');
 
-const defaultDeps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() };
+const defaultClock = { now: () => Date.now(), newId: () => crypto.randomUUID() };
 
 /** Most appends one transaction takes; the rest wait for the next. */
 const MAX_BATCH = 500;
@@ -80,10 +83,14 @@ export class DexieEventStore implements EventStore {
   private flushing = false;
   private readonly cache = new StreamCache();
 
+  private readonly deps: Required<StoreDeps>;
+
   constructor(
     readonly db: SemantestDb,
-    private readonly deps: StoreDeps = defaultDeps,
-  ) {}
+    deps: StoreDeps,
+  ) {
+    this.deps = { ...defaultClock, ...deps };
+  }
 
   appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     // Validate before anything is queued: a bad event is refused with its reason and nothing is written.
@@ -116,7 +123,7 @@ export class DexieEventStore implements EventStore {
   }
 
   /** Each group commit, and each piece of work given to `runExclusive`, in turn. */
-  private gate: Promise<void> = Promise.resolve();
+  private readonly gate = new Mutex();
 
   /**
    * Runs `work` between two group commits: no append of this store is written while it runs (appends wait, and
@@ -124,18 +131,13 @@ export class DexieEventStore implements EventStore {
    * nothing it does interleaves with the saga's appends; `forgetCache` drops what the store knew of its streams.
    */
   runExclusive<T>(work: () => Promise<T>, options: { forgetCache?: boolean } = {}): Promise<T> {
-    const result = this.gate.then(async () => {
+    return this.gate.run(async () => {
       try {
         return await work();
       } finally {
         if (options.forgetCache) this.cache.clear();
       }
     });
-    this.gate = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
   }
 
   private async flush(): Promise<void> {
@@ -291,13 +293,13 @@ export class DexieEventStore implements EventStore {
       if (rows_.length === 0) return result;
       const written = [...new Set(rows_.map((row) => row.streamId))];
       // Rows of other streams that an event names (a discard names its download) are always read here.
-      const others = downloadTargets(rows_ as StoredEvent[]).filter((id) => !rows.has(id));
+      const others = this.deps.projection.targets(rows_ as StoredEvent[]).filter((id) => !rows.has(id));
       if (others.length > 0) (await db.downloads.bulkGet(others)).forEach((row, i) => rows.set(others[i] as string, row));
       // The projection is folded before the events are added: it reads no position (the one field a row lacks
       // until IndexedDB gives it), so the three writes can be asked for at once, without waiting for the keys
       // of the first before the other two are sent (one round trip less per transaction).
       const before = new Map(rows);
-      for (const row of rows_) projectDownload(rows, row as StoredEvent);
+      for (const row of rows_) this.deps.projection.project(rows, row as StoredEvent);
       const changed = [...rows.entries()].filter(([id, row]) => row !== undefined && row !== before.get(id)).map(([, row]) => row as DownloadRow);
       const adding = db.events.bulkAdd(rows_ as StoredEvent[], { allKeys: true });
       const putting = Promise.all([

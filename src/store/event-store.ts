@@ -113,3 +113,14 @@ export function toStoredRow(
     createdAt,
   } as Omit<StoredEvent, 'position'>;
 }
+
+/**
+ * A read model folded inside each append (the downloads history): rows keyed by stream id. The composition root
+ * hands it to the store (as Emmett's stores take `projections`); the store keeps its rows in step.
+ */
+export interface InlineProjection<Row> {
+  /** The rows an append's events touch (their own streams, and any stream an event names). */
+  targets(events: readonly StoredEvent[]): string[];
+  /** Folds one event into the rows (the store filled them with what is stored for `targets`). */
+  project(rows: Map<string, Row | undefined>, event: StoredEvent): void;
+}

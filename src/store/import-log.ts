@@ -15,8 +15,8 @@
 import type { StoredEvent } from '../domain/events.ts';
 import { idProblem, importRefusal, withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
 import { upcast } from '../domain/upcasters.ts';
-import { projectDownload } from '../projections/downloads.ts';
 import type { DownloadRow, SemantestDb } from './database.ts';
+import type { InlineProjection } from './event-store.ts';
 import { linesOfStream, linesOfText, parseLine, type NdjsonSource, type ParsedEvent, type Refusal } from './event-log-io.ts';
 
 export interface ImportReport {
@@ -29,6 +29,8 @@ export interface ImportReport {
 }
 
 export interface ImportOptions {
+  /** The downloads read model the store keeps (projections/downloads.ts): imported rows are folded by it too. */
+  projection: InlineProjection<DownloadRow>;
   /** The importer's clock: the `imported.at` stamp, and the limit for events dated in the future. */
   now: number;
   /** Valid events written per transaction (memory is bounded by this, not by the file). */
@@ -175,7 +177,7 @@ export async function importNdjson(db: SemantestDb, source: ImportSource, option
     options,
     'write',
     async (batch) => {
-      const result = await run(() => importBatch(db, batch, options.now));
+      const result = await run(() => importBatch(db, batch, options.now, options.projection));
       totals.taken += result.taken;
       totals.alreadyThere += result.alreadyThere;
       result.refused.forEach(refuse);
@@ -188,7 +190,7 @@ export async function importNdjson(db: SemantestDb, source: ImportSource, option
 }
 
 /** One batch in one transaction: idempotent by eventId, gap-free per stream, its read-model rows with it. */
-async function importBatch(db: SemantestDb, events: ParsedEvent[], now: number): Promise<Omit<ImportReport, 'refusedWhole'>> {
+async function importBatch(db: SemantestDb, events: ParsedEvent[], now: number, projection: InlineProjection<DownloadRow>): Promise<Omit<ImportReport, 'refusedWhole'>> {
   const refused: Refusal[] = [];
   const ordered = [...events].sort((a, b) => (a.position ?? a.line) - (b.position ?? b.line) || a.line - b.line);
   let alreadyThere = 0;
@@ -229,7 +231,7 @@ async function importBatch(db: SemantestDb, events: ParsedEvent[], now: number):
       touched.add(event.streamId);
       const { line: _line, position: _position, ...row } = event;
       written.push(row);
-      projectDownload(rows, row as StoredEvent);
+      projection.project(rows, row as StoredEvent);
       taken += 1;
     }
     if (written.length === 0) return;

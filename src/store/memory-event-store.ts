@@ -5,7 +5,6 @@
  */
 import type { DownloadState } from '../domain/download.ts';
 import { parseEventData, type StoredEvent } from '../domain/events.ts';
-import { downloadTargets, projectDownload } from '../projections/downloads.ts';
 import { memoryDownloadQueries, type DownloadQueries } from './download-queries.ts';
 import { upcast } from '../domain/upcasters.ts';
 import { checkExpectedVersion, toStoredRow, type Snapshot, type AppendOptions, type AppendResult, type EventStore, type NewEvent, type ReadStreamOptions } from './event-store.ts';
@@ -21,7 +20,11 @@ export class InMemoryEventStore implements EventStore {
   /** The downloads read model, folded inline (the queries the saga and the UI use). */
   readonly downloads: DownloadQueries = memoryDownloadQueries(this.rows);
 
-  constructor(private readonly deps: StoreDeps = { now: () => Date.now(), newId: () => crypto.randomUUID() }) {}
+  private readonly deps: Required<StoreDeps>;
+
+  constructor(deps: StoreDeps) {
+    this.deps = { now: () => Date.now(), newId: () => crypto.randomUUID(), ...deps };
+  }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('appendToStream needs at least one event');
@@ -42,8 +45,8 @@ export class InMemoryEventStore implements EventStore {
     this.log.push(...stored);
     this.streams.set(streamId, [...stream, ...stored]);
     for (const event of stored) this.byId.set(event.eventId, event);
-    const touched = new Map<string, DownloadState | undefined>(downloadTargets(stored).map((id) => [id, this.rows.get(id)]));
-    for (const event of stored) projectDownload(touched, event);
+    const touched = new Map<string, DownloadState | undefined>(this.deps.projection.targets(stored).map((id) => [id, this.rows.get(id)]));
+    for (const event of stored) this.deps.projection.project(touched, event);
     for (const [id, row] of touched) if (row) this.rows.set(id, row);
     for (const listener of this.listeners) listener(stored);
     return { nextVersion: stream.length + stored.length, events: stored, duplicate: false };

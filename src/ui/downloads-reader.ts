@@ -1,7 +1,6 @@
 /**
  * The popup's window on the downloads read model, in raw IndexedDB: the popup only reads, and Dexie would be
- * ≈ 99 KB of its bundle. It re-reads when Dexie in another context (the worker, the options page) announces a
- * change to the `downloads` table on its BroadcastChannel `x-storagemutated-1` (dexie/src/globals/global-events).
+ * ≈ 99 KB of its bundle. It re-reads when the worker, the one writer, says the downloads changed (a message).
  *
  * Measured with 10,000 downloads on a busy 2-core machine: what delays the first row is the number of requests,
  * and one huge request in the IndexedDB backend ahead of ours. So the first screen is ONE request (the newest
@@ -11,9 +10,12 @@
  */
 import type { BatchRecord } from '../domain/batch-report.ts';
 import type { DownloadState } from '../domain/download.ts';
+import { matchesWords } from '../domain/search-text.ts';
+import type { SearchIndexRow } from '../store/database.ts';
+import { onWorkerMessage } from '../platform/messaging.ts';
+import { DOWNLOADS_CHANGED, type DownloadsChangedMessage } from '../shared/page-messages.ts';
 
 const DATABASE = 'semantest';
-const CHANNEL = 'x-storagemutated-1';
 /** The whole history's first page; each next page is twice as big (up to `MAX_PAGE`): few requests, none huge. */
 const PAGE = 1000;
 const MAX_PAGE = 4000;
@@ -264,6 +266,41 @@ export async function readChangedSince(since: number): Promise<{ rows: DownloadS
   }
 }
 
+/**
+ * The downloads whose search text holds every word, newest first, from the search index (projections/search-index.ts):
+ * one request for its buckets, one per match for the rows. `total` is the number of downloads. Null when the
+ * database has no index yet, or while the index lags the history (fewer entries than downloads).
+ */
+export async function searchByIndex(words: readonly string[]): Promise<{ rows: DownloadState[]; total: number } | null> {
+  for (let attempt = 0; ; attempt++) {
+    const db = await connection();
+    if (!db || !db.objectStoreNames.contains('searchIndex') || !db.objectStoreNames.contains('downloads')) return null;
+    try {
+      const tx = db.transaction(['searchIndex', 'downloads'], 'readonly');
+      const downloads = tx.objectStore('downloads');
+      const [buckets, total] = await Promise.all([asPromise(tx.objectStore('searchIndex').getAll()) as Promise<SearchIndexRow[]>, asPromise(downloads.count())]);
+      const found: { id: string; at: number }[] = [];
+      let entries = 0;
+      for (const bucket of buckets) {
+        entries += bucket.ids.length;
+        bucket.texts.forEach((text, i) => {
+          if (matchesWords(text, words)) found.push({ id: bucket.ids[i] as string, at: bucket.at[i] as number });
+        });
+      }
+      if (entries < total) return null;
+      found.sort((a, b) => b.at - a.at);
+      const rows = await Promise.all(found.map(({ id }) => asPromise(downloads.get(id)) as Promise<DownloadState | undefined>));
+      return { rows: rows.filter((row): row is DownloadState => row !== undefined), total };
+    } catch (error) {
+      if (attempt === 0 && error instanceof DOMException && (error.name === 'InvalidStateError' || error.name === 'TransactionInactiveError')) {
+        shared = null;
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
 /** Merges changed rows into a newest-first list (replacing by streamId, new ones in requestedAt order). */
 export function mergeRows(current: readonly DownloadState[], changed: readonly DownloadState[], gone: readonly string[] = []): DownloadState[] {
   if (changed.length === 0 && gone.length === 0) return current as DownloadState[];
@@ -286,22 +323,19 @@ export function mergeRows(current: readonly DownloadState[], changed: readonly D
   return merged;
 }
 
-/** Calls `onChange` (at most every `throttleMs`) when another context writes to the downloads table. */
+/** Calls `onChange` (at most every `throttleMs`) when the worker says the downloads changed (`downloads.changed`). */
 export function onDownloadsChanged(onChange: () => void, throttleMs = 150): () => void {
-  if (typeof BroadcastChannel === 'undefined') return () => undefined;
-  const channel = new BroadcastChannel(CHANNEL);
   let timer: ReturnType<typeof setTimeout> | null = null;
-  channel.onmessage = (event: MessageEvent<unknown>) => {
-    const parts = event.data && typeof event.data === 'object' ? Object.keys(event.data) : [];
-    if (!parts.some((part) => part.includes(`/${DATABASE}/downloads`))) return;
+  const stop = onWorkerMessage((message) => {
+    if ((message as Partial<DownloadsChangedMessage> | null)?.type !== DOWNLOADS_CHANGED) return;
     if (timer !== null) return;
     timer = setTimeout(() => {
       timer = null;
       onChange();
     }, throttleMs);
-  };
+  });
   return () => {
     if (timer !== null) clearTimeout(timer);
-    channel.close();
+    stop();
   };
 }

@@ -1,5 +1,5 @@
 /** Plain formatting for the pages: sizes, times, file names. */
-import type { DownloadState } from '../domain/download.ts';
+export { fileNameOf } from '../domain/search-text.ts';
 
 export function formatBytes(bytes: number | null): string {
   if (bytes === null || !Number.isFinite(bytes)) return '';
@@ -21,14 +21,3 @@ export function formatDuration(ms: number | null): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The saved file's base name, or the name it will get. */
-export function fileNameOf(row: DownloadState): string {
-  const path = row.filePath ?? row.filename ?? '';
-  const name = path.split(/[\\/]/).pop();
-  if (name) return name;
-  try {
-    return decodeURIComponent(new URL(row.request.imageUrl).pathname.split('/').pop() ?? '') || row.request.imageUrl;
-  } catch {
-    return row.request.imageUrl;
-  }
-}

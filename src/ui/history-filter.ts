@@ -2,8 +2,9 @@
  * Search, filters and the summary over the downloads read model, in memory: the popup filters the rows its live
  * query holds (10,000 rows in a few milliseconds), so every keystroke answers at once. Pure: time is passed in.
  */
-import { publicStatus, type DownloadState, type PublicStatus } from '../domain/download.ts';
-import { fileNameOf } from './format.ts';
+import type { DownloadState } from '../domain/download.ts';
+import { publicStatus, type PublicStatus } from '../domain/download-status.ts';
+import { matchesWords, searchText, searchWords } from '../domain/search-text.ts';
 
 export type StatusFilter = 'all' | 'active' | 'failures' | PublicStatus;
 export type DateFilter = 'all' | 'today' | 'week' | 'month';
@@ -28,14 +29,11 @@ export function startOfDay(now: number): number {
 // Rows are immutable (a live query hands new objects on every change), so the text is computed once per row.
 const haystacks = new WeakMap<DownloadState, string>();
 
-/** Everything the text search looks in, lower-cased: file name, site, search query, title, image URL. */
+/** Everything the text search looks in, lower-cased (domain/search-text.ts), once per row. */
 export function searchableText(row: DownloadState): string {
   let text = haystacks.get(row);
   if (text === undefined) {
-    const { request } = row;
-    text = [fileNameOf(row), row.sourceHost, request.query ?? '', request.title ?? '', request.imageUrl, request.sourcePageUrl ?? '']
-      .join('\n')
-      .toLowerCase();
+    text = searchText(row);
     haystacks.set(row, text);
   }
   return text;
@@ -64,14 +62,14 @@ export function dateFloor(date: DateFilter, now: number): number {
 
 /** The rows that pass every filter, in the order given. Every word of the text must appear (in any field). */
 export function filterHistory(rows: readonly DownloadState[], filter: HistoryFilter, now: number): DownloadState[] {
-  const words = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = searchWords(filter.text);
   const floor = dateFloor(filter.date, now);
   if (words.length === 0 && filter.status === 'all' && floor === -Infinity) return rows.slice();
   return rows.filter(
     (row) =>
       row.requestedAt >= floor &&
       matchesStatus(row, filter.status) &&
-      (words.length === 0 || words.every((word) => searchableText(row).includes(word))),
+      (words.length === 0 || matchesWords(searchableText(row), words)),
   );
 }
 

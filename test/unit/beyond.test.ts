@@ -1,8 +1,10 @@
 /** Context menu, toolbar badge and notifications: the worker side, against the real store and bus (fake-indexeddb). */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import { badgeSubscriber, badgeText } from '../../src/projections/badge.ts';
 import { notificationsSubscriber, NOTIFY_WITHIN_MS } from '../../src/background/notifications.ts';
@@ -39,9 +41,10 @@ const completed = (url: string): NewEvent => ({
 
 function setup(settings: Partial<Settings> = {}, clock: { now: number } = { now: Date.now() }) {
   const db = openDatabase(`beyond-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
-  const bus = new EventBus({ db, store, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const badges: string[] = [];
   const shown: { id: string; title: string; message: string; contextMessage?: string }[] = [];
   const current = Settings.parse(settings);
@@ -211,7 +214,7 @@ describe('imported history and forged dates are no news (issue #17)', () => {
     t.bus.subscribe(t.badge);
     t.bus.subscribe(t.notifications);
     t.bus.subscribe(metricsSubscriber(t.db));
-    const report = await importNdjson(t.db, await otherLog(), { now: Date.now() });
+    const report = await importNdjson(t.db, await otherLog(), { projection: downloadsProjection, now: Date.now() });
     expect(report.taken).toBe(4);
     t.bus.poke();
     await t.bus.idle();

@@ -1,7 +1,9 @@
 /** The bus: durable subscriptions with checkpoints, retries, sequenced dead letters, replay, correlation flow. */
-import { describe, expect, it } from 'vitest';
+import { downloadsProjection } from '../../src/projections/downloads.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus, type Subscriber } from '../../src/bus/subscriptions.ts';
 import { metricsSubscriber } from '../../src/projections/metrics.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
@@ -12,16 +14,13 @@ const meta = { correlationId: 'corr', causationId: 'cause' };
 const requested = (url: string): NewEvent => ({ type: 'GoogleImageDownloadRequested', data: { imageUrl: url, strategy: 'udm2_inline' }, metadata: meta });
 const paused: NewEvent = { type: 'DownloadPaused', data: {}, metadata: meta };
 
-/**
- * `baseDelayMs`: 20 keeps most tests fast; a test that looks at the checkpoint BETWEEN two retries needs a wider
- * window (a loaded machine can take longer than 20 ms between two awaits, and the next retry has then happened).
- */
+/** `baseDelayMs`: the first retry's delay (fake time; a test that looks between two retries wants it wide). */
 function setup(baseDelayMs = 20) {
   const db = openDatabase(`bus-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const wakes: number[] = [];
   const make = () =>
-    new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
+    new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
   return { db, store, bus: make(), make, wakes };
 }
 
@@ -32,13 +31,36 @@ async function pendingRetry(bus: EventBus, id: string): Promise<Awaited<ReturnTy
   return seen;
 }
 
+/**
+ * The bus's timers (batch delays, retries, checkpoint writes) run on fake time; IndexedDB (fake-indexeddb, on
+ * setImmediate) on real turns of the event loop. Each step lets IndexedDB work, then moves the clock 5 ms.
+ */
+const step = async (): Promise<void> => {
+  await new Promise((resolve) => setImmediate(resolve));
+  await vi.advanceTimersByTimeAsync(5);
+};
+
+/** Steps until `check` holds; `timeout` is in fake milliseconds. */
 const until = async (check: () => Promise<boolean> | boolean, timeout = 3000): Promise<void> => {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeout) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await step();
   }
 };
+
+/** Steps until `promise` settles (it waits on the bus's timers). */
+async function drive<T>(promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const result = promise.finally(() => void (settled = true));
+  while (!settled) await step();
+  return result;
+}
+
+const sleep = (ms: number): Promise<void> => drive(new Promise((resolve) => setTimeout(resolve, ms)));
+
+beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] }));
+afterEach(() => void vi.useRealTimers());
 
 function recorder(id: string, fail?: (event: StoredEvent) => boolean): Subscriber & { seen: StoredEvent[] } {
   const seen: StoredEvent[] = [];
@@ -61,7 +83,7 @@ describe('EventBus', () => {
     await t.store.appendToStream('b', [requested('https://i.test/b')], { expectedVersion: 'no-stream' });
     await t.store.appendToStream('a', [paused], { expectedVersion: 1 });
     await until(() => sub.seen.length === 3);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(sub.seen.map((e) => e.position)).toEqual([1, 2, 3]);
     expect((await t.bus.checkpoint('r'))?.position).toBe(3);
   });
@@ -76,7 +98,7 @@ describe('EventBus', () => {
     expect(pending).toMatchObject({ position: 0, retry: { position: 1, attempts: 1 } });
     expect(t.wakes).toHaveLength(1);
     await until(() => sub.seen.length === 1);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(failures).toBe(3);
     expect(await t.bus.checkpoint('r')).toMatchObject({ position: 1, retry: undefined });
   });
@@ -90,7 +112,7 @@ describe('EventBus', () => {
     await t.store.appendToStream('b', [requested('https://i.test/b')], { expectedVersion: 'no-stream' });
     await t.store.appendToStream('a', [paused], { expectedVersion: 1 });
     await until(async () => (await t.bus.checkpoint('r'))?.position === 3, 5000);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(sub.seen.map((e) => `${e.streamId}#${e.version}`)).toEqual(['b#1']);
     const letters = await t.bus.deadLetters('r');
     expect(letters.map((l) => [l.streamId, l.position, l.attempts, l.parkedBehind === undefined])).toEqual([
@@ -109,12 +131,37 @@ describe('EventBus', () => {
     await until(() => sub.seen.length === 4);
   });
 
+  it('retries and discards every dead letter of every subscriber at once (the options page\'s "all")', async () => {
+    const t = setup();
+    let broken = true;
+    const one = recorder('one', () => broken);
+    const two = recorder('two', (event) => broken && event.streamId === 'b');
+    t.bus.subscribe(one);
+    t.bus.subscribe(two);
+    await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' });
+    await t.store.appendToStream('b', [requested('https://i.test/b')], { expectedVersion: 'no-stream' });
+    await until(async () => (await t.bus.deadLetters()).length === 3, 5000);
+    await drive(t.bus.idle());
+    broken = false;
+    expect(await t.bus.retryAllDeadLetters()).toBe(3);
+    expect(await t.bus.deadLetters()).toEqual([]);
+    expect(one.seen.map((e) => e.streamId).sort()).toEqual(['a', 'b']);
+    expect(two.seen.map((e) => e.streamId)).toEqual(['a', 'b']);
+    broken = true;
+    await t.store.appendToStream('c', [requested('https://i.test/c')], { expectedVersion: 'no-stream' });
+    await until(async () => (await t.bus.deadLetters()).length === 1, 5000);
+    await drive(t.bus.idle());
+    expect(await t.bus.discardAllDeadLetters()).toBe(1);
+    expect(await t.bus.deadLetters()).toEqual([]);
+    expect(one.seen.map((e) => e.streamId)).not.toContain('c');
+  });
+
   it('a worker stopped mid-handler: the new worker redelivers (at least once) and the checkpoint does not skip', async () => {
     const t = setup();
     const hung: Subscriber = { id: 'r', handle: () => new Promise<void>(() => undefined) };
     t.bus.subscribe(hung);
     await t.store.appendToStream('a', [requested('https://i.test/a'), paused], { expectedVersion: 'no-stream' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect((await t.bus.checkpoint('r'))?.position ?? 0).toBe(0);
     const restarted = t.make();
     const sub = recorder('r');
@@ -221,7 +268,7 @@ describe('EventBus batching', () => {
       last = appended.events.at(-1)?.position ?? last;
     }
     await until(() => (handled.get('plain')?.size ?? 0) === 120 && (handled.get('batched')?.size ?? 0) === 120 && (handled.get('typed')?.size ?? 0) === 40);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(violations).toEqual([]);
     for (const sub of [batched, plain]) {
       expect([...sub.times.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
@@ -249,7 +296,7 @@ describe('EventBus batching', () => {
     expect(await pendingRetry(t.bus, 'batched')).toMatchObject({ position: 4, retry: { position: 5, attempts: 1 } });
     expect([...(handled.get('batched') ?? [])].sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
     await until(() => (handled.get('batched')?.size ?? 0) === 10);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(violations).toEqual([]);
     expect(await t.bus.checkpoint('batched')).toMatchObject({ position: 10, retry: undefined });
     // 1–4 once (in the failed batch's one-by-one pass), 5 after its retries, 6–10 once.
@@ -262,7 +309,7 @@ describe('EventBus batching', () => {
     let last = 0;
     const violations = guard(t.db, handled, () => true, () => last);
     // The first worker's checkpoint writes never happen (it is stopped in the delay before them).
-    const first = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
+    const first = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
     const before = batchRecorder('batched', handled, { batch: true });
     first.subscribe(before.subscriber);
     for (let i = 0; i < 5; i++) last = (await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
@@ -274,7 +321,7 @@ describe('EventBus batching', () => {
     second.subscribe(again.subscriber);
     last = (await t.store.appendToStream('s9', [requested('https://i.test/9')], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
     await until(() => again.times.size === 6);
-    await second.idle();
+    await drive(second.idle());
     expect(violations).toEqual([]);
     expect(again.calls.flat()).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await second.checkpoint('batched'))?.position).toBe(6);
@@ -287,14 +334,14 @@ describe('EventBus batching', () => {
     const violations = guard(t.db, handled, () => true, () => last);
     const sub = batchRecorder('plain', handled, { batch: false });
     t.bus.subscribe(sub.subscriber);
-    const elsewhere = new DexieEventStore(t.db);
+    const elsewhere = new DexieEventStore(t.db, { projection: downloadsProjection });
     last = (await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' })).nextVersion;
     await until(() => sub.times.size === 1);
     await elsewhere.appendToStream('b', [requested('https://i.test/b'), paused], { expectedVersion: 'no-stream' });
     await t.store.appendToStream('c', [requested('https://i.test/c')], { expectedVersion: 'no-stream' });
     last = 4;
     await until(() => sub.times.size === 4);
-    await t.bus.idle();
+    await drive(t.bus.idle());
     expect(violations).toEqual([]);
     expect(sub.calls.flat()).toEqual([1, 2, 3, 4]);
     expect((await t.bus.checkpoint('plain'))?.position).toBe(4);
@@ -319,12 +366,12 @@ describe('EventBus batching', () => {
           }
         },
       };
-      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       bus.subscribe(sub);
-      await bus.idle();
+      await drive(bus.idle());
       passes.length = 0;
       slow = true;
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await sleep(1100);
       await t.store.appendToStream('a', [requested('https://i.test/a')], { expectedVersion: 'no-stream' });
       await until(() => passes.length === 1);
       // During the first page's 150 ms: two more appends.
@@ -339,7 +386,7 @@ describe('EventBus batching', () => {
       // page (150 ms) at once. The delay is wide so that a loaded machine's scheduling cannot blur the two.
       if (busy) expect(gap).toBeGreaterThanOrEqual(950);
       else expect(gap).toBeLessThan(700);
-      await bus.idle();
+      await drive(bus.idle());
     }
   }, 20_000);
 
@@ -347,16 +394,16 @@ describe('EventBus batching', () => {
     for (const busy of [true, false]) {
       const t = setup();
       const handled = new Map<string, Set<number>>();
-      const bus = new EventBus({ db: t.db, store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       const sub = batchRecorder('batched', handled, { batch: true });
       bus.subscribe(sub.subscriber);
-      await bus.idle();
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // the subscribe pass is no longer recent
+      await drive(bus.idle());
+      await sleep(1100); // the subscribe pass is no longer recent
       if (busy) {
         // Five appends 40 ms apart: the default 25 ms delay would give them a pass each.
         for (let i = 0; i < 5; i++) {
           await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' });
-          await new Promise((resolve) => setTimeout(resolve, 40));
+          await sleep(40);
         }
         expect(sub.calls).toEqual([]);
         await until(() => sub.times.size === 5);
@@ -364,16 +411,16 @@ describe('EventBus batching', () => {
       } else {
         // Quiet: an append is handled after the short delay.
         await t.store.appendToStream('s0', [requested('https://i.test/0')], { expectedVersion: 'no-stream' });
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await sleep(150);
         expect(sub.times.size).toBe(1);
         for (let i = 1; i < 5; i++) await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' });
-        await bus.idle();
+        await drive(bus.idle());
       }
       // A pass just ended: the next append waits the longer delay even when busy() says no, unless idle() asks.
       await t.store.appendToStream('late', [requested('https://i.test/late')], { expectedVersion: 'no-stream' });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       expect(sub.times.has(6)).toBe(false);
-      await bus.idle();
+      await drive(bus.idle());
       expect(sub.times.get(6)).toBe(1);
     }
   }, 20_000);

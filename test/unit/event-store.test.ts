@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
 import { EventSchemaError } from '../../src/domain/events.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import { loadAggregate, type EventStore } from '../../src/store/event-store.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
@@ -14,7 +14,7 @@ const fresh = () => freshStore('store-test');
 
 const backends: [string, () => EventStore][] = [
   ['DexieEventStore', () => fresh().store],
-  ['InMemoryEventStore', () => new InMemoryEventStore()],
+  ['InMemoryEventStore', () => new InMemoryEventStore({ projection: downloadsProjection })],
 ];
 
 describe.each(backends)('event store contract: %s', (_name, make) => {

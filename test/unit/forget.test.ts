@@ -7,6 +7,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import { metricsSubscriber, type MetricsRowV2 } from '../../src/projections/metrics.ts';
 import { Outbox } from '../../src/outbox/outbox.ts';
@@ -14,7 +15,7 @@ import { dexieOutboxCheckpoints } from '../../src/outbox/protocol.ts';
 import { Maintenance, FORGOTTEN_STREAM } from '../../src/background/maintenance.ts';
 import { importNdjson } from '../../src/store/import-log.ts';
 import { exportNdjson } from '../../src/store/event-log-io.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 import { FakeDownloads } from '../fakes/downloads.ts';
@@ -30,8 +31,8 @@ const completed = (url: string, filePath: string): NewEvent => ({
 
 function setup() {
   const db = openDatabase(`forget-${++n}`);
-  const store = new DexieEventStore(db);
-  const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
   bus.subscribe(metricsSubscriber(db));
   const sent: string[] = [];
   const outboxConfig = { enabled: false, url: 'https://receiver.example/in', batchSize: 100, maxAttempts: 3 };
@@ -54,6 +55,7 @@ function setup() {
   const downloads = new FakeDownloads('/downloads');
   const maintenance = new Maintenance({
     db,
+    projection: downloadsProjection,
     store,
     bus,
     outbox,
@@ -159,7 +161,7 @@ describe('clear history', () => {
     await t.store.appendToStream('running', [requested('https://img.example/r.png')], { expectedVersion: 'no-stream' });
     const other = setup();
     await other.saved('elsewhere', 'elsewhere.png');
-    await importNdjson(t.db, (await exportNdjson(other.db)).join(''), { now: Date.now() });
+    await importNdjson(t.db, (await exportNdjson(other.db)).join(''), { projection: downloadsProjection, now: Date.now() });
     expect(await t.db.downloads.get('elsewhere')).toMatchObject({ imported: true });
     // "old" was asked for before the cut-off.
     const cut = ((await t.db.downloads.get('new'))?.requestedAt ?? 0) - 0.5;
@@ -181,7 +183,7 @@ describe('clear history', () => {
 describe('one writer: the store runs maintenance between its own group commits', () => {
   it('an append made while exclusive work runs is written after it, not during', async () => {
     const db = openDatabase(`forget-exclusive-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     let release: () => void = () => undefined;
     const held = store.runExclusive(() => new Promise<void>((resolve) => (release = resolve)));
     const append = store.appendToStream('s', [requested('https://img.example/a.png')], { expectedVersion: 'no-stream' });
@@ -195,8 +197,8 @@ describe('one writer: the store runs maintenance between its own group commits',
 
   it('the bus starts no pass while quiet, and catches up from the store after (nothing from memory)', async () => {
     const db = openDatabase(`forget-quiet-${++n}`);
-    const store = new DexieEventStore(db);
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
     const seen: string[] = [];
     bus.subscribe({ id: 'watch', handle: async (event) => void seen.push(event.streamId) });
     await bus.whileQuiet(async () => {

@@ -1,4 +1,5 @@
 /** Imports are history (issue #17 item 1): what the import takes, marks, refuses, and never adds to. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
@@ -24,7 +25,7 @@ const validated = (filename: string, mimeType: string, extension: string, extra:
 describe('the import takes history, marked as such', () => {
   it('refuses the forged PDF step with its line number; keeps the request as history, unsettled and marked', async () => {
     const db = fresh();
-    const report = await importNdjson(db, [requested(), validated('Semantest/report.pdf', 'application/pdf', 'pdf')].join('\n'), { now: NOW });
+    const report = await importNdjson(db, [requested(), validated('Semantest/report.pdf', 'application/pdf', 'pdf')].join('\n'), { projection: downloadsProjection, now: NOW });
     expect(report.taken).toBe(1);
     expect(report.refused).toHaveLength(1);
     expect(report.refused[0]?.line).toBe(2);
@@ -37,9 +38,9 @@ describe('the import takes history, marked as such', () => {
 
   it('refuses a PDF even when it calls itself an image; a name with its type is taken', async () => {
     const db = fresh();
-    const report = await importNdjson(db, [requested(), validated('Semantest/report.pdf', 'image/png', 'png')].join('\n'), { now: NOW });
+    const report = await importNdjson(db, [requested(), validated('Semantest/report.pdf', 'image/png', 'png')].join('\n'), { projection: downloadsProjection, now: NOW });
     expect(report.refused[0]?.reason).toBe("ImageSourceValidated: filename does not end in .png, the image's type");
-    const ok = await importNdjson(fresh(), [requested(), validated('Semantest/report.png', 'image/png', 'png')].join('\n'), { now: NOW });
+    const ok = await importNdjson(fresh(), [requested(), validated('Semantest/report.png', 'image/png', 'png')].join('\n'), { projection: downloadsProjection, now: NOW });
     expect(ok).toEqual({ taken: 2, alreadyThere: 0, refused: [] });
   });
 
@@ -57,14 +58,14 @@ describe('the import takes history, marked as such', () => {
       v2(6, 'ImageScanned', { attempt: 1, chromeDownloadId: 3, verdict: 'clean', danger: 'safe' }, 1),
       v2(7, 'GoogleImageDownloadCompleted', { imageUrl: url, filePath: '/home/u/Downloads/Semantest/cat.png', fileSize: 10, downloadTime: 5, mimeType: 'image/png' }, 2),
     ];
-    expect(await importNdjson(fresh(), lines.join('\n'), { now: NOW })).toEqual({ taken: 7, alreadyThere: 0, refused: [] });
+    expect(await importNdjson(fresh(), lines.join('\n'), { projection: downloadsProjection, now: NOW })).toEqual({ taken: 7, alreadyThere: 0, refused: [] });
     const forged = [
       lines[0],
       v2(2, 'ImageSourceValidated', { attempt: 1, mimeType: 'image/png', extension: 'png', filename: 'Semantest/cat.png', contentLength: 10, transferId: '../x' }, 2),
       v2(3, 'ImageFetched', { attempt: 1, transferId, size: 10, contentHash: 'a'.repeat(64), mimeType: 'text/html' }, 1),
       v2(4, 'ImageScanned', { attempt: 1, chromeDownloadId: 3, verdict: 'flagged', danger: 'file\u202e' }, 1),
     ];
-    const report = await importNdjson(fresh(), forged.join('\n'), { now: NOW });
+    const report = await importNdjson(fresh(), forged.join('\n'), { projection: downloadsProjection, now: NOW });
     expect(report.refused.map((refusal) => refusal.reason)).toEqual([
       expect.stringMatching(/^ImageSourceValidated: transferId is not an id/),
       'ImageFetched: mimeType is not an image type',
@@ -74,7 +75,7 @@ describe('the import takes history, marked as such', () => {
 
   it('overwrites whatever the file says about being imported, and drops tab ids and unknown metadata', async () => {
     const db = fresh();
-    await importNdjson(db, requested({ metadata: { imported: false, tabId: 7, batchSize: 3, note: 'x'.repeat(100) } }), { now: NOW });
+    await importNdjson(db, requested({ metadata: { imported: false, tabId: 7, batchSize: 3, note: 'x'.repeat(100) } }), { projection: downloadsProjection, now: NOW });
     expect((await db.events.toArray())[0]?.metadata).toEqual({ correlationId: 'c1', causationId: 'x1', batchSize: 3, imported: { at: NOW } });
   });
 
@@ -88,7 +89,7 @@ describe('the import takes history, marked as such', () => {
   ])('refuses a request with %s', async (_what, change, reason) => {
     const db = fresh();
     const data = { imageUrl: 'https://img.example/a.jpg', strategy: 'udm2_inline', ...change };
-    const report = await importNdjson(db, line(1, 'GoogleImageDownloadRequested', data), { now: NOW });
+    const report = await importNdjson(db, line(1, 'GoogleImageDownloadRequested', data), { projection: downloadsProjection, now: NOW });
     expect(report.taken).toBe(0);
     expect(report.refused[0]?.reason).toMatch(reason);
   });
@@ -98,7 +99,7 @@ describe('the import takes history, marked as such', () => {
     const notification = line(1, 'NotificationSent', { recipient: 'r', channel: 'desktop', kind: 'download-failed', notificationId: 'n', subject: 's1', title: 't', message: 'm', actions: [] }, { streamId: 'notifications' });
     const future = requested({ createdAt: NOW + 2 * 86_400_000, streamId: 's2', eventId: 'f1' });
     const orphan = line(1, 'DownloadPaused', {}, { streamId: 's3', eventId: 'p1' });
-    const report = await importNdjson(db, [notification, future, orphan].join('\n'), { now: NOW });
+    const report = await importNdjson(db, [notification, future, orphan].join('\n'), { projection: downloadsProjection, now: NOW });
     expect(report.refused.map((refusal) => [refusal.line, refusal.reason])).toEqual([
       [1, "NotificationSent is a record this browser keeps about its own downloads: another log's is not imported"],
       [2, 'the event is dated in the future'],
@@ -108,7 +109,7 @@ describe('the import takes history, marked as such', () => {
   });
 
   it('refuses ids this extension never makes', async () => {
-    const report = await importNdjson(fresh(), requested({ streamId: 'a b<script>', eventId: 'ok1' }), { now: NOW });
+    const report = await importNdjson(fresh(), requested({ streamId: 'a b<script>', eventId: 'ok1' }), { projection: downloadsProjection, now: NOW });
     expect(report.refused[0]?.reason).toMatch(/^streamId is not an id/);
   });
 
@@ -117,7 +118,7 @@ describe('the import takes history, marked as such', () => {
     const small = `data:image/jpeg;base64,${'A'.repeat(100)}`;
     const db = fresh();
     const data = (thumbnailUrl: string) => ({ imageUrl: 'https://img.example/a.jpg', strategy: 'udm2_inline', thumbnailUrl });
-    await importNdjson(db, [line(1, 'GoogleImageDownloadRequested', data(big)), line(1, 'GoogleImageDownloadRequested', data(small), { streamId: 's2' })].join('\n'), { now: NOW });
+    await importNdjson(db, [line(1, 'GoogleImageDownloadRequested', data(big)), line(1, 'GoogleImageDownloadRequested', data(small), { streamId: 's2' })].join('\n'), { projection: downloadsProjection, now: NOW });
     const rows = await db.events.orderBy('position').toArray();
     expect((rows[0]?.data as { thumbnailUrl?: string }).thumbnailUrl).toBeUndefined();
     expect((rows[1]?.data as { thumbnailUrl?: string }).thumbnailUrl).toBe(small);
@@ -129,11 +130,11 @@ describe('the import takes history, marked as such', () => {
 describe('an import never adds to a download of this browser', () => {
   it('refuses the whole file in words and writes nothing when one event names an existing stream', async () => {
     const db = fresh();
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     await store.appendToStream('mine', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: 'https://img.example/a.jpg', strategy: 'udm2_inline' }, metadata: meta() }], { expectedVersion: 'no-stream' });
     const before = await db.events.count();
     const file = [requested({ streamId: 'new', eventId: 'n1' }), line(2, 'DownloadStarted', { attempt: 1, chromeDownloadId: 1 }, { streamId: 'mine', eventId: 'forged' })].join('\n');
-    const report = await importNdjson(db, file, { now: NOW });
+    const report = await importNdjson(db, file, { projection: downloadsProjection, now: NOW });
     expect(report.taken).toBe(0);
     expect(report.refusedWhole).toBe('Nothing was imported: line 2 names mine, a download of this browser: an import never adds to one. Events of that download cannot come from another log.');
     expect(await db.events.count()).toBe(before);
@@ -142,8 +143,8 @@ describe('an import never adds to a download of this browser', () => {
 
   it('continues a stream that is itself imported history (an import cut off half-way, run again)', async () => {
     const db = fresh();
-    await importNdjson(db, requested(), { now: NOW });
-    const report = await importNdjson(db, [requested(), validated('Semantest/a.png', 'image/png', 'png')].join('\n'), { now: NOW + 1 });
+    await importNdjson(db, requested(), { projection: downloadsProjection, now: NOW });
+    const report = await importNdjson(db, [requested(), validated('Semantest/a.png', 'image/png', 'png')].join('\n'), { projection: downloadsProjection, now: NOW + 1 });
     expect(report).toEqual({ taken: 1, alreadyThere: 1, refused: [] });
     expect(await db.downloads.get('s1')).toMatchObject({ phase: 'validating', imported: true, version: 2 });
   });
@@ -156,7 +157,7 @@ describe('an import never adds to a download of this browser', () => {
         yield `${requested()}\n`;
       })();
     };
-    expect(await importNdjson(fresh(), source, { now: NOW })).toEqual({ taken: 1, alreadyThere: 0, refused: [] });
+    expect(await importNdjson(fresh(), source, { projection: downloadsProjection, now: NOW })).toEqual({ taken: 1, alreadyThere: 0, refused: [] });
     expect(opened).toBe(2);
   });
 });

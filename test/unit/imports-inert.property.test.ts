@@ -3,6 +3,7 @@
  * requests and zero downloads, and leave the user's own Chrome downloads as they were. Written against the
  * worker-saga factory (test/worker-saga.ts), so it outlives the saga it tests today.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describe('an imported log is history, not orders', () => {
         const userRunning = downloads.foreign('https://elsewhere.example/movie.mkv', 'movie.mkv');
         Object.assign(downloads.items.get(userRunning.id) ?? {}, { state: 'in_progress', exists: true });
         const worker = workerSaga(`imports-inert-${process.pid}-${++run}`, { downloads });
-        const report = await importNdjson(worker.db, logOf(plans, { userRunning: userRunning.id, userDone: userDone.id }), { now: NOW });
+        const report = await importNdjson(worker.db, logOf(plans, { userRunning: userRunning.id, userDone: userDone.id }), { projection: downloadsProjection, now: NOW });
         expect(report.refusedWhole).toBeUndefined();
         streamsImported += await worker.db.downloads.count();
         const written = await worker.db.events.count();

@@ -2,6 +2,7 @@
  * Hostile messages: ≥ 10,000 random and mutated messages from random senders reach the worker's handler.
  * None may throw, none from a refused sender or of a malformed shape may write an event, each refusal is in words.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openDatabase, type SemantestDb } from '../../src/store/database.ts';
@@ -23,7 +24,7 @@ const ORIGIN = `chrome-extension://${ID}`;
 
 function context(): { ctx: MessageContext; count: () => Promise<number>; stored: () => Promise<number>; db: SemantestDb; store: DexieEventStore } {
   const db = openDatabase(`fuzz-${Math.random()}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
   const transfers = new FakeTransfers();
   transfers.answer = () => ({ kind: 'fail', failure: { code: 'network', retryable: false, message: 'offline in this test' } });
@@ -113,7 +114,7 @@ describe('worker messages under fuzzing', () => {
     const google: MessageSender = { id: ID, url: 'https://www.google.com/search?q=x&udm=2', tabId: 1, frameId: 0, fromContentScript: true };
     expect(await handleMessage({ type: 'download.retryAllDeadLetters' }, google, ctx)).toEqual({ ok: false, error: 'A Google page may not send download.retryAllDeadLetters.' });
     expect(await handleMessage(validRequest, google, ctx)).toMatchObject({ ok: true, joined: false });
-    for (const message of [{ type: 'history.clear', before: null, deleteFiles: true }, { type: 'history.forget', streamIds: ['a'], deleteFiles: false }, { type: 'history.rebuild' }]) {
+    for (const message of [{ type: 'history.clear', before: null, deleteFiles: true }, { type: 'history.forget', streamIds: ['a'], deleteFiles: false }, { type: 'history.rebuild' }, { type: 'bus.retryDeadLetters', which: 'all' }, { type: 'bus.discardDeadLetters', which: 'all' }]) {
       expect(await handleMessage(message, google, ctx)).toEqual({ ok: false, error: `A Google page may not send ${message.type}.` });
     }
   });
@@ -131,7 +132,7 @@ describe('the page learns only what it gave (issue #17)', () => {
     await store.appendToStream('menu', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromMenu, strategy: 'context_menu' }, metadata: meta }], { expectedVersion: 'no-stream' });
     await store.appendToStream('page', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: fromGoogle, strategy: 'udm2_inline' }, metadata: meta }], { expectedVersion: 'no-stream' });
     const line = { eventId: 'i1', streamId: 'imp', version: 1, type: 'GoogleImageDownloadRequested', schemaVersion: 2, data: { imageUrl: fromImport, strategy: 'udm2_inline' }, metadata: meta, ...meta, createdAt: 1 };
-    await importNdjson(db, JSON.stringify(line), { now: Date.now() });
+    await importNdjson(db, JSON.stringify(line), { projection: downloadsProjection, now: Date.now() });
     const answer = await handleMessage({ type: 'download.states', imageUrls: [fromMenu, fromGoogle, fromImport] }, google, ctx);
     expect(answer.ok && (answer.updates as ControlUpdate[]).map((update) => update.imageUrl)).toEqual([fromGoogle]);
   });

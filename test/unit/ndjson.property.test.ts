@@ -3,6 +3,7 @@
  * lines, wrong types, future schema versions, duplicate eventIds, BOM, CRLF, blank lines, any chunking of the
  * bytes; and a 50 MB file imported as a stream, with its time and peak heap printed for the README.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -183,7 +184,7 @@ describe('NDJSON import under hostile files', () => {
           const file = buildFile(rows, faults, bom, crlf, blankEvery);
           const db = freshDb();
           try {
-            const report = await importNdjson(db, () => chunked(file.text, cuts), { batchSize, now: NOW });
+            const report = await importNdjson(db, () => chunked(file.text, cuts), { projection: downloadsProjection, batchSize, now: NOW });
             // Every non-blank line is taken, already there, or refused (with its line number and a reason).
             expect(report.taken + report.alreadyThere + report.refused.length).toBe(nonBlank(file.text));
             for (const refusal of report.refused) {
@@ -200,10 +201,10 @@ describe('NDJSON import under hostile files', () => {
             for (const event of events) expect(event.metadata).toEqual({ correlationId: event.correlationId, causationId: event.causationId, imported: { at: NOW } });
             // The same text as a string, and as one chunk: the same report.
             const again = freshDb();
-            const asString = await importNdjson(again, file.text, { batchSize, now: NOW });
+            const asString = await importNdjson(again, file.text, { projection: downloadsProjection, batchSize, now: NOW });
             expect(asString).toEqual(report);
             // Idempotent: a second import changes nothing (its streams are imported history, not this browser's).
-            const second = await importNdjson(db, file.text, { batchSize: 1000, now: NOW });
+            const second = await importNdjson(db, file.text, { projection: downloadsProjection, batchSize: 1000, now: NOW });
             expect(second.taken).toBe(0);
             expect(second.alreadyThere).toBe(report.taken + report.alreadyThere);
             expect(await db.events.count()).toBe(report.taken);
@@ -229,14 +230,14 @@ describe('NDJSON import under hostile files', () => {
     expect(parseNdjson(JSON.stringify(row)).refused[0]?.reason).toContain('no schema version 7');
     expect(parseNdjson(JSON.stringify(row), { keepFuture: true }).future?.[0]?.reason).toContain('newer than this version');
     const db = freshDb();
-    const report: ImportReport = await importNdjson(db, JSON.stringify(row), { now: NOW });
+    const report: ImportReport = await importNdjson(db, JSON.stringify(row), { projection: downloadsProjection, now: NOW });
     expect(report).toEqual({ taken: 0, alreadyThere: 0, refused: [{ line: 1, reason: 'DownloadPaused has no schema version 7 in this version of Semantest' }] });
     expect(await db.events.count()).toBe(0);
   });
 
   it('a line longer than the limit is refused without being held whole', async () => {
     const huge = `{"eventId":"${'x'.repeat(5 * 1_048_576)}"}`;
-    const report = await importNdjson(freshDb(), () => chunked(`${huge}\n{oops}\n`, [1000, 70_000, 3_000_000]), { now: NOW });
+    const report = await importNdjson(freshDb(), () => chunked(`${huge}\n{oops}\n`, [1000, 70_000, 3_000_000]), { projection: downloadsProjection, now: NOW });
     expect(report.refused.map((refusal) => refusal.line)).toEqual([1, 2]);
     expect(report.refused[0]?.reason).toMatch(/line longer than/);
   });
@@ -308,7 +309,7 @@ describe('a 50 MB hostile file', () => {
     let bytesSeen = 0;
     // The import reads the file twice (a check, then the writes): each reading opens it again.
     const streamed = await measure(() =>
-      importNdjson(db, () => createReadStream(path, { highWaterMark: 256 * 1024 }), { now: NOW, onProgress: (bytes) => (bytesSeen = bytes), maxListedRefusals: 1000 }),
+      importNdjson(db, () => createReadStream(path, { highWaterMark: 256 * 1024 }), { projection: downloadsProjection, now: NOW, onProgress: (bytes) => (bytesSeen = bytes), maxListedRefusals: 1000 }),
     );
     const report = streamed.value;
     gc();

@@ -2,10 +2,12 @@
  * Notifications with buttons, recorded as NotificationSent; batch summaries; the failure-rate alert. Against the
  * real store and bus (fake-indexeddb), with a fake notifications port.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
+import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import {
   bulkSummary, failureRateStep, type NotificationLog, FAILURE_RATE_STREAM, handleNotificationButton, nameUuid, notificationLog, notificationsSubscriber, NOTIFICATIONS_STREAM, type Outcome,
@@ -49,9 +51,10 @@ type Shown = { id: string; title: string; message: string; contextMessage?: stri
 
 function setup(settings: Partial<Settings> = {}) {
   const db = openDatabase(`notifications-test-${++n}`);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
-  const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const shown: Shown[] = [];
   const current = Settings.parse(settings);
   const log = notificationLog(db);
@@ -174,7 +177,7 @@ describe('batch summaries', () => {
 
   it('a bus pass reads the batches of all its events at once, and tells the same as event by event', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const log = notificationLog(db);
     const reads = { one: 0, many: 0 };
@@ -185,7 +188,7 @@ describe('batch summaries', () => {
     };
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     await bus.idle();
     // A batch of 3 (two saved, one failed) and 3 single downloads (one failed), all settling in one burst.
@@ -200,7 +203,7 @@ describe('batch summaries', () => {
 
   it('given single downloads the worker knows as such, when they settle, then no batch is read for them, and a batch is still summed up', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const log = notificationLog(db);
     const reads: string[][] = [];
@@ -212,7 +215,7 @@ describe('batch summaries', () => {
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
     const singles = new Set(['c-s1', 'c-s2', 'c-s3']);
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(
       notificationsSubscriber({
         notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) },
@@ -283,13 +286,13 @@ describe('failure-rate alert', () => {
 
   it('keeps the recent outcomes itself: one backwards scan of the log for a burst, the same alerts as step by step', async () => {
     const db = openDatabase(`notifications-test-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const queries = downloadQueries(db);
     const current = Settings.parse({ failureAlertPercent: 50, failureAlertWindow: 4, notifications: 'failures' });
     const log = notificationLog(db);
     let scans = 0;
     const counting: NotificationLog = { ...log, recentOutcomes: (position, count) => (scans++, log.recentOutcomes(position, count)) };
-    const bus = new EventBus({ db, store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     const shown: string[] = [];
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id) => void shown.push(id) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     let i = 0;

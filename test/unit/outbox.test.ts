@@ -1,4 +1,5 @@
 /** The integrations outbox: CloudEvents mapping, URL rules, and the delivery loop against a fake receiver. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
@@ -41,7 +42,7 @@ function receiver(script: (number | 'network')[] = []) {
 
 function setup(config: Partial<OutboxConfig> = {}, script: (number | 'network')[] = [], options: { mayReach?: boolean } = {}) {
   const clock = { now: 1_700_000_000_000 };
-  const store = new InMemoryEventStore({ now: () => clock.now, newId: () => crypto.randomUUID() });
+  const store = new InMemoryEventStore({ projection: downloadsProjection, now: () => clock.now, newId: () => crypto.randomUUID() });
   let row: OutboxCheckpoint | undefined;
   let failSave = 0;
   const timers: { at: number; fn: () => void }[] = [];
@@ -97,7 +98,7 @@ async function appendDownloads(store: InMemoryEventStore, count: number): Promis
 
 describe('CloudEvents mapping', () => {
   it('maps a stored event to a CloudEvents 1.0 event: id = eventId, type, source, subject, time, extensions', async () => {
-    const store = new InMemoryEventStore({ now: () => Date.UTC(2026, 10, 27, 12, 0, 0), newId: () => crypto.randomUUID() });
+    const store = new InMemoryEventStore({ projection: downloadsProjection, now: () => Date.UTC(2026, 10, 27, 12, 0, 0), newId: () => crypto.randomUUID() });
     const [event] = (await store.appendToStream('stream-1', [{ ...requested('https://img.example/a.jpg'), metadata: meta('corr-9', 'cause-9') }], { expectedVersion: 'no-stream' })).events;
     const ce = toCloudEvent(event as StoredEvent, SOURCE);
     expect(ce).toEqual({
@@ -119,7 +120,7 @@ describe('CloudEvents mapping', () => {
   });
 
   it('cuts batches by count and by size, but always sends at least one event', async () => {
-    const store = new InMemoryEventStore();
+    const store = new InMemoryEventStore({ projection: downloadsProjection });
     const events = await appendDownloads(store, 5);
     expect(batchBody(events, SOURCE, 3, 1e9).events).toHaveLength(3);
     const one = JSON.stringify(toCloudEvent(events[0] as StoredEvent, SOURCE)).length;

@@ -2,6 +2,7 @@
  * The saga v2 as the worker assembles it, on the in-memory store (with its downloads read model), the transfer
  * side's and chrome.downloads' fakes and a fake clock: nothing real is waited for.
  */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { DownloadSaga } from '../../src/background/saga/index.ts';
 import type { PictureDeps } from '../../src/background/saga/picture-check.ts';
 import { Settings } from '../../src/background/settings.ts';
@@ -28,7 +29,7 @@ export async function sagaHarness(options: { settings?: Partial<Settings>; recov
   const clock = new FakeClock();
   let ids = 0;
   const newId = (): string => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-  const store = new InMemoryEventStore({ now: clock.now, newId });
+  const store = new InMemoryEventStore({ projection: downloadsProjection, now: clock.now, newId });
   const reads = { get: 0, byImageUrl: 0, byImageUrls: 0, byContentHash: 0, byContentHashes: 0, unsettled: 0 };
   const plain = store.downloads;
   const queries: DownloadQueries = {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { SemantestDb } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { ConcurrencyError, type NewEvent } from '../../src/store/event-store.ts';
-import { projectDownload, rebuildDownloads, sameValue } from '../../src/projections/downloads.ts';
+import { projectDownload, rebuildDownloads, sameValue, downloadsProjection } from '../../src/projections/downloads.ts';
 import type { DownloadRow } from '../../src/store/database.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 import { failed, freshStore, meta, requested } from './store-helpers.ts';
@@ -82,7 +82,7 @@ describe('DexieEventStore stream cache', () => {
 
   it('never decides on stale knowledge when another context appended to the same stream', async () => {
     const { db, store } = fresh();
-    const other = new DexieEventStore(db); // another context: its own cache, the same database
+    const other = new DexieEventStore(db, { projection: downloadsProjection }); // another context: its own cache, the same database
     await store.appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
     await other.appendToStream('a', [failed(1)], { expectedVersion: 1 });
     // Exact version as the database has it (the cache still says 1): accepted at version 3.
@@ -121,7 +121,7 @@ describe('DexieEventStore stream cache', () => {
 
   it('a `no-stream` append to a stream that exists (taken to be new, unread) is refused by the index, not written', async () => {
     const { db, store } = fresh();
-    await new DexieEventStore(db).appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
+    await new DexieEventStore(db, { projection: downloadsProjection }).appendToStream('a', [requested()], { expectedVersion: 'no-stream' });
     await expect(store.appendToStream('a', [requested('https://i.test/other.jpg')], { expectedVersion: 'no-stream' })).rejects.toBeInstanceOf(ConcurrencyError);
     expect(await db.events.count()).toBe(1);
     expect((await db.downloads.get('a'))?.request.imageUrl).toBe('https://i.test/a.jpg');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import { COMPACTION_STATE_VERSION, compactOldDownloads, compactSettledStreams, removableEvents } from '../../src/store/compaction.ts';
 
 const DAY = 86_400_000;
@@ -12,7 +12,7 @@ let n = 0;
 let clock = 0;
 const fresh = () => {
   const db = openDatabase(`compaction-test-${++n}`);
-  return { db, store: new DexieEventStore(db, { now: () => clock, newId: () => crypto.randomUUID() }) };
+  return { db, store: new DexieEventStore(db, { projection: downloadsProjection, now: () => clock, newId: () => crypto.randomUUID() }) };
 };
 const meta = (correlationId = 'corr') => ({ correlationId, causationId: 'cause' });
 const url = 'https://i.test/a.jpg';

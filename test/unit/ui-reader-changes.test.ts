@@ -1,4 +1,5 @@
 /** The popup's change read: only the streams appended to since a time, through the `streams` table's index. */
+import { downloadsProjection } from '../../src/projections/downloads.ts';
 import 'fake-indexeddb/auto';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
@@ -15,7 +16,7 @@ const requested = (name: string): NewEvent => ({
 it('returns the rows of the streams appended to since the given time, not the other open ones', async () => {
   let clock = 1_000;
   const db = openDatabase(); // the reader reads the database named `semantest`
-  const store = new DexieEventStore(db, { now: () => clock, newId: () => crypto.randomUUID() });
+  const store = new DexieEventStore(db, { projection: downloadsProjection, now: () => clock, newId: () => crypto.randomUUID() });
   // 50 queued downloads (open, never settled) appended long ago…
   for (let i = 0; i < 50; i++) await store.appendToStream(`old-${i}`, [requested(`old-${i}`)], { expectedVersion: 'no-stream', aggregateType: 'Download' });
   clock = 100_000;

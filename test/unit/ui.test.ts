@@ -10,7 +10,7 @@ import { parseNdjson, toNdjsonLine, exportNdjson } from '../../src/store/event-l
 import { importNdjson } from '../../src/store/import-log.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import { DEFAULT_SETTINGS, migrateSettings } from '../../src/background/settings.ts';
 import { applyFileNamePattern, buildDownloadPath } from '../../src/domain/filename.ts';
 import { t } from '../../src/platform/i18n.ts';
@@ -111,7 +111,7 @@ describe('NDJSON export and import', () => {
   let n = 0;
   async function seeded() {
     const db = openDatabase(`ndjson-${++n}`);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const meta = { correlationId: crypto.randomUUID(), causationId: crypto.randomUUID() };
     await store.appendToStream('d1', [{ type: 'GoogleImageDownloadRequested', data: { imageUrl: 'https://x.example/a.jpg', strategy: 'udm2_inline' }, metadata: meta }], { expectedVersion: 'no-stream' });
     await store.appendToStream('d1', [{ type: 'DownloadPaused', data: {}, metadata: meta }], { expectedVersion: 1 });
@@ -156,8 +156,8 @@ describe('NDJSON export and import', () => {
     const source = await seeded();
     const text = (await exportNdjson(source)).join('');
     const target = openDatabase(`ndjson-${++n}`);
-    expect(await importNdjson(target, text, { now: Date.now() })).toEqual({ taken: 3, alreadyThere: 0, refused: [] });
-    expect(await importNdjson(target, text, { now: Date.now() })).toEqual({ taken: 0, alreadyThere: 3, refused: [] });
+    expect(await importNdjson(target, text, { projection: downloadsProjection, now: Date.now() })).toEqual({ taken: 3, alreadyThere: 0, refused: [] });
+    expect(await importNdjson(target, text, { projection: downloadsProjection, now: Date.now() })).toEqual({ taken: 0, alreadyThere: 3, refused: [] });
     const events = await target.events.orderBy('position').toArray();
     expect(events.map(toNdjsonLine).map((line) => JSON.parse(line).eventId)).toEqual((await source.events.orderBy('position').toArray()).map((event) => event.eventId));
     expect((await target.streams.get('d1'))?.currentVersion).toBe(2);
@@ -168,10 +168,10 @@ describe('NDJSON export and import', () => {
   it('refuses an event whose version is taken by another event, or that would leave a gap', async () => {
     // Imported history may be continued by a later import (this browser's own downloads never: a test of its own).
     const db = openDatabase(`ndjson-${++n}`);
-    await importNdjson(db, (await exportNdjson(await seeded())).join(''), { now: Date.now() });
+    await importNdjson(db, (await exportNdjson(await seeded())).join(''), { projection: downloadsProjection, now: Date.now() });
     const base = { streamId: 'd1', type: 'DownloadResumed', schemaVersion: 1, data: {}, metadata: { correlationId: 'c', causationId: 'x' }, correlationId: 'c', causationId: 'x', createdAt: 1 };
     const text = [JSON.stringify({ ...base, eventId: 'n1', version: 2 }), JSON.stringify({ ...base, eventId: 'n2', version: 5 }), JSON.stringify({ ...base, eventId: 'n3', version: 3 })].join('\n');
-    const report = await importNdjson(db, text, { now: Date.now() });
+    const report = await importNdjson(db, text, { projection: downloadsProjection, now: Date.now() });
     expect(report.taken).toBe(1);
     expect(report.refused).toEqual([
       { line: 1, reason: 'version 2 of stream d1 holds another event' },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
-import { rebuildDownloads } from '../../src/projections/downloads.ts';
+import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
 import { isFromTheFuture, upcast } from '../../src/domain/upcasters.ts';
 import { parseEventData, type StoredEvent } from '../../src/domain/events.ts';
 
@@ -23,7 +23,7 @@ describe('upcasting', () => {
   it('reads old events upcast from the store, and replays them into the history; a newer-version event is kept and skipped', async () => {
     const db = openDatabase('upcast-test');
     await db.events.bulkAdd(fixture as StoredEvent[]);
-    const store = new DexieEventStore(db);
+    const store = new DexieEventStore(db, { projection: downloadsProjection });
     const stream = await store.readStream('legacy-2');
     expect(stream.map((e) => e.schemaVersion)).toEqual([2, 2, 9]);
     expect(stream[1]?.data).toMatchObject({ code: 'unknown', retryable: false, attempt: 1, deadLettered: false });

@@ -6,7 +6,7 @@
 import { openDatabase, type SemantestDb } from '../../../src/store/database.ts';
 import { DexieEventStore } from '../../../src/store/dexie-event-store.ts';
 import { toStoredRow, type NewEvent } from '../../../src/store/event-store.ts';
-import { rebuildDownloads } from '../../../src/projections/downloads.ts';
+import { downloadsProjection, rebuildDownloads } from '../../../src/projections/downloads.ts';
 
 type Draft = NewEvent & { eventId: string };
 
@@ -88,7 +88,7 @@ function done(tx: IDBTransaction): Promise<void> {
 export async function concurrentSingleAppends(callers = 100, downloadsPerCaller = 3): Promise<{ events: number; ms: number; transactions: number }> {
   const name = `bench-single-${Date.now()}`;
   const db = await freshDb(name);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const work = singleAppendWork(callers, downloadsPerCaller);
   // One committed transaction (group) = one call of the listeners: how well the appends were grouped.
   let transactions = 0;
@@ -184,7 +184,7 @@ function batches(count: number, batchSize: number): { streamId: string; events: 
 export async function batchedAppends(batchCount = 100, batchSize = 100): Promise<{ events: number; ms: number }> {
   const name = `bench-batch-${Date.now()}`;
   const db = await freshDb(name);
-  const store = new DexieEventStore(db);
+  const store = new DexieEventStore(db, { projection: downloadsProjection });
   const work = batches(batchCount, batchSize);
   const started = performance.now();
   for (const { streamId, events } of work) await store.appendToStream(streamId, events, { expectedVersion: 'no-stream', aggregateType: 'Download' });

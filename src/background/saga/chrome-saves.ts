@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import type { Report } from './core.ts';
 import type { ChromeItemsCache } from './chrome-mirror.ts';
 import { errorText } from './transfer.ts';
+import { KeyedMutex } from '../../shared/mutex.ts';
 
 type Of<T extends Effect['type']> = Extract<Effect, { type: T }>;
 
@@ -27,17 +28,12 @@ export interface SavesDeps {
 
 export class ChromeSaves {
   /** One download's saves in order (the original kept beside a conversion is asked for first). */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new KeyedMutex<string>();
 
   constructor(private readonly deps: SavesDeps) {}
 
   save(streamId: string, effect: Of<'save'>): void {
-    const previous = this.chains.get(streamId) ?? Promise.resolve();
-    const next = previous.then(() => this.saveNow(streamId, effect)).catch((error: unknown) => console.error('Semantest: save failed', streamId, error));
-    this.chains.set(streamId, next);
-    void next.then(() => {
-      if (this.chains.get(streamId) === next) this.chains.delete(streamId);
-    });
+    void this.chains.run(streamId, () => this.saveNow(streamId, effect)).catch((error: unknown) => console.error('Semantest: save failed', streamId, error));
   }
 
   private async saveNow(streamId: string, effect: Of<'save'>): Promise<void> {

@@ -4,6 +4,7 @@
  * what they keep in memory is a cache of the store. The decisions are all in src/domain/download-workflow.ts.
  */
 import { PictureChecks, type PictureDeps } from './picture-check.ts';
+import { KeyedMutex } from '../../shared/mutex.ts';
 import { mayJoin } from '../../domain/download-workflow.ts';
 import type { Effect, Reply, RequestTrigger, WorkflowSettings } from '../../domain/download-triggers.ts';
 import { assertNever, hostOf, isSettled, type DownloadState } from '../../domain/download.ts';
@@ -81,7 +82,7 @@ export class DownloadSaga {
   private readonly mirror: ChromeMirror;
   private readonly byUrl: (imageUrl: string) => Promise<DownloadState[]>;
   /** Requests in flight per address: a second click while the first is being recorded joins it. */
-  private readonly requesting = new Map<string, Promise<unknown>>();
+  private readonly requesting = new KeyedMutex<string>();
   private readonly singles = new Set<string>();
   private recovering: Promise<void> | null = null;
   private readonly unlisten: () => void;
@@ -174,14 +175,7 @@ export class DownloadSaga {
    * before. Clicks on one address are taken in turn, so a second click made while the first is recorded joins it.
    */
   request(image: ImageCandidate, commandId: string, tabId: number | null, options: RequestOptions = {}): Promise<RequestResult> {
-    const url = image.imageUrl;
-    const mine = (this.requesting.get(url) ?? Promise.resolve()).then(() => this.requestOnce(image, commandId, tabId, options));
-    const settled = mine.catch(() => undefined);
-    this.requesting.set(url, settled);
-    void settled.then(() => {
-      if (this.requesting.get(url) === settled) this.requesting.delete(url);
-    });
-    return mine;
+    return this.requesting.run(image.imageUrl, () => this.requestOnce(image, commandId, tabId, options));
   }
 
   private async requestOnce(image: ImageCandidate, commandId: string, tabId: number | null, options: RequestOptions): Promise<RequestResult> {
