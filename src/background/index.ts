@@ -16,6 +16,7 @@ import { EventBus } from '../bus/subscriptions.ts';
 import { dexieBusStorage } from '../bus/dexie-bus-storage.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
 import { batchRowOf, batchesSubscriber } from '../projections/batches.ts';
+import { batchReport } from '../domain/batch-report.ts';
 import type { BatchRequested } from './messages.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { searchIndexSubscriber } from '../projections/search-index.ts';
@@ -164,6 +165,12 @@ const batches = {
     const appended = await store.appendToStream(batchId, [{ type: 'DownloadBatchRequested', data, metadata: { correlationId: batchId, causationId: commandId } }], { expectedVersion: 'any', aggregateType: 'Batch' });
     // In step at once (the popup may open before the bus's next pass); the subscriber writes the same row again.
     await db.batches.bulkPut(appended.events.map(batchRowOf));
+  },
+  latest: async () => {
+    const batch = await db.batches.orderBy('requestedAt').last();
+    if (!batch) return null;
+    const rows = (await db.downloads.bulkGet(batch.streamIds)).filter((row) => row !== undefined);
+    return batchReport(batch, new Map(rows.map((row) => [row.streamId, row])));
   },
 };
 

@@ -12,6 +12,7 @@ import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
 import { folderTemplateProblem } from '../domain/path-template.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
 export interface MessageContext {
@@ -30,8 +31,8 @@ export interface MessageContext {
   maintenance?: Maintenance;
   /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
   folders?: { current(): string; recent(): readonly string[]; used(folder: string): Promise<void> };
-  /** Records a batch once its downloads are requested (DownloadBatchRequested, the batch report's source). */
-  batches?: { requested(batch: BatchRequested): Promise<void> };
+  /** Records a batch once its downloads are requested (DownloadBatchRequested, the batch report's source); reports the latest. */
+  batches?: { requested(batch: BatchRequested): Promise<void>; latest?(): Promise<BatchReport | null> };
 }
 
 export interface BatchRequested {
@@ -125,6 +126,8 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       await ctx.folders?.used(folder ?? ctx.folders.current());
       return { ok: true, streamIds };
     }
+    case 'batch.report':
+      return { ok: true, report: (await ctx.batches?.latest?.()) ?? null };
     case 'folders.recent': {
       if (!ctx.folders) return { ok: true, folders: [] };
       const recent = ctx.folders.recent();

@@ -6,7 +6,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { batchCsv, batchJson, batchReport, type BatchReport } from '../domain/batch-report.ts';
 import { readLatestBatch } from '../ui/downloads-reader.ts';
 import { t } from '../platform/i18n.ts';
-import { BatchReportView } from '../popup/batch-report-view.tsx';
 
 function save(text: string, type: string, name: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -16,6 +15,22 @@ function save(text: string, type: string, name: string): void {
   link.click();
   // The download has read the Blob long before this.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The report's counts (with `data-*` for tests) and reasons; `children` go below. */
+function BatchReportView({ report, children }: { report: BatchReport; children?: preact.ComponentChildren }) {
+  const { counts } = report;
+  return (
+    <div data-testid="batch-report" data-saved={counts.saved} data-duplicates={counts.duplicates} data-skipped={counts.skippedSmaller} data-failed={counts.failed} data-running={counts.running}>
+      <p>{t('batchReportCounts', [counts.saved, counts.duplicates, counts.skippedSmaller, counts.failed].map(String))}</p>
+      <ul>
+        {report.reasons.map((line) => (
+          <li key={line.reason}>{`${line.count} × ${line.reason}`}</li>
+        ))}
+      </ul>
+      {children}
+    </div>
+  );
 }
 
 export function BatchReportSection() {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ImageCandidate } from '../domain/events.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
 
 const streamId = z.string().min(1).max(100);
 const pageCount = z.number().int().min(0).max(1_000_000);
@@ -27,6 +28,8 @@ export const WorkerRequest = z.discriminatedUnion('type', [
     folder: z.string().max(200).optional(),
     skipped: z.object({ smaller: pageCount }).optional(),
   }),
+  /** The latest batch's report (domain/batch-report.ts), made by the worker for the popup. Read-only, pages only. */
+  z.object({ type: z.literal('batch.report') }),
   /** The user's last few folders (newest first), for the selection bar's folder choice. Read-only. */
   z.object({ type: z.literal('folders.recent') }),
   /** The content script asks for the current state of downloads it shows (after a reload of the page). */
@@ -121,6 +124,8 @@ export type WorkerResponse =
       reason?: string;
       /** `folders.recent`: the user's last few folders, newest first. */
       folders?: string[];
+      /** `batch.report`: the latest batch's report, or null before any batch. */
+      report?: BatchReport | null;
     }
   | { ok: false; error: string };
 
