@@ -53,6 +53,16 @@ describe('the batch report', () => {
     expect(JSON.parse(batchJson(report))).toMatchObject({ counts: report.counts, lines: expect.any(Array) });
   });
 
+  it('batch.report: an extension page gets the worker’s report; a Google page is refused', async () => {
+    const { t } = await batchOf([]);
+    const report = batchReport({ batchId: 'b', requestedAt: 0, size: 0, streamIds: [], alreadySaved: [], folder: null, skippedSmaller: 2 }, new Map());
+    const popup = { id: ID, url: `chrome-extension://${ID}/src/popup/index.html`, tabId: undefined, frameId: 0, fromContentScript: false };
+    // (Node's URL gives a chrome-extension: address the origin "null"; the browser's gives the extension's.)
+    const ctx: MessageContext = { saga: t.saga, queries: t.queries, extensionId: ID, extensionOrigin: new URL(popup.url).origin, newId: () => crypto.randomUUID(), batches: { requested: async () => undefined, latest: async () => report } };
+    expect(await handleMessage({ type: 'batch.report' }, popup, ctx)).toEqual({ ok: true, report });
+    expect(await handleMessage({ type: 'batch.report' }, page, ctx)).toMatchObject({ ok: false, error: expect.stringMatching(/may not send batch.report/) });
+  });
+
   it('a CSV field that a spreadsheet would run as a formula is defused, quotes doubled', () => {
     const row = { streamId: 's', phase: 'failed', request: { imageUrl: 'https://x.example/=1.jpg', strategy: 'udm2_inline' }, filePath: null, filename: '=HYPERLINK("http://evil")', error: '@SUM(A1)' } as unknown as DownloadState;
     const csv = batchCsv(batchReport({ batchId: 'b', requestedAt: 0, size: 1, streamIds: ['s'], alreadySaved: [], folder: null, skippedSmaller: 0 }, new Map([['s', row]])));
