@@ -6,7 +6,7 @@ import { downloadsProjection } from '../projections/downloads.ts';
 import { target } from '#target';
 import { registerWorkerListeners } from '../platform/listeners.ts';
 import { browserAlarms, browserBadge, browserContextMenu, browserDownloads, browserPages, browserPermissions, browserReferer, browserTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/browser-adapters.ts';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
+import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
@@ -15,6 +15,9 @@ import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { dexieBusStorage } from '../bus/dexie-bus-storage.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
+import { batchRowOf, batchesSubscriber } from '../projections/batches.ts';
+import { batchReport } from '../domain/batch-report.ts';
+import type { BatchRequested } from './messages.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { searchIndexSubscriber } from '../projections/search-index.ts';
 import { notificationsSubscriber } from './notifications.ts';
@@ -23,12 +26,13 @@ import { handleNotificationButton } from './notification-button.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
 import { cloudEventSource } from '../outbox/cloudevents.ts';
 import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPositionOf } from '../outbox/protocol.ts';
-import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
+import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
-import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
-import { SourcePageResolver } from './source-page-finder.ts';
+import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
+import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
+import { validateSourceUrl } from '../domain/urls.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
@@ -77,6 +81,22 @@ const saga = new DownloadSaga({
   random: () => Math.random(),
   newId,
   extensionId: extensionId(),
+  // Bigger originals: the fetched Blob (read back by its blob: URL) and Google's thumbnail, compared as pictures.
+  pictures: {
+    blobOf: async (transferId) => {
+      const url = await transfers.saveUrl(transferId);
+      return url ? (await fetch(url)).blob() : null;
+    },
+    thumbnail: async (url) => {
+      const problem = validateSourceUrl(url, { allowDataImage: true });
+      if (problem) throw new Error(problem);
+      const limits = DEFAULT_SOURCE_PAGE_LIMITS;
+      const read = await readBounded({ fetch: (input, init) => fetch(input, init), now: () => Date.now() }, url, limits.thumbnailBytes, Date.now() + limits.requestMs, 'image/*');
+      if (read.truncated) throw new Error('the thumbnail is too large');
+      return read.blob;
+    },
+    fingerprint: (blob) => fingerprintWithin({ fingerprint: fingerprintImage }, blob, DEFAULT_SOURCE_PAGE_LIMITS.maxPixels),
+  },
 });
 
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
@@ -94,6 +114,7 @@ const bus = new EventBus({
 // The end-to-end tests subscribe a handler made to fail, to see its dead letters on the options page.
 Object.assign((globalThis as Record<string, unknown>).__semantestPorts as object, { bus });
 bus.subscribe(metricsSubscriber(db));
+bus.subscribe(batchesSubscriber(db));
 bus.subscribe(searchIndexSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
@@ -137,6 +158,46 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// Each batch's record, in its own stream (the batch's correlation id): the batch report's source.
+const batches = {
+  requested: async (batch: BatchRequested): Promise<void> => {
+    const { batchId, commandId, ...data } = batch;
+    const appended = await store.appendToStream(batchId, [{ type: 'DownloadBatchRequested', data, metadata: { correlationId: batchId, causationId: commandId } }], { expectedVersion: 'any', aggregateType: 'Batch' });
+    // In step at once (the popup may open before the bus's next pass); the subscriber writes the same row again.
+    await db.batches.bulkPut(appended.events.map(batchRowOf));
+  },
+  latest: async () => {
+    const batch = await db.batches.orderBy('requestedAt').last();
+    if (!batch) return null;
+    const rows = (await db.downloads.bulkGet(batch.streamIds)).filter((row) => row !== undefined);
+    return batchReport(batch, new Map(rows.map((row) => [row.streamId, row])));
+  },
+};
+
+// The context menu's submenu of the recent folders, made again when they change (one change at a time).
+let folderMenu: Promise<void> = Promise.resolve();
+let folderMenuOf = '';
+const refreshFolderMenu = (force = false): void => {
+  const key = JSON.stringify(settings.recentFolders);
+  if (!force && key === folderMenuOf) return;
+  folderMenuOf = key;
+  const folders = settings.recentFolders;
+  folderMenu = folderMenu.then(() => browserContextMenu.setFolders(FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, folders)).catch(logError('folder menu not made'));
+};
+onSettingsChanged(() => refreshFolderMenu());
+void settingsLoaded.then(() => refreshFolderMenu());
+
+// The folders last used, kept in the settings (written only when the newest one changes).
+const folders = {
+  current: () => settings.folder,
+  recent: () => settings.recentFolders,
+  used: async (folder: string): Promise<void> => {
+    if (settings.recentFolders[0] === folder) return;
+    settings = { ...settings, recentFolders: withRecentFolder(settings.recentFolders, folder) };
+    await saveSettings(settings).catch(logError('recent folders not saved'));
+  },
+};
+
 // Originals of results whose Google page holds none, looked for on their source pages (issue 18).
 const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
 const pageHealth = { report: savePageHealth, now: () => Date.now() };
@@ -175,7 +236,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches });
   },
   connected: (port) =>
     serveImportPort(port, {
@@ -192,14 +253,19 @@ registerWorkerListeners({
   },
   started: (reason) => {
     // Menu entries outlive the worker; they are (re)made when the extension is installed or updated.
-    if (reason === 'installed') void browserContextMenu.install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE).catch(logError('context menu not created'));
+    if (reason === 'installed') {
+      void browserContextMenu
+        .install(CONTEXT_MENU_ID, CONTEXT_MENU_TITLE)
+        .then(() => settingsLoaded.then(() => refreshFolderMenu(true)))
+        .catch(logError('context menu not created'));
+    }
     void ready.then(() => saga.recover()).catch(logError('start-up failed'));
   },
   command: (name, tabId) => void handleCommand(name, tabId, browserTabs),
   contextMenuClicked: (click, tabId) =>
     // Like a click on Google Images: the request needs only the settings, not the recovery of older downloads.
     void settingsLoaded
-      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message) }))
+      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message), folders: () => settings.recentFolders }))
       .catch(logError('context menu request failed')),
   notificationButtonClicked: (notificationId, buttonIndex) =>
     void settingsLoaded

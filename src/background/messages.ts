@@ -11,6 +11,8 @@ import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts'
 import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
+import { folderTemplateProblem } from '../domain/path-template.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
 export interface MessageContext {
@@ -27,6 +29,27 @@ export interface MessageContext {
   busDeadLetters?: BusDeadLetters;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
+  /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
+  folders?: { current(): string; recent(): readonly string[]; used(folder: string): Promise<void> };
+  /** Records a batch once its downloads are requested (DownloadBatchRequested, the batch report's source); reports the latest. */
+  batches?: { requested(batch: BatchRequested): Promise<void>; latest?(): Promise<BatchReport | null> };
+}
+
+export interface BatchRequested {
+  batchId: string;
+  commandId: string;
+  size: number;
+  streamIds: string[];
+  alreadySaved: string[];
+  folder: string | null;
+  skippedSmaller: number;
+}
+
+/** The folder a batch names, if the worker takes it: one of the user's recent folders, or a valid template. */
+export function acceptedFolder(folder: string, recent: readonly string[]): { folder: string } | { error: string } {
+  if (recent.includes(folder)) return { folder };
+  const problem = folderTemplateProblem(folder);
+  return problem ? { error: `That folder cannot be used: ${problem}` } : { folder };
 }
 
 /** What the bus (src/bus/subscriptions.ts) offers for its dead letters. */
@@ -77,17 +100,39 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
         force: request.force === true,
         senderShowsQueued: sender.fromContentScript === true,
       });
+      if (!result.joined) await ctx.folders?.used(ctx.folders.current());
       return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
     case 'download.batch': {
+      // A folder the page names is checked before anything is written: a refusal leaves no download behind.
+      let folder: string | undefined;
+      if (request.folder !== undefined) {
+        const accepted = acceptedFolder(request.folder, ctx.folders?.recent() ?? []);
+        if ('error' in accepted) return { ok: false, error: accepted.error };
+        folder = accepted.folder;
+      }
       // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
       const correlationId = ctx.newId();
       const streamIds: string[] = [];
-      for (const image of request.images) {
-        const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch: { correlationId, size: request.images.length } });
+      const alreadySaved: string[] = [];
+      const size = request.images.length;
+      for (const [i, image] of request.images.entries()) {
+        const batch = { correlationId, size, index: i + 1, ...(folder !== undefined ? { folder } : {}) };
+        const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch });
         streamIds.push(result.streamId);
+        if (result.alreadySaved) alreadySaved.push(result.streamId);
       }
+      await ctx.batches?.requested({ batchId: correlationId, commandId: request.commandId, size, streamIds, alreadySaved, folder: folder ?? null, skippedSmaller: request.skipped?.smaller ?? 0 });
+      await ctx.folders?.used(folder ?? ctx.folders.current());
       return { ok: true, streamIds };
+    }
+    case 'batch.report':
+      return { ok: true, report: (await ctx.batches?.latest?.()) ?? null };
+    case 'folders.recent': {
+      if (!ctx.folders) return { ok: true, folders: [] };
+      const recent = ctx.folders.recent();
+      const current = ctx.folders.current();
+      return { ok: true, folders: recent.includes(current) ? [...recent] : [current, ...recent].slice(0, 8) };
     }
     case 'download.states': {
       const urls = [...new Set(request.imageUrls)];

@@ -5,26 +5,44 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/failure.ts';
 import { outboxUrlProblem } from '../outbox/cloudevents.ts';
+import { folderTemplateProblem } from '../domain/path-template.ts';
 
 /** Version of the stored settings' shape; a later version adds a migration in `migrateSettings`. */
 export const SETTINGS_VERSION = 1;
 
-export const FILE_NAME_PATTERN_TOKENS = ['{name}', '{title}', '{site}', '{date}', '{query}'] as const;
+export const FILE_NAME_PATTERN_TOKENS = ['{name}', '{title}', '{site}', '{date}', '{query}', '{index}', '{width}', '{height}'] as const;
+
+/** How many recent folders are kept (newest first). */
+export const RECENT_FOLDERS = 8;
+
+const folderTemplate = z
+  .string()
+  .max(200)
+  .superRefine((template, ctx) => {
+    const problem = folderTemplateProblem(template);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const Settings = z.object({
-  folder: z.string().max(200).default('Semantest'),
-  /** Tokens: {name} (from the URL, or the title), {title}, {site}, {date} (YYYY-MM-DD), {query}. */
+  /** A folder template (domain/path-template.ts): `Semantest/{query}`; the same tokens as the file name. */
+  folder: folderTemplate.default('Semantest'),
+  /** The folders last used (templates, newest first, at most RECENT_FOLDERS): the selection bar's and menu's choice. */
+  recentFolders: z.array(folderTemplate).max(RECENT_FOLDERS).default([]),
+  /** Tokens: {name} (from the URL, or the title), {title}, {site}, {date} (YYYY-MM-DD), {query}, {index} ({index:03}:
+   * zero-padded), {width}, {height}. */
   fileNamePattern: z
     .string()
     .trim()
     .min(1)
     .max(120)
-    .refine((pattern) => /\{(name|title|site|date|query)\}/.test(pattern), 'The pattern needs at least one of {name}, {title}, {site}, {date}, {query}.')
+    .refine((pattern) => /\{(name|title|site|date|query|index|width|height)(:\d{1,2})?\}/.test(pattern), `The pattern needs at least one of ${FILE_NAME_PATTERN_TOKENS.join(', ')}.`)
     .default('{name}'),
   conflictAction: z.enum(['uniquify', 'overwrite']).default('uniquify'),
   maxRetries: z.number().int().min(0).max(10).default(DEFAULT_RETRY_POLICY.maxRetries),
   baseDelayMs: z.number().int().min(100).max(600_000).default(DEFAULT_RETRY_POLICY.baseDelayMs),
   concurrency: z.number().int().min(1).max(10).default(3),
+  /** At most this many transfers start towards one host in any second (0: no pace); hosts that throttle need it. */
+  hostRequestsPerSecond: z.number().int().min(0).max(100).default(0),
   maxBytes: z.number().int().positive().max(4096 * 1_048_576).default(200 * 1_048_576),
   /** Bounds the wait for an answer from the image host, and for `chrome.downloads.download` to start. */
   requestTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
@@ -64,6 +82,10 @@ export const Settings = z.object({
   keepOriginal: z.boolean().default(false),
   /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
   convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+  /** A JSON file of the image's metadata beside it (domain/sidecar.ts). */
+  sidecarMetadata: z.boolean().default(false),
+  /** Ask a bigger copy first where a host's address says it is resized (domain/bigger-original.ts). */
+  biggerOriginals: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -91,4 +113,10 @@ export function migrateSettings(stored: unknown): Settings {
     if (field.success) out[key] = field.data;
   }
   return Settings.parse(out);
+}
+
+/** `folder` put first in the recent folders (once), the oldest dropped past the bound; the same list when it is first already. */
+export function withRecentFolder(recent: readonly string[], folder: string): string[] {
+  if (recent[0] === folder) return [...recent];
+  return [folder, ...recent.filter((known) => known !== folder)].slice(0, RECENT_FOLDERS);
 }

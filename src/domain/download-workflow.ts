@@ -9,10 +9,13 @@
  * DownloadInitiated (intent) → Chrome saves the Blob's `blob:` URL (DownloadStarted) → Chrome's verdict
  * (ImageScanned) → GoogleImageDownloadCompleted; or GoogleImageDownloadFailed, retried after a backoff.
  */
-import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import { assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
+import { apply } from './download-apply.ts';
 import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
+import { sidecarJson, sidecarPath } from './sidecar.ts';
+import { BIGGER_SUFFIX, biggerReported, biggerRejected, biggerToTry, biggerTrying, pictureChecked, type Steps } from './download-bigger.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
@@ -62,11 +65,22 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
     case 'discard':
       if (state.phase !== 'dead-lettered' || state.discarded) return nothing(trigger);
       return { events: [], effects: [], deadLetterDiscarded: true, cause: { correlationId: trigger.correlationId, causationId: trigger.commandId }, reply: { kind: 'done' } };
-    case 'slot-granted':
-      return waitsForSlot(state, ctx.now) ? effects([startTransfer(state, attemptTransferId(state), ctx)]) : effects([{ type: 'release-slot' }]);
+    case 'slot-granted': {
+      if (!waitsForSlot(state, ctx.now)) return effects([{ type: 'release-slot' }]);
+      const bigger = biggerToTry(state, ctx);
+      if (!bigger) return effects([startTransfer(state, attemptTransferId(state), ctx)]);
+      const transferId = `${attemptTransferId(state)}${BIGGER_SUFFIX}`;
+      return {
+        events: [{ type: 'BiggerOriginalTried', data: { attempt: state.attempt, rule: bigger.rule, url: bigger.url, transferId } }],
+        effects: [startTransfer(state, transferId, ctx, bigger.url)],
+      };
+    }
     case 'transfer':
-      return transferReported(state, trigger.report, ctx);
+      return reported(state, trigger.report, ctx);
+    case 'picture-checked':
+      return pictureChecked(state, trigger.transferId, trigger.outcome, ctx, STEPS);
     case 'transfer-lost':
+      if (biggerTrying(state, trigger.transferId) && state.phase !== 'fetched') return biggerRejected(state, TRANSFER_LOST.message, ctx, STEPS);
       if (isSettled(state) || state.phase === 'downloading' || !currentTransfers(state).includes(trigger.transferId)) return none();
       return fail(state, TRANSFER_LOST, ctx);
     case 'referer-held':
@@ -110,7 +124,13 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
 }
 
 function requested(trigger: RequestTrigger, ctx: WorkflowContext): Decision {
-  const data: EventData<'GoogleImageDownloadRequested'> = { ...trigger.image, ...(trigger.force ? { force: true } : {}), ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}) };
+  const data: EventData<'GoogleImageDownloadRequested'> = {
+    ...trigger.image,
+    ...(trigger.force ? { force: true } : {}),
+    ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}),
+    ...(trigger.folder !== undefined ? { folder: trigger.folder } : {}),
+    ...(trigger.batchIndex !== undefined ? { batchIndex: trigger.batchIndex } : {}),
+  };
   const visible = trigger.tabId !== null && visibleToGooglePages({ request: data });
   return {
     events: [{ type: 'GoogleImageDownloadRequested', data }],
@@ -131,6 +151,11 @@ function joined(trigger: RequestTrigger, state: DownloadState): Decision {
   if (!mayJoin(state, trigger.image.strategy) || (isSettled(state) && !saved)) return { events: [], effects: [], reply: { kind: 'not-joinable' } };
   const tell: Effect[] = trigger.tabId !== null && visibleToGooglePages(state) ? [{ type: 'tell-tab', tabId: trigger.tabId }] : [];
   return { events: [], effects: tell, reply: { kind: 'joined', alreadySaved: saved } };
+}
+
+/** A transfer's fact: the bigger original's transfer has its own rules. */
+function reported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
+  return biggerTrying(state, report.transferId) ? biggerReported(state, report, ctx, STEPS) : transferReported(state, report, ctx);
 }
 
 function transferReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
@@ -182,12 +207,16 @@ function validated(state: DownloadState, report: Extract<TransferReport, { type:
   const filename = buildDownloadPath({
     imageUrl: state.request.imageUrl,
     title: state.request.title,
-    folder: settings.folder,
+    folder: state.request.folder ?? settings.folder,
     extension: report.extension,
     pattern: settings.fileNamePattern,
     site: state.sourceHost,
     date: new Date(ctx.now).toISOString().slice(0, 10),
     query: state.request.query,
+    index: state.request.batchIndex,
+    // The header's own dimensions when it declares them; else what Google's data said.
+    width: report.width || state.request.width,
+    height: report.height || state.request.height,
   });
   const data: EventData<'ImageSourceValidated'> = {
     attempt: state.attempt,
@@ -240,14 +269,17 @@ function skipped(state: DownloadState, to: string, reason: string, ctx: Workflow
 
 /** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
 function initiate(state: DownloadState, filename: string, ctx: WorkflowContext, before: Effect[]): Decision {
+  // The sidecar is asked for with the image (not followed, like a kept original), from the same transfer's Blobs.
+  const sidecar = ctx.settings.sidecarMetadata ? sidecarPath(filename) : null;
+  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, filename, ctx.now))] : [];
   return {
-    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl } }],
-    effects: [...before, saveOf(state, 'result', filename, true, ctx)],
+    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl, ...(sidecar ? { sidecar } : {}) } }],
+    effects: [...before, ...sidecarSave, saveOf(state, 'result', filename, true, ctx)],
   };
 }
 
-function saveOf(state: DownloadState, which: 'result' | 'original', filename: string, follow: boolean, ctx: WorkflowContext): Effect {
-  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow };
+function saveOf(state: DownloadState, which: 'result' | 'original' | 'sidecar', filename: string, follow: boolean, ctx: WorkflowContext, text?: string): Effect {
+  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow, ...(text !== undefined ? { text } : {}) };
 }
 
 /** What Chrome's item of our save says: still running, flagged, interrupted, or complete. */
@@ -323,7 +355,7 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       let decision: Decision = effects(held.state === 'fetched' || held.state === 'failed' ? [] : [{ type: 'claim-slot' }]);
       // Pauses and resumes are reconciled by the state the transfer is in now, not replayed one by one.
       for (const report of held.facts.filter((fact) => fact.type !== 'paused' && fact.type !== 'resumed')) {
-        decision = then(state, decision, (next) => transferReported(next, report, ctx), ctx);
+        decision = then(state, decision, (next) => reported(next, report, ctx), ctx);
       }
       const now = apply(state, decision.events, ctx.now);
       if (held.state === 'paused' && now.phase === 'fetching') decision = then(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
@@ -331,6 +363,9 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       return decision;
     }
     case 'fetched':
+      if (state.bigger?.outcome === 'trying' && state.transferId === state.bigger.transferId) {
+        return held ? effects([{ type: 'check-picture', transferId: state.bigger.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }]) : biggerRejected(state, TRANSFER_LOST.message, ctx, STEPS);
+      }
       if (!held) return fail(state, TRANSFER_LOST, ctx);
       return state.request.force ? afterFetched(state, ctx) : effects([{ type: 'look-up-duplicate', contentHash: state.contentHash ?? '' }]);
     case 'initiating': {
@@ -378,8 +413,9 @@ function letGo(state: DownloadState): Effect[] {
 
 /** The transfers this download may have running now. */
 function currentTransfers(state: DownloadState): string[] {
-  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true)];
-  return state.transferId ? [state.transferId] : [];
+  const bigger = state.bigger?.outcome === 'trying' ? [state.bigger.transferId] : [];
+  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true), ...bigger];
+  return state.transferId ? [state.transferId] : bigger;
 }
 
 /** Not checked yet in this attempt: waiting for a slot, or its transfer asks the host. */
@@ -391,13 +427,21 @@ function waitsForSlot(state: DownloadState, now: number): boolean {
   return state.phase === 'queued' || state.phase === 'validating' || (state.phase === 'retry-wait' && (state.nextAttemptAt ?? 0) <= now);
 }
 
-function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext): Effect {
+function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext, url = transferUrl(state)): Effect {
   const s = ctx.settings;
   return {
     type: 'start-transfer',
-    request: { transferId, url: state.request.imageUrl, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
+    request: { transferId, url, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
   };
 }
+
+/** The address an attempt asks for: the bigger original once it was chosen, else Google's. */
+function transferUrl(state: DownloadState): string {
+  return state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl;
+}
+
+/** The workflow's steps, for the bigger originals' part (download-bigger.ts). */
+const STEPS: Steps = { validated, transferReported, afterFetched, startTransfer, then };
 
 const elapsed = (state: DownloadState, ctx: WorkflowContext): number => Math.max(0, ctx.now - state.requestedAt);
 const none = (): Decision => ({ events: [], effects: [] });

@@ -2,8 +2,9 @@
  * The download aggregate: its state is a fold (`evolve`) over its stream's events. The saga reads this state to
  * decide the next step; the history read model stores it as one row per download.
  */
-import { CURRENT_SCHEMA_VERSION, type DomainEvent, type EventData, type StoredEvent } from './events.ts';
+import type { EventData, StoredEvent } from './events.ts';
 import { isFinalFailure } from './failure.ts';
+import type { BiggerRule } from './bigger-original.ts';
 import { publicStatus, type DownloadPhase } from './download-status.ts';
 
 export { DOWNLOAD_PHASES, SETTLED_PHASES, UNSETTLED_PHASES, isSettled, publicStatus, type DownloadPhase, type PublicStatus } from './download-status.ts';
@@ -63,6 +64,8 @@ export interface DownloadState {
   /** "Save as type": the type the file is to be converted to (from the validation), and the type it got. */
   convertTo?: string | null;
   convertedTo?: string | null;
+  /** A bigger original tried first (domain/bigger-original.ts): its rule, address, transfer, and how it ended. */
+  bigger?: { rule: BiggerRule; url: string; transferId: string; outcome: 'trying' | 'chosen' | 'rejected'; reason?: string } | null;
 }
 
 
@@ -235,9 +238,32 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
       next.discarded = false;
       next.scan = null;
       return next;
+    case 'BiggerOriginalTried': {
+      const data = event.data as EventData<'BiggerOriginalTried'>;
+      next.bigger = { rule: data.rule, url: data.url, transferId: data.transferId, outcome: 'trying' };
+      return next;
+    }
+    case 'BiggerOriginalChosen':
+      if (state.bigger) next.bigger = { ...state.bigger, outcome: 'chosen' };
+      return next;
+    case 'BiggerOriginalRejected': {
+      const data = event.data as EventData<'BiggerOriginalRejected'>;
+      if (state.bigger) next.bigger = { ...state.bigger, outcome: 'rejected', reason: data.reason };
+      // Back to the start of the attempt: Google's original is asked for next.
+      next.phase = 'queued';
+      next.transferId = null;
+      next.mimeType = null;
+      next.filename = null;
+      next.contentHash = null;
+      next.bytesToSave = null;
+      next.declaredSize = null;
+      next.convertTo = null;
+      return next;
+    }
     // Events of other streams (the dead-letter queue's, notifications) and the optimising step's skip change no field.
     case 'ImageConversionSkipped':
     case 'DeadLetterDiscarded':
+    case 'DownloadBatchRequested':
     case 'HistoryForgotten':
     case 'NotificationSent':
     case 'FailureRateAlertRaised':
@@ -259,33 +285,4 @@ export function foldStream(events: readonly StoredEvent[]): DownloadState | unde
 
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${String(value)}`);
-}
-
-/**
- * The state after `events`, folded as the store will fold them (ids and positions are not known yet). From no
- * state, the first event must be the request that starts the stream `streamId`.
- */
-export function apply(state: DownloadState, events: readonly DomainEvent[], now: number): DownloadState;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId: string): DownloadState | undefined;
-export function apply(state: DownloadState | undefined, events: readonly DomainEvent[], now: number, streamId = state?.streamId ?? ''): DownloadState | undefined {
-  let next = state;
-  const version = state?.version ?? 0;
-  const correlationId = state?.correlationId ?? '';
-  events.forEach((event, index) => {
-    const stored = {
-      position: 0,
-      eventId: '',
-      streamId,
-      version: version + index + 1,
-      type: event.type,
-      schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-      data: event.data,
-      metadata: { correlationId, causationId: '' },
-      correlationId,
-      causationId: '',
-      createdAt: now,
-    } as StoredEvent;
-    next = evolve(next, stored) ?? next;
-  });
-  return next;
 }

@@ -5,6 +5,7 @@
  * is the seed's own shape (shared/seed/event-driven-architecture.md).
  */
 import { z } from 'zod';
+import { BIGGER_RULES } from './bigger-original.ts';
 
 const httpUrl = z.string().max(8192);
 
@@ -42,6 +43,10 @@ export const eventSchemas = {
       force: z.boolean().optional(),
       /** "Save as type" for this download only (else the settings' default). */
       saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).optional(),
+      /** The folder template chosen for this download's batch (checked by the worker), else the settings'. */
+      folder: z.string().max(200).optional(),
+      /** Its place in its batch, 1-based (the `{index}` token). */
+      batchIndex: z.number().int().positive().max(1_000_000).optional(),
     }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
@@ -110,7 +115,8 @@ export const eventSchemas = {
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
   DownloadInitiated: {
-    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl }),
+    /** `sidecar`: the metadata JSON asked for beside the image (a setting). */
+    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl, sidecar: z.string().max(1100).optional() }),
   },
   /** The optimising step: the original was converted ("Save as type"); the file to save has a new name and type. */
   ImageConverted: {
@@ -133,6 +139,21 @@ export const eventSchemas = {
   },
   DownloadStarted: {
     1: z.object({ attempt: z.number().int().positive(), chromeDownloadId: z.number().int().nonnegative() }),
+  },
+  /**
+   * Bigger originals (docs/decisions/0046-bigger-originals.md): a rule of domain/bigger-original.ts gave a bigger
+   * address for the image, and it is asked first (its own transfer, `transferId`).
+   */
+  BiggerOriginalTried: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, transferId: z.string().max(200) }),
+  },
+  /** The bigger copy is an image, the same picture as Google's thumbnail and larger: it is the one saved. */
+  BiggerOriginalChosen: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, width: z.number().int().nonnegative(), height: z.number().int().nonnegative() }),
+  },
+  /** The bigger copy was missing, not an image, not the same picture or not larger: Google's original is fetched. */
+  BiggerOriginalRejected: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, reason: z.string().max(500) }),
   },
   DownloadPaused: { 1: z.object({}) },
   DownloadResumed: { 1: z.object({}) },
@@ -160,6 +181,20 @@ export const eventSchemas = {
       nextAttemptAt: z.number().nullable(),
       /** Retries used up: the download waits in the dead-letter queue for the user. */
       deadLettered: z.boolean(),
+    }),
+  },
+  /**
+   * A batch ("Download N selected", "Download all") was asked for: its own stream (the batch's correlation id), written
+   * once its downloads are requested. `alreadySaved`: images saved before and still on disk (nothing new started);
+   * `skippedSmaller`: results the page left out as smaller than its size filter. The batch report's source.
+   */
+  DownloadBatchRequested: {
+    1: z.object({
+      size: z.number().int().min(1).max(1000),
+      streamIds: z.array(z.string().max(100)).max(1000),
+      alreadySaved: z.array(z.string().max(100)).max(1000),
+      folder: z.string().max(200).nullable(),
+      skippedSmaller: z.number().int().min(0).max(1_000_000),
     }),
   },
   /** A user asked again for a dead-lettered or failed download (a new user action, a new correlation id). */

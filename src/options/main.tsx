@@ -11,6 +11,7 @@ import type { WorkerRequest } from '../shared/protocol.ts';
 import { DeadLetters } from './dead-letters.tsx';
 import { HostAccess } from './host-access.tsx';
 import { SettingsForm } from './settings-form.tsx';
+import { BatchReportSection } from './batch-report-section.tsx';
 import { RawLog, StreamTimeline } from './event-log.tsx';
 import { Maintenance } from './maintenance.tsx';
 import { MonitoringSection } from './monitoring-section.tsx';
@@ -41,7 +42,7 @@ function Options() {
     <main>
       <h1>{t('optionsTitle')}</h1>
       <nav aria-label={t('sections')}>
-        <a href="#dead-letters">{t('deadLettersTitle')}</a> · <a href="#settings">{t('settingsTitle')}</a> · <a href="#timeline">{t('timelineTitle')}</a> ·{' '}
+        <a href="#dead-letters">{t('deadLettersTitle')}</a> · <a href="#settings">{t('settingsTitle')}</a> · <a href="#batch-report">{t('batchReportTitle')}</a> · <a href="#timeline">{t('timelineTitle')}</a> ·{' '}
         <a href="#raw-log">{t('rawLogTitle')}</a> · <a href="#data">{t('dataTitle')}</a> · <a href="#monitoring">{t('monitorTitle')}</a>
       </nav>
       <HostAccess />
@@ -54,6 +55,7 @@ function Options() {
       <SettingsForm />
       <AlertsSection />
       <OutboxSection db={db} />
+      <BatchReportSection />
       <StreamTimeline db={db} streamId={streamId} onSelect={showEvents} />
       <RawLog db={db} onSelect={showEvents} />
       <Maintenance db={db} />

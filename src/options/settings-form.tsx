@@ -24,7 +24,7 @@ function validate(draft: Draft): { settings: Settings | null; errors: Errors } {
   return { settings: null, errors };
 }
 
-/** What the pattern gives for an example image, today. */
+/** What the folder and name templates give for an example image (the 7th of a batch), today. */
 export function previewFileName(draft: Pick<Draft, 'folder' | 'fileNamePattern'>, now: number): string {
   return buildDownloadPath({
     imageUrl: 'https://images.example.org/photos/golden-retriever.jpg',
@@ -35,6 +35,9 @@ export function previewFileName(draft: Pick<Draft, 'folder' | 'fileNamePattern'>
     site: 'example.org',
     date: new Date(now).toISOString().slice(0, 10),
     query: 'dogs',
+    index: 7,
+    width: 1920,
+    height: 1080,
   });
 }
 
@@ -141,6 +144,19 @@ export function SettingsForm() {
             <input id="setting-concurrency" type="number" min={1} max={10} value={String(draft.concurrency)} aria-invalid={!!errors.concurrency} onInput={(e) => set('concurrency', num(e.currentTarget.value))} />,
           )}
           {field(
+            'hostRequestsPerSecond',
+            t('settingHostPace'),
+            <input
+              id="setting-hostRequestsPerSecond"
+              type="number"
+              min={0}
+              max={100}
+              value={String(draft.hostRequestsPerSecond)}
+              aria-invalid={!!errors.hostRequestsPerSecond}
+              onInput={(e) => set('hostRequestsPerSecond', num(e.currentTarget.value))}
+            />,
+          )}
+          {field(
             'maxBytes',
             t('settingMaxSize'),
             <input
@@ -159,6 +175,14 @@ export function SettingsForm() {
         <div class="field check">
           <input id="setting-offerThumbnail" type="checkbox" checked={draft.offerThumbnail === true} onChange={(e) => set('offerThumbnail', e.currentTarget.checked)} />
           <label for="setting-offerThumbnail">{t('settingThumbnail')}</label>
+        </div>
+        <div class="field check">
+          <input id="setting-biggerOriginals" type="checkbox" checked={draft.biggerOriginals === true} onChange={(e) => set('biggerOriginals', e.currentTarget.checked)} />
+          <label for="setting-biggerOriginals">{t('settingBiggerOriginals')}</label>
+        </div>
+        <div class="field check">
+          <input id="setting-sidecarMetadata" type="checkbox" checked={draft.sidecarMetadata === true} onChange={(e) => set('sidecarMetadata', e.currentTarget.checked)} />
+          <label for="setting-sidecarMetadata">{t('settingSidecar')}</label>
         </div>
         {field(
           'notifications',

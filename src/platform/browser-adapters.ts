@@ -102,6 +102,21 @@ export const browserContextMenu: ContextMenuPort = {
         });
       }, fail);
     }),
+  setFolders: async (parentId, title, folders) => {
+    // Removing the parent removes its entries; it may not exist yet.
+    await browser.contextMenus.remove(parentId).catch(() => undefined);
+    if (folders.length === 0) return;
+    const create = (properties: Parameters<typeof browser.contextMenus.create>[0]): Promise<void> =>
+      new Promise((done, fail) => {
+        browser.contextMenus.create(properties, () => {
+          const error = browser.runtime.lastError;
+          if (error) fail(new Error(error.message ?? 'contextMenus.create failed'));
+          else done();
+        });
+      });
+    await create({ id: parentId, title, contexts: ['image'] });
+    for (const [index, folder] of folders.entries()) await create({ id: `${parentId}:${index}`, parentId, title: folder, contexts: ['image'] });
+  },
 };
 
 /**

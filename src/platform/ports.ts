@@ -121,6 +121,8 @@ export interface PermissionsPort {
 export interface ContextMenuPort {
   /** (Re)creates the entry; called when the extension is installed or updated. */
   install(id: string, title: string): Promise<void>;
+  /** (Re)creates the submenu `parentId` with one entry per folder (`<parentId>:<index>`); none: no submenu. */
+  setFolders(parentId: string, title: string, folders: readonly string[]): Promise<void>;
 }
 
 /** What a click on our context-menu entry tells the worker (`chrome.contextMenus.OnClickData`, narrowed). */

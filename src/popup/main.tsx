@@ -15,6 +15,8 @@ import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
 import { mergeRows, readNewest, searchByIndex, takeEarlyRead } from '../ui/downloads-reader.ts';
 import { searchWords } from '../domain/search-text.ts';
+import { BatchReportPanel } from './batch-report-view.tsx';
+import type { BatchReport } from '../domain/batch-report.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
 import { WindowedList } from '../ui/windowed-list.tsx';
@@ -91,6 +93,12 @@ function Popup() {
   const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
+  // The batch report reads its own rows (a batch may be larger than what the popup has read): again on each change.
+  const [latest, setLatest] = useState<BatchReport | null | undefined>(null);
+  useEffect(() => {
+    // The worker joins the batch with its downloads (domain/batch-report.ts): none of that code is in the popup.
+    sendToWorker({ type: 'batch.report' }).then((answer) => answer.ok && setLatest(answer.report), () => undefined);
+  }, [rows]);
 
   const act: Act = async (request, done) => {
     try {
@@ -122,6 +130,7 @@ function Popup() {
       failures={failures}
       summary={summary}
       batch={batch}
+      report={latest && <BatchReportPanel report={latest} />}
       view={view}
       filter={filter}
       notice={notice}

@@ -37,6 +37,8 @@ export interface PopupViewProps {
   failures: readonly DownloadState[];
   summary: HistorySummary;
   batch: BatchSummary | null;
+  /** The latest batch's report, drawn by the app (batch-report-view.tsx; the first screen leaves it out). */
+  report?: ComponentChildren;
   view: View;
   filter: HistoryFilter;
   notice: Notice;
@@ -71,6 +73,7 @@ export function PopupView(props: PopupViewProps) {
       </header>
       {complete && rows.length > 0 && <Summary summary={summary} />}
       {batch && <BatchProgressView batch={batch} />}
+      {props.report}
       {history.status === 'ready' && rows.length > 0 && (
         <div class="tabs" role="tablist" aria-label={t('views')}>
           <button type="button" role="tab" id="tab-history" aria-selected={view === 'history'} aria-controls="panel" onClick={() => onView('history')}>

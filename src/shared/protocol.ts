@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ImageCandidate } from '../domain/events.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
 
 const streamId = z.string().min(1).max(100);
 const pageCount = z.number().int().min(0).max(1_000_000);
@@ -15,7 +16,22 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   /** `force`: save again even if this image was saved before and is still on disk. */
   z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate, force: z.boolean().optional() }),
   /** Bulk select: "Download N selected" on a Google Images page. One user action: one correlation id. */
-  z.object({ type: z.literal('download.batch'), commandId: z.uuid(), images: z.array(ImageCandidate).min(1).max(1000) }),
+  /**
+   * `folder`: the folder (template) chosen in the selection bar; the worker takes it only when it is one of the
+   * user's recent folders or a valid template (domain/path-template.ts). `skipped.smaller`: results the page left
+   * out as smaller than the size filter (for the batch report).
+   */
+  z.object({
+    type: z.literal('download.batch'),
+    commandId: z.uuid(),
+    images: z.array(ImageCandidate).min(1).max(1000),
+    folder: z.string().max(200).optional(),
+    skipped: z.object({ smaller: pageCount }).optional(),
+  }),
+  /** The latest batch's report (domain/batch-report.ts), made by the worker for the popup. Read-only, pages only. */
+  z.object({ type: z.literal('batch.report') }),
+  /** The user's last few folders (newest first), for the selection bar's folder choice. Read-only. */
+  z.object({ type: z.literal('folders.recent') }),
   /** The content script asks for the current state of downloads it shows (after a reload of the page). */
   z.object({ type: z.literal('download.states'), imageUrls: z.array(z.string().max(8192)).max(20_000) }),
   z.object({ type: z.literal('download.retry'), streamIds: z.array(streamId).min(1).max(10_000) }),
@@ -52,7 +68,9 @@ export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type WorkerRequestType = WorkerRequest['type'];
 
 /** Requests a content script may send; everything else needs an extension page. */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
+  'download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health', 'folders.recent',
+]);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
 
@@ -104,6 +122,10 @@ export type WorkerResponse =
       compacted?: CompactionSummary;
       original?: SourceOriginal;
       reason?: string;
+      /** `folders.recent`: the user's last few folders, newest first. */
+      folders?: string[];
+      /** `batch.report`: the latest batch's report, or null before any batch. */
+      report?: BatchReport | null;
     }
   | { ok: false; error: string };
 

@@ -75,6 +75,17 @@ export interface MetricsRow {
   latencies: number[];
 }
 
+/** The batch report's read model: one row per batch, from its DownloadBatchRequested (domain/batch-report.ts). */
+export interface BatchRow {
+  batchId: string;
+  requestedAt: number;
+  size: number;
+  streamIds: string[];
+  alreadySaved: string[];
+  folder: string | null;
+  skippedSmaller: number;
+}
+
 export type SemantestDb = Dexie & {
   events: EntityTable<StoredEvent, 'position'>;
   streams: EntityTable<StreamRow, 'streamId'>;
@@ -84,6 +95,7 @@ export type SemantestDb = Dexie & {
   subscriberDeadLetters: EntityTable<SubscriberDeadLetterRow, 'id'>;
   metrics: EntityTable<MetricsRow, 'minute'>;
   searchIndex: EntityTable<SearchIndexRow, 'bucket'>;
+  batches: EntityTable<BatchRow, 'batchId'>;
 };
 
 export function openDatabase(name = DATABASE_NAME): SemantestDb {
@@ -108,6 +120,10 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
   // v4: the search index read model (projections/search-index.ts), built by the bus from the log.
   db.version(4).stores({
     searchIndex: 'bucket',
+  });
+  // v5: the batch report's read model, newest first, found by any of its downloads.
+  db.version(5).stores({
+    batches: 'batchId, requestedAt, *streamIds',
   });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept
   // on, so an open popup reopens on its next query instead of dying.

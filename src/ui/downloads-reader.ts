@@ -8,6 +8,7 @@
  * the whole history is read after it in pages of `PAGE` rows, never as one 10,000-row `getAll` that would hold up
  * every other reader (the worker too) for a second.
  */
+import type { BatchRecord } from '../domain/batch-report.ts';
 import type { DownloadState } from '../domain/download.ts';
 import { matchesWords } from '../domain/search-text.ts';
 import type { SearchIndexRow } from '../store/database.ts';
@@ -142,6 +143,22 @@ async function withDownloads<T>(read: (store: IDBObjectStore) => Promise<T>, emp
       throw error;
     }
   }
+}
+
+/**
+ * The newest batch's record from the `batches` read model and its downloads' rows, in one read transaction; null
+ * when there is no batch yet. (domain/batch-report.ts joins them, in the popup's lazily loaded part.)
+ */
+export async function readLatestBatch(): Promise<{ batch: BatchRecord; rows: DownloadState[] } | null> {
+  const db = await connection();
+  if (!db || !db.objectStoreNames.contains('batches')) return null;
+  const tx = db.transaction(['batches', 'downloads'], 'readonly');
+  const cursor = await asPromise(tx.objectStore('batches').index('requestedAt').openCursor(null, 'prev'));
+  const batch = cursor?.value as BatchRecord | undefined;
+  if (!batch) return null;
+  const store = tx.objectStore('downloads');
+  const rows = await Promise.all(batch.streamIds.map((id) => asPromise(store.get(id) as IDBRequest<DownloadState | undefined>)));
+  return { batch, rows: rows.filter((row): row is DownloadState => !!row) };
 }
 
 /** The `limit` newest downloads, newest first, in one request. */

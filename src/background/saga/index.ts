@@ -3,10 +3,11 @@
  * the context menu and the notifications use. Runners report facts to the core and never call one another;
  * what they keep in memory is a cache of the store. The decisions are all in src/domain/download-workflow.ts.
  */
+import { PictureChecks, type PictureDeps } from './picture-check.ts';
 import { KeyedMutex } from '../../shared/mutex.ts';
 import { mayJoin } from '../../domain/download-workflow.ts';
 import type { Effect, Reply, RequestTrigger, WorkflowSettings } from '../../domain/download-triggers.ts';
-import { assertNever, isSettled, type DownloadState } from '../../domain/download.ts';
+import { assertNever, hostOf, isSettled, type DownloadState } from '../../domain/download.ts';
 import type { ImageCandidate } from '../../domain/events.ts';
 import type { AlarmsPort, DownloadDelta, DownloadItemView, DownloadsPort, PagesPort, RefererPort, TabsPort } from '../../platform/ports.ts';
 import type { TransferPort } from '../../platform/transfer-port.ts';
@@ -38,17 +39,21 @@ export interface SagaDeps {
   tabs: TabsPort;
   pages: PagesPort;
   referer: RefererPort;
-  settings: () => WorkflowSettings & { concurrency: number };
+  settings: () => WorkflowSettings & { concurrency: number; hostRequestsPerSecond?: number };
   clock: Clock;
   random: () => number;
   newId: () => string;
   extensionId: string;
+  /** The bigger-original check (picture-check.ts); absent: no bigger copy is ever kept. */
+  pictures?: PictureDeps;
 }
 
 export interface RequestOptions {
   force?: boolean;
   saveAs?: WorkflowSettings['saveAs'];
-  batch?: { correlationId: string; size: number };
+  batch?: { correlationId: string; size: number; index?: number; folder?: string };
+  /** A single download's folder (the context menu's recent folders), already checked. */
+  folder?: string;
   /** The asking tab's control shows `queued` by itself (the content script sets it when clicked). */
   senderShowsQueued?: boolean;
 }
@@ -58,6 +63,12 @@ export interface RequestResult {
   joined: boolean;
   /** The image was saved before and the file is still there: nothing new was started. */
   alreadySaved?: boolean;
+}
+
+/** The host a download's next transfer asks (the bigger original's once it was chosen): what the pace counts. */
+function paceHost(state: DownloadState | undefined): string {
+  if (!state) return '';
+  return hostOf(state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl);
 }
 
 /** How many single-download correlation ids are remembered (see isSingle). */
@@ -81,7 +92,7 @@ export class DownloadSaga {
     const cache = (this.cache = new UnsettledCache(queries));
     const report: Report = (streamId, trigger) => void this.core.handle(streamId, trigger).catch(() => undefined);
     const items = new ChromeItemsCache();
-    const slots = (this.slots = new TransferSlots(() => deps.settings().concurrency, report));
+    const slots = (this.slots = new TransferSlots(() => deps.settings().concurrency, report, { perSecond: () => deps.settings().hostRequestsPerSecond ?? 0, clock }));
     const transfer = new TransferRunner(deps.transfers, report);
     const saves = new ChromeSaves({
       port: deps.transfers,
@@ -94,6 +105,7 @@ export class DownloadSaga {
       started: (chromeDownloadId, streamId) => cache.noteChromeId(chromeDownloadId, streamId),
     });
     const referer = new RefererRunner(deps.referer, report);
+    const pictures = new PictureChecks(deps.pictures, report);
     const duplicates = new DuplicateLookup(queries, deps.downloads, deps.extensionId, report);
     const tabs = new TabUpdates(deps.tabs, deps.pages, () => clock.now());
     const timers = (this.timers = new Timers(clock, deps.alarms, cache, report));
@@ -101,7 +113,7 @@ export class DownloadSaga {
     const run = (effect: Effect, streamId: string, state: DownloadState | undefined): void => {
       switch (effect.type) {
         case 'request-slot':
-          return slots.request(streamId, effect.requestedAt);
+          return slots.request(streamId, effect.requestedAt, paceHost(state));
         case 'claim-slot':
           return slots.claim(streamId);
         case 'release-slot':
@@ -116,6 +128,8 @@ export class DownloadSaga {
           return transfer.drop(effect);
         case 'convert':
           return transfer.convert(effect);
+        case 'check-picture':
+          return pictures.check(effect);
         case 'hold-referer':
           return referer.hold(streamId, effect);
         case 'release-referer':
@@ -189,7 +203,14 @@ export class DownloadSaga {
     const correlationId = options.batch?.correlationId ?? this.deps.newId();
     if (!options.batch) this.rememberSingle(correlationId);
     this.cache.markFresh(streamId);
-    await this.core.handle(streamId, { ...trigger, correlationId, ...(options.batch ? { batchSize: options.batch.size } : {}) });
+    const batch = options.batch;
+    await this.core.handle(streamId, {
+      ...trigger,
+      correlationId,
+      ...(batch ? { batchSize: batch.size } : {}),
+      ...(batch?.index !== undefined ? { batchIndex: batch.index } : {}),
+      ...((batch?.folder ?? options.folder) !== undefined ? { folder: batch?.folder ?? options.folder } : {}),
+    });
     return { streamId, joined: false };
   }
 
