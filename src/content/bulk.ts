@@ -5,7 +5,7 @@
  * keeps its concurrency limit). Never a silent thumbnail: a result without its original is left out, and its
  * control says why.
  */
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import type { WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadControl } from './control.ts';

@@ -6,7 +6,7 @@
  * the controls, finding the originals near the viewport) stays in index.ts.
  */
 import { ExtensionGoneError, sendToWorker } from '../platform/messaging.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';

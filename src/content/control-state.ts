@@ -4,7 +4,7 @@
  */
 import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import type { DownloadControl } from './control.ts';
 
 let styled = false;

@@ -4,7 +4,7 @@
  * handlers (no preview opening, no navigation), and never builds HTML from page data.
  */
 import type { ControlState } from '../domain/download.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 
 /** Events Google listens to on results; none may get past the control. */
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;

@@ -20,7 +20,7 @@ import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW
 import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import { importExtensionModule } from '../platform/extension-module.ts';
 import type { Click, ClickHost } from './click.ts';
 import CLICK from './click.ts?script&module';
