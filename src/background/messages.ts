@@ -11,6 +11,7 @@ import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts'
 import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
+import type { Settings } from './settings.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
 export interface MessageContext {
@@ -23,6 +24,8 @@ export interface MessageContext {
   sourcePages?: { resolve(query: SourcePageQuery): Promise<SourcePageAnswer> };
   /** Keeps a Google page's markup health for the popup and the monitoring page (not an event). */
   pageHealth?: { report(report: PageHealthReport): Promise<void>; now(): number };
+  /** The settings, of which a Google page may read only what its bulk actions honour (`bulk.settings`). */
+  settings?: () => Pick<Settings, 'skipSmallerThanPx'>;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
 }
@@ -127,6 +130,11 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       await ctx.pageHealth.report({ ...counts, state: pageHealthState(counts), host, at: ctx.pageHealth.now() });
       return { ok: true };
     }
+    case 'folders.recent':
+      // The recent folders are wip/power-worker's (settings.recentFolders); until they are merged there are none.
+      return { ok: true, folders: [] };
+    case 'bulk.settings':
+      return { ok: true, skipSmallerThanPx: ctx.settings?.().skipSmallerThanPx ?? 0 };
     default: {
       const never: never = request;
       return { ok: false, error: `Unhandled message ${String(never)}` };

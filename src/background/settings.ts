@@ -64,6 +64,11 @@ export const Settings = z.object({
   keepOriginal: z.boolean().default(false),
   /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
   convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+  /**
+   * Bulk actions on a Google page ("Download N selected", "Download all") leave out images whose width or height,
+   * as Google's data gives it, is under this many pixels; 0 = off. Images of unknown size are kept.
+   */
+  skipSmallerThanPx: z.number().int().min(0).max(100_000).default(0),
 });
 export type Settings = z.infer<typeof Settings>;
 

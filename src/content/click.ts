@@ -15,6 +15,7 @@ import { applyUpdate, offerThumbnail, setState } from './control-state.ts';
 import type { FoundResult } from './strategies/find.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import { parseTabMessage } from './tab-message.ts';
+import { sizeLabel } from '../domain/image-size.ts';
 
 /** What index.ts knows of a result's (or the preview's) control. */
 export interface ClickEntry {
@@ -59,6 +60,11 @@ export interface Click<E extends ClickEntry = ClickEntry> {
    * (then the control only says why).
    */
   offer(entry: E, armed: boolean): boolean;
+  /**
+   * The result's original was just looked for: its control shows the original's size (and type, when the address
+   * names one) from Google's own data, or, with no original, says why (`offer`).
+   */
+  shown(entry: E): void;
   /** A click on a control or on the bulk bar's button (the event only says which modifier keys were down). */
   click(button: HTMLButtonElement, event: MouseEvent): void;
   /** A message the worker pushed to the tab (checked here: it is untrusted input). */
@@ -105,13 +111,22 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
         {
           control: (entry) => entry.control,
           live: host.live,
-          async pick(entry) {
-            if (busy(entry.control)) return null;
+          async pick(entry, quiet) {
+            if (busy(entry.control) && !quiet) return null;
             await host.ready(entry);
             look(entry, false);
             const candidate = entry.found?.candidate ?? null;
-            if (!candidate) offer(entry, false);
+            if (!candidate && !quiet) offer(entry, false);
             return candidate;
+          },
+          async skipSmallerThan() {
+            try {
+              const response = await sendToWorker({ type: 'bulk.settings' });
+              return response.ok ? (response.skipSmallerThanPx ?? 0) : 0;
+            } catch {
+              // The batch's own request will say what is wrong.
+              return 0;
+            }
           },
           send,
           each: setAll,
@@ -276,8 +291,22 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
       });
   }
 
+  function shown(entry: E): void {
+    const candidate = entry.found?.candidate;
+    if (!candidate) {
+      offer(entry, false);
+      return;
+    }
+    const label = sizeLabel(candidate);
+    if (!label || entry.preview) return;
+    const { control } = entry;
+    control.element.dataset.size = label;
+    if (control.state !== 'downloading') control.say(label);
+  }
+
   return {
     offer,
+    shown,
     click(button, event) {
       const entry = host.entry(button);
       // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.

@@ -28,7 +28,8 @@ export function setState(control: DownloadControl, state: ControlState, message:
   delete element.dataset.offer;
   element.dataset.state = state;
   control.name(titleFor(state, message, options.label));
-  control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : '');
+  // A result's control shows its original's size when it has nothing else to say (click.ts `shown`).
+  control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : (element.dataset.size ?? ''));
 }
 
 /**

@@ -14,7 +14,20 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   /** `force`: save again even if this image was saved before and is still on disk. */
   z.object({ type: z.literal('download.request'), commandId: z.uuid(), image: ImageCandidate, force: z.boolean().optional() }),
   /** Bulk select: "Download N selected" on a Google Images page. One user action: one correlation id. */
-  z.object({ type: z.literal('download.batch'), commandId: z.uuid(), images: z.array(ImageCandidate).min(1).max(1000) }),
+  /**
+   * `folder`: the folder (template) chosen in the selection bar; the worker takes it only when it is one of the
+   * user's recent folders or a valid template (domain/path-template.ts). `skipped.smaller`: results the page left
+   * out as smaller than the size filter (for the batch report).
+   */
+  z.object({
+    type: z.literal('download.batch'),
+    commandId: z.uuid(),
+    images: z.array(ImageCandidate).min(1).max(1000),
+    folder: z.string().max(200).optional(),
+    skipped: z.object({ smaller: pageCount }).optional(),
+  }),
+  /** The user's last few folders (newest first), for the selection bar's folder choice. Read-only. */
+  z.object({ type: z.literal('folders.recent') }),
   /** The content script asks for the current state of downloads it shows (after a reload of the page). */
   z.object({ type: z.literal('download.states'), imageUrls: z.array(z.string().max(8192)).max(20_000) }),
   z.object({ type: z.literal('download.retry'), streamIds: z.array(streamId).min(1).max(10_000) }),
@@ -35,6 +48,8 @@ export const WorkerRequest = z.discriminatedUnion('type', [
     (counts) => counts.originals <= counts.results && counts.basic <= counts.results,
     'More originals than results.',
   ),
+  /** The settings a Google page's bulk actions honour ("skip smaller than"): read-only, nothing else of the settings. */
+  z.object({ type: z.literal('bulk.settings') }),
   /** "Forget this download" (popup): its events leave the log and every read model; its file only if asked. */
   z.object({ type: z.literal('history.forget'), streamIds: z.array(streamId).min(1).max(1000), deleteFiles: z.boolean() }),
   /** "Clear history" (options page): everything (`before: null`), or the downloads asked for before `before` (epoch ms). */
@@ -48,7 +63,10 @@ export type WorkerRequest = z.infer<typeof WorkerRequest>;
 export type WorkerRequestType = WorkerRequest['type'];
 
 /** Requests a content script may send; everything else needs an extension page. */
-export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set(['download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health']);
+export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
+  'download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health', 'folders.recent',
+  'bulk.settings',
+]);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
 
@@ -100,6 +118,10 @@ export type WorkerResponse =
       compacted?: CompactionSummary;
       original?: SourceOriginal;
       reason?: string;
+      /** `folders.recent`: the user's last few folders, newest first. */
+      folders?: string[];
+      /** `bulk.settings`: bulk actions skip images whose known width or height is under this (0: off). */
+      skipSmallerThanPx?: number;
     }
   | { ok: false; error: string };
 
