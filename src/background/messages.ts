@@ -133,6 +133,15 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
     case 'folders.recent':
       // The recent folders are wip/power-worker's (settings.recentFolders); until they are merged there are none.
       return { ok: true, folders: [] };
+    case 'download.cancelBatch': {
+      // Only downloads a Google page asked for (never the history's others), and only those still running.
+      let count = 0;
+      for (const id of request.streamIds) {
+        const row = await queries.get(id);
+        if (row && visibleToGooglePages(row) && (await saga.cancel(id))) count += 1;
+      }
+      return { ok: true, count };
+    }
     case 'bulk.settings':
       return { ok: true, skipSmallerThanPx: ctx.settings?.().skipSmallerThanPx ?? 0 };
     default: {

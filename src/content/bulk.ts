@@ -8,10 +8,11 @@
  */
 import { t } from '../platform/content-i18n.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
-import type { WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
+import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadControl } from './control.ts';
 import { setState } from './control-state.ts';
 import { meetsSize, parseSizeFilter, skipSmaller } from '../domain/image-size.ts';
+import { downloadAll } from './download-all.ts';
 
 type BatchImage = Extract<WorkerRequest, { type: 'download.batch' }>['images'][number];
 
@@ -35,6 +36,10 @@ export interface BulkHost<E> {
   image(candidate: FoundCandidate): BatchImage;
   /** The "skip smaller than" setting (px; 0: off), asked of the worker (a page never reads the settings). */
   skipSmallerThan(): Promise<number>;
+  /** The worker's states of these images' newest downloads, shown on their controls too. */
+  states(imageUrls: readonly string[]): Promise<ControlUpdate[]>;
+  /** Cancels the batch's downloads still running (what this page started). */
+  cancel(streamIds: readonly string[]): Promise<void>;
 }
 
 export interface Bulk<E> {
@@ -51,7 +56,7 @@ const CSS =
   '&[data-act=dl]{background:#1a73e8}}' +
   '& input{cursor:text;width:5em;padding:8px}& select{padding:8px}' +
   '& label{display:flex;gap:4px;align-items:center}' +
-  '& [data-testid=semantest-bulk-status]:empty{display:none}}';
+  '& [hidden],& [data-testid=semantest-bulk-status]:empty{display:none}& button:disabled{opacity:.5;cursor:default}}';
 
 /** Events on the bar's own fields that Google's page must not take for its own shortcuts or clicks. */
 const KEPT_IN_BAR = ['keydown', 'keyup', 'keypress', 'input', 'mousedown', 'pointerdown', 'click', 'focusin'] as const;
@@ -98,12 +103,22 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
       input.type = 'number';
       input.min = '0';
       input.step = 'any';
-      input.value = '1000';
+      input.placeholder = '1000';
       input.setAttribute('aria-label', t('cMinSize'));
       const unit = make('select', 'semantest-min-unit');
       unit.setAttribute('aria-label', t('cMinUnit'));
       for (const value of ['px', 'MP']) unit.append(new Option(value, value));
       size.append('≥', input, unit);
+      const all = document.createElement('label');
+      const limit = make('input', 'semantest-all-limit');
+      limit.type = 'number';
+      limit.min = '1';
+      limit.max = String(MAX_BATCH);
+      limit.value = '200';
+      limit.setAttribute('aria-label', t('cAllLimit'));
+      all.append(t('cAllUpTo'), limit);
+      const stop = make('button', 'semantest-download-all-cancel', t('cAllCancel'), 'stop');
+      stop.hidden = true;
       const status = make('span', 'semantest-bulk-status');
       status.setAttribute('role', 'status');
       bar.append(
@@ -113,6 +128,9 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
         make('button', 'semantest-select-min', t('cSelectMin'), 'min'),
         make('button', 'semantest-bulk-download', '', 'dl'),
         make('button', 'semantest-bulk-clear', t('cClear'), 'clear'),
+        all,
+        make('button', 'semantest-download-all', t('cAll'), 'every'),
+        stop,
         status,
       );
       // Typing a size must not reach Google's keyboard shortcuts, nor a click on a field its handlers (the
@@ -182,6 +200,34 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     }
   }
 
+  /** "Download all results": one run at a time; its cancel is the bar's Cancel button. */
+  let running: AbortController | null = null;
+
+  async function everything(): Promise<void> {
+    if (running) return;
+    const limitField = parts['semantest-all-limit'] as HTMLInputElement;
+    const limit = Number(limitField.value);
+    const sizeField = parts['semantest-min-size'] as HTMLInputElement;
+    const filter = sizeField.value.trim() ? parseSizeFilter(sizeField.value, (parts['semantest-min-unit'] as HTMLSelectElement).value) : null;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BATCH) return say(t('cAllBad', String(MAX_BATCH)));
+    if (sizeField.value.trim() && !filter) return say(t('cMinBad'));
+    const controller = (running = new AbortController());
+    const stop = parts['semantest-download-all-cancel'] as HTMLElement;
+    const start = parts['semantest-download-all'] as HTMLButtonElement;
+    stop.hidden = false;
+    start.disabled = true;
+    for (const entry of [...selected]) select(entry, false);
+    try {
+      const summary = await downloadAll(host, { limit, filter, signal: controller.signal, say });
+      say(t(summary.cancelled ? 'cAllCancelled' : 'cAllDone', [String(summary.saved), String(summary.failed), String(summary.smaller), String(summary.noOriginal), String(summary.results)]));
+    } finally {
+      running = null;
+      stop.hidden = true;
+      start.disabled = false;
+      showBar();
+    }
+  }
+
   const report = (error: unknown): void => console.warn('Semantest:', error);
   return {
     toggle: (entry) => select(entry, !selected.has(entry)),
@@ -192,6 +238,8 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
       } else if (act === 'all') for (const entry of host.live()) select(entry, true);
       else if (act === 'min') void selectBySize().catch(report);
       else if (act === 'dl') void download().catch(report);
+      else if (act === 'every') void everything().catch(report);
+      else if (act === 'stop') running?.abort();
     },
   };
 }

@@ -119,6 +119,19 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
             if (!candidate && !quiet) offer(entry, false);
             return candidate;
           },
+          async states(imageUrls) {
+            try {
+              const response = await sendToWorker({ type: 'download.states', imageUrls: [...imageUrls] });
+              const updates = response.ok ? (response.updates ?? []) : [];
+              apply(updates);
+              return updates;
+            } catch {
+              return [];
+            }
+          },
+          async cancel(streamIds) {
+            if (streamIds.length > 0) await sendToWorker({ type: 'download.cancelBatch', streamIds: [...streamIds] }).catch(report);
+          },
           async skipSmallerThan() {
             try {
               const response = await sendToWorker({ type: 'bulk.settings' });

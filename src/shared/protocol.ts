@@ -48,6 +48,8 @@ export const WorkerRequest = z.discriminatedUnion('type', [
     (counts) => counts.originals <= counts.results && counts.basic <= counts.results,
     'More originals than results.',
   ),
+  /** "Download all" cancelled on a Google page: its batch's downloads still running (only ones a Google page asked for). */
+  z.object({ type: z.literal('download.cancelBatch'), streamIds: z.array(streamId).min(1).max(1000) }),
   /** The settings a Google page's bulk actions honour ("skip smaller than"): read-only, nothing else of the settings. */
   z.object({ type: z.literal('bulk.settings') }),
   /** "Forget this download" (popup): its events leave the log and every read model; its file only if asked. */
@@ -65,7 +67,7 @@ export type WorkerRequestType = WorkerRequest['type'];
 /** Requests a content script may send; everything else needs an extension page. */
 export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health', 'folders.recent',
-  'bulk.settings',
+  'bulk.settings', 'download.cancelBatch',
 ]);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
