@@ -145,8 +145,10 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     (parts['semantest-bulk-download'] as HTMLElement).textContent = t('cBulkDl', count);
   }
 
+  /** The bar's status line (the bar stays shown while it has something to say). */
   function say(text: string): void {
     (parts['semantest-bulk-status'] as HTMLElement).textContent = text;
+    showBar();
   }
 
   /** "Select ≥ N": every result on the page whose original Google's data says is at least that size. */
@@ -216,6 +218,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     const start = parts['semantest-download-all'] as HTMLButtonElement;
     stop.hidden = false;
     start.disabled = true;
+    say(t('cAllLoading', ['…', String(limit)]));
     for (const entry of [...selected]) select(entry, false);
     try {
       const summary = await downloadAll(host, { limit, filter, signal: controller.signal, say });
