@@ -6,6 +6,8 @@ export interface ImagePair {
 export interface ImageHost {
   origin: string;
   images: Map<string, ImagePair>;
+  /** Answers by host name + path + query (`i.redd.it/x.png`), path + query (`/media/x?name=orig`) or path: checked first. */
+  served: Map<string, { body: Buffer | string; type: string; status?: number }>;
   /** Paths requested, in order (query strings kept). */
   requests: string[];
   /** Names served by /fault/switch/<name> with HTTP 503 while they are in this set, as images after. */
@@ -45,3 +47,5 @@ export function largeBytes(size: number, start: number, end: number): Buffer;
 export function largeSha256(megabytes: number): string;
 /** The JPEG /sized/<size>/<name> serves. */
 export function sizedJpeg(name: string, size: number): Buffer;
+/** An https front (self-signed) for the image host: for hosts Chromium only asks over https (HSTS preload). */
+export function startTlsFront(origin: string, tls: { key: Buffer; cert: Buffer }): Promise<{ port: number; close(): Promise<void> }>;

@@ -13,6 +13,9 @@
 //                                          lying (served as image/jpeg), octet (application/octet-stream),
 //                                          referer (403 unless the Referer is an https://example.org/ page).
 //                                          `largeSha256(MB)` gives its sha-256 (computed once, streamed).
+//   any path in `host.served`             what the test set for it (host name + path + query, then path + query,
+//                                          then the path alone):
+//                                          other hosts' URL shapes mapped onto this host (bigger originals)
 //   /sized/<bytes>/<name>                  a JPEG of exactly <bytes> bytes (16 B - 64 MiB; padding after its end),
 //                                          the same bytes for the same name and size (bench: 0.3-3 MB originals)
 //
@@ -251,6 +254,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
   const rangeRequests = [];
   const answersOf = new Map();
   const flakyAnswers = new Map();
+  const served = new Map();
   const host = {
     ignoreRange: false,
     realistic: realistic ? { firstByteMs: 80, bytesPerSecond: 40_000_000 } : null,
@@ -429,6 +433,10 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
 
   const route = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Any answer a test sets for a path (with its query, or without): other hosts' URL shapes mapped onto this one.
+    const name = String(req.headers.host ?? '').replace(/:\d+$/, '');
+    const set = served.get(name + url.pathname + url.search) ?? served.get(url.pathname + url.search) ?? served.get(url.pathname);
+    if (set) return set.status && set.status !== 200 ? sendStatus(res, set.status, set.body, set.type) : sendImage(res, set.body, set.type);
     const made = generated(url.pathname);
     if (made) return sendImage(res, made.body, made.type);
     const [kind, a, b] = url.pathname.split('/').filter(Boolean);
@@ -487,6 +495,7 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     origin: `http://127.0.0.1:${address.port}`,
     generated,
     images,
+    served,
     requests,
     failing,
     slow,
@@ -509,4 +518,33 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
         server.close(() => resolve());
       }),
   });
+}
+
+/**
+ * An https front for the image host (a self-signed certificate the caller makes): hosts on the HSTS preload list
+ * (upload.wikimedia.org, i.pinimg.com) are only ever asked over https, so their URL shapes need one.
+ * @param {string} origin the image host's http origin
+ * @param {{ key: Buffer, cert: Buffer }} tls
+ */
+export async function startTlsFront(origin, tls) {
+  const { createServer: createHttpsServer } = await import('node:https');
+  const { request } = await import('node:http');
+  const back = new URL(origin);
+  const server = createHttpsServer(tls, (req, res) => {
+    const forward = request({ host: back.hostname, port: back.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -5,7 +5,7 @@
 import { target } from '#target';
 import { registerWorkerListeners } from '../platform/listeners.ts';
 import { browserAlarms, browserBadge, browserContextMenu, browserDownloads, browserPages, browserPermissions, browserReferer, browserTabs, extensionId, extensionOrigin, inIncognito, workerHttp } from '../platform/browser-adapters.ts';
-import { loadSettings, onSettingsChanged } from '../platform/settings-store.ts';
+import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
 import { openDatabase } from '../store/database.ts';
 import { DexieEventStore } from '../store/dexie-event-store.ts';
 import { downloadQueries } from '../store/download-queries.ts';
@@ -21,9 +21,10 @@ import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPosit
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
-import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
-import { SourcePageResolver } from './source-page-finder.ts';
+import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
+import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
+import { validateSourceUrl } from '../domain/urls.ts';
 import { savePageHealth } from '../platform/page-health-store.ts';
 import { Maintenance } from './maintenance.ts';
 import { serveImportPort } from './import-port.ts';
@@ -71,6 +72,22 @@ const saga = new DownloadSaga({
   random: () => Math.random(),
   newId,
   extensionId: extensionId(),
+  // Bigger originals: the fetched Blob (read back by its blob: URL) and Google's thumbnail, compared as pictures.
+  pictures: {
+    blobOf: async (transferId) => {
+      const url = await transfers.saveUrl(transferId);
+      return url ? (await fetch(url)).blob() : null;
+    },
+    thumbnail: async (url) => {
+      const problem = validateSourceUrl(url, { allowDataImage: true });
+      if (problem) throw new Error(problem);
+      const limits = DEFAULT_SOURCE_PAGE_LIMITS;
+      const read = await readBounded({ fetch: (input, init) => fetch(input, init), now: () => Date.now() }, url, limits.thumbnailBytes, Date.now() + limits.requestMs, 'image/*');
+      if (read.truncated) throw new Error('the thumbnail is too large');
+      return read.blob;
+    },
+    fingerprint: (blob) => fingerprintWithin({ fingerprint: fingerprintImage }, blob, DEFAULT_SOURCE_PAGE_LIMITS.maxPixels),
+  },
 });
 
 // The bus's durable subscribers: monitoring counters, the toolbar badge, desktop notifications.
@@ -125,6 +142,17 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// The folders last used, kept in the settings (written only when the newest one changes).
+const folders = {
+  current: () => settings.folder,
+  recent: () => settings.recentFolders,
+  used: async (folder: string): Promise<void> => {
+    if (settings.recentFolders[0] === folder) return;
+    settings = { ...settings, recentFolders: withRecentFolder(settings.recentFolders, folder) };
+    await saveSettings(settings).catch(logError('recent folders not saved'));
+  },
+};
+
 // Originals of results whose Google page holds none, looked for on their source pages (issue 18).
 const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
 const pageHealth = { report: savePageHealth, now: () => Date.now() };
@@ -161,7 +189,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, settings: () => settings });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, folders, settings: () => settings });
   },
   connected: (port) =>
     serveImportPort(port, {

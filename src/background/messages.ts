@@ -12,6 +12,7 @@ import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
 import type { Settings } from './settings.ts';
+import { folderTemplateProblem } from '../domain/path-template.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
 export interface MessageContext {
@@ -28,6 +29,15 @@ export interface MessageContext {
   settings?: () => Pick<Settings, 'skipSmallerThanPx'>;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
+  /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
+  folders?: { current(): string; recent(): readonly string[]; used(folder: string): Promise<void> };
+}
+
+/** The folder a batch names, if the worker takes it: one of the user's recent folders, or a valid template. */
+export function acceptedFolder(folder: string, recent: readonly string[]): { folder: string } | { error: string } {
+  if (recent.includes(folder)) return { folder };
+  const problem = folderTemplateProblem(folder);
+  return problem ? { error: `That folder cannot be used: ${problem}` } : { folder };
 }
 
 export function senderRefusal(sender: MessageSender, ctx: Pick<MessageContext, 'extensionId' | 'extensionOrigin'>): string | null {
@@ -70,17 +80,34 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
         force: request.force === true,
         senderShowsQueued: sender.fromContentScript === true,
       });
+      if (!result.joined) await ctx.folders?.used(ctx.folders.current());
       return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
     case 'download.batch': {
+      // A folder the page names is checked before anything is written: a refusal leaves no download behind.
+      let folder: string | undefined;
+      if (request.folder !== undefined) {
+        const accepted = acceptedFolder(request.folder, ctx.folders?.recent() ?? []);
+        if ('error' in accepted) return { ok: false, error: accepted.error };
+        folder = accepted.folder;
+      }
       // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
       const correlationId = ctx.newId();
       const streamIds: string[] = [];
-      for (const image of request.images) {
-        const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch: { correlationId, size: request.images.length } });
+      const size = request.images.length;
+      for (const [i, image] of request.images.entries()) {
+        const batch = { correlationId, size, index: i + 1, ...(folder !== undefined ? { folder } : {}) };
+        const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch });
         streamIds.push(result.streamId);
       }
+      await ctx.folders?.used(folder ?? ctx.folders.current());
       return { ok: true, streamIds };
+    }
+    case 'folders.recent': {
+      if (!ctx.folders) return { ok: true, folders: [] };
+      const recent = ctx.folders.recent();
+      const current = ctx.folders.current();
+      return { ok: true, folders: recent.includes(current) ? [...recent] : [current, ...recent].slice(0, 8) };
     }
     case 'download.states': {
       const urls = [...new Set(request.imageUrls)];
@@ -130,9 +157,6 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       await ctx.pageHealth.report({ ...counts, state: pageHealthState(counts), host, at: ctx.pageHealth.now() });
       return { ok: true };
     }
-    case 'folders.recent':
-      // The recent folders are wip/power-worker's (settings.recentFolders); until they are merged there are none.
-      return { ok: true, folders: [] };
     case 'download.cancelBatch': {
       // Only downloads a Google page asked for (never the history's others), and only those still running.
       let count = 0;

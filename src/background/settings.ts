@@ -5,21 +5,37 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/failure.ts';
 import { outboxUrlProblem } from '../outbox/cloudevents.ts';
+import { folderTemplateProblem } from '../domain/path-template.ts';
 
 /** Version of the stored settings' shape; a later version adds a migration in `migrateSettings`. */
 export const SETTINGS_VERSION = 1;
 
-export const FILE_NAME_PATTERN_TOKENS = ['{name}', '{title}', '{site}', '{date}', '{query}'] as const;
+export const FILE_NAME_PATTERN_TOKENS = ['{name}', '{title}', '{site}', '{date}', '{query}', '{index}', '{width}', '{height}'] as const;
+
+/** How many recent folders are kept (newest first). */
+export const RECENT_FOLDERS = 8;
+
+const folderTemplate = z
+  .string()
+  .max(200)
+  .superRefine((template, ctx) => {
+    const problem = folderTemplateProblem(template);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const Settings = z.object({
-  folder: z.string().max(200).default('Semantest'),
-  /** Tokens: {name} (from the URL, or the title), {title}, {site}, {date} (YYYY-MM-DD), {query}. */
+  /** A folder template (domain/path-template.ts): `Semantest/{query}`; the same tokens as the file name. */
+  folder: folderTemplate.default('Semantest'),
+  /** The folders last used (templates, newest first, at most RECENT_FOLDERS): the selection bar's and menu's choice. */
+  recentFolders: z.array(folderTemplate).max(RECENT_FOLDERS).default([]),
+  /** Tokens: {name} (from the URL, or the title), {title}, {site}, {date} (YYYY-MM-DD), {query}, {index} ({index:03}:
+   * zero-padded), {width}, {height}. */
   fileNamePattern: z
     .string()
     .trim()
     .min(1)
     .max(120)
-    .refine((pattern) => /\{(name|title|site|date|query)\}/.test(pattern), 'The pattern needs at least one of {name}, {title}, {site}, {date}, {query}.')
+    .refine((pattern) => /\{(name|title|site|date|query|index|width|height)(:\d{1,2})?\}/.test(pattern), `The pattern needs at least one of ${FILE_NAME_PATTERN_TOKENS.join(', ')}.`)
     .default('{name}'),
   conflictAction: z.enum(['uniquify', 'overwrite']).default('uniquify'),
   maxRetries: z.number().int().min(0).max(10).default(DEFAULT_RETRY_POLICY.maxRetries),
@@ -64,6 +80,8 @@ export const Settings = z.object({
   keepOriginal: z.boolean().default(false),
   /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
   convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+  /** Ask a bigger copy first where a host's address says it is resized (domain/bigger-original.ts). */
+  biggerOriginals: z.boolean().default(true),
   /**
    * Bulk actions on a Google page ("Download N selected", "Download all") leave out images whose width or height,
    * as Google's data gives it, is under this many pixels; 0 = off. Images of unknown size are kept.
@@ -96,4 +114,10 @@ export function migrateSettings(stored: unknown): Settings {
     if (field.success) out[key] = field.data;
   }
   return Settings.parse(out);
+}
+
+/** `folder` put first in the recent folders (once), the oldest dropped past the bound; the same list when it is first already. */
+export function withRecentFolder(recent: readonly string[], folder: string): string[] {
+  if (recent[0] === folder) return [...recent];
+  return [folder, ...recent.filter((known) => known !== folder)].slice(0, RECENT_FOLDERS);
 }

@@ -72,14 +72,14 @@ async function declaredPixels(blob: Blob): Promise<number | null> {
 }
 
 /** Decodes and fingerprints `blob` only when its header declares a size within the limit. */
-async function fingerprintWithin(deps: SourcePageDeps, blob: Blob, maxPixels: number): Promise<Fingerprint> {
+export async function fingerprintWithin(deps: Pick<SourcePageDeps, 'fingerprint'>, blob: Blob, maxPixels: number): Promise<Fingerprint> {
   const pixels = await declaredPixels(blob);
   if (pixels === null || pixels > maxPixels) throw new Refused(pixels === null ? 'not an image of known size' : 'too many pixels');
   return deps.fingerprint(blob);
 }
 
 /** A request's body as a Blob, at most `limit` bytes (more: refused), within `deadline`. */
-async function readBounded(deps: SourcePageDeps, url: string, limit: number, deadline: number, accept: string): Promise<{ blob: Blob; type: string; finalUrl: string; truncated: boolean }> {
+export async function readBounded(deps: Pick<SourcePageDeps, 'fetch' | 'now'>, url: string, limit: number, deadline: number, accept: string): Promise<{ blob: Blob; type: string; finalUrl: string; truncated: boolean }> {
   const remaining = deadline - deps.now();
   if (remaining <= 0) throw new Refused('time');
   const signal = AbortSignal.timeout(remaining);

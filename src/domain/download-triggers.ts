@@ -23,6 +23,8 @@ export interface WorkflowSettings {
   keepOriginal: boolean;
   /** Conversion decodes nothing whose declared size is above this many pixels. */
   convertMaxPixels: number;
+  /** Try a bigger original first where a rule knows one (domain/bigger-original.ts); absent: off. */
+  biggerOriginals?: boolean;
 }
 
 export interface WorkflowContext {
@@ -66,6 +68,8 @@ export interface ChromeItem {
   startTime: string;
 }
 
+export type PictureCheck = { same: true; width: number; height: number } | { same: false; reason: string };
+
 export type ConversionOutcome = { ok: true; mimeType: string; size: number; width: number; height: number } | { ok: false; reason: string };
 
 /** An earlier download whose file holds the same bytes and is still on disk. */
@@ -86,6 +90,9 @@ export interface RequestTrigger {
   correlationId: string;
   tabId: number | null;
   batchSize?: number;
+  /** The batch's folder template (already checked), and this image's place in the batch (1-based). */
+  folder?: string;
+  batchIndex?: number;
   /** The asking tab's control shows `queued` by itself: the new download's first state is not sent back. */
   senderShowsQueued: boolean;
   /** For an earlier download of the same address: its file is complete and still on disk (Chrome says so). */
@@ -110,6 +117,8 @@ export type Trigger =
   | { type: 'referer-refused'; refused: Failure }
   | { type: 'duplicate-looked-up'; earlier: EarlierCopy | null }
   | { type: 'converted'; outcome: ConversionOutcome }
+  /** The bigger original's bytes compared with Google's thumbnail (decoded size, or why not the same picture). */
+  | { type: 'picture-checked'; transferId: string; outcome: PictureCheck }
   /** `item`: Chrome's item as the mirror knows it now (a small Blob is often saved before download() resolves). */
   | { type: 'save-started'; chromeDownloadId: number; item: ChromeItem | null }
   | { type: 'save-refused'; failure: Failure }
@@ -126,7 +135,7 @@ export type TriggerType = Trigger['type'];
 /** Every trigger type, once (the compiler checks the list is whole): tests enumerate them. */
 export const TRIGGER_TYPES = [
   'request', 'retry', 'pause', 'resume', 'cancel', 'show', 'discard', 'slot-granted', 'transfer', 'transfer-lost', 'referer-held',
-  'referer-refused', 'duplicate-looked-up', 'converted', 'save-started', 'save-refused', 'chrome-item', 'timer-fired', 'recovered',
+  'referer-refused', 'duplicate-looked-up', 'converted', 'picture-checked', 'save-started', 'save-refused', 'chrome-item', 'timer-fired', 'recovered',
 ] as const satisfies readonly TriggerType[];
 const _everyTrigger: Exclude<TriggerType, (typeof TRIGGER_TYPES)[number]> extends never ? true : never = true;
 
@@ -147,6 +156,8 @@ export type Effect =
   | { type: 'release-referer' }
   | { type: 'look-up-duplicate'; contentHash: string }
   | { type: 'convert'; transferId: string; to: string; quality: number; maxPixels: number }
+  /** Is the transfer's Blob the same picture as the thumbnail? (Its decoded size comes back too.) */
+  | { type: 'check-picture'; transferId: string; thumbnailUrl: string }
   /** `follow: false`: the original kept beside a converted file; its item is not followed. */
   | { type: 'save'; transferId: string; which: 'result' | 'original'; filename: string; conflictAction: 'uniquify' | 'overwrite'; follow: boolean }
   /** Cancels one of our Chrome downloads if it runs, removes its file if it is complete. */

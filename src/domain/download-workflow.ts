@@ -13,6 +13,7 @@ import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type Downl
 import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
+import { biggerOriginal, isLargerThanGoogles } from './bigger-original.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
@@ -62,11 +63,22 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
     case 'discard':
       if (state.phase !== 'dead-lettered' || state.discarded) return nothing(trigger);
       return { events: [], effects: [], deadLetterDiscarded: true, cause: { correlationId: trigger.correlationId, causationId: trigger.commandId }, reply: { kind: 'done' } };
-    case 'slot-granted':
-      return waitsForSlot(state, ctx.now) ? effects([startTransfer(state, attemptTransferId(state), ctx)]) : effects([{ type: 'release-slot' }]);
+    case 'slot-granted': {
+      if (!waitsForSlot(state, ctx.now)) return effects([{ type: 'release-slot' }]);
+      const bigger = biggerToTry(state, ctx);
+      if (!bigger) return effects([startTransfer(state, attemptTransferId(state), ctx)]);
+      const transferId = `${attemptTransferId(state)}${BIGGER_SUFFIX}`;
+      return {
+        events: [{ type: 'BiggerOriginalTried', data: { attempt: state.attempt, rule: bigger.rule, url: bigger.url, transferId } }],
+        effects: [startTransfer(state, transferId, ctx, bigger.url)],
+      };
+    }
     case 'transfer':
-      return transferReported(state, trigger.report, ctx);
+      return reported(state, trigger.report, ctx);
+    case 'picture-checked':
+      return pictureChecked(state, trigger.transferId, trigger.outcome, ctx);
     case 'transfer-lost':
+      if (biggerTrying(state, trigger.transferId) && state.phase !== 'fetched') return biggerRejected(state, TRANSFER_LOST.message, ctx);
       if (isSettled(state) || state.phase === 'downloading' || !currentTransfers(state).includes(trigger.transferId)) return none();
       return fail(state, TRANSFER_LOST, ctx);
     case 'referer-held':
@@ -110,7 +122,13 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
 }
 
 function requested(trigger: RequestTrigger, ctx: WorkflowContext): Decision {
-  const data: EventData<'GoogleImageDownloadRequested'> = { ...trigger.image, ...(trigger.force ? { force: true } : {}), ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}) };
+  const data: EventData<'GoogleImageDownloadRequested'> = {
+    ...trigger.image,
+    ...(trigger.force ? { force: true } : {}),
+    ...(trigger.saveAs ? { saveAs: trigger.saveAs } : {}),
+    ...(trigger.folder !== undefined ? { folder: trigger.folder } : {}),
+    ...(trigger.batchIndex !== undefined ? { batchIndex: trigger.batchIndex } : {}),
+  };
   const visible = trigger.tabId !== null && visibleToGooglePages({ request: data });
   return {
     events: [{ type: 'GoogleImageDownloadRequested', data }],
@@ -131,6 +149,11 @@ function joined(trigger: RequestTrigger, state: DownloadState): Decision {
   if (!mayJoin(state, trigger.image.strategy) || (isSettled(state) && !saved)) return { events: [], effects: [], reply: { kind: 'not-joinable' } };
   const tell: Effect[] = trigger.tabId !== null && visibleToGooglePages(state) ? [{ type: 'tell-tab', tabId: trigger.tabId }] : [];
   return { events: [], effects: tell, reply: { kind: 'joined', alreadySaved: saved } };
+}
+
+/** A transfer's fact: the bigger original's transfer has its own rules. */
+function reported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
+  return biggerTrying(state, report.transferId) ? biggerReported(state, report, ctx) : transferReported(state, report, ctx);
 }
 
 function transferReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
@@ -182,12 +205,16 @@ function validated(state: DownloadState, report: Extract<TransferReport, { type:
   const filename = buildDownloadPath({
     imageUrl: state.request.imageUrl,
     title: state.request.title,
-    folder: settings.folder,
+    folder: state.request.folder ?? settings.folder,
     extension: report.extension,
     pattern: settings.fileNamePattern,
     site: state.sourceHost,
     date: new Date(ctx.now).toISOString().slice(0, 10),
     query: state.request.query,
+    index: state.request.batchIndex,
+    // The header's own dimensions when it declares them; else what Google's data said.
+    width: report.width || state.request.width,
+    height: report.height || state.request.height,
   });
   const data: EventData<'ImageSourceValidated'> = {
     attempt: state.attempt,
@@ -323,7 +350,7 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       let decision: Decision = effects(held.state === 'fetched' || held.state === 'failed' ? [] : [{ type: 'claim-slot' }]);
       // Pauses and resumes are reconciled by the state the transfer is in now, not replayed one by one.
       for (const report of held.facts.filter((fact) => fact.type !== 'paused' && fact.type !== 'resumed')) {
-        decision = then(state, decision, (next) => transferReported(next, report, ctx), ctx);
+        decision = then(state, decision, (next) => reported(next, report, ctx), ctx);
       }
       const now = apply(state, decision.events, ctx.now);
       if (held.state === 'paused' && now.phase === 'fetching') decision = then(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
@@ -331,6 +358,9 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       return decision;
     }
     case 'fetched':
+      if (state.bigger?.outcome === 'trying' && state.transferId === state.bigger.transferId) {
+        return held ? effects([{ type: 'check-picture', transferId: state.bigger.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }]) : biggerRejected(state, TRANSFER_LOST.message, ctx);
+      }
       if (!held) return fail(state, TRANSFER_LOST, ctx);
       return state.request.force ? afterFetched(state, ctx) : effects([{ type: 'look-up-duplicate', contentHash: state.contentHash ?? '' }]);
     case 'initiating': {
@@ -378,8 +408,9 @@ function letGo(state: DownloadState): Effect[] {
 
 /** The transfers this download may have running now. */
 function currentTransfers(state: DownloadState): string[] {
-  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true)];
-  return state.transferId ? [state.transferId] : [];
+  const bigger = state.bigger?.outcome === 'trying' ? [state.bigger.transferId] : [];
+  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true), ...bigger];
+  return state.transferId ? [state.transferId] : bigger;
 }
 
 /** Not checked yet in this attempt: waiting for a slot, or its transfer asks the host. */
@@ -391,12 +422,81 @@ function waitsForSlot(state: DownloadState, now: number): boolean {
   return state.phase === 'queued' || state.phase === 'validating' || (state.phase === 'retry-wait' && (state.nextAttemptAt ?? 0) <= now);
 }
 
-function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext): Effect {
+function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext, url = transferUrl(state)): Effect {
   const s = ctx.settings;
   return {
     type: 'start-transfer',
-    request: { transferId, url: state.request.imageUrl, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
+    request: { transferId, url, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
   };
+}
+
+/** The address an attempt asks for: the bigger original once it was chosen, else Google's. */
+function transferUrl(state: DownloadState): string {
+  return state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl;
+}
+
+const BIGGER_SUFFIX = ':bigger';
+
+/** A bigger address to ask first: the setting is on, a rule knows one, and Google gave sizes and a thumbnail to check it by. */
+function biggerToTry(state: DownloadState, ctx: WorkflowContext): ReturnType<typeof biggerOriginal> {
+  const request = state.request;
+  if (!ctx.settings.biggerOriginals || state.bigger || request.strategy === 'thumbnail') return null;
+  if (!request.width || !request.height || !request.thumbnailUrl) return null;
+  return biggerOriginal(request.imageUrl);
+}
+
+function biggerTrying(state: DownloadState, transferId: string): boolean {
+  return state.bigger?.outcome === 'trying' && state.bigger.transferId === transferId;
+}
+
+/** What the bigger copy's transfer reports: checked like any original, then compared before it is kept. */
+function biggerReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
+  const google = { width: state.request.width, height: state.request.height };
+  switch (report.type) {
+    case 'sniffed':
+      if (!beforeCheck(state)) return none();
+      // Its header tells its size: no need to fetch a copy that is not larger.
+      if (report.width && report.height && !isLargerThanGoogles({ width: report.width, height: report.height }, google)) {
+        return biggerRejected(state, `It is ${report.width}×${report.height}, not larger than Google's original (${google.width}×${google.height}).`, ctx);
+      }
+      return validated(state, report, ctx);
+    case 'failed':
+      return biggerRejected(state, report.failure.message, ctx);
+    case 'fetched':
+      if (state.phase !== 'fetching' && state.phase !== 'paused') return none();
+      // Not looked up for duplicates yet: first, is it the same picture? (The network part is over: the slot goes.)
+      return {
+        events: [{ type: 'ImageFetched', data: { attempt: state.attempt, transferId: report.transferId, size: report.size, contentHash: report.contentHash, mimeType: report.mimeType } }],
+        effects: [{ type: 'release-slot' }, { type: 'check-picture', transferId: report.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }],
+      };
+    default:
+      return transferReported(state, report, ctx);
+  }
+}
+
+function pictureChecked(state: DownloadState, transferId: string, outcome: Extract<Trigger, { type: 'picture-checked' }>['outcome'], ctx: WorkflowContext): Decision {
+  if (state.phase !== 'fetched' || !biggerTrying(state, transferId) || !state.bigger) return none();
+  if (!outcome.same) return biggerRejected(state, outcome.reason, ctx);
+  const google = { width: state.request.width, height: state.request.height };
+  if (!isLargerThanGoogles(outcome, google)) {
+    return biggerRejected(state, `It is ${outcome.width}×${outcome.height}, not larger than Google's original (${google.width}×${google.height}).`, ctx);
+  }
+  const chosen: DomainEvent = { type: 'BiggerOriginalChosen', data: { attempt: state.attempt, rule: state.bigger.rule, url: state.bigger.url, width: outcome.width, height: outcome.height } };
+  return then(state, { events: [chosen], effects: [] }, (next) => (next.request.force ? afterFetched(next, ctx) : effects([{ type: 'look-up-duplicate', contentHash: next.contentHash ?? '' }])), ctx);
+}
+
+/** The bigger copy is not kept: recorded with the reason, and Google's original asked for at once (the slot is still held, or asked for again). */
+function biggerRejected(state: DownloadState, reason: string, ctx: WorkflowContext): Decision {
+  const bigger = state.bigger;
+  if (!bigger) return none();
+  const slotHeld = state.phase !== 'fetched';
+  const rejected: DomainEvent = { type: 'BiggerOriginalRejected', data: { attempt: state.attempt, rule: bigger.rule, url: bigger.url, reason: reason.slice(0, 500) } };
+  return then(
+    state,
+    { events: [rejected], effects: [{ type: 'drop-transfer', transferId: bigger.transferId }] },
+    (next) => effects([slotHeld ? startTransfer(next, attemptTransferId(next), ctx) : { type: 'request-slot', requestedAt: next.requestedAt }]),
+    ctx,
+  );
 }
 
 const elapsed = (state: DownloadState, ctx: WorkflowContext): number => Math.max(0, ctx.now - state.requestedAt);

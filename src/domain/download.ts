@@ -4,6 +4,7 @@
  */
 import { CURRENT_SCHEMA_VERSION, type DomainEvent, type EventData, type StoredEvent } from './events.ts';
 import { isFinalFailure } from './failure.ts';
+import type { BiggerRule } from './bigger-original.ts';
 
 /**
  * Internal states of the saga (the seed's "Process Manager"); `publicStatus` maps them to what users see.
@@ -80,6 +81,8 @@ export interface DownloadState {
   /** "Save as type": the type the file is to be converted to (from the validation), and the type it got. */
   convertTo?: string | null;
   convertedTo?: string | null;
+  /** A bigger original tried first (domain/bigger-original.ts): its rule, address, transfer, and how it ended. */
+  bigger?: { rule: BiggerRule; url: string; transferId: string; outcome: 'trying' | 'chosen' | 'rejected'; reason?: string } | null;
 }
 
 export const SETTLED_PHASES: ReadonlySet<DownloadPhase> = new Set(['completed', 'failed', 'dead-lettered']);
@@ -282,6 +285,28 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
       next.discarded = false;
       next.scan = null;
       return next;
+    case 'BiggerOriginalTried': {
+      const data = event.data as EventData<'BiggerOriginalTried'>;
+      next.bigger = { rule: data.rule, url: data.url, transferId: data.transferId, outcome: 'trying' };
+      return next;
+    }
+    case 'BiggerOriginalChosen':
+      if (state.bigger) next.bigger = { ...state.bigger, outcome: 'chosen' };
+      return next;
+    case 'BiggerOriginalRejected': {
+      const data = event.data as EventData<'BiggerOriginalRejected'>;
+      if (state.bigger) next.bigger = { ...state.bigger, outcome: 'rejected', reason: data.reason };
+      // Back to the start of the attempt: Google's original is asked for next.
+      next.phase = 'queued';
+      next.transferId = null;
+      next.mimeType = null;
+      next.filename = null;
+      next.contentHash = null;
+      next.bytesToSave = null;
+      next.declaredSize = null;
+      next.convertTo = null;
+      return next;
+    }
     // Events of other streams (the dead-letter queue's, notifications) and the optimising step's skip change no field.
     case 'ImageConversionSkipped':
     case 'DeadLetterDiscarded':

@@ -5,6 +5,7 @@
  * is the seed's own shape (shared/seed/event-driven-architecture.md).
  */
 import { z } from 'zod';
+import { BIGGER_RULES } from './bigger-original.ts';
 
 const httpUrl = z.string().max(8192);
 
@@ -42,6 +43,10 @@ export const eventSchemas = {
       force: z.boolean().optional(),
       /** "Save as type" for this download only (else the settings' default). */
       saveAs: z.enum(['original', 'png', 'jpeg', 'webp']).optional(),
+      /** The folder template chosen for this download's batch (checked by the worker), else the settings'. */
+      folder: z.string().max(200).optional(),
+      /** Its place in its batch, 1-based (the `{index}` token). */
+      batchIndex: z.number().int().positive().max(1_000_000).optional(),
     }),
   },
   /** The source answered and its first bytes are an image: the saga knows the type and the file name. */
@@ -133,6 +138,21 @@ export const eventSchemas = {
   },
   DownloadStarted: {
     1: z.object({ attempt: z.number().int().positive(), chromeDownloadId: z.number().int().nonnegative() }),
+  },
+  /**
+   * Bigger originals (docs/decisions/0046-bigger-originals.md): a rule of domain/bigger-original.ts gave a bigger
+   * address for the image, and it is asked first (its own transfer, `transferId`).
+   */
+  BiggerOriginalTried: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, transferId: z.string().max(200) }),
+  },
+  /** The bigger copy is an image, the same picture as Google's thumbnail and larger: it is the one saved. */
+  BiggerOriginalChosen: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, width: z.number().int().nonnegative(), height: z.number().int().nonnegative() }),
+  },
+  /** The bigger copy was missing, not an image, not the same picture or not larger: Google's original is fetched. */
+  BiggerOriginalRejected: {
+    1: z.object({ attempt: z.number().int().positive(), rule: z.enum(BIGGER_RULES), url: httpUrl, reason: z.string().max(500) }),
   },
   DownloadPaused: { 1: z.object({}) },
   DownloadResumed: { 1: z.object({}) },

@@ -3,49 +3,14 @@
  * at most 255 bytes of UTF-8 per segment, none of `<>:"/\|?*` or control characters, not starting with `.` or
  * `~`, not ending with `.` or a space, no Windows reserved device name before the first dot.
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-const FORBIDDEN = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f]/g;
-const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)$/i;
-const MAX_SEGMENT_BYTES = 255;
-/** Room left in a 255-byte name for Chrome's ` (12)` when `conflictAction: 'uniquify'` renames. */
-const UNIQUIFY_ROOM = 8;
+import { MAX_SEGMENT_BYTES, RESERVED, byteLength, sanitizeBaseName, truncateUtf8 } from './safe-name.ts';
+import { fillTemplate, folderFromTemplate } from './path-template.ts';
 
-const utf8 = new TextEncoder();
-const byteLength = (text: string): number => utf8.encode(text).length;
+export { sanitizeBaseName, truncateUtf8 };
 
-/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character (or a surrogate pair). */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (byteLength(text) <= maxBytes) return text;
-  let out = '';
-  let used = 0;
-  for (const char of text) {
-    const size = byteLength(char);
-    if (used + size > maxBytes) break;
-    out += char;
-    used += size;
-  }
-  return out;
-}
-
-/** A safe base name (without extension) from anything; `fallback` when nothing usable is left. */
-export function sanitizeBaseName(raw: string, fallback = 'image'): string {
-  let name = raw.normalize('NFC').replace(FORBIDDEN, ' ').replace(/\s+/g, ' ').trim();
-  name = name.replace(/^[.~\s]+/, '').replace(/[.\s]+$/, '');
-  name = truncateUtf8(name, MAX_SEGMENT_BYTES - UNIQUIFY_ROOM - 16).replace(/[.\s]+$/, '');
-  if (!name) return fallback;
-  const stem = name.split('.')[0] ?? '';
-  if (RESERVED.test(stem.trim())) name = `_${name}`;
-  return name;
-}
-
-/** A safe folder path relative to the download folder (`Semantest`, `Semantest/cats`); '' for none. */
-export function sanitizeFolder(raw: string): string {
-  return raw
-    .split(/[\\/]+/)
-    .map((segment) => segment.trim())
-    .filter((segment) => segment && segment !== '.' && segment !== '..')
-    .map((segment) => sanitizeBaseName(segment, 'folder'))
-    .join('/');
+/** A safe folder path relative to the download folder (`Semantest`, `Semantest/cats`); '' for none. Tokens filled. */
+export function sanitizeFolder(raw: string, values: Parameters<typeof folderFromTemplate>[1] = {}): string {
+  return folderFromTemplate(raw, values);
 }
 
 /** The last path segment of a URL without its extension, decoded; '' when there is none. */
@@ -80,6 +45,10 @@ export interface DownloadPathInput {
   /** The day to put in `{date}` (YYYY-MM-DD); the caller passes it in, the domain reads no clock. */
   date?: string | undefined;
   query?: string | undefined;
+  /** The image's place in its batch, 1-based (`{index}`, `{index:03}`). */
+  index?: number | undefined;
+  width?: number | undefined;
+  height?: number | undefined;
 }
 
 /** The name the image itself suggests: from its URL, or its title when the URL has no useful name. */
@@ -90,28 +59,35 @@ export function naturalBaseName(imageUrl: string, title: string | undefined): st
   return useful ? fromUrl : title || fromUrl;
 }
 
-/** Fills a file name pattern's tokens; unknown tokens stay as written (and are then sanitised like any text). */
-export function applyFileNamePattern(pattern: string, input: Omit<DownloadPathInput, 'folder' | 'extension' | 'pattern'>): string {
-  const values: Record<string, string> = {
+/** The values of the template tokens for one image (each is made safe on its own when it is put in). */
+function templateValues(input: Omit<DownloadPathInput, 'folder' | 'extension' | 'pattern'>) {
+  return {
     name: naturalBaseName(input.imageUrl, input.title),
     title: input.title || naturalBaseName(input.imageUrl, undefined),
-    site: input.site ?? '',
-    date: input.date ?? '',
-    query: input.query ?? '',
+    site: input.site,
+    date: input.date,
+    query: input.query,
+    index: input.index,
+    width: input.width || undefined,
+    height: input.height || undefined,
   };
-  return pattern.replace(/\{(name|title|site|date|query)\}/g, (_, token: string) => values[token] ?? '');
+}
+
+/** Fills a file name pattern's tokens; unknown tokens stay as written (and are then sanitised like any text). */
+export function applyFileNamePattern(pattern: string, input: Omit<DownloadPathInput, 'folder' | 'extension' | 'pattern'>): string {
+  return fillTemplate(pattern, templateValues(input));
 }
 
 /**
- * The relative path to pass to `chrome.downloads.download`: folder, a name from the pattern (by default the
- * image's URL name, or its title when the URL has no useful name), and the extension of the real type.
+ * The relative path to pass to `chrome.downloads.download`: the folder template filled, a name from the pattern
+ * (by default the image's URL name, or its title when the URL has no useful name), and the real type's extension.
  */
 export function buildDownloadPath(input: DownloadPathInput): string {
   const filled = applyFileNamePattern(input.pattern || '{name}', input);
   // A pattern whose tokens are all empty (`{query}` without a query) falls back to the image's own name.
   const base = sanitizeBaseName(filled.replace(/[-_\s.]+/g, '') ? filled : naturalBaseName(input.imageUrl, input.title));
   const extension = input.extension.replace(/[^a-z0-9]/gi, '').slice(0, 5) || 'img';
-  const folder = sanitizeFolder(input.folder);
+  const folder = folderFromTemplate(input.folder, templateValues(input));
   const file = `${base}.${extension}`;
   return folder ? `${folder}/${file}` : file;
 }

@@ -7,6 +7,7 @@ import type { EventData, EventType } from './events.ts';
 import { extensionOf, safePathProblem } from './filename.ts';
 import { isImageMime } from './image-type.ts';
 import { validateSourceUrl } from './urls.ts';
+import { folderTemplateProblem } from './path-template.ts';
 
 /**
  * The types a download's stream holds. Notifications, alerts, dead-letter discards and forget records are this
@@ -26,6 +27,9 @@ export const IMPORTABLE_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'GoogleImageDownloadCompleted',
   'GoogleImageDownloadFailed',
   'GoogleImageDownloadRetryRequested',
+  'BiggerOriginalTried',
+  'BiggerOriginalChosen',
+  'BiggerOriginalRejected',
 ]);
 
 /** Inline (`data:`) thumbnails longer than this are not kept in the log (the request's `thumbnailUrl` is dropped). */
@@ -113,6 +117,7 @@ function dataProblem(type: EventType, raw: unknown): string | null {
         textProblem('query', data.query, 2000),
         data.fileName === undefined ? null : pathProblem('fileName', data.fileName),
         (data.width ?? 0) > 1_000_000 || (data.height ?? 0) > 1_000_000 ? 'width or height is over 1,000,000 pixels' : null,
+        data.folder === undefined ? null : folderTemplateProblem(data.folder),
       );
     }
     case 'ImageSourceValidated': {
@@ -159,6 +164,16 @@ function dataProblem(type: EventType, raw: unknown): string | null {
     case 'GoogleImageDownloadFailed': {
       const data = raw as EventData<'GoogleImageDownloadFailed'>;
       return first(addressProblem('imageUrl', data.imageUrl, true), textProblem('error', data.error, 2000));
+    }
+    case 'BiggerOriginalTried': {
+      const data = raw as EventData<'BiggerOriginalTried'>;
+      return first(addressProblem('url', data.url), idProblem('transferId', data.transferId));
+    }
+    case 'BiggerOriginalChosen':
+      return addressProblem('url', (raw as EventData<'BiggerOriginalChosen'>).url);
+    case 'BiggerOriginalRejected': {
+      const data = raw as EventData<'BiggerOriginalRejected'>;
+      return first(addressProblem('url', data.url), textProblem('reason', data.reason, 500));
     }
     case 'DownloadStarted':
     case 'DownloadPaused':

@@ -24,7 +24,7 @@ function validate(draft: Draft): { settings: Settings | null; errors: Errors } {
   return { settings: null, errors };
 }
 
-/** What the pattern gives for an example image, today. */
+/** What the folder and name templates give for an example image (the 7th of a batch), today. */
 export function previewFileName(draft: Pick<Draft, 'folder' | 'fileNamePattern'>, now: number): string {
   return buildDownloadPath({
     imageUrl: 'https://images.example.org/photos/golden-retriever.jpg',
@@ -35,6 +35,9 @@ export function previewFileName(draft: Pick<Draft, 'folder' | 'fileNamePattern'>
     site: 'example.org',
     date: new Date(now).toISOString().slice(0, 10),
     query: 'dogs',
+    index: 7,
+    width: 1920,
+    height: 1080,
   });
 }
 

@@ -3,11 +3,12 @@
  * from fixtures, a local image host on 127.0.0.1, and its own download folder.
  */
 import { test as base, expect, type BrowserContext, type Locator, type Page, type Worker } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../../scripts/chromium.mjs';
-import { startImageHost, type ImageHost } from '../../scripts/image-host.mjs';
+import { startImageHost, startTlsFront, type ImageHost } from '../../scripts/image-host.mjs';
 import type { StoredEvent } from '../../src/domain/events.ts';
 
 export const DIST = resolve('dist');
@@ -41,13 +42,21 @@ export interface Extension {
   waitForFile(relative: string | RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export const test = base.extend<{ ext: Extension }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
-  ext: async ({}, use) => {
+export const test = base.extend<{ ext: Extension; mappedHosts: string[] }>({
+  /**
+   * Host names Chromium resolves to the local image host (`test.use({ mappedHosts: [...] })`): other hosts' URL
+   * shapes. `https://name` goes through an https front with a self-signed certificate (HSTS-preloaded hosts).
+   */
+  mappedHosts: [[], { option: true }],
+  ext: async ({ mappedHosts }, use) => {
     const root = mkdtempSync(join(tmpdir(), 'semantest-e2e-'));
     const downloadDir = join(root, 'downloads');
     const images = await startImageHost();
-    const launched = await launchWithExtension({ distDir: DIST, userDataDir: join(root, 'profile'), downloadDir, headless: true, localHosts: true });
+    const port = new URL(images.origin).port;
+    const secure = mappedHosts.some((name) => name.startsWith('https://')) ? await startTlsFront(images.origin, selfSigned(root)) : null;
+    const rule = (name: string): string => (name.startsWith('https://') ? `MAP ${name.slice(8)} 127.0.0.1:${secure?.port}` : `MAP ${name} 127.0.0.1:${port}`);
+    const args = mappedHosts.length > 0 ? [`--host-resolver-rules=${mappedHosts.map(rule).join(', ')}`, ...(secure ? ['--ignore-certificate-errors'] : [])] : [];
+    const launched = await launchWithExtension({ distDir: DIST, userDataDir: join(root, 'profile'), downloadDir, headless: true, localHosts: true, args });
     const { context, extensionId, manifest } = launched;
     let fixture = join(FIXTURES, 'udm2.html');
     let transform: (html: string) => string = (html) => html;
@@ -155,6 +164,7 @@ export const test = base.extend<{ ext: Extension }>({
     };
     await use(ext);
     await context.close().catch(() => undefined);
+    await secure?.close();
     await images.close();
     rmSync(root, { recursive: true, force: true });
   },
@@ -225,6 +235,14 @@ export async function twoSavedOneFailing(ext: Extension): Promise<{ page: Page; 
   await expect(controls.nth(0)).toHaveAttribute('data-state', 'completed');
   await expect(controls.nth(1)).toHaveAttribute('data-state', 'completed');
   return { page, controls };
+}
+
+/** A throw-away self-signed certificate for the https front (openssl, in the test's own folder). */
+function selfSigned(root: string): { key: Buffer; cert: Buffer } {
+  const key = join(root, 'tls.key');
+  const cert = join(root, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=semantest-test'], { stdio: 'ignore' });
+  return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
 export { expect };

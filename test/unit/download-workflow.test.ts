@@ -40,6 +40,15 @@ const ev = {
   }),
 };
 
+const bigger = (() => {
+  const thumb = 'https://upload.wikimedia.org/wikipedia/commons/thumb/3/3f/Fronalpstock_big.jpg/800px-Fronalpstock_big.jpg';
+  const full = 'https://upload.wikimedia.org/wikipedia/commons/3/3f/Fronalpstock_big.jpg';
+  const requested = ev.requested({ imageUrl: thumb, width: 800, height: 600, thumbnailUrl: 'https://encrypted-tbn0.gstatic.com/images?q=tbn:x' });
+  const tried: DomainEvent[] = [requested, { type: 'BiggerOriginalTried', data: { attempt: 1, rule: 'wikimedia', url: full, transferId: `${S}:v1:bigger` } }];
+  const fetched: DomainEvent[] = [...tried, ev.validated({ transferId: `${S}:v1:bigger` }), { type: 'ImageFetched', data: { attempt: 1, transferId: `${S}:v1:bigger`, size: 10, contentHash: HASH, mimeType: 'image/png' } }];
+  return { thumb, full, requested, tried, fetched };
+})();
+
 const histories: Record<DownloadPhase, DomainEvent[]> = {
   queued: [ev.requested()],
   validating: [ev.requested(), ev.legacyValidated],
@@ -169,6 +178,24 @@ const cases: Case[] = [
     events: [{ type: 'GoogleImageDownloadCompleted', data: { duplicateOf: 's0', filePath: '/d/Semantest/earlier.png', imageUrl: URL_ } }], effects: [{ type: 'release-slot' }, { type: 'drop-transfer', transferId: `${S}:v1` }, { type: 'tell-tab' }],
   },
   { name: 'no earlier copy: the intent, then the save', given: given('fetched'), when: { type: 'duplicate-looked-up', earlier: null }, events: [{ type: 'DownloadInitiated', data: { filename: 'Semantest/cat.png', url: URL_ } }], effects: [{ type: 'save', which: 'result', follow: true }, { type: 'tell-tab' }] },
+  // Bigger originals (docs/decisions/0046): asked first, kept only when the same picture and larger.
+  {
+    name: 'a slot for a resized copy with a known bigger address: that address is asked first', given: given([bigger.requested]), context: ctx({ biggerOriginals: true }), when: { type: 'slot-granted' },
+    events: [{ type: 'BiggerOriginalTried', data: { rule: 'wikimedia', url: bigger.full, transferId: `${S}:v1:bigger` } }], effects: [{ type: 'start-transfer', request: { transferId: `${S}:v1:bigger`, url: bigger.full } }, { type: 'tell-tab' }],
+  },
+  { name: 'bigger originals off: Google’s original is asked for', given: given([bigger.requested]), when: { type: 'slot-granted' }, events: [], effects: [{ type: 'start-transfer', request: { transferId: `${S}:v1`, url: bigger.thumb } }] },
+  {
+    name: 'the bigger copy is the same picture and larger: chosen, then looked up for duplicates', given: given(bigger.fetched), when: { type: 'picture-checked', transferId: `${S}:v1:bigger`, outcome: { same: true, width: 2000, height: 1500 } },
+    events: [{ type: 'BiggerOriginalChosen', data: { rule: 'wikimedia', width: 2000, height: 1500 } }], effects: [{ type: 'look-up-duplicate', contentHash: HASH }, { type: 'tell-tab' }],
+  },
+  {
+    name: 'the bigger copy is another picture: rejected with the reason, a slot asked for Google’s original', given: given(bigger.fetched), when: { type: 'picture-checked', transferId: `${S}:v1:bigger`, outcome: { same: false, reason: 'Not kept: colours.' } },
+    events: [{ type: 'BiggerOriginalRejected', data: { reason: 'Not kept: colours.' } }], effects: [{ type: 'drop-transfer', transferId: `${S}:v1:bigger` }, { type: 'request-slot' }, { type: 'tell-tab' }],
+  },
+  {
+    name: 'the bigger copy is missing: rejected, and Google’s original asked for in the same slot', given: given(bigger.tried), when: report({ type: 'failed', transferId: `${S}:v1:bigger`, failure: { code: 'http_client_error', retryable: false, message: 'HTTP 404' } }),
+    events: [{ type: 'BiggerOriginalRejected', data: { reason: 'HTTP 404' } }], effects: [{ type: 'drop-transfer', transferId: `${S}:v1:bigger` }, { type: 'start-transfer', request: { transferId: `${S}:v3`, url: bigger.thumb } }, { type: 'tell-tab' }],
+  },
   { name: 'save as JPEG: the Blob is converted first', given: given([ev.requested(), ev.validated({ convertTo: 'image/jpeg' }), ev.fetched]), when: { type: 'duplicate-looked-up', earlier: null }, events: [], effects: [{ type: 'convert', transferId: `${S}:v1`, to: 'image/jpeg', quality: 0.9, maxPixels: 100_000_000 }] },
   {
     name: 'over the pixel budget: not decoded, kept as it is, with the reason', given: given([ev.requested(), ev.validated({ convertTo: 'image/jpeg', width: 30_000, height: 30_000 }), ev.fetched]), when: { type: 'duplicate-looked-up', earlier: null },

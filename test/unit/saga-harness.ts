@@ -3,6 +3,7 @@
  * side's and chrome.downloads' fakes and a fake clock: nothing real is waited for.
  */
 import { DownloadSaga } from '../../src/background/saga/index.ts';
+import type { PictureDeps } from '../../src/background/saga/picture-check.ts';
 import { Settings } from '../../src/background/settings.ts';
 import { isSettled, type DownloadState } from '../../src/domain/download.ts';
 import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
@@ -23,7 +24,7 @@ export const image = (name = 'cat.jpg', extra: Partial<ImageCandidate> = {}): Im
   ...extra,
 });
 
-export async function sagaHarness(options: { settings?: Partial<Settings>; recover?: boolean } = {}) {
+export async function sagaHarness(options: { settings?: Partial<Settings>; recover?: boolean; pictures?: PictureDeps } = {}) {
   const clock = new FakeClock();
   let ids = 0;
   const newId = (): string => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
@@ -67,6 +68,7 @@ export async function sagaHarness(options: { settings?: Partial<Settings>; recov
     random: () => 0.5,
     newId,
     extensionId: EXTENSION_ID,
+    ...(options.pictures ? { pictures: options.pictures } : {}),
   };
   // A stopped worker's JavaScript stops: its timers never fire, its calls on the browser and the store never
   // come back. Each worker gets the ports through a gate that closes when it stops.

@@ -3,6 +3,7 @@
  * the context menu and the notifications use. Runners report facts to the core and never call one another;
  * what they keep in memory is a cache of the store. The decisions are all in src/domain/download-workflow.ts.
  */
+import { PictureChecks, type PictureDeps } from './picture-check.ts';
 import { mayJoin } from '../../domain/download-workflow.ts';
 import type { Effect, Reply, RequestTrigger, WorkflowSettings } from '../../domain/download-triggers.ts';
 import { assertNever, isSettled, type DownloadState } from '../../domain/download.ts';
@@ -42,12 +43,14 @@ export interface SagaDeps {
   random: () => number;
   newId: () => string;
   extensionId: string;
+  /** The bigger-original check (picture-check.ts); absent: no bigger copy is ever kept. */
+  pictures?: PictureDeps;
 }
 
 export interface RequestOptions {
   force?: boolean;
   saveAs?: WorkflowSettings['saveAs'];
-  batch?: { correlationId: string; size: number };
+  batch?: { correlationId: string; size: number; index?: number; folder?: string };
   /** The asking tab's control shows `queued` by itself (the content script sets it when clicked). */
   senderShowsQueued?: boolean;
 }
@@ -93,6 +96,7 @@ export class DownloadSaga {
       started: (chromeDownloadId, streamId) => cache.noteChromeId(chromeDownloadId, streamId),
     });
     const referer = new RefererRunner(deps.referer, report);
+    const pictures = new PictureChecks(deps.pictures, report);
     const duplicates = new DuplicateLookup(queries, deps.downloads, deps.extensionId, report);
     const tabs = new TabUpdates(deps.tabs, deps.pages, () => clock.now());
     const timers = (this.timers = new Timers(clock, deps.alarms, cache, report));
@@ -115,6 +119,8 @@ export class DownloadSaga {
           return transfer.drop(effect);
         case 'convert':
           return transfer.convert(effect);
+        case 'check-picture':
+          return pictures.check(effect);
         case 'hold-referer':
           return referer.hold(streamId, effect);
         case 'release-referer':
@@ -195,7 +201,14 @@ export class DownloadSaga {
     const correlationId = options.batch?.correlationId ?? this.deps.newId();
     if (!options.batch) this.rememberSingle(correlationId);
     this.cache.markFresh(streamId);
-    await this.core.handle(streamId, { ...trigger, correlationId, ...(options.batch ? { batchSize: options.batch.size } : {}) });
+    const batch = options.batch;
+    await this.core.handle(streamId, {
+      ...trigger,
+      correlationId,
+      ...(batch ? { batchSize: batch.size } : {}),
+      ...(batch?.index !== undefined ? { batchIndex: batch.index } : {}),
+      ...(batch?.folder !== undefined ? { folder: batch.folder } : {}),
+    });
     return { streamId, joined: false };
   }
 
