@@ -38,6 +38,8 @@ export interface BulkHost<E> {
   skipSmallerThan(): Promise<number>;
   /** The worker's states of these images' newest downloads, shown on their controls too. */
   states(imageUrls: readonly string[]): Promise<ControlUpdate[]>;
+  /** The user's folders to choose among (the one set now first, then the recent ones), asked of the worker. */
+  folders(): Promise<string[]>;
   /** Cancels the batch's downloads still running (what this page started). */
   cancel(streamIds: readonly string[]): Promise<void>;
 }
@@ -119,6 +121,15 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
       all.append(t('cAllUpTo'), limit);
       const stop = make('button', 'semantest-download-all-cancel', t('cAllCancel'), 'stop');
       stop.hidden = true;
+      const folder = make('select', 'semantest-folder');
+      folder.setAttribute('aria-label', t('cFolder'));
+      folder.title = t('cFolder');
+      folder.hidden = true;
+      void host.folders().then((names) => {
+        for (const name of names) folder.append(new Option(name, name));
+        // A choice only when there is one to make.
+        folder.hidden = names.length < 2;
+      });
       const status = make('span', 'semantest-bulk-status');
       status.setAttribute('role', 'status');
       bar.append(
@@ -126,6 +137,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
         make('button', 'semantest-select-all', t('cSelectAll'), 'all'),
         size,
         make('button', 'semantest-select-min', t('cSelectMin'), 'min'),
+        folder,
         make('button', 'semantest-bulk-download', '', 'dl'),
         make('button', 'semantest-bulk-clear', t('cClear'), 'clear'),
         all,
@@ -143,6 +155,12 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     bar.hidden = selected.size === 0 && !parts['semantest-bulk-status']?.textContent;
     (parts['semantest-bulk-count'] as HTMLElement).textContent = t('cSelected', count);
     (parts['semantest-bulk-download'] as HTMLElement).textContent = t('cBulkDl', count);
+  }
+
+  /** The folder chosen in the bar, when the user has one to choose (else the worker's own setting applies). */
+  function chosenFolder(): { folder?: string } {
+    const field = parts['semantest-folder'] as HTMLSelectElement | undefined;
+    return field && !field.hidden && field.value ? { folder: field.value } : {};
   }
 
   /** The bar's status line (the bar stays shown while it has something to say). */
@@ -189,6 +207,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
       commandId: crypto.randomUUID(),
       images: kept.map((candidate) => host.image(candidate)),
       ...(smaller.length > 0 ? { skipped: { smaller: smaller.length } } : {}),
+      ...chosenFolder(),
     };
     const response = await host.send(request, host.control(first));
     if (response?.ok) {
@@ -221,7 +240,7 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
     say(t('cAllLoading', ['…', String(limit)]));
     for (const entry of [...selected]) select(entry, false);
     try {
-      const summary = await downloadAll(host, { limit, filter, signal: controller.signal, say });
+      const summary = await downloadAll(host, { limit, filter, signal: controller.signal, say, ...chosenFolder() });
       say(t(summary.cancelled ? 'cAllCancelled' : 'cAllDone', [String(summary.saved), String(summary.failed), String(summary.smaller), String(summary.noOriginal), String(summary.results)]));
     } finally {
       running = null;

@@ -129,6 +129,14 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
               return [];
             }
           },
+          async folders() {
+            try {
+              const response = await sendToWorker({ type: 'folders.recent' });
+              return response.ok ? (response.folders ?? []) : [];
+            } catch {
+              return [];
+            }
+          },
           async cancel(streamIds) {
             if (streamIds.length > 0) await sendToWorker({ type: 'download.cancelBatch', streamIds: [...streamIds] }).catch(report);
           },

@@ -19,6 +19,8 @@ export interface DownloadAllRun {
   filter: SizeFilter | null;
   signal: AbortSignal;
   say(text: string): void;
+  /** The folder chosen in the bar (one of the user's recent ones), if any. */
+  folder?: string;
   /** With no new result this long after scrolling to the end, the results are taken to have ended. */
   endAfterMs?: number;
 }
@@ -96,6 +98,7 @@ export async function downloadAll<E>(host: BulkHost<E>, run: DownloadAllRun): Pr
       commandId: crypto.randomUUID(),
       images: chosen.map(([, candidate]) => host.image(candidate)),
       ...(summary.smaller > 0 ? { skipped: { smaller: summary.smaller } } : {}),
+      ...(run.folder ? { folder: run.folder } : {}),
     },
     host.control(first[0]),
   );
