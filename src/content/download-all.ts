@@ -36,7 +36,7 @@ export interface DownloadAllSummary {
   cancelled: boolean;
 }
 
-const POLL_MS = 250;
+const POLL_MS = 50;
 
 /** Resolves after `ms`, or at once when the run is cancelled. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -120,7 +120,7 @@ export async function downloadAll<E>(host: BulkHost<E>, run: DownloadAllRun): Pr
       break;
     }
     run.say(t('cAllSaving', [String(summary.saved), String(urls.length), String(summary.failed)]));
-    await pause(POLL_MS * 4, run.signal);
+    await pause(1000, run.signal);
   }
   return summary;
 }
