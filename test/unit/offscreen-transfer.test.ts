@@ -65,7 +65,9 @@ beforeEach(() => {
     sendMessage: (message: { target?: string }) =>
       message.target === TO_TRANSFER_WORKER
         ? stub.toWorker(message, { url: DOCUMENT })
-        : deliver(documentListeners, message, { id: 'abcdefghijklmnopabcdefghijklmnop', url: WORKER }),
+        : stub.documentOpen
+          ? deliver(documentListeners, message, { id: 'abcdefghijklmnopabcdefghijklmnop', url: WORKER })
+          : Promise.reject(new Error('Could not establish connection. Receiving end does not exist.')),
   };
   vi.stubGlobal('chrome', { runtime, offscreen: { createDocument, Reason: { BLOBS: 'BLOBS' } } });
   // The document's listener registers into its own list (it lives in another context).
@@ -130,6 +132,23 @@ describe('the offscreen TransferPort', () => {
     });
     stub.documentOpen = false;
     await expect(port.start(request('b'))).rejects.toThrow('disk full');
+  });
+
+  it('asks Chrome whether the document exists once, until a message finds it closed', async () => {
+    const port = registerOffscreenTransfer();
+    const getContexts = (globalThis as unknown as { chrome: { runtime: { getContexts: ReturnType<typeof vi.fn> } } }).chrome.runtime.getContexts;
+    await port.start(request('a'));
+    const asked = getContexts.mock.calls.length;
+    await port.status();
+    await port.saveUrl('a');
+    await port.release('a');
+    expect(getContexts.mock.calls.length).toBe(asked);
+    // Closed behind the worker's back: a call that needs no document says nothing is held; a start makes a new one.
+    stub.documentOpen = false;
+    expect(await port.status()).toEqual([]);
+    await port.start(request('b'));
+    expect(stub.createDocument).toHaveBeenCalledTimes(2);
+    expect((await port.status()).map((status) => status.transferId)).toContain('b');
   });
 
   it('without a document, nothing is held: no document is created to say so', async () => {

@@ -52,12 +52,29 @@ export function registerOffscreenTransfer(): TransferPort {
     return creating;
   };
 
+  // Asking Chrome whether the document exists costs a browser round trip per call (a small transfer makes about
+  // eight calls); once it answered, it is believed until a message finds no document.
+  let documentKnown = false;
+
   /** Sends a call; `create`: make the document first (else nothing is held when there is none). */
-  const send = async (call: TransferCall, create: boolean): Promise<{ held: false } | { held: true; value: unknown }> => {
-    if (create) await ensureDocument();
-    else if (creating) await creating;
-    else if (!(await documentExists())) return { held: false };
-    const reply = TransferReply.safeParse(await chrome.runtime.sendMessage({ target: TO_TRANSFER_DOCUMENT, call }));
+  const send = async (call: TransferCall, create: boolean, askAgain = true): Promise<{ held: false } | { held: true; value: unknown }> => {
+    if (!documentKnown) {
+      if (create) await ensureDocument();
+      else if (creating) await creating;
+      else if (!(await documentExists())) return { held: false };
+      documentKnown = true;
+    }
+    let answer: unknown;
+    try {
+      answer = await chrome.runtime.sendMessage({ target: TO_TRANSFER_DOCUMENT, call });
+    } catch (error) {
+      // The document was closed since (or never answered): ask again once, from the top.
+      if (!documentKnown || !askAgain) throw error;
+      documentKnown = false;
+      if (await documentExists()) throw error;
+      return send(call, create, false);
+    }
+    const reply = TransferReply.safeParse(answer);
     if (!reply.success) throw new Error('The transfer document gave no usable answer.');
     if (!reply.data.ok) throw new Error(`The transfer document refused ${call.op}: ${reply.data.error}`);
     return { held: true, value: reply.data.value };
