@@ -140,8 +140,8 @@ export function createBulk<E>(host: BulkHost<E>, barClass: string): Bulk<E> {
         folder,
         make('button', 'semantest-bulk-download', '', 'dl'),
         make('button', 'semantest-bulk-clear', t('cClear'), 'clear'),
-        all,
         make('button', 'semantest-download-all', t('cAll'), 'every'),
+        all,
         stop,
         status,
       );

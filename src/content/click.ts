@@ -10,6 +10,8 @@ import { t } from '../platform/content-i18n.ts';
 import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';
+import type { ResultMenu } from './result-menu.ts';
+import MENU from './result-menu.ts?script&module';
 import type { DownloadControl } from './control.ts';
 import { applyUpdate, offerThumbnail, setState } from './control-state.ts';
 import type { FoundResult } from './strategies/find.ts';
@@ -65,8 +67,11 @@ export interface Click<E extends ClickEntry = ClickEntry> {
    * names one) from Google's own data, or, with no original, says why (`offer`).
    */
   shown(entry: E): void;
-  /** A click on a control or on the bulk bar's button (the event only says which modifier keys were down). */
-  click(button: HTMLButtonElement, event: MouseEvent): void;
+  /**
+   * A click on a control or on the bulk bar's button (the event only says which modifier keys were down), or a
+   * right-click or key press on a control or the result menu's items (result-menu.ts).
+   */
+  click(button: HTMLButtonElement, event: Event): void;
   /** A message the worker pushed to the tab (checked here: it is untrusted input). */
   push(raw: unknown): void;
   /**
@@ -81,6 +86,8 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
   const waiting = new WeakSet<E>();
   /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
   let bulk: Promise<Bulk<E>> | undefined;
+  /** A result's menu, loaded on the first right-click or menu key on a control (see result-menu.ts). */
+  let menu: Promise<ResultMenu<E>> | undefined;
 
   function offer(entry: E, armed: boolean): boolean {
     const found = entry.found;
@@ -103,6 +110,29 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
 
   function notFound(entry: E): FoundResult {
     return { element: entry.element, candidate: null, problem: notFoundText };
+  }
+
+  function withMenu(work: (it: ResultMenu<E>) => void): void {
+    menu ??= host.load<typeof import('./result-menu.ts')>(MENU).then(({ createResultMenu }) =>
+      createResultMenu<E>({
+        control: (entry) => entry.control,
+        async original(entry) {
+          await host.ready(entry);
+          look(entry, false);
+          const candidate = entry.found?.candidate ?? null;
+          if (!candidate) offer(entry, false);
+          return candidate;
+        },
+        async copy(imageUrl) {
+          try {
+            return await sendToWorker({ type: 'image.copy', imageUrl });
+          } catch (error) {
+            return { ok: false, error: error instanceof ExtensionGoneError ? error.message : t('cUnreachable') };
+          }
+        },
+      }),
+    );
+    menu.then((it) => work(it)).catch(report);
   }
 
   function withBulk(work: (it: Bulk<E>) => void): void {
@@ -330,6 +360,14 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
     shown,
     click(button, event) {
       const entry = host.entry(button);
+      const menuItem = !!button.closest('.semantest-menu');
+      if (menuItem || event.type !== 'click') {
+        // Only what the menu handles loads it (every Tab press on a control comes here too).
+        const key = event instanceof KeyboardEvent ? event.key : '';
+        if (menuItem || (entry && !entry.preview && (event.type === 'contextmenu' || /^([ocaOCA]|ContextMenu|F10)$/.test(key)))) withMenu((it) => it.event(button, event, entry));
+        return;
+      }
+      if (!(event instanceof MouseEvent)) return;
       // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
       if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) withBulk((it) => it.toggle(entry));
       else if (entry) activate(entry).catch(report);
