@@ -38,3 +38,14 @@ test('screenshot: "Download all" done on a page whose results arrive by scrollin
   await page.waitForFunction(() => [...document.images].every((image) => image.complete));
   await page.screenshot({ path: `${SHOTS}/download-all.png`, animations: 'disabled' });
 });
+
+test('screenshot: a result\u2019s menu on the real 2024 page', async ({ ext }) => {
+  await serveUdm2(ext);
+  const page = await ext.openGoogle(undefined, 'cat');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const control = page.locator('[jsname="dTDiAc"]').nth(0).locator(`:scope > ${CONTROL}`);
+  await control.click({ button: 'right' });
+  await expect(page.locator('[data-testid="semantest-menu"]')).toBeVisible();
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+  await page.screenshot({ path: `${SHOTS}/result-menu.png`, animations: 'disabled' });
+});
