@@ -13,6 +13,8 @@ import { DownloadSaga } from './saga/index.ts';
 import { systemClock } from './saga/clock.ts';
 import { EventBus } from '../bus/subscriptions.ts';
 import { metricsSubscriber, observeBus } from '../projections/metrics.ts';
+import { batchRowOf, batchesSubscriber } from '../projections/batches.ts';
+import type { BatchRequested } from './messages.ts';
 import { badgeSubscriber } from '../projections/badge.ts';
 import { handleNotificationButton, notificationLog, notificationsSubscriber } from './notifications.ts';
 import { Outbox, OUTBOX_ALARM } from '../outbox/outbox.ts';
@@ -104,6 +106,7 @@ const bus = new EventBus({
   busy: () => saga.busy(),
 });
 bus.subscribe(metricsSubscriber(db));
+bus.subscribe(batchesSubscriber(db));
 const badge = badgeSubscriber({ deadLettered: () => queries.deadLettered(), badge: browserBadge });
 bus.subscribe(badge);
 const notifications = notificationLog(db);
@@ -142,6 +145,16 @@ onSettingsChanged(() => outbox.poke());
 void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
+
+// Each batch's record, in its own stream (the batch's correlation id): the batch report's source.
+const batches = {
+  requested: async (batch: BatchRequested): Promise<void> => {
+    const { batchId, commandId, ...data } = batch;
+    const appended = await store.appendToStream(batchId, [{ type: 'DownloadBatchRequested', data, metadata: { correlationId: batchId, causationId: commandId } }], { expectedVersion: 'any', aggregateType: 'Batch' });
+    // In step at once (the popup may open before the bus's next pass); the subscriber writes the same row again.
+    await db.batches.bulkPut(appended.events.map(batchRowOf));
+  },
+};
 
 // The folders last used, kept in the settings (written only when the newest one changes).
 const folders = {
@@ -193,7 +206,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, folders, settings: () => settings, copyImage });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, folders, batches, settings: () => settings, copyImage });
   },
   connected: (port) =>
     serveImportPort(port, {

@@ -10,6 +10,7 @@ import { compactSettledStreams, DAY_MS, type CompactionReport } from '../store/c
 import { forgetDownloads, type ForgetScope } from '../store/forget.ts';
 import { importNdjson, type ImportReport, type ImportSource } from '../store/import-log.ts';
 import { rebuildDownloads } from '../projections/downloads.ts';
+import { BATCHES_SUBSCRIBER } from '../projections/batches.ts';
 import type { DownloadRow } from '../store/database.ts';
 import type { DownloadsPort } from '../platform/ports.ts';
 import type { CompactionSummary, ForgetReport, MaintenanceProgress, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
@@ -21,7 +22,7 @@ export interface MaintenanceDeps {
   db: SemantestDb;
   store: EventStore & { runExclusive<T>(work: () => Promise<T>, options?: { forgetCache?: boolean }): Promise<T> };
   /** The bus: quiet while events are deleted; its metrics replayed after. */
-  bus: { whileQuiet<T>(work: () => Promise<T>): Promise<T>; replay(subscriberId: string): Promise<void>; poke(): void };
+  bus: { whileQuiet<T>(work: () => Promise<T>): Promise<T>; replay(subscriberId: string): Promise<void>; poke(): void; has?(subscriberId: string): boolean };
   /** The outbox: sends nothing while events are deleted. */
   outbox: { whileHeld<T>(work: () => Promise<T>): Promise<T>; poke(): void };
   downloads: DownloadsPort;
@@ -65,6 +66,8 @@ export class Maintenance {
     return this.serial(async () => {
       const total = (await this.deps.db.events.orderBy('position').lastKey()) ?? 0;
       const count = await rebuildDownloads(this.deps.db, (position) => this.deps.progress({ type: 'maintenance.progress', job: 'rebuild', done: position, total: Number(total) }));
+      // The batch reports' records too (where the bus has them: the worker's).
+      if (this.deps.bus.has?.(BATCHES_SUBSCRIBER)) await this.deps.bus.replay(BATCHES_SUBSCRIBER);
       // The rows were written beside the store: what it remembers of them is read again.
       await this.deps.store.runExclusive(async () => undefined, { forgetCache: true });
       return count;

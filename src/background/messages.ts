@@ -34,6 +34,18 @@ export interface MessageContext {
   maintenance?: Maintenance;
   /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
   folders?: { current(): string; recent(): readonly string[]; used(folder: string): Promise<void> };
+  /** Records a batch once its downloads are requested (DownloadBatchRequested, the batch report's source). */
+  batches?: { requested(batch: BatchRequested): Promise<void> };
+}
+
+export interface BatchRequested {
+  batchId: string;
+  commandId: string;
+  size: number;
+  streamIds: string[];
+  alreadySaved: string[];
+  folder: string | null;
+  skippedSmaller: number;
 }
 
 /** The folder a batch names, if the worker takes it: one of the user's recent folders, or a valid template. */
@@ -97,12 +109,15 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
       const correlationId = ctx.newId();
       const streamIds: string[] = [];
+      const alreadySaved: string[] = [];
       const size = request.images.length;
       for (const [i, image] of request.images.entries()) {
         const batch = { correlationId, size, index: i + 1, ...(folder !== undefined ? { folder } : {}) };
         const result = await saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch });
         streamIds.push(result.streamId);
+        if (result.alreadySaved) alreadySaved.push(result.streamId);
       }
+      await ctx.batches?.requested({ batchId: correlationId, commandId: request.commandId, size, streamIds, alreadySaved, folder: folder ?? null, skippedSmaller: request.skipped?.smaller ?? 0 });
       await ctx.folders?.used(folder ?? ctx.folders.current());
       return { ok: true, streamIds };
     }

@@ -41,6 +41,8 @@ export const Settings = z.object({
   maxRetries: z.number().int().min(0).max(10).default(DEFAULT_RETRY_POLICY.maxRetries),
   baseDelayMs: z.number().int().min(100).max(600_000).default(DEFAULT_RETRY_POLICY.baseDelayMs),
   concurrency: z.number().int().min(1).max(10).default(3),
+  /** At most this many transfers start towards one host in any second (0: no pace); hosts that throttle need it. */
+  hostRequestsPerSecond: z.number().int().min(0).max(100).default(0),
   maxBytes: z.number().int().positive().max(4096 * 1_048_576).default(200 * 1_048_576),
   /** Bounds the wait for an answer from the image host, and for `chrome.downloads.download` to start. */
   requestTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
@@ -80,6 +82,8 @@ export const Settings = z.object({
   keepOriginal: z.boolean().default(false),
   /** "Save as type" decodes no image whose header declares more pixels than this (a decoding bomb): kept as it is. */
   convertMaxPixels: z.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+  /** A JSON file of the image's metadata beside it (domain/sidecar.ts). */
+  sidecarMetadata: z.boolean().default(false),
   /** Ask a bigger copy first where a host's address says it is resized (domain/bigger-original.ts). */
   biggerOriginals: z.boolean().default(true),
   /**

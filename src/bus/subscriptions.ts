@@ -152,6 +152,11 @@ export class EventBus {
     return this.deps.store.readAll(after, limit);
   }
 
+  /** Whether a subscriber of this id is registered. */
+  has(subscriberId: string): boolean {
+    return this.subscribers.has(subscriberId);
+  }
+
   subscribe(subscriber: Subscriber): void {
     this.subscribers.set(subscriber.id, subscriber);
     this.poke(subscriber.id);

@@ -25,6 +25,8 @@ export interface WorkflowSettings {
   convertMaxPixels: number;
   /** Try a bigger original first where a rule knows one (domain/bigger-original.ts); absent: off. */
   biggerOriginals?: boolean;
+  /** A JSON file beside each image (domain/sidecar.ts); absent: off. */
+  sidecarMetadata?: boolean;
 }
 
 export interface WorkflowContext {
@@ -159,7 +161,7 @@ export type Effect =
   /** Is the transfer's Blob the same picture as the thumbnail? (Its decoded size comes back too.) */
   | { type: 'check-picture'; transferId: string; thumbnailUrl: string }
   /** `follow: false`: the original kept beside a converted file; its item is not followed. */
-  | { type: 'save'; transferId: string; which: 'result' | 'original'; filename: string; conflictAction: 'uniquify' | 'overwrite'; follow: boolean }
+  | { type: 'save'; transferId: string; which: 'result' | 'original' | 'sidecar'; filename: string; conflictAction: 'uniquify' | 'overwrite'; follow: boolean; /** The sidecar's JSON. */ text?: string }
   /** Cancels one of our Chrome downloads if it runs, removes its file if it is complete. */
   | { type: 'discard-chrome-item'; chromeDownloadId: number }
   | { type: 'show-file'; chromeDownloadId: number }

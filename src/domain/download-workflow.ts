@@ -13,7 +13,8 @@ import { apply, assertNever, evolve, isSettled, visibleToGooglePages, type Downl
 import type { DomainEvent, EventData } from './events.ts';
 import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
-import { biggerOriginal, isLargerThanGoogles } from './bigger-original.ts';
+import { sidecarJson, sidecarPath } from './sidecar.ts';
+import { BIGGER_SUFFIX, biggerReported, biggerRejected, biggerToTry, biggerTrying, pictureChecked, type Steps } from './download-bigger.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
@@ -76,9 +77,9 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
     case 'transfer':
       return reported(state, trigger.report, ctx);
     case 'picture-checked':
-      return pictureChecked(state, trigger.transferId, trigger.outcome, ctx);
+      return pictureChecked(state, trigger.transferId, trigger.outcome, ctx, STEPS);
     case 'transfer-lost':
-      if (biggerTrying(state, trigger.transferId) && state.phase !== 'fetched') return biggerRejected(state, TRANSFER_LOST.message, ctx);
+      if (biggerTrying(state, trigger.transferId) && state.phase !== 'fetched') return biggerRejected(state, TRANSFER_LOST.message, ctx, STEPS);
       if (isSettled(state) || state.phase === 'downloading' || !currentTransfers(state).includes(trigger.transferId)) return none();
       return fail(state, TRANSFER_LOST, ctx);
     case 'referer-held':
@@ -153,7 +154,7 @@ function joined(trigger: RequestTrigger, state: DownloadState): Decision {
 
 /** A transfer's fact: the bigger original's transfer has its own rules. */
 function reported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
-  return biggerTrying(state, report.transferId) ? biggerReported(state, report, ctx) : transferReported(state, report, ctx);
+  return biggerTrying(state, report.transferId) ? biggerReported(state, report, ctx, STEPS) : transferReported(state, report, ctx);
 }
 
 function transferReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
@@ -267,14 +268,17 @@ function skipped(state: DownloadState, to: string, reason: string, ctx: Workflow
 
 /** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
 function initiate(state: DownloadState, filename: string, ctx: WorkflowContext, before: Effect[]): Decision {
+  // The sidecar is asked for with the image (not followed, like a kept original), from the same transfer's Blobs.
+  const sidecar = ctx.settings.sidecarMetadata ? sidecarPath(filename) : null;
+  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, filename, ctx.now))] : [];
   return {
-    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl } }],
-    effects: [...before, saveOf(state, 'result', filename, true, ctx)],
+    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl, ...(sidecar ? { sidecar } : {}) } }],
+    effects: [...before, ...sidecarSave, saveOf(state, 'result', filename, true, ctx)],
   };
 }
 
-function saveOf(state: DownloadState, which: 'result' | 'original', filename: string, follow: boolean, ctx: WorkflowContext): Effect {
-  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow };
+function saveOf(state: DownloadState, which: 'result' | 'original' | 'sidecar', filename: string, follow: boolean, ctx: WorkflowContext, text?: string): Effect {
+  return { type: 'save', transferId: state.transferId ?? '', which, filename, conflictAction: ctx.settings.conflictAction, follow, ...(text !== undefined ? { text } : {}) };
 }
 
 /** What Chrome's item of our save says: still running, flagged, interrupted, or complete. */
@@ -359,7 +363,7 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
     }
     case 'fetched':
       if (state.bigger?.outcome === 'trying' && state.transferId === state.bigger.transferId) {
-        return held ? effects([{ type: 'check-picture', transferId: state.bigger.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }]) : biggerRejected(state, TRANSFER_LOST.message, ctx);
+        return held ? effects([{ type: 'check-picture', transferId: state.bigger.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }]) : biggerRejected(state, TRANSFER_LOST.message, ctx, STEPS);
       }
       if (!held) return fail(state, TRANSFER_LOST, ctx);
       return state.request.force ? afterFetched(state, ctx) : effects([{ type: 'look-up-duplicate', contentHash: state.contentHash ?? '' }]);
@@ -435,69 +439,8 @@ function transferUrl(state: DownloadState): string {
   return state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl;
 }
 
-const BIGGER_SUFFIX = ':bigger';
-
-/** A bigger address to ask first: the setting is on, a rule knows one, and Google gave sizes and a thumbnail to check it by. */
-function biggerToTry(state: DownloadState, ctx: WorkflowContext): ReturnType<typeof biggerOriginal> {
-  const request = state.request;
-  if (!ctx.settings.biggerOriginals || state.bigger || request.strategy === 'thumbnail') return null;
-  if (!request.width || !request.height || !request.thumbnailUrl) return null;
-  return biggerOriginal(request.imageUrl);
-}
-
-function biggerTrying(state: DownloadState, transferId: string): boolean {
-  return state.bigger?.outcome === 'trying' && state.bigger.transferId === transferId;
-}
-
-/** What the bigger copy's transfer reports: checked like any original, then compared before it is kept. */
-function biggerReported(state: DownloadState, report: TransferReport, ctx: WorkflowContext): Decision {
-  const google = { width: state.request.width, height: state.request.height };
-  switch (report.type) {
-    case 'sniffed':
-      if (!beforeCheck(state)) return none();
-      // Its header tells its size: no need to fetch a copy that is not larger.
-      if (report.width && report.height && !isLargerThanGoogles({ width: report.width, height: report.height }, google)) {
-        return biggerRejected(state, `It is ${report.width}×${report.height}, not larger than Google's original (${google.width}×${google.height}).`, ctx);
-      }
-      return validated(state, report, ctx);
-    case 'failed':
-      return biggerRejected(state, report.failure.message, ctx);
-    case 'fetched':
-      if (state.phase !== 'fetching' && state.phase !== 'paused') return none();
-      // Not looked up for duplicates yet: first, is it the same picture? (The network part is over: the slot goes.)
-      return {
-        events: [{ type: 'ImageFetched', data: { attempt: state.attempt, transferId: report.transferId, size: report.size, contentHash: report.contentHash, mimeType: report.mimeType } }],
-        effects: [{ type: 'release-slot' }, { type: 'check-picture', transferId: report.transferId, thumbnailUrl: state.request.thumbnailUrl ?? '' }],
-      };
-    default:
-      return transferReported(state, report, ctx);
-  }
-}
-
-function pictureChecked(state: DownloadState, transferId: string, outcome: Extract<Trigger, { type: 'picture-checked' }>['outcome'], ctx: WorkflowContext): Decision {
-  if (state.phase !== 'fetched' || !biggerTrying(state, transferId) || !state.bigger) return none();
-  if (!outcome.same) return biggerRejected(state, outcome.reason, ctx);
-  const google = { width: state.request.width, height: state.request.height };
-  if (!isLargerThanGoogles(outcome, google)) {
-    return biggerRejected(state, `It is ${outcome.width}×${outcome.height}, not larger than Google's original (${google.width}×${google.height}).`, ctx);
-  }
-  const chosen: DomainEvent = { type: 'BiggerOriginalChosen', data: { attempt: state.attempt, rule: state.bigger.rule, url: state.bigger.url, width: outcome.width, height: outcome.height } };
-  return then(state, { events: [chosen], effects: [] }, (next) => (next.request.force ? afterFetched(next, ctx) : effects([{ type: 'look-up-duplicate', contentHash: next.contentHash ?? '' }])), ctx);
-}
-
-/** The bigger copy is not kept: recorded with the reason, and Google's original asked for at once (the slot is still held, or asked for again). */
-function biggerRejected(state: DownloadState, reason: string, ctx: WorkflowContext): Decision {
-  const bigger = state.bigger;
-  if (!bigger) return none();
-  const slotHeld = state.phase !== 'fetched';
-  const rejected: DomainEvent = { type: 'BiggerOriginalRejected', data: { attempt: state.attempt, rule: bigger.rule, url: bigger.url, reason: reason.slice(0, 500) } };
-  return then(
-    state,
-    { events: [rejected], effects: [{ type: 'drop-transfer', transferId: bigger.transferId }] },
-    (next) => effects([slotHeld ? startTransfer(next, attemptTransferId(next), ctx) : { type: 'request-slot', requestedAt: next.requestedAt }]),
-    ctx,
-  );
-}
+/** The workflow's steps, for the bigger originals' part (download-bigger.ts). */
+const STEPS: Steps = { validated, transferReported, afterFetched, startTransfer, then };
 
 const elapsed = (state: DownloadState, ctx: WorkflowContext): number => Math.max(0, ctx.now - state.requestedAt);
 const none = (): Decision => ({ events: [], effects: [] });

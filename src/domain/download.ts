@@ -310,6 +310,7 @@ export function evolve(state: DownloadState | undefined, event: StoredEvent): Do
     // Events of other streams (the dead-letter queue's, notifications) and the optimising step's skip change no field.
     case 'ImageConversionSkipped':
     case 'DeadLetterDiscarded':
+    case 'DownloadBatchRequested':
     case 'HistoryForgotten':
     case 'NotificationSent':
     case 'FailureRateAlertRaised':

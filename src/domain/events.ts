@@ -115,7 +115,8 @@ export const eventSchemas = {
   },
   /** Intent, written before `chrome.downloads.download` is called, so a restarted worker can find what it began. */
   DownloadInitiated: {
-    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl }),
+    /** `sidecar`: the metadata JSON asked for beside the image (a setting). */
+    1: z.object({ attempt: z.number().int().positive(), filename: z.string(), url: httpUrl, sidecar: z.string().max(1100).optional() }),
   },
   /** The optimising step: the original was converted ("Save as type"); the file to save has a new name and type. */
   ImageConverted: {
@@ -180,6 +181,20 @@ export const eventSchemas = {
       nextAttemptAt: z.number().nullable(),
       /** Retries used up: the download waits in the dead-letter queue for the user. */
       deadLettered: z.boolean(),
+    }),
+  },
+  /**
+   * A batch ("Download N selected", "Download all") was asked for: its own stream (the batch's correlation id), written
+   * once its downloads are requested. `alreadySaved`: images saved before and still on disk (nothing new started);
+   * `skippedSmaller`: results the page left out as smaller than its size filter. The batch report's source.
+   */
+  DownloadBatchRequested: {
+    1: z.object({
+      size: z.number().int().min(1).max(1000),
+      streamIds: z.array(z.string().max(100)).max(1000),
+      alreadySaved: z.array(z.string().max(100)).max(1000),
+      folder: z.string().max(200).nullable(),
+      skippedSmaller: z.number().int().min(0).max(1_000_000),
     }),
   },
   /** A user asked again for a dead-lettered or failed download (a new user action, a new correlation id). */

@@ -142,7 +142,7 @@ function dataProblem(type: EventType, raw: unknown): string | null {
     }
     case 'DownloadInitiated': {
       const data = raw as EventData<'DownloadInitiated'>;
-      return first(pathProblem('filename', data.filename), addressProblem('url', data.url, true));
+      return first(pathProblem('filename', data.filename), addressProblem('url', data.url, true), data.sidecar === undefined ? null : pathProblem('sidecar', data.sidecar));
     }
     case 'ImageConverted': {
       const data = raw as EventData<'ImageConverted'>;

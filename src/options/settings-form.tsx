@@ -144,6 +144,19 @@ export function SettingsForm() {
             <input id="setting-concurrency" type="number" min={1} max={10} value={String(draft.concurrency)} aria-invalid={!!errors.concurrency} onInput={(e) => set('concurrency', num(e.currentTarget.value))} />,
           )}
           {field(
+            'hostRequestsPerSecond',
+            t('settingHostPace'),
+            <input
+              id="setting-hostRequestsPerSecond"
+              type="number"
+              min={0}
+              max={100}
+              value={String(draft.hostRequestsPerSecond)}
+              aria-invalid={!!errors.hostRequestsPerSecond}
+              onInput={(e) => set('hostRequestsPerSecond', num(e.currentTarget.value))}
+            />,
+          )}
+          {field(
             'maxBytes',
             t('settingMaxSize'),
             <input
@@ -168,6 +181,14 @@ export function SettingsForm() {
         <div class="field check">
           <input id="setting-offerThumbnail" type="checkbox" checked={draft.offerThumbnail === true} onChange={(e) => set('offerThumbnail', e.currentTarget.checked)} />
           <label for="setting-offerThumbnail">{t('settingThumbnail')}</label>
+        </div>
+        <div class="field check">
+          <input id="setting-biggerOriginals" type="checkbox" checked={draft.biggerOriginals === true} onChange={(e) => set('biggerOriginals', e.currentTarget.checked)} />
+          <label for="setting-biggerOriginals">{t('settingBiggerOriginals')}</label>
+        </div>
+        <div class="field check">
+          <input id="setting-sidecarMetadata" type="checkbox" checked={draft.sidecarMetadata === true} onChange={(e) => set('sidecarMetadata', e.currentTarget.checked)} />
+          <label for="setting-sidecarMetadata">{t('settingSidecar')}</label>
         </div>
         {field(
           'notifications',

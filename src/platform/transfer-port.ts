@@ -59,6 +59,9 @@ export type ConversionResult =
   | { ok: true; mimeType: string; size: number; width: number; height: number }
   | { ok: false; reason: string };
 
+/** Which Blob of a transfer to save: the result (converted or not), the original beside a conversion, the sidecar. */
+export type SaveWhich = 'result' | 'original' | 'sidecar';
+
 export interface TransferPort {
   start(request: TransferRequest): Promise<void>;
   /** Stops reading and drops the connection; the bytes so far and the hasher are kept. */
@@ -74,7 +77,9 @@ export interface TransferPort {
    */
   convert(transferId: string, to: string, quality: number, maxPixels: number): Promise<ConversionResult>;
   /** A `blob:` URL of what is to be saved (the converted Blob if there is one), or null when it is gone. */
-  saveUrl(transferId: string, which?: 'result' | 'original'): Promise<string | null>;
+  saveUrl(transferId: string, which?: SaveWhich): Promise<string | null>;
+  /** Keeps `text` (the sidecar's JSON) as a Blob beside the fetched image, released with it; false when not held. */
+  attachSidecar(transferId: string, text: string): Promise<boolean>;
   /** Revokes its URLs and drops its Blob (after Chrome reported the save complete, or the download ended). */
   release(transferId: string): Promise<void>;
   onFact(listener: (fact: TransferFact) => void): () => void;

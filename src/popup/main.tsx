@@ -13,7 +13,8 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
 import { useDownloads } from '../ui/use-downloads.ts';
-import { readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
+import { readLatestBatchReport, readNewest, takeEarlyRead } from '../ui/downloads-reader.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
 import { useProgress } from '../ui/progress.ts';
 import { filterHistory, summarize, NO_FILTER, type HistoryFilter, type StatusFilter, type DateFilter } from '../ui/history-filter.ts';
 import { WindowedList } from '../ui/windowed-list.tsx';
@@ -64,6 +65,11 @@ function Popup() {
   const failures = useMemo(() => filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported), [rows, now]);
   const summary = useMemo(() => summarize(rows, now), [rows, now]);
   const batch = useMemo(() => latestBatch(rows), [rows]);
+  // The batch report reads its own rows (a batch may be larger than what the popup has read): again on each change.
+  const [report, setReport] = useState<BatchReport | null>(null);
+  useEffect(() => {
+    readLatestBatchReport().then(setReport, () => undefined);
+  }, [rows]);
 
   const act: Act = async (request, done) => {
     try {
@@ -94,6 +100,7 @@ function Popup() {
       failures={failures}
       summary={summary}
       batch={batch}
+      report={report}
       view={view}
       filter={filter}
       notice={notice}

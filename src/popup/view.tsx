@@ -11,6 +11,8 @@ import type { ProgressItem } from '../ui/progress.ts';
 import { t } from '../platform/i18n.ts';
 import { HistoryRow, FailureRow, type Act } from './rows.tsx';
 import type { BatchSummary } from './batch-summary.ts';
+import type { BatchReport } from '../domain/batch-report.ts';
+import { BatchReportView } from './batch-report-view.tsx';
 import type { History } from '../ui/use-downloads.ts';
 import type { WindowedListProps } from '../ui/windowed-list.tsx';
 
@@ -35,6 +37,8 @@ export interface PopupViewProps {
   failures: readonly DownloadState[];
   summary: HistorySummary;
   batch: BatchSummary | null;
+  /** The latest batch's report (saved, already saved, skipped, failed), once there is one. */
+  report?: BatchReport | null;
   view: View;
   filter: HistoryFilter;
   notice: Notice;
@@ -66,6 +70,7 @@ export function PopupView(props: PopupViewProps) {
       </header>
       {complete && rows.length > 0 && <Summary summary={summary} />}
       {batch && <BatchProgressView batch={batch} />}
+      {props.report && <BatchReportView report={props.report} />}
       {history.status === 'ready' && rows.length > 0 && (
         <div class="tabs" role="tablist" aria-label={t('views')}>
           <button type="button" role="tab" id="tab-history" aria-selected={view === 'history'} aria-controls="panel" onClick={() => onView('history')}>

@@ -64,6 +64,17 @@ export interface MetricsRow {
   latencies: number[];
 }
 
+/** The batch report's read model: one row per batch, from its DownloadBatchRequested (domain/batch-report.ts). */
+export interface BatchRow {
+  batchId: string;
+  requestedAt: number;
+  size: number;
+  streamIds: string[];
+  alreadySaved: string[];
+  folder: string | null;
+  skippedSmaller: number;
+}
+
 export type SemantestDb = Dexie & {
   events: EntityTable<StoredEvent, 'position'>;
   streams: EntityTable<StreamRow, 'streamId'>;
@@ -72,6 +83,7 @@ export type SemantestDb = Dexie & {
   checkpoints: EntityTable<CheckpointRow, 'subscriberId'>;
   subscriberDeadLetters: EntityTable<SubscriberDeadLetterRow, 'id'>;
   metrics: EntityTable<MetricsRow, 'minute'>;
+  batches: EntityTable<BatchRow, 'batchId'>;
 };
 
 export function openDatabase(name = DATABASE_NAME): SemantestDb {
@@ -92,6 +104,10 @@ export function openDatabase(name = DATABASE_NAME): SemantestDb {
   // download on the first check after each worker start.
   db.version(3).stores({
     downloads: 'streamId, phase, requestedAt, chromeDownloadId, request.imageUrl, contentHash',
+  });
+  // v4: the batch report's read model, newest first, found by any of its downloads.
+  db.version(4).stores({
+    batches: 'batchId, requestedAt, *streamIds',
   });
   // When another context (the worker) upgrades the schema, Dexie 4 closes this connection with auto-open kept
   // on, so an open popup reopens on its next query instead of dying.

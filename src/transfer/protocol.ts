@@ -34,7 +34,8 @@ export const TransferCall = z.discriminatedUnion('op', [
   z.object({ op: z.literal('cancel'), transferId }),
   z.object({ op: z.literal('status') }),
   z.object({ op: z.literal('convert'), transferId, to: z.string().max(100), quality: z.number().min(0).max(1), maxPixels: z.number().int().positive() }),
-  z.object({ op: z.literal('saveUrl'), transferId, which: z.enum(['result', 'original']) }),
+  z.object({ op: z.literal('saveUrl'), transferId, which: z.enum(['result', 'original', 'sidecar']) }),
+  z.object({ op: z.literal('attachSidecar'), transferId, text: z.string().max(200_000) }),
   z.object({ op: z.literal('release'), transferId }),
 ]);
 export type TransferCall = z.infer<typeof TransferCall>;

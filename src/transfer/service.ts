@@ -3,7 +3,7 @@
  * with its state and facts, until the worker releases it. `start` is idempotent by `transferId`; calls for an id
  * it no longer holds do nothing (the worker learns what is held from `status()`).
  */
-import type { ConversionResult, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
+import type { ConversionResult, SaveWhich, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
 import { Transfer, type TransferEnvironment } from './transfer.ts';
 import { convertFetched, type ImageConverter } from './convert.ts';
 import type { TransferCall } from './protocol.ts';
@@ -26,6 +26,8 @@ interface Held {
   urls: Map<Blob, string>;
   /** The URL handed out last (a restarted worker finds Chrome's item by it). */
   saveUrl: string | null;
+  /** The sidecar's JSON beside the image (a setting), made here: the worker has no URL.createObjectURL. */
+  sidecar: Blob | null;
 }
 
 export class TransferService {
@@ -36,7 +38,7 @@ export class TransferService {
   start(request: TransferRequest): void {
     if (this.held.has(request.transferId)) return;
     const transfer = new Transfer(request, this.env);
-    this.held.set(request.transferId, { transfer, converted: null, urls: new Map(), saveUrl: null });
+    this.held.set(request.transferId, { transfer, converted: null, urls: new Map(), saveUrl: null, sidecar: null });
     transfer.start();
   }
 
@@ -71,18 +73,28 @@ export class TransferService {
     return { ok: true, mimeType: result.blob.type, size: result.blob.size, width: result.width, height: result.height };
   }
 
-  saveUrl(transferId: string, which: 'result' | 'original' = 'result'): string | null {
+  saveUrl(transferId: string, which: SaveWhich = 'result'): string | null {
     const held = this.held.get(transferId);
     const original = held?.transfer.fetched;
     if (!held || !original) return null;
-    const blob = which === 'result' && held.converted ? held.converted : original;
+    const blob = which === 'sidecar' ? held.sidecar : which === 'result' && held.converted ? held.converted : original;
+    if (!blob) return null;
     let url = held.urls.get(blob);
     if (!url) {
       url = this.env.createObjectURL(blob);
       held.urls.set(blob, url);
     }
-    held.saveUrl = url;
+    // The sidecar's URL is not the one a restarted worker looks for (the image's).
+    if (which !== 'sidecar') held.saveUrl = url;
     return url;
+  }
+
+  attachSidecar(transferId: string, text: string): boolean {
+    const held = this.held.get(transferId);
+    if (!held?.transfer.fetched) return false;
+    if (held.sidecar) this.forget(held, held.sidecar);
+    held.sidecar = new Blob([text], { type: 'application/json' });
+    return true;
   }
 
   release(transferId: string): void {
@@ -104,6 +116,7 @@ export class TransferService {
     for (const url of held.urls.values()) this.env.revokeObjectURL(url);
     held.urls.clear();
     held.converted = null;
+    held.sidecar = null;
     held.saveUrl = null;
   }
 }
@@ -125,6 +138,8 @@ export async function serveCall(service: TransferService, call: TransferCall): P
       return service.convert(call.transferId, call.to, call.quality, call.maxPixels);
     case 'saveUrl':
       return service.saveUrl(call.transferId, call.which);
+    case 'attachSidecar':
+      return service.attachSidecar(call.transferId, call.text);
     case 'release':
       return service.release(call.transferId);
     default: {

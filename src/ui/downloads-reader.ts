@@ -9,6 +9,7 @@
  * the whole history is read after it in pages of `PAGE` rows, never as one 10,000-row `getAll` that would hold up
  * every other reader (the worker too) for a second.
  */
+import { batchReport, type BatchRecord, type BatchReport } from '../domain/batch-report.ts';
 import type { DownloadState } from '../domain/download.ts';
 
 const DATABASE = 'semantest';
@@ -140,6 +141,22 @@ async function withDownloads<T>(read: (store: IDBObjectStore) => Promise<T>, emp
       throw error;
     }
   }
+}
+
+/**
+ * The newest batch's report (domain/batch-report.ts): its record from the `batches` read model joined with its
+ * downloads' rows, in one read transaction; null when there is no batch yet.
+ */
+export async function readLatestBatchReport(): Promise<BatchReport | null> {
+  const db = await connection();
+  if (!db || !db.objectStoreNames.contains('batches')) return null;
+  const tx = db.transaction(['batches', 'downloads'], 'readonly');
+  const cursor = await asPromise(tx.objectStore('batches').index('requestedAt').openCursor(null, 'prev'));
+  const batch = cursor?.value as BatchRecord | undefined;
+  if (!batch) return null;
+  const store = tx.objectStore('downloads');
+  const rows = await Promise.all(batch.streamIds.map((id) => asPromise(store.get(id) as IDBRequest<DownloadState | undefined>)));
+  return batchReport(batch, new Map(rows.filter((row): row is DownloadState => !!row).map((row) => [row.streamId, row])));
 }
 
 /** The `limit` newest downloads, newest first, in one request. */

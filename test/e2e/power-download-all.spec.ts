@@ -3,7 +3,7 @@
  * 2024 page's 100 results and 100 more in its markup and data shape, some too small, some duplicates, some failing).
  * The bar scrolls Google's results until 200, leaves out what the "skip smaller than" setting says is too small,
  * and saves the rest as one batch: what is on disk and in the log is exactly what the page held — nothing lost,
- * nothing doubled — and the bar's counts agree with both.
+ * nothing doubled — and the bar's counts and the batch report's (wip/power-worker's, in the popup) agree with both.
  */
 import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures.ts';
@@ -86,6 +86,22 @@ test('download all: 200 results by scrolling, the too small skipped, duplicates 
   expect(new Set(settledStreams)).toEqual(new Set(requested.map((event) => event.streamId)));
   // One request per original sent (the duplicate address is not fetched twice).
   for (const result of good) expect(ext.images.hits(result.local) - (before.get(result.local) ?? 0), result.local).toBe(1);
+  // The batch report (wip/power-worker's read model, in the popup) counts what is on disk and in the log.
+  const popup = await ext.openPopup();
+  const report = popup.getByTestId('batch-report');
+  await expect(report).toHaveAttribute('data-running', '0', { timeout: 30_000 });
+  const counted = async (name: string): Promise<number> => Number(await report.getAttribute(`data-${name}`));
+  const reportSaved = await counted('saved');
+  const reportDuplicates = await counted('duplicates');
+  // Each distinct address sent that completed is either saved (a file of its own) or a duplicate (no file): the
+  // report's lines are the batch's downloads, so an address sent twice is one line.
+  expect(reportSaved + reportDuplicates).toBe(completed.length);
+  // At least the duplicates by content; an address sent twice whose first download had completed before the second
+  // joined it counts as "already saved" in the report (wip/power-worker's batch-report.ts), so not an equality here.
+  expect(reportDuplicates).toBeGreaterThanOrEqual(completed.filter((event) => (event.data as { duplicateOf?: string }).duplicateOf).length);
+  expect(await counted('skipped')).toBe(smaller);
+  expect(await counted('failed')).toBe(failed.length);
+  await expect(report).toContainText(`Last batch: ${reportSaved} saved, ${reportDuplicates} already saved, ${smaller} skipped as too small, ${failing.length} failed.`);
   // A too-small result was never asked for.
   const small = results.find((result) => isSmall(result) && result.kind === 'new') as ScrollResult;
   expect(ext.images.hits(small.local)).toBe(0);

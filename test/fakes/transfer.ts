@@ -23,6 +23,7 @@ interface Held {
   bytes: Uint8Array | null;
   mimeType: string;
   converted: { bytes: Uint8Array; mimeType: string } | null;
+  sidecar: Uint8Array | null;
   saveUrl: string | null;
 }
 
@@ -58,7 +59,7 @@ export class FakeTransfers implements TransferPort {
   async start(request: TransferRequest): Promise<void> {
     if (this.held.has(request.transferId)) return;
     this.requests.push(request);
-    const held: Held = { request, state: 'requesting', facts: [], bytes: null, mimeType: '', converted: null, saveUrl: null };
+    const held: Held = { request, state: 'requesting', facts: [], bytes: null, mimeType: '', converted: null, sidecar: null, saveUrl: null };
     this.held.set(request.transferId, held);
     const answer = this.answer(request);
     if (answer.kind === 'hang') return;
@@ -142,20 +143,28 @@ export class FakeTransfers implements TransferPort {
     return result;
   }
 
-  async saveUrl(transferId: string, which: 'result' | 'original' = 'result'): Promise<string | null> {
+  async saveUrl(transferId: string, which: 'result' | 'original' | 'sidecar' = 'result'): Promise<string | null> {
     const held = this.held.get(transferId);
     if (!held?.bytes || held.state !== 'fetched') return null;
-    const blob = which === 'result' && held.converted ? held.converted : { bytes: held.bytes, mimeType: held.mimeType };
+    if (which === 'sidecar' && !held.sidecar) return null;
+    const blob = which === 'sidecar' && held.sidecar ? { bytes: held.sidecar, mimeType: 'application/json' } : which === 'result' && held.converted ? held.converted : { bytes: held.bytes, mimeType: held.mimeType };
     const url = `blob:chrome-extension://${this.extensionId}/${++this.urlCount}`;
     this.blobs.set(url, blob);
-    held.saveUrl = url;
+    if (which !== 'sidecar') held.saveUrl = url;
     return url;
+  }
+
+  async attachSidecar(transferId: string, text: string): Promise<boolean> {
+    const held = this.held.get(transferId);
+    if (!held?.bytes || held.state !== 'fetched') return false;
+    held.sidecar = new TextEncoder().encode(text);
+    return true;
   }
 
   async release(transferId: string): Promise<void> {
     const held = this.held.get(transferId);
     this.held.delete(transferId);
-    for (const [url, blob] of this.blobs) if (held && (blob.bytes === held.bytes || blob.bytes === held.converted?.bytes)) this.blobs.delete(url);
+    for (const [url, blob] of this.blobs) if (held && (blob.bytes === held.bytes || blob.bytes === held.converted?.bytes || blob.bytes === held.sidecar)) this.blobs.delete(url);
   }
 
   onFact(listener: (fact: TransferFact) => void): () => void {

@@ -28,7 +28,10 @@ describe('database migrations', () => {
     expect(await db.streams.get('a')).toMatchObject({ currentVersion: 1 });
     expect(await db.downloads.get('a')).toMatchObject({ phase: 'queued' });
     expect(await db.checkpoints.get('metrics')).toMatchObject({ position: 1 });
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
+    // v4's batch reports' read model: usable on an upgraded database.
+    await db.batches.put({ batchId: 'b', requestedAt: 1, size: 1, streamIds: ['a'], alreadySaved: [], folder: null, skippedSmaller: 0 });
+    expect((await db.batches.where('streamIds').equals('a').first())?.batchId).toBe('b');
     await db.metrics.put({ minute: 0, appended: 1, handled: 0, retried: 0, deadLettered: 0, byType: {}, latencies: [] });
     await db.subscriberDeadLetters.add({ subscriberId: 's', streamId: 'a', position: 1, eventId: 'e', type: 't', error: 'x', attempts: 4, createdAt: 1 });
     const store = new DexieEventStore(db);

@@ -42,6 +42,8 @@ export class ChromeSaves {
 
   private async saveNow(streamId: string, effect: Of<'save'>): Promise<void> {
     const { deps } = this;
+    // The sidecar's Blob is made by the transfer side first (the worker has no URL.createObjectURL).
+    if (effect.which === 'sidecar' && !(await deps.port.attachSidecar(effect.transferId, effect.text ?? '').catch(() => false))) return;
     const url = await deps.port.saveUrl(effect.transferId, effect.which).catch(() => null);
     if (!url) {
       if (effect.follow) deps.report(streamId, { type: 'transfer-lost', transferId: effect.transferId });

@@ -6,7 +6,7 @@
 import { PictureChecks, type PictureDeps } from './picture-check.ts';
 import { mayJoin } from '../../domain/download-workflow.ts';
 import type { Effect, Reply, RequestTrigger, WorkflowSettings } from '../../domain/download-triggers.ts';
-import { assertNever, isSettled, type DownloadState } from '../../domain/download.ts';
+import { assertNever, hostOf, isSettled, type DownloadState } from '../../domain/download.ts';
 import type { ImageCandidate } from '../../domain/events.ts';
 import type { AlarmsPort, DownloadDelta, DownloadItemView, DownloadsPort, PagesPort, RefererPort, TabsPort } from '../../platform/ports.ts';
 import type { TransferPort } from '../../platform/transfer-port.ts';
@@ -38,7 +38,7 @@ export interface SagaDeps {
   tabs: TabsPort;
   pages: PagesPort;
   referer: RefererPort;
-  settings: () => WorkflowSettings & { concurrency: number };
+  settings: () => WorkflowSettings & { concurrency: number; hostRequestsPerSecond?: number };
   clock: Clock;
   random: () => number;
   newId: () => string;
@@ -62,6 +62,12 @@ export interface RequestResult {
   alreadySaved?: boolean;
 }
 
+/** The host a download's next transfer asks (the bigger original's once it was chosen): what the pace counts. */
+function paceHost(state: DownloadState | undefined): string {
+  if (!state) return '';
+  return hostOf(state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl);
+}
+
 /** How many single-download correlation ids are remembered (see isSingle). */
 const SINGLES_KEPT = 2000;
 
@@ -83,7 +89,7 @@ export class DownloadSaga {
     const cache = (this.cache = new UnsettledCache(queries));
     const report: Report = (streamId, trigger) => void this.core.handle(streamId, trigger).catch(() => undefined);
     const items = new ChromeItemsCache();
-    const slots = (this.slots = new TransferSlots(() => deps.settings().concurrency, report));
+    const slots = (this.slots = new TransferSlots(() => deps.settings().concurrency, report, { perSecond: () => deps.settings().hostRequestsPerSecond ?? 0, clock }));
     const transfer = new TransferRunner(deps.transfers, report);
     const saves = new ChromeSaves({
       port: deps.transfers,
@@ -104,7 +110,7 @@ export class DownloadSaga {
     const run = (effect: Effect, streamId: string, state: DownloadState | undefined): void => {
       switch (effect.type) {
         case 'request-slot':
-          return slots.request(streamId, effect.requestedAt);
+          return slots.request(streamId, effect.requestedAt, paceHost(state));
         case 'claim-slot':
           return slots.claim(streamId);
         case 'release-slot':

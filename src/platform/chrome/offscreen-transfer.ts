@@ -105,6 +105,10 @@ export function registerOffscreenTransfer(): TransferPort {
       const answer = await send({ op: 'saveUrl', transferId, which }, false);
       return answer.held ? z.string().startsWith('blob:').nullable().parse(answer.value) : null;
     },
+    attachSidecar: async (transferId, text) => {
+      const answer = await send({ op: 'attachSidecar', transferId, text }, false);
+      return answer.held && answer.value === true;
+    },
     release: async (transferId) => {
       await send({ op: 'release', transferId }, false);
     },

@@ -43,6 +43,7 @@ export function registerEventPageTransfer(): TransferPort {
     status: async () => structuredClone(service.status()),
     convert: (transferId, to, quality, maxPixels) => service.convert(transferId, to, quality, maxPixels),
     saveUrl: async (transferId, which = 'result') => service.saveUrl(transferId, which),
+    attachSidecar: async (transferId, text) => service.attachSidecar(transferId, text),
     release: async (transferId) => service.release(transferId),
     onFact: facts.onFact,
   };
