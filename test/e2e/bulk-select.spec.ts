@@ -73,12 +73,18 @@ test('Shift+click selects 10 results; "Download 10 selected" saves 10 files as o
   expect(ext.files()).toHaveLength(COUNT);
 
   // The batch's summary notification (one, recorded as NotificationSent in the `notifications` stream) comes once
-  // every download of the batch has settled; the rest of the log is the ten downloads.
+  // every download of the batch has settled; the batch's own record (one DownloadBatchRequested in its own stream,
+  // for the batch report) names the ten; the rest of the log is the ten downloads.
   await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'NotificationSent').length).toBe(1);
   const log = await ext.events();
   const summary = log.find((event) => event.type === 'NotificationSent');
   expect(summary?.data).toMatchObject({ kind: 'bulk-finished', title: `Semantest: ${COUNT} images saved`, message: 'All saved.' });
-  const events = log.filter((event) => event.type !== 'NotificationSent');
+  const records = log.filter((event) => event.type === 'DownloadBatchRequested');
+  expect(records).toHaveLength(1);
+  expect(records[0]?.data).toMatchObject({ size: COUNT, streamIds: expect.any(Array), alreadySaved: [] });
+  const events = log.filter((event) => event.type !== 'NotificationSent' && event.type !== 'DownloadBatchRequested');
+  expect(new Set((records[0]?.data as { streamIds: string[] }).streamIds)).toEqual(new Set(events.map((event) => event.streamId)));
+  expect(records[0]?.correlationId).toBe(events[0]?.correlationId);
   const requested = events.filter((event) => event.type === 'GoogleImageDownloadRequested');
   expect(requested).toHaveLength(COUNT);
   expect(new Set(events.map((event) => event.streamId)).size).toBe(COUNT);
