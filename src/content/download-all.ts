@@ -91,6 +91,7 @@ export async function downloadAll<E>(host: BulkHost<E>, run: DownloadAllRun): Pr
     return summary;
   }
   const urls = [...new Set(chosen.map(([, candidate]) => candidate.imageUrl))];
+  run.say(t('cAllSending', String(chosen.length)));
   for (const url of urls) host.each(url, (control) => control.state === 'idle' && setState(control, 'queued'));
   const response = await host.send(
     {
