@@ -29,6 +29,7 @@ import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPosit
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
+import { imageForClipboard, toPng, type ImageCopyAnswer } from './image-copy.ts';
 import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
 import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
@@ -198,6 +199,9 @@ const folders = {
   },
 };
 
+// "Copy image" from a result's menu: the worker fetches the original (a page cannot) and answers it as PNG.
+const copyImage = (imageUrl: string): Promise<ImageCopyAnswer> => imageForClipboard(imageUrl, { fetch: (input, init) => fetch(input, init), toPng });
+
 // Originals of results whose Google page holds none, looked for on their source pages (issue 18).
 const sourcePages = new SourcePageResolver({ fetch: (input, init) => fetch(input, init), fingerprint: fingerprintImage, now: () => Date.now() });
 const pageHealth = { report: savePageHealth, now: () => Date.now() };
@@ -236,7 +240,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches, settings: () => settings, copyImage });
   },
   connected: (port) =>
     serveImportPort(port, {

@@ -11,6 +11,8 @@ import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts'
 import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
+import type { Settings } from './settings.ts';
+import type { ImageCopyAnswer } from './image-copy.ts';
 import { folderTemplateProblem } from '../domain/path-template.ts';
 import type { BatchReport } from '../domain/batch-report.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
@@ -27,6 +29,10 @@ export interface MessageContext {
   pageHealth?: { report(report: PageHealthReport): Promise<void>; now(): number };
   /** The bus's dead letters, retried or discarded from the options page; absent: refused. */
   busDeadLetters?: BusDeadLetters;
+  /** The settings, of which a Google page may read only what its bulk actions honour (`bulk.settings`). */
+  settings?: () => Pick<Settings, 'skipSmallerThanPx'>;
+  /** "Copy image" (background/image-copy.ts); absent: refused. */
+  copyImage?: (imageUrl: string) => Promise<ImageCopyAnswer>;
   /** Import, rebuild, compaction, forget and clear (extension pages only); absent: refused. */
   maintenance?: Maintenance;
   /** The user's folders: the one set now, the recent ones (newest first), and a hook that records one as used. */
@@ -192,6 +198,22 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       await ctx.pageHealth.report({ ...counts, state: pageHealthState(counts), host, at: ctx.pageHealth.now() });
       return { ok: true };
     }
+    case 'download.cancelBatch': {
+      // Only downloads a Google page asked for (never the history's others), and only those still running.
+      let count = 0;
+      for (const id of request.streamIds) {
+        const row = await queries.get(id);
+        if (row && visibleToGooglePages(row) && (await saga.cancel(id))) count += 1;
+      }
+      return { ok: true, count };
+    }
+    case 'image.copy': {
+      if (!ctx.copyImage) return { ok: false, error: 'Copying images is not available.' };
+      const answer = await ctx.copyImage(request.imageUrl);
+      return answer.ok ? { ok: true, dataUrl: answer.dataUrl } : answer;
+    }
+    case 'bulk.settings':
+      return { ok: true, skipSmallerThanPx: ctx.settings?.().skipSmallerThanPx ?? 0 };
     default: {
       const never: never = request;
       return { ok: false, error: `Unhandled message ${String(never)}` };

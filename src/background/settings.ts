@@ -86,6 +86,11 @@ export const Settings = z.object({
   sidecarMetadata: z.boolean().default(false),
   /** Ask a bigger copy first where a host's address says it is resized (domain/bigger-original.ts). */
   biggerOriginals: z.boolean().default(true),
+  /**
+   * Bulk actions on a Google page ("Download N selected", "Download all") leave out images whose width or height,
+   * as Google's data gives it, is under this many pixels; 0 = off. Images of unknown size are kept.
+   */
+  skipSmallerThanPx: z.number().int().min(0).max(100_000).default(0),
 });
 export type Settings = z.infer<typeof Settings>;
 

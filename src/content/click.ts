@@ -6,15 +6,18 @@
  * the controls, finding the originals near the viewport) stays in index.ts.
  */
 import { ExtensionGoneError, sendToWorker } from '../platform/messaging.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import type { ControlUpdate, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 import type { Bulk } from './bulk.ts';
 import BULK from './bulk.ts?script&module';
+import type { ResultMenu } from './result-menu.ts';
+import MENU from './result-menu.ts?script&module';
 import type { DownloadControl } from './control.ts';
 import { applyUpdate, offerThumbnail, setState } from './control-state.ts';
 import type { FoundResult } from './strategies/find.ts';
 import type { FoundCandidate } from './strategies/outcome.ts';
 import { parseTabMessage } from './tab-message.ts';
+import { sizeLabel } from '../domain/image-size.ts';
 
 /** What index.ts knows of a result's (or the preview's) control. */
 export interface ClickEntry {
@@ -59,8 +62,16 @@ export interface Click<E extends ClickEntry = ClickEntry> {
    * (then the control only says why).
    */
   offer(entry: E, armed: boolean): boolean;
-  /** A click on a control or on the bulk bar's button (the event only says which modifier keys were down). */
-  click(button: HTMLButtonElement, event: MouseEvent): void;
+  /**
+   * The result's original was just looked for: its control shows the original's size (and type, when the address
+   * names one) from Google's own data, or, with no original, says why (`offer`).
+   */
+  shown(entry: E): void;
+  /**
+   * A click on a control or on the bulk bar's button (the event only says which modifier keys were down), or a
+   * right-click or key press on a control or the result menu's items (result-menu.ts).
+   */
+  click(button: HTMLButtonElement, event: Event): void;
   /** A message the worker pushed to the tab (checked here: it is untrusted input). */
   push(raw: unknown): void;
   /**
@@ -75,6 +86,8 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
   const waiting = new WeakSet<E>();
   /** Bulk select, loaded on the first Shift/Ctrl/Cmd-click (see bulk.ts). */
   let bulk: Promise<Bulk<E>> | undefined;
+  /** A result's menu, loaded on the first right-click or menu key on a control (see result-menu.ts). */
+  let menu: Promise<ResultMenu<E>> | undefined;
 
   function offer(entry: E, armed: boolean): boolean {
     const found = entry.found;
@@ -99,19 +112,72 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
     return { element: entry.element, candidate: null, problem: notFoundText };
   }
 
+  function withMenu(work: (it: ResultMenu<E>) => void): void {
+    menu ??= host.load<typeof import('./result-menu.ts')>(MENU).then(({ createResultMenu }) =>
+      createResultMenu<E>({
+        control: (entry) => entry.control,
+        async original(entry) {
+          await host.ready(entry);
+          look(entry, false);
+          const candidate = entry.found?.candidate ?? null;
+          if (!candidate) offer(entry, false);
+          return candidate;
+        },
+        async copy(imageUrl) {
+          try {
+            return await sendToWorker({ type: 'image.copy', imageUrl });
+          } catch (error) {
+            return { ok: false, error: error instanceof ExtensionGoneError ? error.message : t('cUnreachable') };
+          }
+        },
+      }),
+    );
+    menu.then((it) => work(it)).catch(report);
+  }
+
   function withBulk(work: (it: Bulk<E>) => void): void {
     bulk ??= host.load<typeof import('./bulk.ts')>(BULK).then(({ createBulk }) =>
       createBulk<E>(
         {
           control: (entry) => entry.control,
           live: host.live,
-          async pick(entry) {
-            if (busy(entry.control)) return null;
+          async pick(entry, quiet) {
+            if (busy(entry.control) && !quiet) return null;
             await host.ready(entry);
             look(entry, false);
             const candidate = entry.found?.candidate ?? null;
-            if (!candidate) offer(entry, false);
+            if (!candidate && !quiet) offer(entry, false);
             return candidate;
+          },
+          async states(imageUrls) {
+            try {
+              const response = await sendToWorker({ type: 'download.states', imageUrls: [...imageUrls] });
+              const updates = response.ok ? (response.updates ?? []) : [];
+              apply(updates);
+              return updates;
+            } catch {
+              return [];
+            }
+          },
+          async folders() {
+            try {
+              const response = await sendToWorker({ type: 'folders.recent' });
+              return response.ok ? (response.folders ?? []) : [];
+            } catch {
+              return [];
+            }
+          },
+          async cancel(streamIds) {
+            if (streamIds.length > 0) await sendToWorker({ type: 'download.cancelBatch', streamIds: [...streamIds] }).catch(report);
+          },
+          async skipSmallerThan() {
+            try {
+              const response = await sendToWorker({ type: 'bulk.settings' });
+              return response.ok ? (response.skipSmallerThanPx ?? 0) : 0;
+            } catch {
+              // The batch's own request will say what is wrong.
+              return 0;
+            }
           },
           send,
           each: setAll,
@@ -276,10 +342,32 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
       });
   }
 
+  function shown(entry: E): void {
+    const candidate = entry.found?.candidate;
+    if (!candidate) {
+      offer(entry, false);
+      return;
+    }
+    const label = sizeLabel(candidate);
+    if (!label || entry.preview) return;
+    const { control } = entry;
+    control.element.dataset.size = label;
+    if (control.state !== 'downloading') control.say(label);
+  }
+
   return {
     offer,
+    shown,
     click(button, event) {
       const entry = host.entry(button);
+      const menuItem = !!button.closest('.semantest-menu');
+      if (menuItem || event.type !== 'click') {
+        // Only what the menu handles loads it (every Tab press on a control comes here too).
+        const key = event instanceof KeyboardEvent ? event.key : '';
+        if (menuItem || (entry && !entry.preview && (event.type === 'contextmenu' || /^([ocaOCA]|ContextMenu|F10)$/.test(key)))) withMenu((it) => it.event(button, event, entry));
+        return;
+      }
+      if (!(event instanceof MouseEvent)) return;
       // Shift/Ctrl/Cmd + click selects a result for a bulk download instead of saving it now.
       if (entry && !entry.preview && (event.shiftKey || event.ctrlKey || event.metaKey)) withBulk((it) => it.toggle(entry));
       else if (entry) activate(entry).catch(report);

@@ -4,7 +4,7 @@
  */
 import type { ControlUpdate } from '../shared/protocol.ts';
 import type { ControlState } from '../domain/download.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import type { DownloadControl } from './control.ts';
 
 let styled = false;
@@ -28,7 +28,8 @@ export function setState(control: DownloadControl, state: ControlState, message:
   delete element.dataset.offer;
   element.dataset.state = state;
   control.name(titleFor(state, message, options.label));
-  control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : '');
+  // A result's control shows its original's size when it has nothing else to say (click.ts `shown`).
+  control.say(state === 'downloading' && progress !== null ? `${Math.round(progress * 100)}%` : options.preview ? labelFor(state, options.label) : (element.dataset.size ?? ''));
 }
 
 /**

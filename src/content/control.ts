@@ -4,7 +4,7 @@
  * handlers (no preview opening, no navigation), and never builds HTML from page data.
  */
 import type { ControlState } from '../domain/download.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 
 /** Events Google listens to on results; none may get past the control. */
 const SWALLOWED = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'touchstart', 'touchend', 'dblclick', 'contextmenu', 'auxclick', 'keydown', 'keyup', 'click'] as const;
@@ -27,14 +27,15 @@ export interface ControlOptions {
  * made: a page script's `click()` or dispatched event is not the user's (issue 17) and starts nothing. `trusted`
  * tells them apart (`isTrusted`; a unit test, which cannot make a trusted event, says which it means).
  */
-export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: MouseEvent) => void, trusted = (event: Event): boolean => event.isTrusted): void {
+export function shieldControls(target: Window, activate: (button: HTMLButtonElement, event: Event) => void, trusted = (event: Event): boolean => event.isTrusted): void {
   const listener = (event: Event): void => {
-    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS},.${BAR_CLASS} button`) : null;
+    const button = event.target instanceof Element ? event.target.closest<HTMLButtonElement>(`button.${CONTROL_CLASS},.${BAR_CLASS} button,.semantest-menu button`) : null;
     if (!button) return;
     event.stopImmediatePropagation();
     // Keep the keyboard working: Enter and Space must still press the button.
     if (event.type !== 'keydown' && event.type !== 'keyup') event.preventDefault();
-    if (event.type === 'click' && trusted(event)) activate(button, event as MouseEvent);
+    // Clicks, and the right-click and keys of a result's menu (result-menu.ts).
+    if (/^(click|contextmenu|keydown)$/.test(event.type) && trusted(event)) activate(button, event);
   };
   // For the page's life: nothing removes them (the content script has no end).
   for (const type of SWALLOWED) target.addEventListener(type, listener, { capture: true });

@@ -20,7 +20,7 @@ import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW
 import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';
 import { onWorkerMessage, sendToWorker } from '../platform/messaging.ts';
-import { t } from '../platform/i18n.ts';
+import { t } from '../platform/content-i18n.ts';
 import { importExtensionModule } from '../platform/extension-module.ts';
 import type { Click, ClickHost } from './click.ts';
 import CLICK from './click.ts?script&module';
@@ -321,8 +321,9 @@ function startOnGoogleImages(): void {
   function resolved(entry: Entry, found: FoundResult): FoundResult {
     entry.found = found;
     if (found.candidate) remember(entry.control, found.candidate.imageUrl);
-    // No original: the click path (prefetched when the control can first be seen) says why and what a click does.
-    else click().then((it) => it.offer(entry, false), report);
+    // The click path (prefetched when the control can first be seen) shows the original's size from Google's data,
+    // or says why there is no original and what a click does (the preview's large image shows its size itself).
+    if (!entry.preview || !found.candidate) click().then((it) => it.shown(entry), report);
     return found;
   }
 

@@ -172,6 +172,12 @@ export function SettingsForm() {
             />,
           )}
         </div>
+        {field(
+          'skipSmallerThanPx',
+          t('settingSkipSmaller'),
+          <input id="setting-skipSmallerThanPx" data-testid="setting-skip-smaller" type="number" min={0} max={100000} value={String(draft.skipSmallerThanPx)} aria-invalid={!!errors.skipSmallerThanPx} aria-describedby="help-skipSmallerThanPx" onInput={(e) => set('skipSmallerThanPx', num(e.currentTarget.value))} />,
+          t('settingSkipSmallerHelp'),
+        )}
         <div class="field check">
           <input id="setting-offerThumbnail" type="checkbox" checked={draft.offerThumbnail === true} onChange={(e) => set('offerThumbnail', e.currentTarget.checked)} />
           <label for="setting-offerThumbnail">{t('settingThumbnail')}</label>

@@ -52,6 +52,12 @@ export const WorkerRequest = z.discriminatedUnion('type', [
     (counts) => counts.originals <= counts.results && counts.basic <= counts.results,
     'More originals than results.',
   ),
+  /** "Download all" cancelled on a Google page: its batch's downloads still running (only ones a Google page asked for). */
+  z.object({ type: z.literal('download.cancelBatch'), streamIds: z.array(streamId).min(1).max(1000) }),
+  /** A result's menu, "Copy image": the worker fetches the original and answers it as PNG (`dataUrl`). */
+  z.object({ type: z.literal('image.copy'), imageUrl: z.string().max(8192) }),
+  /** The settings a Google page's bulk actions honour ("skip smaller than"): read-only, nothing else of the settings. */
+  z.object({ type: z.literal('bulk.settings') }),
   /** "Forget this download" (popup): its events leave the log and every read model; its file only if asked. */
   z.object({ type: z.literal('history.forget'), streamIds: z.array(streamId).min(1).max(1000), deleteFiles: z.boolean() }),
   /** "Clear history" (options page): everything (`before: null`), or the downloads asked for before `before` (epoch ms). */
@@ -70,6 +76,7 @@ export type WorkerRequestType = WorkerRequest['type'];
 /** Requests a content script may send; everything else needs an extension page. */
 export const CONTENT_SCRIPT_REQUESTS: ReadonlySet<WorkerRequestType> = new Set([
   'download.request', 'download.batch', 'download.states', 'download.show', 'ping', 'source.resolve', 'page.health', 'folders.recent',
+  'bulk.settings', 'download.cancelBatch', 'image.copy',
 ]);
 
 export const ControlStateSchema = z.enum(['idle', 'queued', 'downloading', 'completed', 'failed']);
@@ -126,6 +133,10 @@ export type WorkerResponse =
       folders?: string[];
       /** `batch.report`: the latest batch's report, or null before any batch. */
       report?: BatchReport | null;
+      /** `bulk.settings`: bulk actions skip images whose known width or height is under this (0: off). */
+      skipSmallerThanPx?: number;
+      /** `image.copy`: the original as a PNG `data:` URL, for the clipboard. */
+      dataUrl?: string;
     }
   | { ok: false; error: string };
 

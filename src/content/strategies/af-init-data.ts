@@ -8,7 +8,7 @@ import { hasAddressableThumbnail, inlineOutcome } from './inline-match.ts';
 import type { Outcome } from './outcome.ts';
 import type { ResultEntry } from './result-elements.ts';
 import { thumbnailKey } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 export function fromAfInitData(result: ResultEntry, images: () => InlineImages): Outcome | null {
   if (result.layout !== 'af_init_data') return null;

@@ -9,7 +9,7 @@ import { readInlineImages, type InlineImages } from './inline-data.ts';
 import type { FoundCandidate, Outcome } from './outcome.ts';
 import { collectResults, RESULT_SELECTOR as SELECTOR, type ResultEntry } from './result-elements.ts';
 import { alignUdm2, fromUdm2Inline, type Udm2Alignment } from './udm2-inline.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 /** `Omit<ImageCandidate, 'query' | 'pageUrl'>`: the content script adds those two. */
 export type { FoundCandidate };

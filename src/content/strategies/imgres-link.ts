@@ -5,7 +5,7 @@
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { IMGRES_LINK_SELECTOR } from './result-elements.ts';
 import { describeBadUrl, toOriginalUrl, toPixels } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 /** The parsed `/imgres` address of `link` (relative hrefs resolve against the document), or null. */
 function imgresParams(link: Element, baseUrl: string): URLSearchParams | null {

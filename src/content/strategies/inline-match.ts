@@ -3,7 +3,7 @@ import type { Strategy } from '../../domain/events.ts';
 import type { InlineImage } from './inline-data.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { describeBadUrl, toHttpUrl, toOriginalUrl } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 export function inlineOutcome(result: ResultBase, image: InlineImage, strategy: Strategy): Outcome {
   const imageUrl = toOriginalUrl(image.originalUrl);

@@ -17,7 +17,7 @@ import { fromImgresLink } from './imgres-link.ts';
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { isHiddenByMarkup, outboundLink, PANEL_SELECTORS, PREVIEW_IMAGE_SELECTOR, thumbnailSource } from './result-elements.ts';
 import { isGoogleThumbnail, thumbnailKey, toHttpUrl, toOriginalUrl, toThumbnailUrl, toTitle } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 export { PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR } from './result-elements.ts';
 

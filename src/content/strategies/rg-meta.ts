@@ -4,7 +4,7 @@
  */
 import { makeCandidate, withBase, type Outcome, type ResultBase } from './outcome.ts';
 import { describeBadUrl, toOriginalUrl, toPixels } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 function parseMeta(text: string): Record<string, unknown> | null {
   try {

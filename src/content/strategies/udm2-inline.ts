@@ -14,7 +14,7 @@ import { hasAddressableThumbnail, inlineOutcome } from './inline-match.ts';
 import type { Outcome, ResultBase } from './outcome.ts';
 import type { ResultEntry } from './result-elements.ts';
 import { thumbnailKey, toPixels } from './url.ts';
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 /** An exact match: a key (a place, or a `data-ri`) whose entry in the page data is known, as entry - key. */
 interface Anchor {

@@ -2,7 +2,7 @@
  * Small pure helpers for the addresses and numbers found in Google's markup and inline data.
  * Everything here returns null (never throws) on input it does not trust.
  */
-import { t } from '../../platform/i18n.ts';
+import { t } from '../../platform/content-i18n.ts';
 
 /** The schema's limits (see `ImageCandidate` in domain/events.ts). */
 export const MAX_URL_LENGTH = 8192;
