@@ -1,6 +1,6 @@
 import { defineDynamicResource, defineManifest } from '@crxjs/vite-plugin';
 import pkg from './package.json' with { type: 'json' };
-import { GOOGLE_IMAGES_MATCHES } from './src/content/google-domains.ts';
+import { GOOGLE_IMAGES_MATCHES } from './src/shared/google-domains.ts';
 
 /** The browsers the same source is built for (`npm run build`, `npm run build:firefox`). */
 export type BuildTarget = 'chrome' | 'firefox';

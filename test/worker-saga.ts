@@ -10,7 +10,7 @@ import { DexieEventStore } from '../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../src/store/download-queries.ts';
 import { DownloadSaga } from '../src/background/saga/index.ts';
 import { systemClock } from '../src/background/saga/clock.ts';
-import { Settings } from '../src/background/settings.ts';
+import { Settings } from '../src/shared/settings.ts';
 import { FakeDownloads } from './fakes/downloads.ts';
 import { FakeTransfers } from './fakes/transfer.ts';
 

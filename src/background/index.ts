@@ -30,7 +30,7 @@ import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, FOLDERS_MENU_ID, FOLDERS_MENU_TITL
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
 import { imageForClipboard, toPng, type ImageCopyAnswer } from './image-copy.ts';
-import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from './settings.ts';
+import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from '../shared/settings.ts';
 import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
 import { fingerprintImage } from './picture-decoder.ts';
 import { validateSourceUrl } from '../domain/urls.ts';

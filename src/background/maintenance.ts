@@ -86,6 +86,7 @@ export class Maintenance {
         now: this.deps.now(),
         olderThanMs: olderThanDays * DAY_MS,
         incremental,
+        projection: this.deps.projection,
         exclusive: this.exclusive,
         onProgress: (done, total) => this.deps.progress({ type: 'maintenance.progress', job: 'compact', done, total }),
       }),

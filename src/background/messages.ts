@@ -2,7 +2,7 @@
  * The worker's side of the protocol: who may send what, parsed with zod, then dispatched to the saga.
  * Anything else gets a refusal in words and changes nothing.
  */
-import { isGoogleImagesUrl } from '../content/google-domains.ts';
+import { isGoogleImagesUrl } from '../shared/google-domains.ts';
 import type { MessageSender } from '../platform/listeners.ts';
 import { CONTENT_SCRIPT_REQUESTS, WorkerRequest, type WorkerResponse } from '../shared/protocol.ts';
 import type { DownloadQueries } from '../store/download-queries.ts';
@@ -11,7 +11,7 @@ import type { SourcePageAnswer, SourcePageQuery } from './source-page-finder.ts'
 import { pageHealthState, type PageHealthReport } from '../domain/page-health.ts';
 import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
-import type { Settings } from './settings.ts';
+import type { Settings } from '../shared/settings.ts';
 import type { ImageCopyAnswer } from './image-copy.ts';
 import { folderTemplateProblem } from '../domain/path-template.ts';
 import type { BatchReport } from '../domain/batch-report.ts';

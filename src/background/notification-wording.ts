@@ -3,7 +3,7 @@ import type { DownloadState } from '../domain/download.ts';
 import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFinalFailure } from '../domain/failure.ts';
 import { fileNameOf } from '../domain/search-text.ts';
-import type { Settings } from './settings.ts';
+import type { Settings } from '../shared/settings.ts';
 
 export type NotificationSentData = EventData<'NotificationSent'>;
 export type NotificationAction = NotificationSentData['actions'][number];

@@ -18,7 +18,7 @@ import type { EventData, StoredEvent } from '../domain/events.ts';
 import { isFinalFailure } from '../domain/failure.ts';
 import { upcast } from '../domain/upcasters.ts';
 import type { NotificationsPort } from '../platform/ports.ts';
-import type { Settings } from './settings.ts';
+import type { Settings } from '../shared/settings.ts';
 import { FAILURE_RATE_STREAM, nameUuid, type NotificationLog } from './notification-log.ts';
 import { bulkSummary, buttonLabel, failureRateStep, notificationFor, settleOutcome, type NotificationAction, type NotificationSentData, type NotificationText, type Outcome } from './notification-wording.ts';
 

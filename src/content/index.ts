@@ -15,7 +15,7 @@
  * the pointer or the keyboard focus reaches the result (or at a click: an assistive tool may click without
  * either), in a task of our own: a page costs what the results the user points at cost.
  */
-import { isGoogleImagesUrl } from './google-domains.ts';
+import { isGoogleImagesUrl } from '../shared/google-domains.ts';
 import { findResultsWith, isOldLayout, pageData, PREVIEW_IMAGE_SELECTOR, PREVIEW_PANEL_SELECTOR, RESULT_SELECTOR, resultElements, type FoundResult, type LayoutStrategy, type PageData } from './strategies/find.ts';
 import { CONTROL_CLASS, DownloadControl, newButton, RESULT_LABEL, shieldControls } from './control.ts';
 import { CONTROL_CSS, HOOKED } from './styles.ts';

@@ -61,3 +61,23 @@ export function isGoogleThumbnailUrl(raw: string): boolean {
     return false;
   }
 }
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Why `url` may not receive the event log, or null when it may: https anywhere, plain http only to this machine
+ * (the log holds the user's browsing, it must not cross a network in the clear), no user name or password in the
+ * address (it would sit in the settings in plain text), and nothing but http(s).
+ */
+export function outboxUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'This is not a web address.';
+  }
+  if (parsed.username || parsed.password) return 'The address must not hold a user name or password.';
+  if (parsed.protocol === 'https:') return null;
+  if (parsed.protocol === 'http:') return LOCAL_HOSTS.has(parsed.hostname) ? null : 'Plain http is only allowed to this computer (localhost, 127.0.0.1); use https.';
+  return 'Only https addresses (or http to localhost) can receive events.';
+}

@@ -10,7 +10,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { SemantestDb } from '../store/database.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
 import { useLive } from '../ui/live.ts';
 import { readMetrics } from '../ui/read-api.ts';
 import { formatBytes } from '../ui/format.ts';

@@ -3,12 +3,10 @@
  * download stream (the failed event; later ones of that stream wait behind it). Retry or discard one, or all,
  * through messages to the worker, which owns the bus.
  */
-import type { SubscriberDeadLetterRow } from '../store/database.ts';
 import { t } from '../platform/i18n.ts';
 import { formatWhen } from '../ui/format.ts';
 import { useLive } from '../ui/live.ts';
-import { readBusDeadLetters } from '../ui/read-api.ts';
-import type { SemantestDb } from '../store/database.ts';
+import { readBusDeadLetters, type SemantestDb, type SubscriberDeadLetterRow } from '../ui/read-api.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';
 
 type Act = (request: WorkerRequest) => Promise<void>;

@@ -6,7 +6,7 @@ import { useLive } from '../ui/live.ts';
 import { readDeadLetteredDownloads } from '../ui/read-api.ts';
 import { fileNameOf, formatWhen } from '../ui/format.ts';
 import { t } from '../platform/i18n.ts';
-import type { SemantestDb } from '../store/database.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
 
 export type Act = (request: WorkerRequest) => Promise<void>;
 

@@ -1,7 +1,7 @@
 /** The event log viewer: one download's timeline (grouped by correlation, with causation links) and the raw log. */
 import { useState } from 'preact/hooks';
 import { EVENT_TYPES, type StoredEvent } from '../domain/events.ts';
-import type { SemantestDb } from '../store/database.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
 import { useLive } from '../ui/live.ts';
 import { queryLog, readDownloadStory, readRecentDownloads } from '../ui/read-api.ts';
 import { buildTimeline, shortId } from '../ui/event-timeline.ts';

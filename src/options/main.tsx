@@ -4,7 +4,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { openDatabase } from '../store/database.ts';
+import { openDatabase } from '../ui/read-api.ts';
 import { sendToWorker } from '../platform/messaging.ts';
 import { messagesReady, t } from '../platform/i18n.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';

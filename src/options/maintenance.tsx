@@ -4,8 +4,8 @@
  * asked of the worker, which does every write (issue #20 "one writer"), and this page shows its progress and report.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { SemantestDb } from '../store/database.ts';
-import { exportNdjson } from '../store/event-log-io.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
+import { exportNdjson } from '../ui/read-api.ts';
 import { formatBytes } from '../ui/format.ts';
 import { useLive } from '../ui/live.ts';
 import { readCounts } from '../ui/read-api.ts';

@@ -4,7 +4,7 @@
  */
 import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SemantestDb } from '../store/database.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
 import { t } from '../platform/i18n.ts';
 import { followPageHealth } from '../ui/page-health.ts';
 import type { WorkerRequest } from '../shared/protocol.ts';

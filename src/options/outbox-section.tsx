@@ -8,7 +8,7 @@
  * have narrowed the extension's site access in chrome://extensions, and the worker checks it before every POST.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { Settings } from '../background/settings.ts';
+import { Settings } from '../shared/settings.ts';
 import { originPattern, outboxUrlProblem } from '../outbox/cloudevents.ts';
 import { OUTBOX_ID, outboxStatus, type OutboxCheckpoint } from '../outbox/outbox.ts';
 import type { OutboxResponse } from '../outbox/protocol.ts';
@@ -16,7 +16,7 @@ import { browserPermissions } from '../platform/browser-adapters.ts';
 import { t } from '../platform/i18n.ts';
 import { sendOutsideProtocol } from '../platform/messaging.ts';
 import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
-import type { SemantestDb } from '../store/database.ts';
+import type { SemantestDb } from '../ui/read-api.ts';
 import { useLive } from '../ui/live.ts';
 import { readCheckpointAndLast } from '../ui/read-api.ts';
 

@@ -3,7 +3,7 @@
  * hears the change (storage.onChanged) and applies it to its next step, no reload.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { DEFAULT_SETTINGS, Settings } from '../background/settings.ts';
+import { DEFAULT_SETTINGS, Settings } from '../shared/settings.ts';
 import { buildDownloadPath } from '../domain/filename.ts';
 import { loadSettings, onSettingsChanged, saveSettings } from '../platform/settings-store.ts';
 import { t } from '../platform/i18n.ts';

@@ -3,7 +3,7 @@
  * (`migrateSettings`), writes are validated before anything is stored, and every context hears changes.
  */
 import browser, { type Storage } from 'webextension-polyfill';
-import { DEFAULT_SETTINGS, SETTINGS_VERSION, Settings, migrateSettings, type StoredSettings } from '../background/settings.ts';
+import { DEFAULT_SETTINGS, SETTINGS_VERSION, Settings, migrateSettings, type StoredSettings } from '../shared/settings.ts';
 
 export const SETTINGS_KEY = 'settings';
 

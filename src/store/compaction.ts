@@ -15,8 +15,8 @@
  */
 import { isSettled, type DownloadState } from '../domain/download.ts';
 import type { EventType, StoredEvent } from '../domain/events.ts';
-import { projectDownload } from '../projections/downloads.ts';
 import type { SemantestDb, SnapshotRow } from './database.ts';
+import type { InlineProjection } from './event-store.ts';
 
 /** Event types that compaction may remove (if the fold check agrees). */
 export const COMPACTABLE_TYPES: ReadonlySet<EventType> = new Set<EventType>(['DownloadInitiated', 'DownloadPaused', 'DownloadResumed']);
@@ -38,6 +38,8 @@ export interface CompactionOptions {
    * table): what an automatic run at every worker start uses. A full run (the default) looks at all of them.
    */
   incremental?: boolean;
+  /** The downloads read model's fold, as the store was given it: an event may go only if the fold stays the same. */
+  projection: InlineProjection<DownloadState>;
   /** Runs each batch's transaction between the store's own appends (the worker's single writer). */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -53,9 +55,9 @@ export interface CompactionReport {
   snapshotsWritten: number;
 }
 
-const fold = (events: readonly StoredEvent[]): DownloadState | undefined => {
+const fold = (events: readonly StoredEvent[], projection: InlineProjection<DownloadState>): DownloadState | undefined => {
   const rows = new Map<string, DownloadState | undefined>();
-  for (const event of events) projectDownload(rows, event);
+  for (const event of events) projection.project(rows, event);
   return rows.get(events[0]?.streamId ?? '');
 };
 
@@ -65,8 +67,8 @@ const same = (a: DownloadState | undefined, b: DownloadState | undefined): boole
  * Which of one stream's events may go: each candidate is dropped only if the fold without it (and without the
  * candidates already dropped) still equals the fold of the whole stream.
  */
-export function removableEvents(stream: readonly StoredEvent[]): StoredEvent[] {
-  const whole = fold(stream);
+export function removableEvents(stream: readonly StoredEvent[], projection: InlineProjection<DownloadState>): StoredEvent[] {
+  const whole = fold(stream, projection);
   if (!whole || !isSettled(whole)) return [];
   // Folded as a download stream only: events of other streams (a discard names its download in its data) are
   // never in `stream` and are never removed.
@@ -75,7 +77,7 @@ export function removableEvents(stream: readonly StoredEvent[]): StoredEvent[] {
   for (const event of stream) {
     if (!COMPACTABLE_TYPES.has(event.type)) continue;
     const without = kept.filter((other) => other.position !== event.position);
-    if (same(fold(without), whole)) {
+    if (same(fold(without, projection), whole)) {
       kept = without;
       removed.push(event);
     }
@@ -106,12 +108,12 @@ export async function compactSettledStreams(db: SemantestDb, options: Compaction
           continue;
         }
         const events = await db.events.where('[streamId+version]').between([streamId, 0], [streamId, Infinity]).toArray();
-        const state = fold(events);
+        const state = fold(events, options.projection);
         if (!state || !isSettled(state)) {
           report.streamsSkipped += 1;
           continue;
         }
-        const removed = removableEvents(events);
+        const removed = removableEvents(events, options.projection);
         if (removed.length === 0) continue;
         report.streamsCompacted += 1;
         report.eventsRemoved += removed.length;
@@ -144,10 +146,11 @@ export async function compactOldDownloads(
   db: SemantestDb,
   retentionDays: number,
   now: number,
+  projection: InlineProjection<DownloadState>,
   exclusive?: CompactionOptions['exclusive'],
 ): Promise<CompactionReport | null> {
   if (!(retentionDays > 0)) return null;
-  return compactSettledStreams(db, { now, olderThanMs: retentionDays * DAY_MS, incremental: true, ...(exclusive ? { exclusive } : {}) });
+  return compactSettledStreams(db, { now, olderThanMs: retentionDays * DAY_MS, incremental: true, projection, ...(exclusive ? { exclusive } : {}) });
 }
 
 /** The snapshots row that remembers up to which `lastUpdated` the last run looked (never a stream's id). */

@@ -7,6 +7,11 @@ import type { StoredEvent } from '../domain/events.ts';
 import type { MetricsRowV2 } from '../projections/metrics.ts';
 import type { CheckpointRow, SemantestDb, SubscriberDeadLetterRow } from '../store/database.ts';
 
+// The pages' one door to the store (the linter lets no page import store/ itself).
+export type { SemantestDb, SubscriberDeadLetterRow };
+export { openDatabase } from '../store/database.ts';
+export { exportNdjson } from '../store/event-log-io.ts';
+
 /** Every bus dead letter (the failed events and those parked behind them), in position order. */
 export async function readBusDeadLetters(db: SemantestDb): Promise<SubscriberDeadLetterRow[]> {
   return (await db.subscriberDeadLetters.toArray()).sort((a, b) => a.position - b.position);

@@ -9,7 +9,7 @@ import { EventBus } from '../../src/bus/subscriptions.ts';
 import { badgeSubscriber, badgeText } from '../../src/projections/badge.ts';
 import { notificationsSubscriber, NOTIFY_WITHIN_MS } from '../../src/background/notifications.ts';
 import { CONTEXT_MENU_ID, handleContextMenuClick } from '../../src/background/context-menu.ts';
-import { Settings } from '../../src/background/settings.ts';
+import { Settings } from '../../src/shared/settings.ts';
 import type { FailureCode, ImageCandidate } from '../../src/domain/events.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 import { exportNdjson } from '../../src/store/event-log-io.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PictureDeps } from '../../src/background/saga/picture-check.ts';
 import type { ImageCandidate } from '../../src/domain/events.ts';
 import { fingerprint, FINGERPRINT_SIZE } from '../../src/domain/perceptual-hash.ts';
-import type { Settings } from '../../src/background/settings.ts';
+import type { Settings } from '../../src/shared/settings.ts';
 import { sagaHarness, type Harness } from './saga-harness.ts';
 
 const THUMB = 'https://upload.wikimedia.org/wikipedia/commons/thumb/3/3f/Fronalpstock_big.jpg/800px-Fronalpstock_big.jpg';

@@ -5,7 +5,7 @@ import { buildDownloadPath, sanitizeBaseName, sanitizeFolder } from '../../src/d
 import { sniffImageType } from '../../src/domain/image-type.ts';
 import { classifyHttpStatus, classifyInterrupt, failureEvent, retryDelayMs, DEFAULT_RETRY_POLICY } from '../../src/domain/failure.ts';
 import { validateSourceUrl } from '../../src/domain/urls.ts';
-import { isGoogleImagesUrl } from '../../src/content/google-domains.ts';
+import { isGoogleImagesUrl } from '../../src/shared/google-domains.ts';
 import { controlState, evolve, foldStream, publicStatus, type DownloadState } from '../../src/domain/download.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestFor, type BuildTarget } from '../../manifest.config.ts';
-import { GOOGLE_IMAGES_MATCHES } from '../../src/content/google-domains.ts';
+import { GOOGLE_IMAGES_MATCHES } from '../../src/shared/google-domains.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

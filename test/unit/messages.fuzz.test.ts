@@ -13,7 +13,7 @@ import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { downloadQueries } from '../../src/store/download-queries.ts';
 import { DownloadSaga } from '../../src/background/saga/index.ts';
 import { handleMessage, type MessageContext } from '../../src/background/messages.ts';
-import { DEFAULT_SETTINGS } from '../../src/background/settings.ts';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
 import type { MessageSender } from '../../src/platform/listeners.ts';
 import { FakeDownloads } from '../fakes/downloads.ts';
 import { FakeTransfers } from '../fakes/transfer.ts';

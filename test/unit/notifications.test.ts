@@ -12,7 +12,7 @@ import { EventBus } from '../../src/bus/subscriptions.ts';
 import {
   bulkSummary, failureRateStep, type NotificationLog, FAILURE_RATE_STREAM, handleNotificationButton, nameUuid, notificationLog, notificationsSubscriber, NOTIFICATIONS_STREAM, type Outcome,
 } from '../../src/background/notifications.ts';
-import { Settings } from '../../src/background/settings.ts';
+import { Settings } from '../../src/shared/settings.ts';
 import type { EventData, StoredEvent } from '../../src/domain/events.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 

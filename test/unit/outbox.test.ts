@@ -7,7 +7,7 @@ import type { StoredEvent } from '../../src/domain/events.ts';
 import { batchBody, CLOUDEVENTS_BATCH_CONTENT_TYPE, cloudEventSource, originPattern, outboxUrlProblem, toCloudEvent, type CloudEvent } from '../../src/outbox/cloudevents.ts';
 import { classifyAnswer, Outbox, outboxStatus, type OutboxCheckpoint, type OutboxConfig } from '../../src/outbox/outbox.ts';
 import { handleOutboxRequest, isOutboxMessage } from '../../src/outbox/protocol.ts';
-import { Settings, migrateSettings } from '../../src/background/settings.ts';
+import { Settings, migrateSettings } from '../../src/shared/settings.ts';
 
 const SOURCE = cloudEventSource('abcdefghijklmnopabcdefghijklmnop');
 const meta = (correlationId = 'corr-1', causationId = 'cmd-1') => ({ correlationId, causationId });

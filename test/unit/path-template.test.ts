@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildDownloadPath, safePathProblem } from '../../src/domain/filename.ts';
 import { fillTemplate, folderFromTemplate, folderTemplateProblem, tokenValue } from '../../src/domain/path-template.ts';
-import { Settings, withRecentFolder } from '../../src/background/settings.ts';
+import { Settings, withRecentFolder } from '../../src/shared/settings.ts';
 import { acceptedFolder, handleMessage, type MessageContext } from '../../src/background/messages.ts';
 import { sagaHarness } from './saga-harness.ts';
 

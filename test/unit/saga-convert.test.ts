@@ -1,6 +1,6 @@
 /** "Save as type": the saga's optimising step on the transfer side's Blob (a fake converter there). */
 import { describe, expect, it } from 'vitest';
-import { migrateSettings } from '../../src/background/settings.ts';
+import { migrateSettings } from '../../src/shared/settings.ts';
 import { conversionBlocker, gifFrames, isAnimatedWebp, isApng } from '../../src/domain/image-type.ts';
 import { sha256 } from '../fakes/transfer.ts';
 import { sagaHarness } from './saga-harness.ts';

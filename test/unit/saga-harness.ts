@@ -5,7 +5,7 @@
 import { downloadsProjection } from '../../src/projections/downloads.ts';
 import { DownloadSaga } from '../../src/background/saga/index.ts';
 import type { PictureDeps } from '../../src/background/saga/picture-check.ts';
-import { Settings } from '../../src/background/settings.ts';
+import { Settings } from '../../src/shared/settings.ts';
 import { isSettled, type DownloadState } from '../../src/domain/download.ts';
 import type { ImageCandidate, StoredEvent } from '../../src/domain/events.ts';
 import { InMemoryEventStore } from '../../src/store/memory-event-store.ts';

@@ -11,7 +11,7 @@ import { importNdjson } from '../../src/store/import-log.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { rebuildDownloads, downloadsProjection } from '../../src/projections/downloads.ts';
-import { DEFAULT_SETTINGS, migrateSettings } from '../../src/background/settings.ts';
+import { DEFAULT_SETTINGS, migrateSettings } from '../../src/shared/settings.ts';
 import { applyFileNamePattern, buildDownloadPath } from '../../src/domain/filename.ts';
 import { t } from '../../src/platform/i18n.ts';
 

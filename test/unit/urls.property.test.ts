@@ -1,11 +1,11 @@
 /**
  * Property tests (fast-check) of the address checks: `validateSourceUrl` (src/domain/urls.ts, what the saga
- * accepts as an image's address) and `isGoogleImagesUrl` (src/content/google-domains.ts, where the content script
+ * accepts as an image's address) and `isGoogleImagesUrl` (src/shared/google-domains.ts, where the content script
  * acts and which content-script senders the worker listens to).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isGoogleImagesUrl, GOOGLE_SUFFIXES } from '../../src/content/google-domains.ts';
+import { isGoogleImagesUrl, GOOGLE_SUFFIXES } from '../../src/shared/google-domains.ts';
 import { isGoogleThumbnailUrl, MAX_SOURCE_URL_LENGTH, validateSourceUrl } from '../../src/domain/urls.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);

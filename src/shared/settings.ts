@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY } from '../domain/failure.ts';
-import { outboxUrlProblem } from '../outbox/cloudevents.ts';
+import { outboxUrlProblem } from '../domain/urls.ts';
 import { folderTemplateProblem } from '../domain/path-template.ts';
 
 /** Version of the stored settings' shape; a later version adds a migration in `migrateSettings`. */
