@@ -9,8 +9,10 @@ import type { DownloadDelta, DownloadItemView, DownloadsPort } from '../../platf
 const KEPT = 256;
 
 /**
- * A cache of Chrome's items, by id. Chrome's `onCreated` item has no `byExtensionId` (seen in Chromium 156), so
- * an item's owner is known from `search`, or from the save runner (an id its own `download()` gave back).
+ * A cache of Chrome's items, by id. Chrome's `onCreated` item has no `byExtensionId` (observed in Chromium 156; no
+ * bug on record; https://developer.chrome.com/docs/extensions/reference/api/downloads#type-DownloadItem does not
+ * say when it is set), so an item's owner is known from `search`, or from the save runner (an id its own
+ * `download()` gave back).
  */
 export class ChromeItemsCache {
   private readonly items = new Map<number, DownloadItemView>();
