@@ -12,10 +12,11 @@
 import { assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
 import { apply } from './download-apply.ts';
 import type { DomainEvent, EventData } from './events.ts';
-import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, failureEvent, flaggedFailure, isFinalFailure, scanVerdict, type Failure } from './failure.ts';
+import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, flaggedFailure, scanVerdict, type Failure } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
 import { sidecarJson, sidecarPath } from './sidecar.ts';
 import { BIGGER_SUFFIX, biggerReported, biggerRejected, biggerToTry, biggerTrying, pictureChecked, type Steps } from './download-bigger.ts';
+import { fail, letGo, currentTransfers, beforeCheck, waitsForSlot, startTransfer, elapsed, none, effects, done, nothing, andThen } from './download-steps.ts';
 import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
@@ -107,7 +108,7 @@ function decideStep(trigger: Trigger, state: DownloadState | undefined, ctx: Wor
     case 'save-started': {
       if (state.phase !== 'initiating') return effects([{ type: 'discard-chrome-item', chromeDownloadId: trigger.chromeDownloadId }]);
       const started: DomainEvent[] = [{ type: 'DownloadStarted', data: { attempt: state.attempt, chromeDownloadId: trigger.chromeDownloadId } }];
-      return trigger.item ? then(state, { events: started, effects: [] }, (next) => chromeReported(next, trigger.item as ChromeItem, ctx), ctx) : { events: started, effects: [] };
+      return trigger.item ? andThen(state, { events: started, effects: [] }, (next) => chromeReported(next, trigger.item as ChromeItem, ctx), ctx) : { events: started, effects: [] };
     }
     case 'save-refused':
       return state.phase === 'initiating' ? fail(state, trigger.failure, ctx) : none();
@@ -173,7 +174,7 @@ function transferReported(state: DownloadState, report: TransferReport, ctx: Wor
         // The network part is over: the slot goes to the next download while this one is saved.
         effects: [{ type: 'release-slot' }],
       };
-      if (state.request.force) return then(state, fetched, (next) => afterFetched(next, ctx), ctx);
+      if (state.request.force) return andThen(state, fetched, (next) => afterFetched(next, ctx), ctx);
       fetched.effects.push({ type: 'look-up-duplicate', contentHash: report.contentHash });
       return fetched;
     }
@@ -259,12 +260,12 @@ function converted(state: DownloadState, outcome: Extract<Trigger, { type: 'conv
   };
   // The original's own file, per the settings: asked for before the converted one, and not followed further.
   const originalSave: Effect[] = keep ? [saveOf(state, 'original', original, false, ctx)] : [];
-  return then(state, { events: [event], effects: [] }, (next) => initiate(next, filename, ctx, originalSave), ctx);
+  return andThen(state, { events: [event], effects: [] }, (next) => initiate(next, filename, ctx, originalSave), ctx);
 }
 
 function skipped(state: DownloadState, to: string, reason: string, ctx: WorkflowContext): Decision {
   const event: DomainEvent = { type: 'ImageConversionSkipped', data: { attempt: state.attempt, from: state.mimeType ?? '', to, reason: reason.slice(0, 500) } };
-  return then(state, { events: [event], effects: [] }, (next) => initiate(next, next.filename ?? 'Semantest/image', ctx, []), ctx);
+  return andThen(state, { events: [event], effects: [] }, (next) => initiate(next, next.filename ?? 'Semantest/image', ctx, []), ctx);
 }
 
 /** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
@@ -292,7 +293,7 @@ function chromeReported(state: DownloadState, item: ChromeItem, ctx: WorkflowCon
   if (verdict === 'flagged' && item.state !== 'interrupted') {
     // Never accepted for the user: the file goes, the download fails for good, the verdict is recorded.
     const scanned: DomainEvent = { type: 'ImageScanned', data: { attempt: state.attempt, chromeDownloadId: item.id, verdict: 'flagged', danger: item.danger.slice(0, 100) } };
-    return then(state, { events: [scanned], effects: [] }, (next) => fail(next, flaggedFailure(item.danger), ctx, [discard]), ctx);
+    return andThen(state, { events: [scanned], effects: [] }, (next) => fail(next, flaggedFailure(item.danger), ctx, [discard]), ctx);
   }
   if (item.state === 'interrupted') {
     const reason = item.error ?? 'NETWORK_FAILED';
@@ -355,11 +356,11 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       let decision: Decision = effects(held.state === 'fetched' || held.state === 'failed' ? [] : [{ type: 'claim-slot' }]);
       // Pauses and resumes are reconciled by the state the transfer is in now, not replayed one by one.
       for (const report of held.facts.filter((fact) => fact.type !== 'paused' && fact.type !== 'resumed')) {
-        decision = then(state, decision, (next) => reported(next, report, ctx), ctx);
+        decision = andThen(state, decision, (next) => reported(next, report, ctx), ctx);
       }
       const now = apply(state, decision.events, ctx.now);
-      if (held.state === 'paused' && now.phase === 'fetching') decision = then(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
-      if (held.state === 'streaming' && now.phase === 'paused') decision = then(state, decision, () => ({ events: [{ type: 'DownloadResumed', data: {} }], effects: [] }), ctx);
+      if (held.state === 'paused' && now.phase === 'fetching') decision = andThen(state, decision, () => ({ events: [{ type: 'DownloadPaused', data: {} }], effects: [] }), ctx);
+      if (held.state === 'streaming' && now.phase === 'paused') decision = andThen(state, decision, () => ({ events: [{ type: 'DownloadResumed', data: {} }], effects: [] }), ctx);
       return decision;
     }
     case 'fetched':
@@ -375,7 +376,7 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
       const others: Effect[] = mine.filter((item) => item !== adopted).map((item) => ({ type: 'discard-chrome-item', chromeDownloadId: item.id }));
       if (adopted) {
         const started: Decision = { events: [{ type: 'DownloadStarted', data: { attempt: state.attempt, chromeDownloadId: adopted.id } }], effects: others };
-        return then(state, started, (next) => chromeReported(next, adopted, ctx), ctx);
+        return andThen(state, started, (next) => chromeReported(next, adopted, ctx), ctx);
       }
       if (held?.state === 'fetched') return effects([...others, saveOf(state, 'result', state.filename ?? 'Semantest/image', true, ctx)]);
       return fail(state, TRANSFER_LOST, ctx, others);
@@ -394,69 +395,5 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
   }
 }
 
-/** A failure of this attempt: retried after a backoff, dead-lettered when retries are used up, or final. */
-function fail(state: DownloadState, failure: Failure, ctx: WorkflowContext, extra: Effect[] = []): Decision {
-  const s = ctx.settings;
-  const data = failureEvent(state.request.imageUrl, failure, state.attempt, { maxRetries: s.maxRetries, baseDelayMs: s.baseDelayMs, maxDelayMs: 60_000, jitter: 0.2 }, ctx.now, ctx.random);
-  const effectsOut: Effect[] = [...extra, ...letGo(state)];
-  if (!isFinalFailure(data) && data.nextAttemptAt !== null) effectsOut.push({ type: 'arm-timer', at: data.nextAttemptAt });
-  return { events: [{ type: 'GoogleImageDownloadFailed', data }], effects: effectsOut };
-}
-
-/** Everything a download holds besides its record: its slot, its transfers, its Referer rule. */
-function letGo(state: DownloadState): Effect[] {
-  const out: Effect[] = [{ type: 'release-slot' }];
-  for (const transferId of currentTransfers(state)) out.push({ type: 'drop-transfer', transferId });
-  if (state.referer !== null || beforeCheck(state)) out.push({ type: 'release-referer' });
-  return out;
-}
-
-/** The transfers this download may have running now. */
-function currentTransfers(state: DownloadState): string[] {
-  const bigger = state.bigger?.outcome === 'trying' ? [state.bigger.transferId] : [];
-  if (beforeCheck(state)) return [attemptTransferId(state), attemptTransferId(state, true), ...bigger];
-  return state.transferId ? [state.transferId] : bigger;
-}
-
-/** Not checked yet in this attempt: waiting for a slot, or its transfer asks the host. */
-function beforeCheck(state: DownloadState): boolean {
-  return state.phase === 'queued' || state.phase === 'validating' || state.phase === 'retry-wait';
-}
-
-function waitsForSlot(state: DownloadState, now: number): boolean {
-  return state.phase === 'queued' || state.phase === 'validating' || (state.phase === 'retry-wait' && (state.nextAttemptAt ?? 0) <= now);
-}
-
-function startTransfer(state: DownloadState, transferId: string, ctx: WorkflowContext, url = transferUrl(state)): Effect {
-  const s = ctx.settings;
-  return {
-    type: 'start-transfer',
-    request: { transferId, url, maxBytes: s.maxBytes, headersTimeoutMs: s.requestTimeoutMs, stallTimeoutMs: s.stallTimeoutMs, allowDataImage: state.request.strategy === 'thumbnail' },
-  };
-}
-
-/** The address an attempt asks for: the bigger original once it was chosen, else Google's. */
-function transferUrl(state: DownloadState): string {
-  return state.bigger?.outcome === 'chosen' ? state.bigger.url : state.request.imageUrl;
-}
-
 /** The workflow's steps, for the bigger originals' part (download-bigger.ts). */
-const STEPS: Steps = { validated, transferReported, afterFetched, startTransfer, then };
-
-const elapsed = (state: DownloadState, ctx: WorkflowContext): number => Math.max(0, ctx.now - state.requestedAt);
-const none = (): Decision => ({ events: [], effects: [] });
-const effects = (list: Effect[]): Decision => ({ events: [], effects: list });
-const done = (list: Effect[]): Decision => ({ events: [], effects: list, reply: { kind: 'done' } });
-
-/** Nothing to do; a user's command is answered with a refusal, a request on an earlier download with "start anew". */
-function nothing(trigger: Trigger): Decision {
-  if (trigger.type === 'request') return { events: [], effects: [], reply: { kind: 'not-joinable' } };
-  const command = ['retry', 'pause', 'resume', 'cancel', 'show', 'discard'].includes(trigger.type);
-  return command ? { events: [], effects: [], reply: { kind: 'refused' } } : none();
-}
-
-/** `first`, then what `next` decides on the state `first`'s events lead to: steps that happen together. */
-function then(state: DownloadState, first: Decision, next: (after: DownloadState) => Decision, ctx: WorkflowContext): Decision {
-  const second = next(apply(state, first.events, ctx.now));
-  return { ...first, events: [...first.events, ...second.events], effects: [...first.effects, ...second.effects] };
-}
+const STEPS: Steps = { validated, transferReported, afterFetched, startTransfer, then: andThen };
