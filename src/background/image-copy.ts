@@ -4,10 +4,12 @@
  * MAX_BYTES, refused unless its first bytes are an image — and re-encodes it as PNG, the one image type the clipboard
  * takes, answered as a `data:` URL the content script turns back into a Blob.
  */
-import { sniffImageType } from '../domain/image-type.ts';
+import { declaredDimensions, sniffImageType } from '../domain/image-type.ts';
 import { validateSourceUrl } from '../domain/urls.ts';
 
 const MAX_BYTES = 25 * 1_048_576;
+/** Decoded only up to this many pixels (its PNG would be sent whole as a data: URL): 40 MP, a large photo. */
+const MAX_PIXELS = 40_000_000;
 
 export interface ImageCopyDeps {
   fetch: (input: string, init: RequestInit) => Promise<Response>;
@@ -33,6 +35,11 @@ export async function imageForClipboard(imageUrl: string, deps: ImageCopyDeps): 
   if (bytes.length > MAX_BYTES) return { ok: false, error: 'The image is too large to copy (over 25 MB).' };
   const type = sniffImageType(bytes);
   if (!type) return { ok: false, error: 'That address does not give an image: nothing was copied.' };
+  // Decided on the header, before anything is decoded: a small file may declare 30,000 × 30,000 pixels.
+  const size = declaredDimensions(bytes, type.mimeType);
+  if (size === null || size === 'more' || size.width * size.height > MAX_PIXELS) {
+    return { ok: false, error: size === null || size === 'more' ? 'The image does not say its size: nothing was copied.' : 'The image is too large to copy (over 40 megapixels).' };
+  }
   try {
     const png = await deps.toPng(new Blob([bytes as BlobPart], { type: type.mimeType }));
     return { ok: true, dataUrl: `data:image/png;base64,${toBase64(new Uint8Array(await png.arrayBuffer()))}` };
