@@ -86,9 +86,10 @@ test('download all: 200 results by scrolling, the too small skipped, duplicates 
   expect(new Set(settledStreams)).toEqual(new Set(requested.map((event) => event.streamId)));
   // One request per original sent (the duplicate address is not fetched twice).
   for (const result of good) expect(ext.images.hits(result.local) - (before.get(result.local) ?? 0), result.local).toBe(1);
-  // The batch report (wip/power-worker's read model, in the popup) counts what is on disk and in the log.
-  const popup = await ext.openPopup();
-  const report = popup.getByTestId('batch-report');
+  // The batch report (a read model: its full counts on the options page, a line in the popup) counts what is on
+  // disk and in the log.
+  const options = await ext.openOptions();
+  const report = options.locator('#batch-report [data-testid="batch-report"]');
   await expect(report).toHaveAttribute('data-running', '0', { timeout: 30_000 });
   const counted = async (name: string): Promise<number> => Number(await report.getAttribute(`data-${name}`));
   const reportSaved = await counted('saved');
@@ -101,7 +102,8 @@ test('download all: 200 results by scrolling, the too small skipped, duplicates 
   expect(reportDuplicates).toBeGreaterThanOrEqual(completed.filter((event) => (event.data as { duplicateOf?: string }).duplicateOf).length);
   expect(await counted('skipped')).toBe(smaller);
   expect(await counted('failed')).toBe(failed.length);
-  await expect(report).toContainText(`Last batch: ${reportSaved} saved, ${reportDuplicates} already saved, ${smaller} skipped as too small, ${failing.length} failed.`);
+  const popup = await ext.openPopup();
+  await expect(popup.getByTestId('batch-report')).toContainText(`Last batch: ${reportSaved} saved, ${reportDuplicates} already saved, ${smaller} skipped as too small, ${failing.length} failed.`);
   // A too-small result was never asked for.
   const small = results.find((result) => isSmall(result) && result.kind === 'new') as ScrollResult;
   expect(ext.images.hits(small.local)).toBe(0);
