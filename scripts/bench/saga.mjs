@@ -26,6 +26,7 @@ import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 import { firefoxPath, launchFirefoxWithExtension, routeGooglePages as routeGooglePagesInFirefox } from '../firefox.mjs';
 import { makeJpeg, startImageHost } from '../image-host.mjs';
 import { extensionHeap } from './lib/extension-heap.mjs';
+import { run as runDownloadAll, targets as downloadAllTargets } from './lib/download-all.mjs';
 
 const WARM_RUNS = 7;
 const COLD_RUNS = 5;
@@ -40,6 +41,7 @@ export const targets = {
   bytesFetchedPerSavedByte: { max: 1.02 },
   bulk100RealisticRatioVsRaw: { max: 1.1 },
   peakMemoryMbSaving200Mb: { max: 64 },
+  ...downloadAllTargets,
 };
 
 const MB = 1_048_576;
@@ -432,7 +434,9 @@ const slotReport = (worker) =>
 /** @param {any} ctx */
 export async function run(ctx) {
   const chromium = await runInChromium(ctx);
-  return { ...chromium, ...(await runInFirefox(ctx)) };
+  const firefox = await runInFirefox(ctx);
+  // "Download all" on a scrolling page (issue 19), in a browser of its own.
+  return { ...chromium, ...firefox, ...(await runDownloadAll(ctx)) };
 }
 
 /** The warm click in Firefox: as in Chromium, one click to load everything, then WARM_RUNS measured ones. */

@@ -1,4 +1,4 @@
-// Benchmark area `downloadAll` (issue 19): "Download all" on a page whose results arrive by scrolling, with the BUILT
+// Part of the benchmark area `saga` (issue 19; scripts/bench/saga.mjs runs it last): "Download all" on a page whose results arrive by scrolling, with the BUILT
 // extension in headless Chromium.
 //
 // THE PAGE. scripts/scrolling-page.mjs: the real 2024 `udm=2` page's 100 results, then 100 more in four chunks of 25
@@ -16,9 +16,9 @@
 //   scrolling (≈ 4 × 300 ms of the page's own loading plus our polls): the raw run has no page to wait for.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GOOGLE_PAGE, launchWithExtension, routeGooglePages } from '../chromium.mjs';
-import { makePng, sizedJpeg, startImageHost } from '../image-host.mjs';
-import { scrollingPage } from '../scrolling-page.mjs';
+import { GOOGLE_PAGE, launchWithExtension, routeGooglePages } from '../../chromium.mjs';
+import { makePng, sizedJpeg, startImageHost } from '../../image-host.mjs';
+import { scrollingPage } from '../../scrolling-page.mjs';
 
 export const targets = {
   downloadAll200RatioVsRaw: { max: 1.15 },
