@@ -35,7 +35,8 @@ export async function messagesReady(): Promise<void> {
   const chromeApi = globalThis.chrome;
   if (!chromeApi?.i18n || fallback || chromeApi.i18n.getMessage(PROBE_KEY)) return;
   try {
-    const response = await fetch(chromeApi.runtime.getURL('_locales/en/messages.json'));
+    // Relative to the page: only extension pages call this, and their origin is the extension's.
+    const response = await fetch('/_locales/en/messages.json');
     fallback = (await response.json()) as MessageTable;
   } catch {
     // Keys it is, then: still words a reader can act on, and never a blank page.

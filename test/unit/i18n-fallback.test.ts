@@ -29,7 +29,7 @@ describe('t() when chrome.i18n answers nothing', () => {
     expect(t('imported', ['200', '0', '0'])).toBe('imported');
     await messagesReady();
     await messagesReady();
-    expect(fetched).toEqual(['chrome-extension://id/_locales/en/messages.json']);
+    expect(fetched).toEqual(['/_locales/en/messages.json']);
     expect(t('imported', ['200', '0', '0'])).toBe('Imported: 200 taken, 0 already there, 0 refused.');
     expect(t('no-such-key')).toBe('no-such-key');
   });
