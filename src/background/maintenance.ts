@@ -57,8 +57,10 @@ export class Maintenance {
   importLog(source: ImportSource, onProgress?: (bytes: number, reading: 'check' | 'write') => void): Promise<ImportReport> {
     return this.serial(async () => {
       const report = await importNdjson(this.deps.db, source, { projection: this.deps.projection, now: this.deps.now(), exclusive: this.exclusive, ...(onProgress ? { onProgress } : {}) });
-      // Imported events are written past the store's appends: the bus and the outbox look for them now.
+      // Imported events are written past the store's appends (the bus's cache of recent appends would call it
+      // caught up): the bus forgets that cache and reads the store, and the outbox looks, now.
       if (report.taken > 0) {
+        await this.deps.bus.whileQuiet(async () => undefined);
         this.deps.bus.poke();
         this.deps.outbox.poke();
       }

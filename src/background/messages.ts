@@ -13,7 +13,6 @@ import { visibleToGooglePages } from '../domain/download.ts';
 import { withoutLargeInlineThumbnail } from '../domain/imported-events.ts';
 import type { Settings } from '../shared/settings.ts';
 import type { ImageCopyAnswer } from './image-copy.ts';
-import { folderTemplateProblem } from '../domain/path-template.ts';
 import type { BatchReport } from '../domain/batch-report.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
 
@@ -54,11 +53,14 @@ export interface BatchRequested {
 /** How many of a batch's images are requested at once. */
 const BATCH_STEP = 20;
 
-/** The folder a batch names, if the worker takes it: one of the user's recent folders, or a valid template. */
+/**
+ * The folder a batch names, if the worker takes it: only one the user set or used (the bar offers no other). A page
+ * that names any other folder, even a valid template, is refused: it could otherwise save outside the user's folders
+ * and plant that folder in the recent ones.
+ */
 export function acceptedFolder(folder: string, recent: readonly string[]): { folder: string } | { error: string } {
   if (recent.includes(folder)) return { folder };
-  const problem = folderTemplateProblem(folder);
-  return problem ? { error: `That folder cannot be used: ${problem}` } : { folder };
+  return { error: 'That folder cannot be used: only the folder set on the options page or one used before.' };
 }
 
 /** What the bus (src/bus/subscriptions.ts) offers for its dead letters. */
@@ -116,7 +118,7 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       // A folder the page names is checked before anything is written: a refusal leaves no download behind.
       let folder: string | undefined;
       if (request.folder !== undefined) {
-        const accepted = acceptedFolder(request.folder, ctx.folders?.recent() ?? []);
+        const accepted = acceptedFolder(request.folder, ctx.folders ? [ctx.folders.current(), ...ctx.folders.recent()] : []);
         if ('error' in accepted) return { ok: false, error: accepted.error };
         folder = accepted.folder;
       }
@@ -210,7 +212,8 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       let count = 0;
       for (const id of request.streamIds) {
         const row = await queries.get(id);
-        if (row && visibleToGooglePages(row) && (await saga.cancel(id))) count += 1;
+        // And only from the tab that asked for them: stream ids can be learned, tabs cannot be borrowed.
+        if (row && visibleToGooglePages(row) && row.tabId !== null && row.tabId === sender.tabId && (await saga.cancel(id))) count += 1;
       }
       return { ok: true, count };
     }

@@ -12,7 +12,7 @@ import type { DownloadState } from '../../src/domain/download.ts';
 const ID = 'abcdefghijklmnopabcdefghijklmnop';
 const page: MessageSender = { id: ID, url: 'https://www.google.com/search?q=cat&udm=2', tabId: 4, frameId: 0, fromContentScript: true };
 
-function context(rows: Record<string, Pick<DownloadState, 'imported' | 'request'>>): { ctx: MessageContext; cancel: ReturnType<typeof vi.fn> } {
+function context(rows: Record<string, Pick<DownloadState, 'imported' | 'request' | 'tabId'>>): { ctx: MessageContext; cancel: ReturnType<typeof vi.fn> } {
   const cancel = vi.fn(async () => true);
   const ctx: MessageContext = {
     saga: { cancel } as unknown as DownloadSaga,
@@ -31,12 +31,14 @@ describe('issue 19 requests from a Google page', () => {
     expect(await handleMessage({ type: 'bulk.settings' }, page, ctx)).toEqual({ ok: true, skipSmallerThanPx: 640 });
   });
 
-  it('download.cancelBatch cancels a Google page’s downloads, never the context menu’s, imported or unknown ones', async () => {
-    const mine = { imported: false, request: { imageUrl: 'https://e.org/a.jpg', strategy: 'udm2_inline' } } as Pick<DownloadState, 'imported' | 'request'>;
-    const menu = { imported: false, request: { imageUrl: 'https://e.org/b.jpg', strategy: 'context_menu' } } as Pick<DownloadState, 'imported' | 'request'>;
-    const imported = { imported: true, request: { imageUrl: 'https://e.org/c.jpg', strategy: 'udm2_inline' } } as Pick<DownloadState, 'imported' | 'request'>;
-    const { ctx, cancel } = context({ mine, menu, imported });
-    expect(await handleMessage({ type: 'download.cancelBatch', streamIds: ['mine', 'menu', 'imported', 'unknown'] }, page, ctx)).toEqual({ ok: true, count: 1 });
+  it('download.cancelBatch cancels this tab’s Google downloads, never another tab’s, the context menu’s, imported or unknown ones', async () => {
+    type Row = Pick<DownloadState, 'imported' | 'request' | 'tabId'>;
+    const mine = { imported: false, tabId: 4, request: { imageUrl: 'https://e.org/a.jpg', strategy: 'udm2_inline' } } as Row;
+    const otherTab = { imported: false, tabId: 9, request: { imageUrl: 'https://e.org/d.jpg', strategy: 'udm2_inline' } } as Row;
+    const menu = { imported: false, tabId: 4, request: { imageUrl: 'https://e.org/b.jpg', strategy: 'context_menu' } } as Row;
+    const imported = { imported: true, tabId: 4, request: { imageUrl: 'https://e.org/c.jpg', strategy: 'udm2_inline' } } as Row;
+    const { ctx, cancel } = context({ mine, otherTab, menu, imported });
+    expect(await handleMessage({ type: 'download.cancelBatch', streamIds: ['mine', 'otherTab', 'menu', 'imported', 'unknown'] }, page, ctx)).toEqual({ ok: true, count: 1 });
     expect(cancel.mock.calls).toEqual([['mine']]);
   });
 

@@ -109,7 +109,7 @@ describe('the worker’s side', () => {
   });
 
   it('a batch’s folder template with a hostile query saves under a safe folder, numbered in order', async () => {
-    const { t, ctx, used } = await worker();
+    const { t, ctx, used } = await worker(['Semantest/{query}']);
     const answer = await handleMessage({ type: 'download.batch', commandId: crypto.randomUUID(), images: images('../../CON'), folder: 'Semantest/{query}' }, page, ctx);
     expect(answer).toMatchObject({ ok: true });
     for (const id of (answer as { streamIds: string[] }).streamIds) await t.settled(id);
@@ -117,10 +117,15 @@ describe('the worker’s side', () => {
     expect(used).toEqual(['Semantest/{query}']);
   });
 
-  it('a folder that is neither recent nor a valid template is refused whole, nothing written', async () => {
-    const { t, ctx } = await worker();
-    const answer = await handleMessage({ type: 'download.batch', commandId: crypto.randomUUID(), images: images('x'), folder: '../Desktop' }, page, ctx);
-    expect(answer).toMatchObject({ ok: false, error: expect.stringMatching(/cannot be used/) });
+  it('a folder the user neither set nor used is refused whole, nothing written — a valid template too', async () => {
+    const { t, ctx, used } = await worker(['Semantest/{query}']);
+    for (const folder of ['../Desktop', 'Elsewhere/{site}']) {
+      const answer = await handleMessage({ type: 'download.batch', commandId: crypto.randomUUID(), images: images('x'), folder }, page, ctx);
+      expect(answer).toMatchObject({ ok: false, error: expect.stringMatching(/cannot be used/) });
+    }
     expect(await t.store.readAll(0, 10)).toEqual([]);
+    expect(used).toEqual([]);
+    // The folder set now is accepted without having been used.
+    expect(await handleMessage({ type: 'download.batch', commandId: crypto.randomUUID(), images: images('x'), folder: 'Semantest' }, page, ctx)).toMatchObject({ ok: true });
   });
 });
