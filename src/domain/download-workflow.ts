@@ -349,7 +349,10 @@ function recoveredWith(state: DownloadState, held: TransferHeld | null, items: r
     case 'paused': {
       if (!held) {
         if (state.phase === 'paused') return none(); // bytes gone: a resume starts the attempt again
-        if (state.phase === 'fetching') return fail(state, TRANSFER_LOST, ctx);
+        if (state.phase === 'fetching') {
+          // The bigger copy's bytes are gone: Google's original is asked for, as when the copy fails.
+          return state.transferId && biggerTrying(state, state.transferId) ? biggerRejected(state, TRANSFER_LOST.message, ctx, STEPS) : fail(state, TRANSFER_LOST, ctx);
+        }
         return effects([waitsForSlot(state, ctx.now) ? { type: 'request-slot', requestedAt: state.requestedAt } : { type: 'arm-timer', at: state.nextAttemptAt ?? ctx.now }]);
       }
       // The transfer went on while the worker was stopped: its slot is taken again, its facts replayed.

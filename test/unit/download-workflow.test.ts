@@ -193,6 +193,11 @@ const cases: Case[] = [
     events: [{ type: 'BiggerOriginalRejected', data: { reason: 'Not kept: colours.' } }], effects: [{ type: 'drop-transfer', transferId: `${S}:v1:bigger` }, { type: 'request-slot' }, { type: 'tell-tab' }],
   },
   {
+    name: 'recovered while the bigger copy streamed, its bytes gone: rejected, Google’s original asked for in the same slot',
+    given: given([...bigger.tried, ev.validated({ transferId: `${S}:v1:bigger` })]), when: { type: 'recovered', transfers: [], items: [], recordedGone: false },
+    events: ['BiggerOriginalRejected'], effects: [{ type: 'drop-transfer', transferId: `${S}:v1:bigger` }, { type: 'start-transfer', request: { transferId: `${S}:v4`, url: bigger.thumb } }, { type: 'tell-tab' }],
+  },
+  {
     name: 'the bigger copy is missing: rejected, and Google’s original asked for in the same slot', given: given(bigger.tried), when: report({ type: 'failed', transferId: `${S}:v1:bigger`, failure: { code: 'http_client_error', retryable: false, message: 'HTTP 404' } }),
     events: [{ type: 'BiggerOriginalRejected', data: { reason: 'HTTP 404' } }], effects: [{ type: 'drop-transfer', transferId: `${S}:v1:bigger` }, { type: 'start-transfer', request: { transferId: `${S}:v3`, url: bigger.thumb } }, { type: 'tell-tab' }],
   },
