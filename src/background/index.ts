@@ -178,12 +178,17 @@ const batches = {
 // The context menu's submenu of the recent folders, made again when they change (one change at a time).
 let folderMenu: Promise<void> = Promise.resolve();
 let folderMenuOf = '';
+// The folders the menu shows now: an entry names its folder by place, and the recent ones reorder on each use.
+let menuFolders: readonly string[] = [];
 const refreshFolderMenu = (force = false): void => {
   const key = JSON.stringify(settings.recentFolders);
   if (!force && key === folderMenuOf) return;
   folderMenuOf = key;
   const folders = settings.recentFolders;
-  folderMenu = folderMenu.then(() => browserContextMenu.setFolders(FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, folders)).catch(logError('folder menu not made'));
+  folderMenu = folderMenu
+    .then(() => browserContextMenu.setFolders(FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, folders))
+    .then(() => void (menuFolders = folders))
+    .catch(logError('folder menu not made'));
 };
 onSettingsChanged(() => refreshFolderMenu());
 void settingsLoaded.then(() => refreshFolderMenu());
@@ -269,7 +274,7 @@ registerWorkerListeners({
   contextMenuClicked: (click, tabId) =>
     // Like a click on Google Images: the request needs only the settings, not the recovery of older downloads.
     void settingsLoaded
-      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message), folders: () => settings.recentFolders }))
+      .then(() => handleContextMenuClick(click, tabId, { saga, newId, warn: (message) => console.warn(message), folders: () => menuFolders }))
       .catch(logError('context menu request failed')),
   notificationButtonClicked: (notificationId, buttonIndex) =>
     void settingsLoaded
