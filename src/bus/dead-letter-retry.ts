@@ -1,7 +1,7 @@
 /** Retrying one subscriber's dead letters of one stream, in order (EventBus.retryDeadLetters). */
 import type { StoredEvent } from '../domain/events.ts';
 import type { EventStore } from '../store/event-store.ts';
-import type { BusStorage } from './bus-storage.ts';
+import type { BusStorage, SubscriberDeadLetterRow } from './bus-storage.ts';
 import type { HandlerContext, Subscriber } from './subscriber.ts';
 
 /**
@@ -37,4 +37,11 @@ export async function retryParkedStream(
     handled += 1;
   }
   return handled;
+}
+
+/** The (subscriber, stream) pairs that have dead letters, in the order of `rows`. */
+export function deadLetterStreams(rows: readonly SubscriberDeadLetterRow[]): { subscriberId: string; streamId: string }[] {
+  const seen = new Map<string, { subscriberId: string; streamId: string }>();
+  for (const row of rows) seen.set(JSON.stringify([row.subscriberId, row.streamId]), { subscriberId: row.subscriberId, streamId: row.streamId });
+  return [...seen.values()];
 }

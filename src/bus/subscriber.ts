@@ -7,6 +7,15 @@ import type { RetryPolicy } from '../domain/failure.ts';
 import type { EventStore, NewEvent } from '../store/event-store.ts';
 import type { BusStorage } from './bus-storage.ts';
 
+/** The bus's defaults (BusDeps says what each is for) and its page size. */
+export const PAGE = 500;
+export const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
+export const DEFAULT_BATCH_DELAY_MS = 25;
+export const DEFAULT_BUSY_BATCH_DELAY_MS = 1000;
+/** A pass that ended this recently makes the next one wait the busy delay. */
+export const BUSY_WINDOW_MS = 1000;
+export const DEFAULT_CHECKPOINT_DELAY_MS = 250;
+
 export interface HandlerContext {
   /** True while a projection is rebuilt from history: no side effects (no downloads, no notifications, no POSTs). */
   replaying: boolean;

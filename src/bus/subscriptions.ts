@@ -15,18 +15,13 @@ import { retryDelayMs, type RetryPolicy } from '../domain/failure.ts';
 import type { CheckpointRow, SubscriberDeadLetterRow } from './bus-storage.ts';
 import { Checkpoints } from './checkpoints.ts';
 import { RecentEvents } from './recent-events.ts';
-import { retryParkedStream } from './dead-letter-retry.ts';
-import { handlerContext, type BusDeps, type HandlerContext, type Subscriber } from './subscriber.ts';
+import { deadLetterStreams, retryParkedStream } from './dead-letter-retry.ts';
+import {
+  BUSY_WINDOW_MS, DEFAULT_BATCH_DELAY_MS, DEFAULT_BUSY_BATCH_DELAY_MS, DEFAULT_CHECKPOINT_DELAY_MS, DEFAULT_POLICY, PAGE,
+  handlerContext, type BusDeps, type HandlerContext, type Subscriber,
+} from './subscriber.ts';
 
 export type { BusDeps, HandlerContext, Subscriber };
-
-const PAGE = 500;
-const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 60_000, jitter: 0.2 };
-const DEFAULT_BATCH_DELAY_MS = 25;
-const DEFAULT_BUSY_BATCH_DELAY_MS = 1000;
-/** A pass that ended this recently makes the next one wait the busy delay. */
-const BUSY_WINDOW_MS = 1000;
-const DEFAULT_CHECKPOINT_DELAY_MS = 250;
 
 /** Why a pass stopped: the page is done, or a failing event waits for its retry. */
 type Outcome = 'go-on' | 'wait';
@@ -345,7 +340,7 @@ export class EventBus {
    */
   async retryAllDeadLetters(): Promise<number> {
     let handled = 0;
-    for (const { subscriberId, streamId } of await this.deadLetterStreams()) {
+    for (const { subscriberId, streamId } of deadLetterStreams(await this.deadLetters())) {
       if (this.subscribers.has(subscriberId)) handled += await this.retryDeadLetters(subscriberId, streamId);
     }
     return handled;
@@ -354,15 +349,8 @@ export class EventBus {
   /** Drops every dead letter of every subscriber; returns how many. */
   async discardAllDeadLetters(): Promise<number> {
     let dropped = 0;
-    for (const { subscriberId, streamId } of await this.deadLetterStreams()) dropped += await this.discardDeadLetters(subscriberId, streamId);
+    for (const { subscriberId, streamId } of deadLetterStreams(await this.deadLetters())) dropped += await this.discardDeadLetters(subscriberId, streamId);
     return dropped;
-  }
-
-  /** The (subscriber, stream) pairs that have dead letters, oldest first. */
-  private async deadLetterStreams(): Promise<{ subscriberId: string; streamId: string }[]> {
-    const seen = new Map<string, { subscriberId: string; streamId: string }>();
-    for (const row of await this.deadLetters()) seen.set(JSON.stringify([row.subscriberId, row.streamId]), { subscriberId: row.subscriberId, streamId: row.streamId });
-    return [...seen.values()];
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
  * The small steps every part of the download workflow (download-workflow.ts) is made of: failing an attempt,
- * letting go of what it holds, starting a transfer, and the shapes of a decision. Pure, like the workflow.
+ * letting go of what it holds, starting a transfer, judging a saved file, and the shapes of a decision. Pure, like the workflow.
  */
 import { apply } from './download-apply.ts';
 import type { DownloadState } from './download.ts';
 import { failureEvent, isFinalFailure, type Failure } from './failure.ts';
+import { isImageMime } from './image-type.ts';
 import { attemptTransferId, type Decision, type Effect, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
 /** A failure of this attempt: retried after a backoff, dead-lettered when retries are used up, or final. */
@@ -71,4 +72,21 @@ export function nothing(trigger: Trigger): Decision {
 export function andThen(state: DownloadState, first: Decision, next: (after: DownloadState) => Decision, ctx: WorkflowContext): Decision {
   const second = next(apply(state, first.events, ctx.now));
   return { ...first, events: [...first.events, ...second.events], effects: [...first.effects, ...second.effects] };
+}
+
+/** Why a complete file must not stay, or null. */
+export function badFile(state: DownloadState, size: number, mime: string): Failure | null {
+  if (state.transferId) {
+    // The Blob's bytes were checked; a file of another size is not those bytes.
+    if (state.bytesToSave != null && size !== state.bytesToSave) {
+      return { code: 'file_error', retryable: true, message: `The saved file has ${size} bytes where ${state.bytesToSave} were checked; trying again.` };
+    }
+    return null;
+  }
+  // The old saga's downloads let Chrome fetch again: a web page or an empty body may have come the second time.
+  if (size === 0) return { code: 'empty_body', retryable: false, message: 'The image server sent an empty file.' };
+  if (mime && !isImageMime(mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(mime)) {
+    return { code: 'not_an_image', retryable: false, message: 'The server sent a web page instead of the image.' };
+  }
+  return null;
 }

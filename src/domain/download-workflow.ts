@@ -12,12 +12,12 @@
 import { assertNever, evolve, isSettled, visibleToGooglePages, type DownloadState } from './download.ts';
 import { apply } from './download-apply.ts';
 import type { DomainEvent, EventData } from './events.ts';
-import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, flaggedFailure, scanVerdict, type Failure } from './failure.ts';
+import { SAVE_GONE, TRANSFER_LOST, classifyInterrupt, classifySaveInterrupt, flaggedFailure, scanVerdict } from './failure.ts';
 import { buildDownloadPath } from './filename.ts';
 import { sidecarJson, sidecarPath } from './sidecar.ts';
 import { BIGGER_SUFFIX, biggerReported, biggerRejected, biggerToTry, biggerTrying, pictureChecked, type Steps } from './download-bigger.ts';
-import { fail, letGo, currentTransfers, beforeCheck, waitsForSlot, startTransfer, elapsed, none, effects, done, nothing, andThen } from './download-steps.ts';
-import { CONVERTIBLE_TARGETS, isImageMime } from './image-type.ts';
+import { badFile, fail, letGo, currentTransfers, beforeCheck, waitsForSlot, startTransfer, elapsed, none, effects, done, nothing, andThen } from './download-steps.ts';
+import { CONVERTIBLE_TARGETS } from './image-type.ts';
 import { REFERER_SUFFIX, attemptTransferId, mayJoin, type ChromeItem, type Decision, type Effect, type RequestTrigger, type TransferHeld, type TransferReport, type Trigger, type WorkflowContext } from './download-triggers.ts';
 
 export { apply, evolve };
@@ -311,23 +311,6 @@ function chromeReported(state: DownloadState, item: ChromeItem, ctx: WorkflowCon
     data: { imageUrl: state.request.imageUrl, filePath: item.filename, fileSize: size, downloadTime: elapsed(state, ctx), mimeType: state.convertedTo ?? state.mimeType ?? item.mime },
   };
   return { events: [scanned, completed], effects: letGo(state) };
-}
-
-/** Why a complete file must not stay, or null. */
-function badFile(state: DownloadState, size: number, mime: string): Failure | null {
-  if (state.transferId) {
-    // The Blob's bytes were checked; a file of another size is not those bytes.
-    if (state.bytesToSave != null && size !== state.bytesToSave) {
-      return { code: 'file_error', retryable: true, message: `The saved file has ${size} bytes where ${state.bytesToSave} were checked; trying again.` };
-    }
-    return null;
-  }
-  // The old saga's downloads let Chrome fetch again: a web page or an empty body may have come the second time.
-  if (size === 0) return { code: 'empty_body', retryable: false, message: 'The image server sent an empty file.' };
-  if (mime && !isImageMime(mime) && /^(text\/|application\/(json|xhtml|xml))/i.test(mime)) {
-    return { code: 'not_an_image', retryable: false, message: 'The server sent a web page instead of the image.' };
-  }
-  return null;
 }
 
 /** A worker start: reconcile the stored state with what the transfer side and Chrome report. */
