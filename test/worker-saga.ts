@@ -4,6 +4,7 @@
  * of its own (fake-indexeddb). Tests that ask "did the worker act?" are written against this factory only, so
  * that when the saga is replaced only this file changes.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { downloadsProjection } from '../src/projections/downloads.ts';
 import { openDatabase, type SemantestDb } from '../src/store/database.ts';
 import { DexieEventStore } from '../src/store/dexie-event-store.ts';
@@ -13,6 +14,10 @@ import { systemClock } from '../src/background/saga/clock.ts';
 import { Settings } from '../src/shared/settings.ts';
 import { FakeDownloads } from './fakes/downloads.ts';
 import { FakeTransfers } from './fakes/transfer.ts';
+
+/** A broken saga requests within the turn its recovery ends; 20 quiet turns leave room for chains of many requests. */
+const QUIET_TURNS = 20;
+const MAX_TURNS = 5000;
 
 export interface WorkerSaga {
   db: SemantestDb;
@@ -65,12 +70,15 @@ export function workerSaga(name: string, options: { settings?: Partial<Settings>
       await running.recover();
     },
     async settled() {
-      // The saga's steps chain through IndexedDB (fake-indexeddb answers on later macrotasks): let them run out.
-      // Bounded: a saga that took up a download stays busy, and the caller's checks then say what it did.
-      for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-      for (let i = 0; i < 100; i++) {
-        if (!saga?.busy()) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      // The saga's steps chain through IndexedDB, and fake-indexeddb answers each request on a later turn of the
+      // event loop (setImmediate): wait until the saga is idle and QUIET_TURNS turns have passed with nothing new.
+      // Counted in turns, not milliseconds: as strict on a loaded machine, and no timer to wait for. Bounded: a saga
+      // that took up a download stays busy, and the caller's checks then say what it did.
+      let quiet = 0;
+      for (let turn = 0; turn < MAX_TURNS && quiet < QUIET_TURNS; turn++) {
+        const before = fetches.length + downloads.calls.length;
+        await nextTurn();
+        quiet = saga?.busy() || fetches.length + downloads.calls.length !== before ? 0 : quiet + 1;
       }
     },
   };
