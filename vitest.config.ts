@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'],
     environment: 'node',
+    // Vitest's default is one worker fewer than the cores, so a 2-core machine (CI's) ran the files one by one.
+    maxWorkers: Math.max(2, availableParallelism()),
     setupFiles: ['fake-indexeddb/auto', './test/setup/happy-dom-upgrades.ts'],
   },
 });
