@@ -106,6 +106,7 @@ const bus = new EventBus({
   storage: dexieBusStorage(db),
   store,
   now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   random: () => Math.random(),
   wakeAt: (when) => browserAlarms.wakeAt(BUS_ALARM, when),
   observe: observeBus(db, () => Date.now()),

@@ -14,6 +14,7 @@ export class Checkpoints {
   constructor(
     private readonly storage: BusStorage,
     private readonly now: () => number,
+    private readonly setTimer: (fn: () => void, ms: number) => unknown,
     private readonly delayMs: number,
   ) {}
 
@@ -70,7 +71,7 @@ export class Checkpoints {
 
   private scheduleFlush(): void {
     this.flushing = new Promise<void>((resolve) => {
-      setTimeout(() => {
+      this.setTimer(() => {
         this.flush()
           .catch((error: unknown) => console.error('Semantest bus: checkpoints not written', error))
           .finally(() => {

@@ -42,11 +42,13 @@ export interface BusDeps {
   /** Checkpoints and dead letters (dexie-bus-storage.ts in the worker, memory-bus-storage.ts in tests). */
   storage: BusStorage;
   store: EventStore;
+  /** The bus's clock: due times, the busy window, latencies (Date.now in the worker, a fake clock in tests). */
   now: () => number;
   random: () => number;
   /** Wakes the worker at `when` (chrome.alarms); the timer below covers the case the worker stays up. */
   wakeAt: (when: number) => Promise<void>;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Runs the bus's timers (batch delays, retries, checkpoint writes) on the clock of `now`. */
+  setTimeout: (fn: () => void, ms: number) => unknown;
   policy?: RetryPolicy;
   /** Called with each handled event's latency, and counts of retries and dead letters (monitoring). */
   observe?: (what: 'handled' | 'retried' | 'dead-lettered', latencyMs: number) => void;

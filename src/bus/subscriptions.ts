@@ -45,8 +45,8 @@ export class EventBus {
 
   constructor(private readonly deps: BusDeps) {
     this.policy = deps.policy ?? DEFAULT_POLICY;
-    this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    this.checkpoints = new Checkpoints(deps.storage, deps.now, deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
+    this.setTimer = deps.setTimeout;
+    this.checkpoints = new Checkpoints(deps.storage, deps.now, deps.setTimeout, deps.checkpointDelayMs ?? DEFAULT_CHECKPOINT_DELAY_MS);
     deps.store.onAppended((events) => {
       this.recent.keep(events);
       this.pokeSoon();
@@ -72,10 +72,9 @@ export class EventBus {
   private pokeSoon(): void {
     if (this.delayed) return;
     this.delayed = true;
-    const busy = this.deps.busy?.() === true || performance.now() - this.lastPassAt < BUSY_WINDOW_MS;
+    const busy = this.deps.busy?.() === true || this.deps.now() - this.lastPassAt < BUSY_WINDOW_MS;
     const delay = busy ? (this.deps.busyBatchDelayMs ?? DEFAULT_BUSY_BATCH_DELAY_MS) : (this.deps.batchDelayMs ?? DEFAULT_BATCH_DELAY_MS);
-    // A real timer, not the injectable one: tests that drive retry timers by hand must not have to drive this.
-    setTimeout(() => this.flushDelayed(), delay);
+    this.setTimer(() => this.flushDelayed(), delay);
   }
 
   private flushDelayed(): void {
@@ -134,7 +133,7 @@ export class EventBus {
           console.error(`Semantest bus: ${subscriberId} stopped`, error);
         })
         .finally(() => {
-          this.lastPassAt = performance.now();
+          this.lastPassAt = this.deps.now();
           this.running.delete(subscriberId);
           if (this.again.delete(subscriberId)) this.poke(subscriberId);
         });

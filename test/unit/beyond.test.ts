@@ -43,8 +43,9 @@ function setup(settings: Partial<Settings> = {}, clock: { now: number } = { now:
   const db = openDatabase(`beyond-test-${++n}`);
   const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
-  // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait. The clock
+  // stands still, so every pass would look recent to the bus: busyBatchDelayMs 0 keeps its passes prompt.
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), busyBatchDelayMs: 0, now: () => clock.now, random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const badges: string[] = [];
   const shown: { id: string; title: string; message: string; contextMessage?: string }[] = [];
   const current = Settings.parse(settings);

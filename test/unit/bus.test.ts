@@ -1,6 +1,6 @@
 /** The bus: durable subscriptions with checkpoints, retries, sequenced dead letters, replay, correlation flow. */
 import { downloadsProjection } from '../../src/projections/downloads.ts';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { DexieEventStore } from '../../src/store/dexie-event-store.ts';
 import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
@@ -8,6 +8,7 @@ import { EventBus, type Subscriber } from '../../src/bus/subscriptions.ts';
 import { metricsSubscriber } from '../../src/projections/metrics.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
 import type { StoredEvent } from '../../src/domain/events.ts';
+import { FakeClock } from '../fakes/clock.ts';
 
 let n = 0;
 const meta = { correlationId: 'corr', causationId: 'cause' };
@@ -20,7 +21,7 @@ function setup(baseDelayMs = 20) {
   const store = new DexieEventStore(db, { projection: downloadsProjection });
   const wakes: number[] = [];
   const make = () =>
-    new EventBus({ storage: dexieBusStorage(db), store, now: () => Date.now(), random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
+    new EventBus({ storage: dexieBusStorage(db), store, now: clock.now, setTimeout: clock.setTimeout, random: () => 0.5, wakeAt: async (when) => void wakes.push(when), policy: { maxRetries: 3, baseDelayMs, maxDelayMs: 1000, jitter: 0.2 } });
   return { db, store, bus: make(), make, wakes };
 }
 
@@ -32,19 +33,21 @@ async function pendingRetry(bus: EventBus, id: string): Promise<Awaited<ReturnTy
 }
 
 /**
- * The bus's timers (batch delays, retries, checkpoint writes) run on fake time; IndexedDB (fake-indexeddb, on
- * setImmediate) on real turns of the event loop. Each step lets IndexedDB work, then moves the clock 5 ms.
+ * The bus's timers (batch delays, retries, checkpoint writes) run on the clock it is given, which the test moves;
+ * IndexedDB (fake-indexeddb, on setImmediate) on real turns of the event loop. Each step lets IndexedDB work, then
+ * moves the clock 5 ms.
  */
+let clock = new FakeClock();
 const step = async (): Promise<void> => {
   await new Promise((resolve) => setImmediate(resolve));
-  await vi.advanceTimersByTimeAsync(5);
+  await clock.advance(5);
 };
 
 /** Steps until `check` holds; `timeout` is in fake milliseconds. */
 const until = async (check: () => Promise<boolean> | boolean, timeout = 3000): Promise<void> => {
-  const start = Date.now();
+  const start = clock.now();
   while (!(await check())) {
-    if (Date.now() - start > timeout) throw new Error('timed out');
+    if (clock.now() - start > timeout) throw new Error('timed out');
     await step();
   }
 };
@@ -57,10 +60,11 @@ async function drive<T>(promise: Promise<T>): Promise<T> {
   return result;
 }
 
-const sleep = (ms: number): Promise<void> => drive(new Promise((resolve) => setTimeout(resolve, ms)));
+const sleep = (ms: number): Promise<void> => drive(new Promise((resolve) => clock.setTimeout(() => resolve(), ms)));
 
-beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] }));
-afterEach(() => void vi.useRealTimers());
+beforeEach(() => {
+  clock = new FakeClock();
+});
 
 function recorder(id: string, fail?: (event: StoredEvent) => boolean): Subscriber & { seen: StoredEvent[] } {
   const seen: StoredEvent[] = [];
@@ -309,7 +313,7 @@ describe('EventBus batching', () => {
     let last = 0;
     const violations = guard(t.db, handled, () => true, () => last);
     // The first worker's checkpoint writes never happen (it is stopped in the delay before them).
-    const first = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
+    const first = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: clock.now, setTimeout: clock.setTimeout, random: () => 0.5, wakeAt: async () => undefined, checkpointDelayMs: 60_000 });
     const before = batchRecorder('batched', handled, { batch: true });
     first.subscribe(before.subscriber);
     for (let i = 0; i < 5; i++) last = (await t.store.appendToStream(`s${i}`, [requested(`https://i.test/${i}`)], { expectedVersion: 'no-stream' })).events[0]?.position ?? last;
@@ -358,15 +362,15 @@ describe('EventBus batching', () => {
           throw new Error('batch only');
         },
         async handleBatch(events) {
-          passes.push({ positions: events.map((event) => event.position), at: Date.now() });
+          passes.push({ positions: events.map((event) => event.position), at: clock.now() });
           // The first page takes a while; appends come meanwhile.
           if (slow) {
             slow = false;
-            await new Promise((resolve) => setTimeout(resolve, 150));
+            await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 150));
           }
         },
       };
-      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: clock.now, setTimeout: clock.setTimeout, random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       bus.subscribe(sub);
       await drive(bus.idle());
       passes.length = 0;
@@ -394,7 +398,7 @@ describe('EventBus batching', () => {
     for (const busy of [true, false]) {
       const t = setup();
       const handled = new Map<string, Set<number>>();
-      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
+      const bus = new EventBus({ storage: dexieBusStorage(t.db), store: t.store, now: clock.now, setTimeout: clock.setTimeout, random: () => 0.5, wakeAt: async () => undefined, busy: () => busy, busyBatchDelayMs: 1000 });
       const sub = batchRecorder('batched', handled, { batch: true });
       bus.subscribe(sub.subscriber);
       await drive(bus.idle());

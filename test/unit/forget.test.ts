@@ -32,7 +32,7 @@ const completed = (url: string, filePath: string): NewEvent => ({
 function setup() {
   const db = openDatabase(`forget-${++n}`);
   const store = new DexieEventStore(db, { projection: downloadsProjection });
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
   bus.subscribe(metricsSubscriber(db));
   const sent: string[] = [];
   const outboxConfig = { enabled: false, url: 'https://receiver.example/in', batchSize: 100, maxAttempts: 3 };
@@ -198,7 +198,7 @@ describe('one writer: the store runs maintenance between its own group commits',
   it('the bus starts no pass while quiet, and catches up from the store after (nothing from memory)', async () => {
     const db = openDatabase(`forget-quiet-${++n}`);
     const store = new DexieEventStore(db, { projection: downloadsProjection });
-    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 1 });
     const seen: string[] = [];
     bus.subscribe({ id: 'watch', handle: async (event) => void seen.push(event.streamId) });
     await bus.whileQuiet(async () => {

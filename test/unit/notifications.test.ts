@@ -54,7 +54,7 @@ function setup(settings: Partial<Settings> = {}) {
   const store = new DexieEventStore(db, { projection: downloadsProjection });
   const queries = downloadQueries(db);
   // checkpointDelayMs 0: the checkpoint batching is bus.test.ts's; here it would only make idle() wait.
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, policy: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
   const shown: Shown[] = [];
   const current = Settings.parse(settings);
   const log = notificationLog(db);
@@ -188,7 +188,7 @@ describe('batch summaries', () => {
     };
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
-    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     await bus.idle();
     // A batch of 3 (two saved, one failed) and 3 single downloads (one failed), all settling in one burst.
@@ -215,7 +215,7 @@ describe('batch summaries', () => {
     const current = Settings.parse({ failureAlertPercent: 0 });
     const shown: string[] = [];
     const singles = new Set(['c-s1', 'c-s2', 'c-s3']);
-    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     bus.subscribe(
       notificationsSubscriber({
         notifications: { show: async (id, text) => void shown.push(`${id} ${text.title}`) },
@@ -292,7 +292,7 @@ describe('failure-rate alert', () => {
     const log = notificationLog(db);
     let scans = 0;
     const counting: NotificationLog = { ...log, recentOutcomes: (position, count) => (scans++, log.recentOutcomes(position, count)) };
-    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined });
     const shown: string[] = [];
     bus.subscribe(notificationsSubscriber({ notifications: { show: async (id) => void shown.push(id) }, settings: () => current, download: (id) => queries.get(id), now: () => Date.now(), log: counting }));
     let i = 0;

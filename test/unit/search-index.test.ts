@@ -15,7 +15,7 @@ const requested = (url: string, title: string): NewEvent => ({ type: 'GoogleImag
 function setup() {
   const db = openDatabase(`search-index-${++n}`);
   const store = new DexieEventStore(db, { projection: downloadsProjection });
-  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
+  const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
   bus.subscribe(searchIndexSubscriber(db));
   /** streamId → its text, over every bucket. */
   const entries = async (): Promise<Record<string, string>> => {

@@ -15,7 +15,7 @@ describe('search by index', () => {
   it('answers like a filter over every row, newest first, and refuses while the index lags the history', async () => {
     const db = openDatabase('semantest');
     const store = new DexieEventStore(db, { projection: downloadsProjection });
-    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
+    const bus = new EventBus({ storage: dexieBusStorage(db), store, checkpointDelayMs: 0, setTimeout: (fn, ms) => setTimeout(fn, ms), now: () => Date.now(), random: () => 0.5, wakeAt: async () => undefined, batchDelayMs: 0 });
     bus.subscribe(searchIndexSubscriber(db));
     const animals = ['owl', 'fox', 'hare'];
     for (let i = 0; i < 60; i++) {
