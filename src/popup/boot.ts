@@ -59,20 +59,18 @@ interface RecordsIndex {
       }),
   );
 
-  // The search index, read once the first screen's rows are in: a search typed soon after the popup opened is
-  // answered from it without a read (the popup prefers fresher rows it holds; the index lags the log a moment too).
-  const index = newest.then(() =>
-    db.then(
-      (opened) =>
-        new Promise<SearchIndexSnapshot | null>((resolve, reject) => {
-          if (!opened || !opened.objectStoreNames.contains('searchIndex')) return resolve(null);
-          const tx = opened.transaction(['searchIndex', 'downloads'], 'readonly');
-          const buckets = tx.objectStore('searchIndex').getAll();
-          const total = tx.objectStore('downloads').count();
-          tx.oncomplete = () => resolve({ buckets: buckets.result as SearchIndexSnapshot['buckets'], total: total.result });
-          tx.onerror = () => reject(tx.error);
-        }),
-    ),
+  // The search index, read beside the first screen's rows: a search typed soon after the popup opened is answered
+  // from it without a read (the popup prefers fresher rows it holds; the index lags the log a moment too).
+  const index = db.then(
+    (opened) =>
+      new Promise<SearchIndexSnapshot | null>((resolve, reject) => {
+        if (!opened || !opened.objectStoreNames.contains('searchIndex')) return resolve(null);
+        const tx = opened.transaction(['searchIndex', 'downloads'], 'readonly');
+        const buckets = tx.objectStore('searchIndex').getAll();
+        const total = tx.objectStore('downloads').count();
+        tx.oncomplete = () => resolve({ buckets: buckets.result as SearchIndexSnapshot['buckets'], total: total.result });
+        tx.onerror = () => reject(tx.error);
+      }),
   );
   index.catch(() => undefined);
 
