@@ -68,7 +68,8 @@ interface RecordsIndex {
         const tx = opened.transaction(['searchIndex', 'downloads'], 'readonly');
         const buckets = tx.objectStore('searchIndex').getAll();
         const total = tx.objectStore('downloads').count();
-        tx.oncomplete = () => resolve({ buckets: buckets.result as SearchIndexSnapshot['buckets'], total: total.result });
+        // On the last request's success, not the transaction's `complete` (a task later, behind the first paint).
+        total.onsuccess = () => resolve({ buckets: buckets.result as SearchIndexSnapshot['buckets'], total: total.result });
         tx.onerror = () => reject(tx.error);
       }),
   );

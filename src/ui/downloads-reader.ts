@@ -11,6 +11,7 @@
 import type { BatchRecord } from '../domain/batch-report.ts';
 import type { DownloadState } from '../domain/download.ts';
 import { matchesWords } from '../domain/search-text.ts';
+import { bucketEntries } from '../domain/search-bucket.ts';
 import type { SearchIndexRow } from '../store/database.ts';
 import { onWorkerMessage } from '../platform/messaging.ts';
 import { DOWNLOADS_CHANGED, type DownloadsChangedMessage } from '../shared/page-messages.ts';
@@ -292,7 +293,8 @@ export interface SearchIndexSnapshot {
 export async function searchIndexOf(db: IDBDatabase, index: SearchIndexSnapshot, words: readonly string[]): Promise<IndexAnswer | null> {
   const found: { id: string; at: number }[] = [];
   let entries = 0;
-  for (const bucket of index.buckets) {
+  for (const row of index.buckets) {
+    const bucket = bucketEntries(row);
     entries += bucket.ids.length;
     bucket.texts.forEach((text, i) => {
       if (matchesWords(text, words)) found.push({ id: bucket.ids[i] as string, at: bucket.at[i] as number });
