@@ -11,6 +11,8 @@ serveTransfersInDocument(
     fetch: (url, init) => fetch(url, init),
     emit: pushFactToWorker,
     now: () => performance.now(),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     partBytes: PART_BYTES,
     progressIntervalMs: PROGRESS_INTERVAL_MS,
     createObjectURL: (blob) => URL.createObjectURL(blob),

@@ -21,6 +21,9 @@ export interface TransferEnvironment {
   /** Where facts go (the worker); they are also kept for `status()`. */
   emit: (fact: TransferFact) => void;
   now: () => number;
+  /** The headers and stall timeouts run on these: the document's timers, a clock the test moves in unit tests. */
+  setTimeout: (callback: () => void, ms: number) => unknown;
+  clearTimeout: (handle: unknown) => void;
   /** Chunks are folded into a part-Blob once this many bytes wait. */
   partBytes: number;
   /** At most one `progress` fact per this many ms. */
@@ -111,7 +114,7 @@ export class Transfer {
     const controller = new AbortController();
     this.controller = controller;
     this.stopReason = null;
-    const headersTimer = setTimeout(() => this.stop('headers-timeout'), this.request.headersTimeoutMs);
+    const headersTimer = this.env.setTimeout(() => this.stop('headers-timeout'), this.request.headersTimeoutMs);
     let response: Response;
     try {
       response = await this.env.fetch(this.request.url, {
@@ -123,10 +126,10 @@ export class Transfer {
         ...(from > 0 ? { headers: { Range: `bytes=${from}-`, ...(this.validator ? { 'If-Range': this.validator } : {}) } } : {}),
       });
     } catch (error) {
-      clearTimeout(headersTimer);
+      this.env.clearTimeout(headersTimer);
       return this.stopped(error);
     }
-    clearTimeout(headersTimer);
+    this.env.clearTimeout(headersTimer);
     if (this.stopReason) {
       void response.body?.cancel().catch(() => undefined);
       return this.stopped(null);
@@ -168,10 +171,10 @@ export class Transfer {
   private async read(response: Response, controller: AbortController): Promise<void> {
     if (!response.body) return this.finish();
     const next = chunkReader(response.body);
-    let stallTimer: ReturnType<typeof setTimeout> | undefined;
+    let stallTimer: unknown;
     const armStall = (): void => {
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => this.stop('stall'), this.request.stallTimeoutMs);
+      this.env.clearTimeout(stallTimer);
+      stallTimer = this.env.setTimeout(() => this.stop('stall'), this.request.stallTimeoutMs);
     };
     armStall();
     try {
@@ -188,7 +191,7 @@ export class Transfer {
     } catch (error) {
       return this.stopped(error);
     } finally {
-      clearTimeout(stallTimer);
+      this.env.clearTimeout(stallTimer);
     }
     await this.finish();
   }

@@ -56,3 +56,9 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 }
+
+/** The timers of a clock nobody moves: for code whose timeouts must not fire in a test. */
+export function stoppedTimers(): Pick<FakeClock, 'setTimeout' | 'clearTimeout'> {
+  const clock = new FakeClock();
+  return { setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
+}

@@ -3,6 +3,7 @@
  * the worker's one exception for `data:` addresses (an explicit thumbnail choice only).
  */
 import { describe, expect, it } from 'vitest';
+import { stoppedTimers } from '../fakes/clock.ts';
 import { readFileSync } from 'node:fs';
 import { parseTabMessage } from '../../src/content/tab-message.ts';
 import { TabMessage } from '../../src/shared/protocol.ts';
@@ -73,6 +74,7 @@ describe('data: addresses only for an explicit thumbnail choice', () => {
     const calls: string[] = [];
     const facts: TransferFact[] = [];
     const service = new TransferService({
+      ...stoppedTimers(),
       fetch: (input, init) => {
         calls.push(String(input));
         return fetch(input, init);

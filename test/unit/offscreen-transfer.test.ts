@@ -11,6 +11,7 @@ import type { TransferFact, TransferRequest } from '../../src/platform/transfer-
 import { TO_TRANSFER_WORKER, TRANSFER_DOCUMENT_PATH } from '../../src/transfer/protocol.ts';
 import { TransferService } from '../../src/transfer/service.ts';
 import { fakeHost } from '../fakes/http-host.ts';
+import { stoppedTimers } from '../fakes/clock.ts';
 
 const ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
 const DOCUMENT = `${ORIGIN}${TRANSFER_DOCUMENT_PATH}`;
@@ -75,6 +76,7 @@ beforeEach(() => {
   const host = fakeHost(() => ({ body: png }));
   registering = documentListeners;
   service = new TransferService({
+    ...stoppedTimers(),
     fetch: host.fetch,
     emit: pushFactToWorker,
     now: () => 0,

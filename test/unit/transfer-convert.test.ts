@@ -8,6 +8,7 @@ import { convertFetched, type ImageConverter } from '../../src/transfer/convert.
 import { TransferService } from '../../src/transfer/service.ts';
 import type { TransferFact } from '../../src/platform/transfer-port.ts';
 import { fakeHost } from '../fakes/http-host.ts';
+import { stoppedTimers } from '../fakes/clock.ts';
 import { pngHeader } from './image-bytes.ts';
 
 const blob = (bytes: Uint8Array, type: string): Blob => new Blob([bytes as Uint8Array<ArrayBuffer>], { type });
@@ -63,6 +64,7 @@ describe('TransferService.convert', () => {
     let fetched!: () => void;
     const done = new Promise<void>((resolve) => (fetched = resolve));
     const service = new TransferService({
+      ...stoppedTimers(),
       fetch: host.fetch,
       emit: (fact: TransferFact) => fact.type === 'fetched' && fetched(),
       now: () => 0,

@@ -8,6 +8,7 @@ import { makeJpeg, makePng } from '../../scripts/image-host.mjs';
 import type { TransferFact, TransferRequest } from '../../src/platform/transfer-port.ts';
 import { TransferService, type TransferServiceEnvironment } from '../../src/transfer/service.ts';
 import { fakeHost, type Answer, type FakeRequest } from '../fakes/http-host.ts';
+import { FakeClock } from '../fakes/clock.ts';
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -27,9 +28,13 @@ function setUp(script: (request: FakeRequest, index: number) => Answer, options:
   const facts: TransferFact[] = [];
   const waiters: Array<{ test: (fact: TransferFact) => boolean; resolve: (fact: TransferFact) => void }> = [];
   let clock = 0;
+  // The headers and stall timeouts: they fire only when a test moves `timers`.
+  const timers = new FakeClock();
   const revoked: string[] = [];
   const service = new TransferService({
     fetch: host.fetch,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
     emit: (fact) => {
       facts.push(fact);
       for (const waiter of waiters.splice(0)) {
@@ -72,7 +77,7 @@ function setUp(script: (request: FakeRequest, index: number) => Answer, options:
     const blob = await (await fetch(url)).blob();
     return new Uint8Array(await blob.arrayBuffer());
   };
-  return { host, service, facts, next, ended, saved, revoked, tick: (ms: number) => (clock += ms) };
+  return { host, service, facts, next, ended, saved, revoked, timers, tick: (ms: number) => (clock += ms) };
 }
 
 const request = (overrides: Partial<TransferRequest> = {}): TransferRequest => ({
@@ -222,6 +227,9 @@ describe(mode, () => {
     it('no headers by headersTimeoutMs: a retryable timeout', async () => {
       const t = setUp(() => 'hang');
       t.service.start(request({ headersTimeoutMs: 20 }));
+      await t.timers.advance(19);
+      expect(t.facts).toEqual([]);
+      await t.timers.advance(1);
       expect(failureOf(await t.ended())).toEqual({ code: 'timeout', retryable: true, message: 'The image server did not answer in time.' });
     });
 
@@ -230,6 +238,9 @@ describe(mode, () => {
       t.service.start(request({ stallTimeoutMs: 30 }));
       await new Promise((resolve) => setTimeout(resolve, 0));
       t.host.taps[0]?.push(PNG.subarray(0, 1000));
+      await t.timers.advance(29);
+      expect(t.facts.some((fact) => fact.type === 'failed')).toBe(false);
+      await t.timers.advance(1);
       expect(failureOf(await t.ended())).toEqual({ code: 'timeout', retryable: true, message: 'The image server stopped sending the image (nothing for 0 s).' });
     });
 

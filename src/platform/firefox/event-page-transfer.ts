@@ -29,6 +29,8 @@ export function registerEventPageTransfer(): TransferPort {
       });
     },
     now: () => performance.now(),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     partBytes: PART_BYTES,
     progressIntervalMs: PROGRESS_INTERVAL_MS,
     createObjectURL: (blob) => URL.createObjectURL(blob),
