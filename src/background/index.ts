@@ -109,7 +109,7 @@ const bus = new EventBus({
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   random: () => Math.random(),
   wakeAt: (when) => browserAlarms.wakeAt(BUS_ALARM, when),
-  observe: observeBus(db, () => Date.now()),
+  observe: observeBus(db, () => Date.now(), (fn, ms) => setTimeout(fn, ms)),
   // While downloads run, the bus's passes wait longer and cover more events: they yield to the saga's steps.
   busy: () => saga.busy(),
 });
@@ -148,6 +148,7 @@ const outbox = new Outbox({
   source: cloudEventSource(extensionId()),
   mayReach: (origin) => browserPermissions.contains(origin),
   now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   random: () => Math.random(),
   wakeAt: (when) => browserAlarms.wakeAt(OUTBOX_ALARM, when),
 });

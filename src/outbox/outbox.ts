@@ -68,7 +68,8 @@ export interface OutboxDeps {
   now: () => number;
   random: () => number;
   wakeAt: (when: number) => Promise<void>;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Runs the retry timer on the clock of `now`. */
+  setTimeout: (fn: () => void, ms: number) => unknown;
   policy?: RetryPolicy;
   timeoutMs?: number;
   maxBytes?: number;
@@ -109,7 +110,7 @@ export class Outbox {
 
   constructor(private readonly deps: OutboxDeps) {
     this.policy = deps.policy ?? OUTBOX_POLICY;
-    this.setTimer = deps.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.setTimer = deps.setTimeout;
   }
 
   /** Asks the outbox to send what waits; calls while it runs fold into one more pass. */

@@ -111,7 +111,7 @@ export const OBSERVE_FLUSH_MS = 1000;
  * memory and written together every OBSERVE_FLUSH_MS, not one transaction per handled event; a worker stopped
  * in between loses at most those counts.
  */
-export function observeBus(db: SemantestDb, now: () => number, setTimer: (fn: () => void, ms: number) => unknown = (fn, ms) => setTimeout(fn, ms)) {
+export function observeBus(db: SemantestDb, now: () => number, setTimer: (fn: () => void, ms: number) => unknown) {
   const pending = new Map<number, { handled: number; retried: number; deadLettered: number; latencies: number[] }>();
   let scheduled = false;
   const flush = (): void => {

@@ -49,6 +49,7 @@ function setup() {
     source: 'chrome-extension://test/',
     mayReach: async () => true,
     now: () => Date.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
     random: () => 0.5,
     wakeAt: async () => undefined,
   });
