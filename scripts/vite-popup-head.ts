@@ -4,7 +4,7 @@
  *   options page) is bundled again, from the chunks just built, into one classic script (an IIFE), loaded by a plain
  *   <script> at the end of <body>. Each file an extension page loads is a round trip through the browser process,
  *   and a module graph is fetched, parsed and linked before any of it runs; one classic script runs as soon as it
- *   arrives. The popup's own source starts its first IndexedDB read first thing (main.tsx imports boot.ts first).
+ *   arrives. The first-screen script starts the popup's first IndexedDB read first thing (it imports boot.ts first).
  * - The page's stylesheet is inlined as a <style> (MV3's CSP only restricts scripts): a script waits for every
  *   stylesheet above it, and the first paint waits for them too.
  * The chunks themselves stay as they are for the other pages (options), the worker and the content script; the

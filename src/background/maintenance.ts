@@ -15,6 +15,7 @@ import { SEARCH_INDEX } from '../projections/search-index.ts';
 import { Mutex } from '../shared/mutex.ts';
 import type { DownloadRow } from '../store/database.ts';
 import type { DownloadsPort } from '../platform/ports.ts';
+import { sidecarPath } from '../domain/sidecar.ts';
 import type { CompactionSummary, ForgetReport, MaintenanceProgress, WorkerRequest, WorkerResponse } from '../shared/protocol.ts';
 
 /** The stream of the forget records (`HistoryForgotten`). */
@@ -170,11 +171,20 @@ export class Maintenance {
         if (row.filePath && item.filename !== row.filePath) continue;
         await this.deps.downloads.removeFile(row.chromeDownloadId);
         deleted += 1;
+        if (row.filePath) await this.deleteSidecar(row.filePath);
       } catch {
         // Gone already, or Chrome refused: the history is forgotten either way; the file stays.
       }
     }
     return deleted;
+  }
+
+  /** The metadata file the saga saved beside the image (domain/sidecar.ts), if this extension saved one. */
+  private async deleteSidecar(imagePath: string): Promise<void> {
+    const items = await this.deps.downloads.search({ filename: sidecarPath(imagePath) });
+    for (const item of items) {
+      if (item.byExtensionId === this.deps.extensionId && item.state === 'complete' && item.exists) await this.deps.downloads.removeFile(item.id);
+    }
   }
 }
 

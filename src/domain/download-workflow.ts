@@ -270,12 +270,9 @@ function skipped(state: DownloadState, to: string, reason: string, ctx: Workflow
 
 /** The intent, recorded before Chrome is asked to save the Blob (a restart finds the save by its `blob:` URL). */
 function initiate(state: DownloadState, filename: string, ctx: WorkflowContext, before: Effect[]): Decision {
-  // The sidecar is asked for with the image (not followed, like a kept original), from the same transfer's Blobs.
-  const sidecar = ctx.settings.sidecarMetadata ? sidecarPath(filename) : null;
-  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, filename, ctx.now))] : [];
   return {
-    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl, ...(sidecar ? { sidecar } : {}) } }],
-    effects: [...before, ...sidecarSave, saveOf(state, 'result', filename, true, ctx)],
+    events: [{ type: 'DownloadInitiated', data: { attempt: state.attempt, filename, url: state.request.imageUrl } }],
+    effects: [...before, saveOf(state, 'result', filename, true, ctx)],
   };
 }
 
@@ -310,7 +307,19 @@ function chromeReported(state: DownloadState, item: ChromeItem, ctx: WorkflowCon
     type: 'GoogleImageDownloadCompleted',
     data: { imageUrl: state.request.imageUrl, filePath: item.filename, fileSize: size, downloadTime: elapsed(state, ctx), mimeType: state.convertedTo ?? state.mimeType ?? item.mime },
   };
-  return { events: [scanned, completed], effects: letGo(state) };
+  // The sidecar once the image is on disk, named after the name Chrome gave it (never beside a failed image); the
+  // transfer is dropped after it (saves of a download run in order).
+  const sidecar = ctx.settings.sidecarMetadata && state.filename ? sidecarPath(finalName(state.filename, item.filename)) : null;
+  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, finalName(state.filename ?? '', item.filename), ctx.now))] : [];
+  return { events: [scanned, completed], effects: [...sidecarSave, ...letGo(state)] };
+}
+
+/** The name asked for (relative to the downloads folder) with the file name Chrome gave it (`cat (1).png`). */
+function finalName(asked: string, savedPath: string): string {
+  const name = savedPath.split(/[\\/]/).pop();
+  if (!name) return asked;
+  const slash = asked.lastIndexOf('/');
+  return slash < 0 ? name : `${asked.slice(0, slash + 1)}${name}`;
 }
 
 /** A worker start: reconcile the stored state with what the transfer side and Chrome report. */

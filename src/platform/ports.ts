@@ -53,7 +53,7 @@ export interface DownloadOptions {
 
 export interface DownloadsPort {
   download(options: DownloadOptions): Promise<number>;
-  search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string }): Promise<DownloadItemView[]>;
+  search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string; /** The absolute path, exactly. */ filename?: string }): Promise<DownloadItemView[]>;
   pause(id: number): Promise<void>;
   resume(id: number): Promise<void>;
   cancel(id: number): Promise<void>;

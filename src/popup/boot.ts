@@ -8,7 +8,7 @@
  * It must import nothing at run time (types only): it has to run before the modules it would import.
  */
 import type { DownloadState } from '../domain/download.ts';
-import type { EarlyRead, EARLY_READ_KEY } from '../ui/downloads-reader.ts';
+import type { EarlyRead, EARLY_READ_KEY, SearchIndexSnapshot } from '../ui/downloads-reader.ts';
 
 interface RecordsIndex {
   getAllRecords(options: { count?: number; direction?: IDBCursorDirection }): IDBRequest<{ value: unknown }[]>;
@@ -59,7 +59,23 @@ interface RecordsIndex {
       }),
   );
 
-  const read: EarlyRead = { limit: LIMIT, db, newest };
+  // The search index, read beside the first screen's rows: a search typed soon after the popup opened is answered
+  // from it without a read (the popup prefers fresher rows it holds; the index lags the log a moment too).
+  const index = db.then(
+    (opened) =>
+      new Promise<SearchIndexSnapshot | null>((resolve, reject) => {
+        if (!opened || !opened.objectStoreNames.contains('searchIndex')) return resolve(null);
+        const tx = opened.transaction(['searchIndex', 'downloads'], 'readonly');
+        const buckets = tx.objectStore('searchIndex').getAll();
+        const total = tx.objectStore('downloads').count();
+        // On the last request's success, not the transaction's `complete` (a task later, behind the first paint).
+        total.onsuccess = () => resolve({ buckets: buckets.result as SearchIndexSnapshot['buckets'], total: total.result });
+        tx.onerror = () => reject(tx.error);
+      }),
+  );
+  index.catch(() => undefined);
+
+  const read: EarlyRead = { limit: LIMIT, db, newest, index };
   newest.then(
     (rows) => {
       read.rows = rows;

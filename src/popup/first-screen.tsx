@@ -12,8 +12,9 @@
  */
 import './boot.ts';
 import type { DownloadState } from '../domain/download.ts';
-import type { EarlyRead, EARLY_READ_KEY } from '../ui/downloads-reader.ts';
-import { filterHistory, summarize, NO_FILTER } from '../ui/history-filter.ts';
+import { searchIndexOf, type EarlyRead, type EARLY_READ_KEY, type IndexAnswer } from '../ui/downloads-reader.ts';
+import { filterHistory, summarize, NO_FILTER, type HistoryFilter } from '../ui/history-filter.ts';
+import { searchWords } from '../domain/search-text.ts';
 import { WindowedRows } from '../ui/windowed-rows.tsx';
 import { messagesReady, t } from '../platform/i18n.ts';
 import { latestBatch } from './batch-summary.ts';
@@ -30,17 +31,19 @@ const noop = () => undefined;
 /** The windowed list as it first draws: the top of the list, at its initial height. */
 const FirstList = (props: ListProps) => <WindowedRows {...props} scrollTop={0} height={props.initialHeight} />;
 
-function firstScreen(rows: DownloadState[]) {
+/** The popup's first state; with a search typed, the matches the search index found (the app merges fresher rows). */
+function firstScreen(rows: DownloadState[], filter: HistoryFilter = NO_FILTER, found?: IndexAnswer) {
   const now = Date.now();
   return (
     <PopupView
       history={{ status: 'ready', rows, complete: false }}
-      shown={filterHistory(rows, NO_FILTER, now)}
+      searchedAll={found?.total}
+      shown={filterHistory(found?.rows ?? rows, filter, now)}
       failures={filterHistory(rows, { ...NO_FILTER, status: 'failures' }, now).filter((row) => !row.discarded && !row.imported)}
       summary={summarize(rows, now)}
       batch={latestBatch(rows)}
       view="history"
-      filter={NO_FILTER}
+      filter={filter}
       notice={null}
       now={now}
       progress={new Map()}
@@ -54,6 +57,38 @@ function firstScreen(rows: DownloadState[]) {
       copy={async () => undefined}
     />
   );
+}
+
+/** A search typed into the first screen, until it is drawn: the app's script waits for it (both at once slow it). */
+let answering: Promise<unknown> | null = null;
+
+/**
+ * A search typed before the app took over is answered here from the search index: the rows under the search box
+ * are redrawn, the box itself is left alone (it keeps focus and caret), and the answer is handed to the app with the
+ * early read.
+ */
+function answerSearches(root: HTMLElement, read: EarlyRead, rows: DownloadState[]): void {
+  const ours = () => root.dataset.app !== 'ready' && !read.taken;
+  root.addEventListener('input', (event) => {
+    const input = event.target as HTMLInputElement;
+    const text = input.value;
+    const words = searchWords(text);
+    if (!ours() || input.type !== 'search' || words.length === 0) return;
+    const answer = Promise.all([read.db, read.index]).then(([db, index]) => (db && index ? searchIndexOf(db, index, words) : null));
+    read.search = { text, answer };
+    const drawn = answer.then((found) => {
+      const panel = root.querySelector('#panel');
+      const form = panel?.querySelector('.filters');
+      if (!found || !ours() || input.value !== text || !form) return;
+      const next = document.createElement('div');
+      draw(next, firstScreen(rows, { ...NO_FILTER, text }, found));
+      next.querySelector('.filters')?.remove();
+      while (form.nextSibling) form.nextSibling.remove();
+      form.after(...(next.querySelector('#panel')?.childNodes ?? []));
+    }, noop);
+    answering = drawn;
+    void drawn.then(() => answering === drawn && (answering = null));
+  });
 }
 
 (() => {
@@ -75,7 +110,8 @@ function firstScreen(rows: DownloadState[]) {
   addEventListener('error', (event) => fail(event.error ?? event.message));
 
   let loading = false;
-  const loadApp = () => {
+  const loadApp = (): void => {
+    if (answering) return void answering.then(loadApp);
     if (loading) return;
     loading = true;
     if (!appSrc) return fail(new Error('the popup’s script is not named'));
@@ -96,6 +132,7 @@ function firstScreen(rows: DownloadState[]) {
         if (read.taken) return;
         try {
           draw(root, firstScreen(rows));
+          answerSearches(root, read, rows);
         } catch (error) {
           root.replaceChildren();
           fail(error);

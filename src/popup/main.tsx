@@ -7,8 +7,6 @@
  * (same rows, focus, scroll and anything typed into the filters kept). Without it (dev server, or the first screen
  * failed) it reads and draws by itself.
  */
-// First: boot.ts starts the first screen's IndexedDB read (unless the first-screen script started it already).
-import './boot.ts';
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { DownloadState } from '../domain/download.ts';
@@ -24,7 +22,7 @@ import { messagesReady, t } from '../platform/i18n.ts';
 import { peekSetting } from '../platform/settings-peek.ts';
 import type { Act } from './rows.tsx';
 import { latestBatch } from './batch-summary.ts';
-import { PopupView, FIRST_SCREEN, type View, type Notice } from './view.tsx';
+import { PopupView, FailuresPanel, FIRST_SCREEN, type View, type Notice } from './view.tsx';
 import { sendToWorker } from '../platform/messaging.ts';
 import { followPageHealth } from '../ui/page-health.ts';
 
@@ -131,6 +129,7 @@ function Popup() {
       summary={summary}
       batch={batch}
       report={latest && <BatchReportPanel report={latest} />}
+      failuresPanel={<FailuresPanel failures={failures} now={now} offerThumbnail={offerThumbnail} List={WindowedList<DownloadState>} act={act} copy={copy} />}
       view={view}
       filter={filter}
       notice={notice}
@@ -148,7 +147,7 @@ function Popup() {
   );
 }
 
-// The first-screen script (or boot.ts) started the first screen's read before this script was evaluated; when its
+// The first-screen script (boot.ts) started the first screen's read before this script was evaluated; when its
 // rows are there already, the first render draws them (and takes the first screen's nodes over). Without its read
 // (its limit differs from FIRST_SCREEN), the read starts here, before the first render, so the database opens while
 // preact draws the page's shell.
@@ -157,7 +156,9 @@ const firstScreen = early ? early.newest.catch(() => readNewest(FIRST_SCREEN)) :
 firstScreen.catch(() => undefined); // the hook reports it
 const initialFilter = filterInPage();
 // Typed into the first screen: the search index is asked before the first render.
-let initialSearch: { text: string; answer: ReturnType<typeof searchByIndex> } | null = searchWords(initialFilter.text).length > 0 ? { text: initialFilter.text, answer: searchByIndex(searchWords(initialFilter.text)) } : null;
+// (The first screen may have asked already: its answer is taken over.)
+let initialSearch: { text: string; answer: ReturnType<typeof searchByIndex> } | null =
+  searchWords(initialFilter.text).length === 0 ? null : early?.search?.text === initialFilter.text ? early.search : { text: initialFilter.text, answer: searchByIndex(searchWords(initialFilter.text)) };
 initialSearch?.answer.catch(() => undefined);
 const root = document.getElementById('app');
 // After messagesReady: a microtask when chrome.i18n has its strings, one local read when it has not.

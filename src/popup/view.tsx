@@ -39,6 +39,8 @@ export interface PopupViewProps {
   batch: BatchSummary | null;
   /** The latest batch's report, drawn by the app (batch-report-view.tsx; the first screen leaves it out). */
   report?: ComponentChildren;
+  /** The failures view (FailuresPanel), drawn by the app only. */
+  failuresPanel?: ComponentChildren;
   view: View;
   filter: HistoryFilter;
   notice: Notice;
@@ -56,7 +58,7 @@ export interface PopupViewProps {
 }
 
 export function PopupView(props: PopupViewProps) {
-  const { history, shown, failures, summary, batch, view, filter, notice, now, progress, offerThumbnail, List, onView, onFilter, onDismiss, act, copy } = props;
+  const { history, shown, failures, summary, batch, view, filter, notice, now, progress, List, onView, onFilter, onDismiss, act, copy } = props;
   const rows = history.status === 'ready' ? history.rows : [];
   const complete = history.status === 'ready' && history.complete;
   // Answered from the search index: over every download, though the history is still being read.
@@ -144,24 +146,29 @@ export function PopupView(props: PopupViewProps) {
           )}
         </section>
       )}
-      {history.status === 'ready' && rows.length > 0 && view === 'failures' && (
-        <section id="panel" role="tabpanel" aria-labelledby="tab-failures">
-          {failures.length === 0 ? (
-            <p class="empty">{t('noFailures')}</p>
-          ) : (
-            <List
-              class="history failures"
-              label={t('failuresLabel')}
-              items={failures}
-              rowHeight={FAILURE_ROW_HEIGHT}
-              initialHeight={400}
-              itemKey={(row) => row.streamId}
-              renderItem={(row: DownloadState) => <FailureRow row={row} now={now} act={act} copy={copy} offerThumbnail={offerThumbnail} />}
-            />
-          )}
-        </section>
-      )}
+      {history.status === 'ready' && rows.length > 0 && view === 'failures' && props.failuresPanel}
     </main>
+  );
+}
+
+/** The failures view's list: drawn by the app only (the first screen always shows the history). */
+export function FailuresPanel({ failures, now, offerThumbnail, List, act, copy }: Pick<PopupViewProps, 'failures' | 'now' | 'offerThumbnail' | 'List' | 'act' | 'copy'>) {
+  return (
+    <section id="panel" role="tabpanel" aria-labelledby="tab-failures">
+      {failures.length === 0 ? (
+        <p class="empty">{t('noFailures')}</p>
+      ) : (
+        <List
+          class="history failures"
+          label={t('failuresLabel')}
+          items={failures}
+          rowHeight={FAILURE_ROW_HEIGHT}
+          initialHeight={400}
+          itemKey={(row) => row.streamId}
+          renderItem={(row: DownloadState) => <FailureRow row={row} now={now} act={act} copy={copy} offerThumbnail={offerThumbnail} />}
+        />
+      )}
+    </section>
   );
 }
 

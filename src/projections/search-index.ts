@@ -10,6 +10,7 @@
 import type { StoredEvent } from '../domain/events.ts';
 import { searchText } from '../domain/search-text.ts';
 import type { SemantestDb, SearchIndexRow } from '../store/database.ts';
+import { bucketEntries, storedBucket, type BucketEntries } from '../domain/search-bucket.ts';
 import type { Subscriber } from '../bus/subscriptions.ts';
 
 export const SEARCH_INDEX = 'search-index';
@@ -25,10 +26,9 @@ export function bucketOf(streamId: string): number {
   return (hash >>> 0) % SEARCH_BUCKETS;
 }
 
-const emptyBucket = (bucket: number): SearchIndexRow => ({ bucket, ids: [], texts: [], at: [] });
 
 /** Puts (or, with `null`, removes) one download's entry; true when the bucket changed. */
-export function setEntry(row: SearchIndexRow, streamId: string, entry: { text: string; at: number } | null): boolean {
+export function setEntry(row: BucketEntries, streamId: string, entry: { text: string; at: number } | null): boolean {
   const i = row.ids.indexOf(streamId);
   if (entry === null) {
     if (i < 0) return false;
@@ -61,7 +61,7 @@ function touched(event: StoredEvent): string[] | 'all' {
 /** Brings the entries of `streamIds` in line with their downloads rows (none: the entry goes), in one transaction. */
 async function refresh(db: SemantestDb, streamIds: ReadonlySet<string> | 'all'): Promise<void> {
   await db.transaction('rw', db.downloads, db.searchIndex, async () => {
-    const ids = streamIds === 'all' ? (await db.searchIndex.toArray()).flatMap((row) => row.ids) : [...streamIds];
+    const ids = streamIds === 'all' ? (await db.searchIndex.toArray()).flatMap((row) => bucketEntries(row).ids) : [...streamIds];
     if (ids.length === 0) return;
     const rows = await db.downloads.bulkGet(ids);
     const byBucket = new Map<number, string[]>();
@@ -76,14 +76,15 @@ async function refresh(db: SemantestDb, streamIds: ReadonlySet<string> | 'all'):
     const rowOf = new Map(ids.map((id, i) => [id, rows[i]]));
     const changed: SearchIndexRow[] = [];
     buckets.forEach((bucket, i) => {
-      const row = stored[i] ?? emptyBucket(bucket);
+      const found = stored[i];
+      const row = found ? bucketEntries(found) : { ids: [], texts: [], at: [] };
       let dirty = false;
       for (const id of byBucket.get(bucket) ?? []) {
         const download = rowOf.get(id);
         // Rows of other streams (the forget records) have no downloads row: nothing to index.
         if (setEntry(row, id, download ? { text: searchText(download), at: download.requestedAt } : null)) dirty = true;
       }
-      if (dirty) changed.push(row);
+      if (dirty) changed.push(storedBucket(bucket, row));
     });
     if (changed.length > 0) await db.searchIndex.bulkPut(changed);
   });

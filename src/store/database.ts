@@ -5,6 +5,7 @@
 import { Dexie, type EntityTable } from 'dexie';
 import type { StoredEvent } from '../domain/events.ts';
 import type { DownloadState } from '../domain/download.ts';
+import type { StoredBucket } from '../domain/search-bucket.ts';
 
 export const DATABASE_NAME = 'semantest';
 
@@ -54,14 +55,9 @@ export interface SubscriberDeadLetterRow {
 
 /**
  * One bucket of the search index: the downloads whose stream id hashes to it, each with its search text and
- * requestedAt (parallel arrays). Few records, so a page reads the whole index in one request.
+ * requestedAt (domain/search-bucket.ts). Few records, so a page reads the whole index in one request.
  */
-export interface SearchIndexRow {
-  bucket: number;
-  ids: string[];
-  texts: string[];
-  at: number[];
-}
+export type SearchIndexRow = StoredBucket;
 
 /** Monitoring counters per minute, a projection of the log and of the bus's own work. */
 export interface MetricsRow {

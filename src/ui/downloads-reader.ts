@@ -11,6 +11,7 @@
 import type { BatchRecord } from '../domain/batch-report.ts';
 import type { DownloadState } from '../domain/download.ts';
 import { matchesWords } from '../domain/search-text.ts';
+import { bucketEntries } from '../domain/search-bucket.ts';
 import type { SearchIndexRow } from '../store/database.ts';
 import { onWorkerMessage } from '../platform/messaging.ts';
 import { DOWNLOADS_CHANGED, type DownloadsChangedMessage } from '../shared/page-messages.ts';
@@ -39,6 +40,10 @@ export interface EarlyRead {
   rows?: DownloadState[];
   /** Set when the popup's app took the read over: from then on the page is the app's (the first screen draws nothing). */
   taken?: boolean;
+  /** The search index as it was when the first screen was read (null: the database has none yet). */
+  index?: Promise<SearchIndexSnapshot | null>;
+  /** A search typed into the first screen, and its answer from the search index: the app takes it over too. */
+  search?: { text: string; answer: Promise<IndexAnswer | null> };
 }
 
 /** The global the boot script leaves its read under. */
@@ -46,6 +51,8 @@ export const EARLY_READ_KEY = '__semantestEarlyRead';
 
 let shared: Promise<IDBDatabase | null> | null = null;
 let early: EarlyRead | undefined;
+/** The search index as the boot script read it (kept after its connection was adopted). */
+let earlyIndex: EarlyRead['index'];
 
 /**
  * Takes (once) the boot script's read, if there is one: its connection becomes this page's connection, and its rows
@@ -59,6 +66,7 @@ export function takeEarlyRead(limit: number): EarlyRead | undefined {
   delete holder[EARLY_READ_KEY];
   found.taken = true;
   early = found;
+  earlyIndex = found.index;
   return found.limit === limit ? found : undefined;
 }
 
@@ -266,31 +274,50 @@ export async function readChangedSince(since: number): Promise<{ rows: DownloadS
   }
 }
 
+/** An answer from the search index: the matching downloads, newest first, and how many downloads there are. */
+export interface IndexAnswer {
+  rows: DownloadState[];
+  total: number;
+}
+
+/** The search index's buckets (projections/search-index.ts) and the number of downloads, read together. */
+export interface SearchIndexSnapshot {
+  buckets: SearchIndexRow[];
+  total: number;
+}
+
 /**
- * The downloads whose search text holds every word, newest first, from the search index (projections/search-index.ts):
- * one request for its buckets, one per match for the rows. `total` is the number of downloads. Null when the
- * database has no index yet, or while the index lags the history (fewer entries than downloads).
+ * The downloads whose search text holds every word, newest first, from a snapshot of the search index: their
+ * rows are read from `db`. Null while the index lags the history (fewer entries than downloads).
  */
-export async function searchByIndex(words: readonly string[]): Promise<{ rows: DownloadState[]; total: number } | null> {
-  for (let attempt = 0; ; attempt++) {
+export async function searchIndexOf(db: IDBDatabase, index: SearchIndexSnapshot, words: readonly string[]): Promise<IndexAnswer | null> {
+  const found: { id: string; at: number }[] = [];
+  let entries = 0;
+  for (const row of index.buckets) {
+    const bucket = bucketEntries(row);
+    entries += bucket.ids.length;
+    bucket.texts.forEach((text, i) => {
+      if (matchesWords(text, words)) found.push({ id: bucket.ids[i] as string, at: bucket.at[i] as number });
+    });
+  }
+  if (entries < index.total) return null;
+  found.sort((a, b) => b.at - a.at);
+  const downloads = db.transaction('downloads', 'readonly').objectStore('downloads');
+  const rows = await Promise.all(found.map(({ id }) => asPromise(downloads.get(id)) as Promise<DownloadState | undefined>));
+  return { rows: rows.filter((row): row is DownloadState => row !== undefined), total: index.total };
+}
+
+/**
+ * A search over every download while the history is still being read: from the index the popup's boot script read
+ * when it opened (none without it: the search then answers from the history as it is read).
+ */
+export async function searchByIndex(words: readonly string[]): Promise<IndexAnswer | null> {
+  const index = await earlyIndex;
+  for (let attempt = 0; index; attempt++) {
     const db = await connection();
-    if (!db || !db.objectStoreNames.contains('searchIndex') || !db.objectStoreNames.contains('downloads')) return null;
+    if (!db) return null;
     try {
-      const tx = db.transaction(['searchIndex', 'downloads'], 'readonly');
-      const downloads = tx.objectStore('downloads');
-      const [buckets, total] = await Promise.all([asPromise(tx.objectStore('searchIndex').getAll()) as Promise<SearchIndexRow[]>, asPromise(downloads.count())]);
-      const found: { id: string; at: number }[] = [];
-      let entries = 0;
-      for (const bucket of buckets) {
-        entries += bucket.ids.length;
-        bucket.texts.forEach((text, i) => {
-          if (matchesWords(text, words)) found.push({ id: bucket.ids[i] as string, at: bucket.at[i] as number });
-        });
-      }
-      if (entries < total) return null;
-      found.sort((a, b) => b.at - a.at);
-      const rows = await Promise.all(found.map(({ id }) => asPromise(downloads.get(id)) as Promise<DownloadState | undefined>));
-      return { rows: rows.filter((row): row is DownloadState => row !== undefined), total };
+      return await searchIndexOf(db, index, words);
     } catch (error) {
       if (attempt === 0 && error instanceof DOMException && (error.name === 'InvalidStateError' || error.name === 'TransactionInactiveError')) {
         shared = null;
@@ -299,6 +326,7 @@ export async function searchByIndex(words: readonly string[]): Promise<{ rows: D
       throw error;
     }
   }
+  return null;
 }
 
 /** Merges changed rows into a newest-first list (replacing by streamId, new ones in requestedAt order). */

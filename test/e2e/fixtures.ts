@@ -176,6 +176,24 @@ export const test = base.extend<{ ext: Extension; mappedHosts: string[] }>({
  * open that did, then failed to find the store inside its success handler, hung the test when the page came first,
  * as it does on a loaded machine).
  */
+/** Writes the search index's entries (projections/search-index.ts) into one bucket, as the worker would have. */
+export async function putSearchIndex(page: Page, entries: readonly { id: string; text: string; at: number }[]): Promise<void> {
+  await page.evaluate(async (entries) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('semantest');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    await new Promise<void>((done, fail) => {
+      const tx = db.transaction('searchIndex', 'readwrite');
+      tx.objectStore('searchIndex').put({ bucket: 0, ids: entries.map((e) => e.id), texts: entries.map((e) => e.text), at: entries.map((e) => e.at) });
+      tx.oncomplete = () => done();
+      tx.onerror = () => fail(tx.error);
+    });
+    db.close();
+  }, entries);
+}
+
 export async function putDownloadRows(page: Page, rows: readonly object[]): Promise<void> {
   await page.evaluate(async (rows) => {
     const openMade = (): Promise<IDBDatabase | null> =>

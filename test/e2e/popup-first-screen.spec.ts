@@ -4,7 +4,7 @@
  * scroll kept; an app that does not load is reported in the page.
  */
 import type { Page } from '@playwright/test';
-import { test, expect, putDownloadRows, type Extension } from './fixtures.ts';
+import { test, expect, putDownloadRows, putSearchIndex, type Extension } from './fixtures.ts';
 
 const COUNT = 40;
 const name = (i: number) => `img-${String(i).padStart(4, '0')}`;
@@ -178,4 +178,28 @@ test('focus, scroll and a search typed into the first screen survive the takeove
   await broken.evaluate(() => (window as unknown as { __releaseApp: (src: string) => void }).__releaseApp('/assets/popup-missing.js'));
   await expect(broken.getByTestId('popup-failed')).toContainText('The popup could not start');
   await expect(broken.locator('[data-testid="history-item"]').first()).toBeVisible();
+});
+
+test('a search typed into the first screen is answered there from the search index, and the app keeps the answer', async ({ ext }) => {
+  await seed(ext);
+  // The index the worker keeps from the log, written as it would be (the rows above were written raw, with no events).
+  const writer = await ext.openPopup();
+  await putSearchIndex(writer, Array.from({ length: COUNT }, (_, i) => ({ id: `seed-${i}`, text: `${name(i)}.jpg\nsite${i % 5}.example\ncats\npicture ${i}`, at: Date.now() - i * 3_600_000 })));
+  await writer.close();
+
+  const page = await openWatched(ext, true);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __appAsked: () => boolean }).__appAsked())).toBe(true);
+  const search = page.getByRole('searchbox', { name: 'Search downloads' });
+  await search.fill('img-003');
+  // The app is still held back: the first screen answered (rows it had not read, found through the index).
+  await expect(page.getByTestId('result-count')).toHaveText(`10 of ${COUNT} downloads`);
+  await expect(page.locator('[data-testid="history-item"]').first()).toHaveAttribute('data-stream-id', 'seed-30');
+  expect(await page.evaluate(() => document.getElementById('app')?.dataset.app)).toBeUndefined();
+  await expect(search).toBeFocused();
+  await page.evaluate(() => (window as unknown as { __releaseApp: () => void }).__releaseApp());
+  await expect(page.locator('#app[data-app="ready"]')).toBeAttached();
+  await expect(page.getByTestId('result-count')).toHaveText(`10 of ${COUNT} downloads`);
+  await expect(search).toHaveValue('img-003');
+  await expect(search).toBeFocused();
+  expect((await watch(page)).duplicates).toEqual([]);
 });

@@ -154,11 +154,12 @@ export class FakeDownloads implements DownloadsPort {
     this.listener({ id, state: 'interrupted', error: reason, ...(canResume ? { canResume } : {}) });
   }
 
-  async search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string }): Promise<DownloadItemView[]> {
+  async search(query: { id?: number; url?: string; startedAfter?: string; urlRegex?: string; filename?: string }): Promise<DownloadItemView[]> {
     return [...this.items.values()]
       .filter(
         (item) =>
           (query.id === undefined || item.id === query.id) &&
+          (query.filename === undefined || item.filename === query.filename) &&
           (query.url === undefined || item.url === query.url) &&
           (query.startedAfter === undefined || Date.parse(item.startTime) > Date.parse(query.startedAfter)),
       )

@@ -144,6 +144,20 @@ describe('forget this download', () => {
     expect(t.downloads.files.has(foreign.filename)).toBe(true);
   });
 
+  it('deletes the metadata file the extension saved beside a deleted image, and no one else\'s', async () => {
+    const t = setup();
+    await t.saved('ours', 'ours.png');
+    await t.downloads.download({ url: 'https://img.example/ours.png.json', filename: 'Semantest/ours.png.json', conflictAction: 'uniquify' });
+    await t.saved('kept', 'kept.png');
+    // A .json beside the image that the user saved, not the extension: stays.
+    const foreign = t.downloads.foreign('https://elsewhere.example/kept.png.json', 'Semantest/kept.png.json');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(t.downloads.files.has('/downloads/Semantest/ours.png.json')).toBe(true);
+    await t.maintenance.forget({ kind: 'downloads', streamIds: ['ours', 'kept'] }, true, 'cmd-4');
+    expect(t.downloads.files.has('/downloads/Semantest/ours.png.json')).toBe(false);
+    expect(t.downloads.files.has(foreign.filename)).toBe(true);
+  });
+
   it('leaves a download that is still running, and says so', async () => {
     const t = setup();
     await t.store.appendToStream('running', [requested('https://img.example/r.png')], { expectedVersion: 'no-stream' });

@@ -7,6 +7,7 @@ import { dexieBusStorage } from '../../src/bus/dexie-bus-storage.ts';
 import { EventBus } from '../../src/bus/subscriptions.ts';
 import { SEARCH_BUCKETS, SEARCH_INDEX, bucketOf, searchIndexSubscriber, setEntry } from '../../src/projections/search-index.ts';
 import type { NewEvent } from '../../src/store/event-store.ts';
+import { bucketEntries, storedBucket } from '../../src/domain/search-bucket.ts';
 
 let n = 0;
 const meta = { correlationId: 'corr', causationId: 'cause' };
@@ -20,7 +21,10 @@ function setup() {
   /** streamId → its text, over every bucket. */
   const entries = async (): Promise<Record<string, string>> => {
     const out: Record<string, string> = {};
-    for (const row of await db.searchIndex.toArray()) row.ids.forEach((id, i) => (out[id] = row.texts[i] as string));
+    for (const row of await db.searchIndex.toArray()) {
+      const bucket = bucketEntries(row);
+      bucket.ids.forEach((id, i) => (out[id] = bucket.texts[i] as string));
+    }
     return out;
   };
   return { db, store, bus, entries };
@@ -35,7 +39,9 @@ describe('search index', () => {
     expect(Object.keys(entries)).toHaveLength(40);
     expect(entries.s7).toContain('owl-7.jpg');
     expect(entries.s7).toContain('owl 7');
-    for (const row of await t.db.searchIndex.toArray()) for (const id of row.ids) expect(bucketOf(id)).toBe(row.bucket);
+    for (const row of await t.db.searchIndex.toArray()) for (const id of bucketEntries(row).ids) expect(bucketOf(id)).toBe(row.bucket);
+    // Stored as two joined strings per bucket (what Chromium reads fastest).
+    for (const row of await t.db.searchIndex.toArray()) expect([typeof row.ids, typeof row.texts]).toEqual(['string', 'string']);
     // The file's real name (Chrome made it unique) replaces the one asked for.
     await t.store.appendToStream('s7', [{ type: 'GoogleImageDownloadCompleted', data: { imageUrl: 'https://i.test/owl-7.jpg', filePath: '/home/u/Downloads/Semantest/owl-7 (1).jpg', fileSize: 9, downloadTime: 3, mimeType: 'image/jpeg' }, metadata: meta }], { expectedVersion: 1 });
     await t.bus.idle();
@@ -77,5 +83,12 @@ describe('search index', () => {
     expect(setEntry(row, 'b', null)).toBe(false);
     expect(setEntry(row, 'a', null)).toBe(true);
     expect(row).toEqual({ bucket: 1, ids: [], texts: [], at: [] });
+  });
+
+  it('reads buckets kept as arrays (before the joined strings) and as joined strings alike; a separator in a text stays inside its entry', () => {
+    const entries = { ids: ['a', 'b'], texts: ['owl\u0000fox', 'hare'], at: [1, 2] };
+    expect(bucketEntries({ bucket: 3, ...entries })).toEqual(entries);
+    expect(bucketEntries(storedBucket(3, entries))).toEqual({ ids: ['a', 'b'], texts: ['owl fox', 'hare'], at: [1, 2] });
+    expect(bucketEntries(storedBucket(3, { ids: [], texts: [], at: [] }))).toEqual({ ids: [], texts: [], at: [] });
   });
 });

@@ -36,6 +36,11 @@ export class ChromeSaves {
     void this.chains.run(streamId, () => this.saveNow(streamId, effect)).catch((error: unknown) => console.error('Semantest: save failed', streamId, error));
   }
 
+  /** Runs `then` once the saves asked for before it are made (a transfer is dropped after its last save). */
+  after(streamId: string, then: () => void): void {
+    void this.chains.run(streamId, async () => then()).catch((error: unknown) => console.error('Semantest: after saves', streamId, error));
+  }
+
   private async saveNow(streamId: string, effect: Of<'save'>): Promise<void> {
     const { deps } = this;
     // The sidecar's Blob is made by the transfer side first (the worker has no URL.createObjectURL).

@@ -125,7 +125,7 @@ export class DownloadSaga {
         case 'resume-transfer':
           return transfer.resume(effect);
         case 'drop-transfer':
-          return transfer.drop(effect);
+          return saves.after(streamId, () => transfer.drop(effect));
         case 'convert':
           return transfer.convert(effect);
         case 'check-picture':
