@@ -13,6 +13,9 @@
 // - bulk100RealisticRatioVsRaw: 100 originals of 0.3-3 MB from scripts/image-host.mjs in realistic mode (80 ms
 //   before the first byte, one 40 MB/s line shared by every connection), through the saga (one batch of 100) / the same
 //   100 through bare chrome.downloads.download in a sliding pool of 3 (the saga's concurrency).
+//   bulk100RealisticBlobFloorRatioVsRaw: the same 100 fetched in an extension page and saved from their Blobs
+//   (fetch → Blob → blob: URL → download, a pool of 3, no saga): what the fetch-then-save design itself costs over
+//   Chrome fetching; bulk100RealisticRatioVsBlobFloor: the saga over that floor (no targets: they explain the ratio).
 // - firefoxClickToDownloadStartMsWarm: clickToDownloadStartMsWarm in Debian's Firefox ESR with dist-firefox/ (built by
 //   `npm run bench`), measured the same way after Chromium has closed (puppeteer-core over WebDriver BiDi: the
 //   click's time from a capture listener the page gets before any of its own scripts). null without a Firefox.
@@ -659,6 +662,47 @@ async function runInChromium(ctx) {
       await done;
       return end - start;
     };
+    /**
+     * The floor of the saga's way of saving: the same 100 fetched in an extension page (fetch → Blob → `blob:` URL →
+     * chrome.downloads.download), a sliding pool of 3, no saga, no hash, no checks. What this costs over the bare
+     * downloads is the fetch-then-save design's, not the saga's.
+     */
+    const blobFloorRun = async (set, urlOf) => {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/${manifest.action.default_popup}`);
+      const urls = Array.from({ length: BULK }, (_, i) => urlOf(i));
+      const start = now();
+      const done = page.evaluate(
+        async ({ urls, set }) => {
+          const finished = (id) =>
+            new Promise((resolve) => {
+              const check = (delta) => {
+                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
+                  chrome.downloads.onChanged.removeListener(check);
+                  resolve(delta.state.current);
+                }
+              };
+              chrome.downloads.onChanged.addListener(check);
+            });
+          let next = 0;
+          const lane = async () => {
+            while (next < urls.length) {
+              const i = next++;
+              const blob = await (await fetch(urls[i], { cache: 'no-store', credentials: 'include' })).blob();
+              const url = URL.createObjectURL(blob);
+              const id = await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
+              void finished(id).then(() => URL.revokeObjectURL(url));
+            }
+          };
+          await Promise.all([lane(), lane(), lane()]);
+        },
+        { urls, set },
+      );
+      const end = await waitForFiles(downloadDir, `${set}-`, BULK, 90_000);
+      await done;
+      await page.close();
+      return end - start;
+    };
     /** The realistic host: 100 originals of 0.3-3 MB, through the saga, then through a bare pool of 3. */
     const realisticRun = async () => {
       if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
@@ -674,7 +718,8 @@ async function runInChromium(ctx) {
       const sagaSent = realHost.bytesSent('/sized/');
       const saved = bytesOnDisk(downloadDir, 'real-');
       const rawMs = await rawRun('rawr', 'pool', (i) => `${realHost.origin}/sized/${realisticSize(i)}/rawr-${i}.jpg`);
-      return { sagaMs: end - start, rawMs, fetchedPerSaved: sagaSent / saved };
+      const floorMs = await blobFloorRun('flor', (i) => `${realHost.origin}/sized/${realisticSize(i)}/flor-${i}.jpg`);
+      return { sagaMs: end - start, rawMs, floorMs, fetchedPerSaved: sagaSent / saved };
     };
     /** One click on a 200 MiB original; the extension's heap above idle until the file is complete. */
     const memoryRun = async () => {
@@ -699,7 +744,7 @@ async function runInChromium(ctx) {
     log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
     log(`bulk saga: the host sent ${(host.sent.get('bulk') ?? 0)} bytes for ${bytesOnDisk(downloadDir, 'bulk-')} saved (${fetchedPerSaved.toFixed(3)})`);
     const realistic = await realisticRun();
-    log(`realistic bulk: saga ${realistic.sagaMs.toFixed(0)} ms, raw pool of 3 ${realistic.rawMs.toFixed(0)} ms, bytes sent per byte saved ${realistic.fetchedPerSaved.toFixed(3)}`);
+    log(`realistic bulk: saga ${realistic.sagaMs.toFixed(0)} ms, raw pool of 3 ${realistic.rawMs.toFixed(0)} ms, fetch-then-save floor ${realistic.floorMs.toFixed(0)} ms, bytes sent per byte saved ${realistic.fetchedPerSaved.toFixed(3)}`);
     // SAGA_BENCH_SKIP_MEMORY=1: for an A/B against a build that cannot save 200 MiB in time (the saga before v2).
     const memory = process.env.SAGA_BENCH_SKIP_MEMORY ? { peakMb: null, ms: null } : await memoryRun();
     if (memory.ms !== null) log(`200 MiB original: saved in ${memory.ms.toFixed(0)} ms, peak ${memory.peakMb.toFixed(1)} MB above idle`);
@@ -762,6 +807,8 @@ async function runInChromium(ctx) {
       bulkMedianStartedToCompletedMs: steps.startedToCompleted,
       bytesFetchedPerSavedByte: fetchedPerSaved,
       bulk100RealisticRatioVsRaw: realistic.sagaMs / realistic.rawMs,
+      bulk100RealisticBlobFloorRatioVsRaw: realistic.floorMs / realistic.rawMs,
+      bulk100RealisticRatioVsBlobFloor: realistic.sagaMs / realistic.floorMs,
       bulk100RealisticSagaMs: realistic.sagaMs,
       bulk100RealisticRawPool3Ms: realistic.rawMs,
       bulk100RealisticBytesPerSavedByte: realistic.fetchedPerSaved,

@@ -73,15 +73,17 @@ function answerSearches(root: HTMLElement, read: EarlyRead, rows: DownloadState[
     const input = event.target as HTMLInputElement;
     const text = input.value;
     const words = searchWords(text);
-    if (!ours() || input.type !== 'search' || words.length === 0) return;
-    const answer = Promise.all([read.db, read.index]).then(([db, index]) => (db && index ? searchIndexOf(db, index, words) : null));
-    read.search = { text, answer };
+    if (!ours() || input.type !== 'search') return;
+    // Emptied again: the first rows again.
+    const answer = words.length === 0 ? Promise.resolve(null) : Promise.all([read.db, read.index]).then(([db, index]) => (db && index ? searchIndexOf(db, index, words) : null));
+    if (words.length === 0) delete read.search;
+    else read.search = { text, answer };
     const drawn = answer.then((found) => {
       const panel = root.querySelector('#panel');
       const form = panel?.querySelector('.filters');
-      if (!found || !ours() || input.value !== text || !form) return;
+      if ((words.length > 0 && !found) || !ours() || input.value !== text || !form) return;
       const next = document.createElement('div');
-      draw(next, firstScreen(rows, { ...NO_FILTER, text }, found));
+      draw(next, found ? firstScreen(rows, { ...NO_FILTER, text }, found) : firstScreen(rows));
       next.querySelector('.filters')?.remove();
       while (form.nextSibling) form.nextSibling.remove();
       form.after(...(next.querySelector('#panel')?.childNodes ?? []));

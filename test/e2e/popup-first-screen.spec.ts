@@ -196,6 +196,12 @@ test('a search typed into the first screen is answered there from the search ind
   await expect(page.locator('[data-testid="history-item"]').first()).toHaveAttribute('data-stream-id', 'seed-30');
   expect(await page.evaluate(() => document.getElementById('app')?.dataset.app)).toBeUndefined();
   await expect(search).toBeFocused();
+  // Emptied and typed again, still before the app: the first rows, then the new answer.
+  await search.fill('');
+  await expect(page.getByTestId('result-count')).toHaveText('The newest 24 downloads; reading the rest…');
+  await expect(page.locator('[data-testid="history-item"]').first()).toHaveAttribute('data-stream-id', 'seed-0');
+  await search.fill('img-003');
+  await expect(page.getByTestId('result-count')).toHaveText(`10 of ${COUNT} downloads`);
   await page.evaluate(() => (window as unknown as { __releaseApp: () => void }).__releaseApp());
   await expect(page.locator('#app[data-app="ready"]')).toBeAttached();
   await expect(page.getByTestId('result-count')).toHaveText(`10 of ${COUNT} downloads`);
