@@ -502,6 +502,8 @@ export async function startImageHost({ port = 0, realistic = false } = {}) {
     rangeRequests,
     numbered,
     hits: (prefix) => requests.filter((path) => path.startsWith(prefix)).length,
+    /** Each request's span (arrival and end, on this process's performance.now()) whose path starts with `prefix`. */
+    spansOf: (prefix = '') => spans.filter((span) => span.path.startsWith(prefix)).map((span) => ({ ...span })),
     bytesSent: (prefix = '') => [...sent].reduce((sum, [path, bytes]) => (path.startsWith(prefix) ? sum + bytes : sum), 0),
     peakInFlight: (prefix = '') => {
       const edges = spans.filter((span) => span.path.startsWith(prefix)).flatMap((span) => [[span.from, 1], [span.to, -1]]);

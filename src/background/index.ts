@@ -29,6 +29,7 @@ import { dexieOutboxCheckpoints, handleOutboxRequest, isOutboxMessage, lastPosit
 import { CONTEXT_MENU_ID, CONTEXT_MENU_TITLE, FOLDERS_MENU_ID, FOLDERS_MENU_TITLE, handleContextMenuClick } from './context-menu.ts';
 import { handleCommand } from './commands.ts';
 import { handleMessage, senderRefusal } from './messages.ts';
+import { OpenBatches } from './batch-requests.ts';
 import { imageForClipboard, toPng, type ImageCopyAnswer } from './image-copy.ts';
 import { DEFAULT_SETTINGS, withRecentFolder, type Settings } from '../shared/settings.ts';
 import { DEFAULT_SOURCE_PAGE_LIMITS, SourcePageResolver, fingerprintWithin, readBounded } from './source-page-finder.ts';
@@ -161,6 +162,8 @@ void settingsLoaded.then(() => outbox.poke());
 
 const logError = (what: string) => (error: unknown) => console.error(`Semantest: ${what}`, error);
 
+// "Download all"'s batches still open while its page scrolls (batch-requests.ts).
+const openBatches = new OpenBatches();
 // Each batch's record, in its own stream (the batch's correlation id): the batch report's source.
 const batches = {
   requested: async (batch: BatchRequested): Promise<void> => {
@@ -247,7 +250,7 @@ registerWorkerListeners({
       if (refusal || sender.fromContentScript) return { ok: false, error: refusal ?? 'A Google page may not steer the outbox.' };
       return handleOutboxRequest(message, outbox, () => lastPositionOf(db));
     }
-    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches, settings: () => settings, copyImage });
+    return handleMessage(message, sender, { saga, queries, extensionId: extensionId(), extensionOrigin: extensionOrigin(), newId, sourcePages, pageHealth, maintenance, busDeadLetters: bus, folders, batches, openBatches, settings: () => settings, copyImage });
   },
   connected: (port) =>
     serveImportPort(port, {

@@ -15,6 +15,7 @@ import type { Settings } from '../shared/settings.ts';
 import type { ImageCopyAnswer } from './image-copy.ts';
 import type { BatchReport } from '../domain/batch-report.ts';
 import { handleMaintenanceRequest, isMaintenanceRequest, type Maintenance } from './maintenance.ts';
+import { requestBatch, type OpenBatches } from './batch-requests.ts';
 
 export interface MessageContext {
   saga: DownloadSaga;
@@ -38,6 +39,8 @@ export interface MessageContext {
   folders?: { current(): string; recent(): readonly string[]; used(folder: string): Promise<void> };
   /** Records a batch once its downloads are requested (DownloadBatchRequested, the batch report's source); reports the latest. */
   batches?: { requested(batch: BatchRequested): Promise<void>; latest?(): Promise<BatchReport | null> };
+  /** Batches a page still adds to ("Download all" while it scrolls); absent: every batch is one message. */
+  openBatches?: OpenBatches;
 }
 
 export interface BatchRequested {
@@ -49,9 +52,6 @@ export interface BatchRequested {
   folder: string | null;
   skippedSmaller: number;
 }
-
-/** How many of a batch's images are requested at once. */
-const BATCH_STEP = 20;
 
 /**
  * The folder a batch names, if the worker takes it: only one the user set or used (the bar offers no other). A page
@@ -115,31 +115,15 @@ export async function handleMessage(raw: unknown, sender: MessageSender, ctx: Me
       return { ok: true, streamId: result.streamId, joined: result.joined, ...(result.alreadySaved ? { alreadySaved: true } : {}) };
     }
     case 'download.batch': {
-      // A folder the page names is checked before anything is written: a refusal leaves no download behind.
+      // A folder the page names is checked before anything is written: a refusal leaves no download behind (a
+      // continuation keeps its batch's folder: batch-requests.ts).
       let folder: string | undefined;
-      if (request.folder !== undefined) {
+      if (request.folder !== undefined && request.batchId === undefined) {
         const accepted = acceptedFolder(request.folder, ctx.folders ? [ctx.folders.current(), ...ctx.folders.recent()] : []);
         if ('error' in accepted) return { ok: false, error: accepted.error };
         folder = accepted.folder;
       }
-      // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
-      const correlationId = ctx.newId();
-      const size = request.images.length;
-      const results: { streamId: string; alreadySaved?: boolean }[] = [];
-      // BATCH_STEP at a time: their appends share the store's group commits (one at a time, 200 images took ≈ 4 s
-      // before the first was fetched); steps keep the slots' queue in about the page's order.
-      for (let from = 0; from < size; from += BATCH_STEP) {
-        const step = request.images.slice(from, from + BATCH_STEP).map((image, i) => {
-          const batch = { correlationId, size, index: from + i + 1, ...(folder !== undefined ? { folder } : {}) };
-          return saga.request(withoutLargeInlineThumbnail(image), request.commandId, sender.tabId ?? null, { batch });
-        });
-        results.push(...(await Promise.all(step)));
-      }
-      const streamIds = results.map((result) => result.streamId);
-      const alreadySaved = results.filter((result) => result.alreadySaved).map((result) => result.streamId);
-      await ctx.batches?.requested({ batchId: correlationId, commandId: request.commandId, size, streamIds, alreadySaved, folder: folder ?? null, skippedSmaller: request.skipped?.smaller ?? 0 });
-      await ctx.folders?.used(folder ?? ctx.folders.current());
-      return { ok: true, streamIds };
+      return requestBatch(request, sender.tabId ?? null, ctx, folder);
     }
     case 'batch.report':
       return { ok: true, report: (await ctx.batches?.latest?.()) ?? null };

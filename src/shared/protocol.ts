@@ -19,7 +19,9 @@ export const WorkerRequest = z.discriminatedUnion('type', [
   /**
    * `folder`: the folder (template) chosen in the selection bar; the worker takes it only when it is one of the
    * user's recent folders or a valid template (domain/path-template.ts). `skipped.smaller`: results the page left
-   * out as smaller than the size filter (for the batch report).
+   * out as smaller than the size filter (for the batch report), since its last message of the batch.
+   * "Download all" sends its results as they are found: `more` keeps the batch open (answered with its `batchId`),
+   * `batchId` continues an open batch of the same tab (docs/decisions/0065-download-all-pipelined.md).
    */
   z.object({
     type: z.literal('download.batch'),
@@ -27,6 +29,8 @@ export const WorkerRequest = z.discriminatedUnion('type', [
     images: z.array(ImageCandidate).min(1).max(1000),
     folder: z.string().max(200).optional(),
     skipped: z.object({ smaller: pageCount }).optional(),
+    batchId: z.uuid().optional(),
+    more: z.boolean().optional(),
   }),
   /** The latest batch's report (domain/batch-report.ts), made by the worker for the popup. Read-only, pages only. */
   z.object({ type: z.literal('batch.report') }),
@@ -125,6 +129,8 @@ export type WorkerResponse =
       updates?: ControlUpdate[];
       count?: number;
       streamIds?: string[];
+      /** `download.batch` with `more`: the open batch's id, for the messages that continue it. */
+      batchId?: string;
       forgotten?: ForgetReport;
       compacted?: CompactionSummary;
       original?: SourceOriginal;

@@ -84,6 +84,15 @@ test('download all: 200 results by scrolling, the too small skipped, duplicates 
   const settledStreams = [...completed, ...failed].map((event) => event.streamId);
   expect(new Set(settledStreams).size).toBe(settledStreams.length);
   expect(new Set(settledStreams)).toEqual(new Set(requested.map((event) => event.streamId)));
+  // Sent while Google's results still loaded: more than one message, ONE batch whose last record holds every
+  // download and every result skipped as too small (docs/decisions/0065-download-all-pipelined.md).
+  const records = (await ext.events()).filter((event) => event.type === 'DownloadBatchRequested');
+  expect(records.length).toBeGreaterThan(1);
+  expect(new Set(records.map((event) => event.streamId)).size).toBe(1);
+  const record = (records.at(-1) as (typeof records)[number]).data as { size: number; streamIds: string[]; skippedSmaller: number };
+  expect(record.size).toBe(sent.length);
+  expect(record.skippedSmaller).toBe(smaller);
+  expect(new Set(record.streamIds)).toEqual(new Set(requested.map((event) => event.streamId)));
   // One request per original sent (the duplicate address is not fetched twice).
   for (const result of good) expect(ext.images.hits(result.local) - (before.get(result.local) ?? 0), result.local).toBe(1);
   // The batch report (a read model: its full counts on the options page, a line in the popup) counts what is on
@@ -110,27 +119,55 @@ test('download all: 200 results by scrolling, the too small skipped, duplicates 
   expect(errors).toEqual([]);
 });
 
-test('download all: Cancel while Google’s results load stops the scrolling and saves nothing', async ({ ext }) => {
+test('download all: Cancel while Google’s results load stops the scrolling and the batch; what was saved is what is on disk', async ({ ext }) => {
   await serveScrolling(ext);
   const page = await ext.context.newPage();
   await page.goto('https://www.google.com/search?q=cat&udm=2');
   const grid = page.locator('[jsname="dTDiAc"]');
   await expect(page.locator(`[jsname="dTDiAc"] > ${CONTROL}`)).toHaveCount(100);
+  // Google's next results are held (the page's 300 ms load timer, scripts/scrolling-page.mjs) until the test lets
+  // them land: the cancel surely comes while the results load and the first ones are already being saved.
+  await page.evaluate(() => {
+    const held: Array<() => void> = [];
+    const real = window.setTimeout.bind(window);
+    Object.assign(window, { __held: held });
+    window.setTimeout = ((work: () => void, ms?: number) => (ms === 300 ? held.push(work) : real(work, ms))) as typeof window.setTimeout;
+  });
   await grid.nth(0).locator(`:scope > ${CONTROL}`).click({ modifiers: ['Shift'] });
   const bar = page.locator('[data-testid="semantest-bulk-bar"]');
   await bar.locator('[data-testid="semantest-download-all"]').click();
   const status = bar.locator('[data-testid="semantest-bulk-status"]');
   await expect(status).toContainText('Loading Google’s results');
+  // The first results were sent while the page loads more.
+  await expect.poll(async () => (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadRequested').length).toBeGreaterThan(0);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __held: unknown[] }).__held.length)).toBe(1);
   await bar.locator('[data-testid="semantest-download-all-cancel"]').click();
-  await expect(status).toHaveText(/^Cancelled: 0 saved, 0 failed/);
+  await expect(status).toHaveText(/^Cancelled: \d+ saved, \d+ failed/);
   await expect(bar.locator('[data-testid="semantest-download-all-cancel"]')).toBeHidden();
-  // Stopped: the page's load under way may land, then no more are asked for (the page is not scrolled again), and
-  // nothing was sent.
-  await page.waitForTimeout(1000);
-  const count = await grid.count();
-  expect(count).toBeLessThan(200);
+  // The page's load under way lands, then no more are asked for (the page is not scrolled again), and nothing more
+  // is sent: the results held back and loaded after the cancel never are.
+  const requestedAtCancel = (await ext.events()).filter((event) => event.type === 'GoogleImageDownloadRequested').length;
+  await page.evaluate(() => (window as unknown as { __held: Array<() => void> }).__held.splice(0).forEach((work) => work()));
+  await expect(grid).toHaveCount(125);
   await page.waitForTimeout(1500);
-  await expect(grid).toHaveCount(count);
-  expect((await ext.events()).filter((event) => event.type === 'GoogleImageDownloadRequested')).toEqual([]);
-  expect(ext.files()).toEqual([]);
+  await expect(grid).toHaveCount(125);
+  expect(await page.evaluate(() => (window as unknown as { __held: unknown[] }).__held.length)).toBe(0);
+  // Every download of the batch settles (the ones still running were cancelled), one batch, none after the cancel.
+  const settled = async (): Promise<boolean> => {
+    const log = await ext.events();
+    const ids = new Set(log.filter((event) => event.type === 'GoogleImageDownloadRequested').map((event) => event.streamId));
+    const done = new Set(log.filter((event) => event.type === 'GoogleImageDownloadCompleted' || (event.type === 'GoogleImageDownloadFailed' && (event.data as { retryable: boolean }).retryable === false) || (event.data as { deadLettered?: boolean }).deadLettered).map((event) => event.streamId));
+    return ids.size > 0 && [...ids].every((id) => done.has(id));
+  };
+  await expect.poll(settled, { timeout: 60_000 }).toBe(true);
+  const log = (await ext.events()).filter((event) => event.type !== 'NotificationSent');
+  const requested = log.filter((event) => event.type === 'GoogleImageDownloadRequested');
+  expect(requested).toHaveLength(requestedAtCancel);
+  expect(requested.length).toBeLessThan(100);
+  expect(new Set(log.map((event) => event.correlationId)).size).toBe(1);
+  // What is on disk is what the log says was saved: nothing lost, nothing doubled (a download cancelled while Chrome
+  // saved it has its file removed after its cancel is recorded: waited for).
+  const saved = log.filter((event) => event.type === 'GoogleImageDownloadCompleted' && !(event.data as { duplicateOf?: string }).duplicateOf);
+  const names = saved.map((event) => String((event.data as { filePath: string }).filePath).split(/[\\/]/).pop()).sort();
+  await expect.poll(() => ext.files().map((file) => file.split('/').pop()).sort()).toEqual(names);
 });

@@ -106,7 +106,7 @@ describe('data: addresses only for an explicit thumbnail choice', () => {
 describe("the content script's words", () => {
   it('come from public/_locales (every key it asks for is there, with its words)', () => {
     const messages = JSON.parse(readFileSync('public/_locales/en/messages.json', 'utf8')) as Record<string, { message: string }>;
-    const files = ['control.ts', 'control-state.ts', 'click.ts', 'bulk.ts', 'index.ts', ...['af-init-data', 'find', 'imgres-link', 'index', 'inline-match', 'preview-panel', 'rg-meta', 'udm2-inline', 'url'].map((name) => `strategies/${name}.ts`)];
+    const files = ['control.ts', 'control-state.ts', 'click.ts', 'bulk.ts', 'index.ts', 'originals.ts', 'preview-control.ts', 'download-all.ts', 'result-menu.ts', ...['af-init-data', 'find', 'imgres-link', 'index', 'inline-match', 'preview-panel', 'rg-meta', 'udm2-inline', 'url'].map((name) => `strategies/${name}.ts`)];
     const keys = new Set<string>();
     for (const file of files) {
       const source = readFileSync(`src/content/${file}`, 'utf8');
