@@ -20,6 +20,7 @@ import { importNdjson, type ImportReport } from '../../src/store/import-log.ts';
 /** The importer's clock in these tests (the files' events are dated before it). */
 const NOW = 1_800_000_000_000;
 
+// 60 random logs, each imported twice into fresh databases (the README's table); PROPERTY_RUNS raises it.
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 
 /** A full garbage collection, to measure what is live rather than what is not yet collected. */
