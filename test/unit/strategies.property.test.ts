@@ -27,7 +27,7 @@ const IMG = 'https://images.example.net';
  * results and more are left to strategies-real.test.ts: hundreds of their mutated copies exhaust happy-dom's memory.
  */
 const FIXTURES = ['udm2.html', 'isch2021.html', 'isch2018.html', 'real:basic-2022-08-dogs-ru.html'] as const;
-// 40 runs a property: ≈ 640 pages and 2,300 mutations over the four pages (the README's table); PROPERTY_RUNS raises it.
+// 40 runs a property: 480 mutated pages with ≈ 2,300 mutations, as the README's table says; PROPERTY_RUNS raises it.
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 // Each run first yields to the event loop: happy-dom's caches hold nodes through WeakRefs, which V8 keeps alive until
 // the current task ends, so one synchronous fc.assert kept every mutated page of the test on the heap.
