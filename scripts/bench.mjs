@@ -21,7 +21,7 @@ const AREA_DIR = join(ROOT, 'scripts', 'bench');
 /** Areas run in this order (others after them, by name): the cheapest first. */
 const ORDER = ['eventStore', 'contentScript', 'saga', 'ui'];
 /** Per-area limit, so a hung browser cannot hold the whole run. */
-const AREA_TIMEOUT_MS = Number(process.env.BENCH_AREA_TIMEOUT_MS ?? 150_000);
+const AREA_TIMEOUT_MS = Number(process.env.BENCH_AREA_TIMEOUT_MS ?? 300_000);
 
 /**
  * The targets of the open issues (3: event store, 4: content script, 5: saga, 6: UI). An area module's own
