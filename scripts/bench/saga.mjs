@@ -674,24 +674,14 @@ async function runInChromium(ctx) {
       const start = now();
       const done = page.evaluate(
         async ({ urls, set }) => {
-          const finished = (id) =>
-            new Promise((resolve) => {
-              const check = (delta) => {
-                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
-                  chrome.downloads.onChanged.removeListener(check);
-                  resolve(delta.state.current);
-                }
-              };
-              chrome.downloads.onChanged.addListener(check);
-            });
+          // The Blobs' URLs die with this page, closed once every file is on disk.
           let next = 0;
           const lane = async () => {
             while (next < urls.length) {
               const i = next++;
               const blob = await (await fetch(urls[i], { cache: 'no-store', credentials: 'include' })).blob();
               const url = URL.createObjectURL(blob);
-              const id = await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
-              void finished(id).then(() => URL.revokeObjectURL(url));
+              await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
             }
           };
           await Promise.all([lane(), lane(), lane()]);
