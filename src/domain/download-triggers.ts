@@ -50,7 +50,8 @@ export type TransferReport =
 /** A transfer the transfer side still holds after a worker restart. */
 export interface TransferHeld {
   transferId: string;
-  state: 'requesting' | 'streaming' | 'paused' | 'fetched' | 'failed';
+  /** 'queued': waiting on the transfer side for one of its lanes (nothing asked of the host yet). */
+  state: 'queued' | 'requesting' | 'streaming' | 'paused' | 'fetched' | 'failed';
   facts: readonly TransferReport[];
   saveUrl: string | null;
 }

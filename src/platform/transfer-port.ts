@@ -17,6 +17,12 @@ export interface TransferRequest {
   stallTimeoutMs: number;
   /** Accept a `data:image/…` address: only for a thumbnail the user chose explicitly. */
   allowDataImage: boolean;
+  /**
+   * At most this many transfers ask hosts at once on the transfer side; this one waits in line ('queued') until a
+   * lane is free, and starts the moment one frees (the last byte of another), with no round trip to the worker.
+   * Absent: it starts at once.
+   */
+  lanes?: number;
 }
 
 /** What the transfer side tells the worker, pushed as it happens and kept until `release`. */
@@ -47,7 +53,7 @@ export type TransferFactType = TransferFact['type'];
 /** A transfer the side holds, with the last fact that changed its state (after a worker restart). */
 export interface TransferStatus {
   transferId: string;
-  state: 'requesting' | 'streaming' | 'paused' | 'fetched' | 'failed';
+  state: 'queued' | 'requesting' | 'streaming' | 'paused' | 'fetched' | 'failed';
   bytesReceived: number;
   /** Every fact but `progress`, in order (sniffed, paused/resumed, fetched or failed): a fact lost in a worker stop is not lost. */
   facts: TransferFact[];

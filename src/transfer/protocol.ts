@@ -25,6 +25,7 @@ export const TransferRequestSchema = z.object({
   headersTimeoutMs: z.number().int().positive(),
   stallTimeoutMs: z.number().int().positive(),
   allowDataImage: z.boolean(),
+  lanes: z.number().int().min(1).max(100).optional(),
 }) satisfies z.ZodType<TransferRequest>;
 
 export const TransferCall = z.discriminatedUnion('op', [
@@ -66,7 +67,7 @@ export const TransferFactMessage = z.object({ target: z.literal(TO_TRANSFER_WORK
 
 export const TransferStatusSchema = z.object({
   transferId,
-  state: z.enum(['requesting', 'streaming', 'paused', 'fetched', 'failed']),
+  state: z.enum(['queued', 'requesting', 'streaming', 'paused', 'fetched', 'failed']),
   bytesReceived: count,
   facts: z.array(TransferFactSchema),
   saveUrl: z.string().nullable(),

@@ -32,14 +32,37 @@ interface Held {
 
 export class TransferService {
   private readonly held = new Map<string, Held>();
+  /** Transfers waiting for a lane, first asked first (ids: one cancelled meanwhile is skipped). */
+  private readonly line: string[] = [];
+  /** The lanes the last request asked for (docs/decisions/0067-transfer-lanes.md). */
+  private lanes = Infinity;
 
   constructor(private readonly env: TransferServiceEnvironment) {}
 
+  /** Starts the transfer now, or (with `lanes`) once fewer than `lanes` transfers ask hosts. */
   start(request: TransferRequest): void {
     if (this.held.has(request.transferId)) return;
-    const transfer = new Transfer(request, this.env);
+    const transfer = new Transfer(request, this.env, () => this.next());
     this.held.set(request.transferId, { transfer, converted: null, urls: new Map(), saveUrl: null, sidecar: null });
-    transfer.start();
+    if (request.lanes === undefined) return transfer.start();
+    this.lanes = request.lanes;
+    this.line.push(request.transferId);
+    this.next();
+  }
+
+  /** Hands free lanes to the transfers in line, in order. */
+  private next(): void {
+    // Counted afresh each time: a start that fails at once frees its lane (and calls this) before it returns.
+    while (this.line.length > 0 && this.busy() < this.lanes) {
+      const transfer = this.held.get(this.line.shift() as string)?.transfer;
+      if (transfer?.queued) transfer.start();
+    }
+  }
+
+  private busy(): number {
+    let busy = 0;
+    for (const held of this.held.values()) if (held.transfer.holdsLane) busy++;
+    return busy;
   }
 
   async pause(transferId: string): Promise<void> {

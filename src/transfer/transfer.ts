@@ -38,7 +38,9 @@ type State = TransferStatus['state'];
 const SCRATCH_BYTES = 256 * 1024;
 
 export class Transfer {
-  private state: State = 'requesting';
+  private state: State = 'queued';
+  /** Asking the host (requesting, streaming or paused): one of the transfer side's lanes is this transfer's. */
+  private laneHeld = false;
   private readonly parts: BodyParts;
   /** The first SNIFF_BYTES of the body (copied), until sniffed. */
   private head: Uint8Array | null = new Uint8Array(SNIFF_BYTES);
@@ -60,6 +62,8 @@ export class Transfer {
   constructor(
     readonly request: TransferRequest,
     private readonly env: TransferEnvironment,
+    /** Called once when the network part ends (last byte, failure, cancel): the lane may go to the next. */
+    private readonly laneFreed: () => void = () => undefined,
   ) {
     this.lastProgressAt = env.now();
     this.parts = new BodyParts(env.partBytes);
@@ -70,11 +74,23 @@ export class Transfer {
     return this.body;
   }
 
+  /** Waiting for a lane: `start` not called yet. */
+  get queued(): boolean {
+    return this.state === 'queued';
+  }
+
+  get holdsLane(): boolean {
+    return this.laneHeld;
+  }
+
   status(saveUrl: string | null): TransferStatus {
     return { transferId: this.request.transferId, state: this.state, bytesReceived: this.received, facts: [...this.facts], saveUrl };
   }
 
   start(): void {
+    if (this.state !== 'queued') return;
+    this.state = 'requesting';
+    this.laneHeld = true;
     const invalid = validateSourceUrl(this.request.url, { allowDataImage: this.request.allowDataImage });
     if (invalid) return this.fail({ code: 'invalid_url', retryable: false, message: invalid });
     this.running = this.exchange(0, false);
@@ -100,6 +116,9 @@ export class Transfer {
       this.stop('cancel');
       await this.running;
     }
+    // Never to start (queued), or paused: its lane goes to the next.
+    if (this.state === 'queued') this.state = 'failed';
+    this.freeLane();
     this.dropBytes();
     this.body = null;
   }
@@ -244,6 +263,8 @@ export class Transfer {
   }
 
   private async finish(): Promise<void> {
+    // The last byte is in: the next transfer may ask its host while this one is hashed and assembled.
+    this.freeLane();
     if (this.received === 0) return void this.fail(EMPTY_BODY_FAILURE);
     if (this.head && !this.sniff()) return;
     const mimeType = this.type?.mimeType ?? 'application/octet-stream';
@@ -265,7 +286,7 @@ export class Transfer {
       this.record({ type: 'paused', transferId: this.request.transferId, bytesReceived: this.received });
       return;
     }
-    if (reason === 'cancel') return;
+    if (reason === 'cancel') return this.freeLane();
     if (this.state === 'failed') return;
     if (reason === 'headers-timeout') return void this.fail(HEADERS_TIMEOUT_FAILURE);
     if (reason === 'stall') return void this.fail(stallFailure(this.request.stallTimeoutMs));
@@ -276,7 +297,14 @@ export class Transfer {
     if (this.state === 'failed') return;
     this.state = 'failed';
     this.dropBytes();
+    this.freeLane();
     this.record({ type: 'failed', transferId: this.request.transferId, failure });
+  }
+
+  private freeLane(): void {
+    if (!this.laneHeld) return;
+    this.laneHeld = false;
+    this.laneFreed();
   }
 
   private dropBytes(): void {

@@ -3,6 +3,8 @@
  * idempotent by transferId and asks the "host" once; facts are pushed in order (sniffed, progress, fetched |
  * failed) and kept until `release`; `status` lists what is held; `saveUrl` hands out `blob:` URLs whose bytes
  * `blobAt` gives back (the chrome.downloads fake saves those); `lose` is the document closing (a browser restart).
+ * A request with `lanes` waits ('queued', not asked of the host) while that many transfers ask hosts, and is asked
+ * the moment one of them is fetched, fails or goes, in the order they came (src/transfer/service.ts).
  */
 import { createHash } from 'node:crypto';
 import { conversionBlocker, sniffImageType } from '../../src/domain/image-type.ts';
@@ -40,10 +42,15 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 export class FakeTransfers implements TransferPort {
   /** Every request that reached the "host" (a start of a new transferId), in order. */
   readonly requests: TransferRequest[] = [];
+  /** Every `start` call, including those that wait in line for a lane. */
+  readonly started: TransferRequest[] = [];
   private readonly held = new Map<string, Held>();
   private readonly blobs = new Map<string, { bytes: Uint8Array; mimeType: string }>();
   private readonly listeners = new Set<(fact: TransferFact) => void>();
   private urlCount = 0;
+  /** Transfers waiting for a lane, in order; and the lanes the last request asked for. */
+  private readonly line: string[] = [];
+  private lanes = Infinity;
   /** What the host answers; by default each address serves its own PNG. */
   answer: (request: TransferRequest) => HostAnswer = (request) => ({ kind: 'image', bytes: pngBytes(request.url) });
   /** The optimising step; by default what must not be flattened is refused, the rest becomes 5 bytes of 4×3. */
@@ -58,9 +65,31 @@ export class FakeTransfers implements TransferPort {
 
   async start(request: TransferRequest): Promise<void> {
     if (this.held.has(request.transferId)) return;
-    this.requests.push(request);
-    const held: Held = { request, state: 'requesting', facts: [], bytes: null, mimeType: '', converted: null, sidecar: null, saveUrl: null };
+    this.started.push(request);
+    const held: Held = { request, state: 'queued', facts: [], bytes: null, mimeType: '', converted: null, sidecar: null, saveUrl: null };
     this.held.set(request.transferId, held);
+    if (request.lanes === undefined) return this.ask(held);
+    this.lanes = request.lanes;
+    this.line.push(request.transferId);
+    this.next();
+  }
+
+  /** Transfers asking hosts (a paused one keeps its lane). */
+  get busy(): number {
+    return [...this.held.values()].filter((held) => held.state === 'requesting' || held.state === 'streaming' || held.state === 'paused').length;
+  }
+
+  private next(): void {
+    while (this.line.length > 0 && this.busy < this.lanes) {
+      const held = this.held.get(this.line.shift() as string);
+      if (held?.state === 'queued') this.ask(held);
+    }
+  }
+
+  private ask(held: Held): void {
+    const { request } = held;
+    this.requests.push(request);
+    held.state = 'requesting';
     const answer = this.answer(request);
     if (answer.kind === 'hang') return;
     if (answer.kind === 'fail') return this.push(held, { type: 'failed', transferId: request.transferId, failure: answer.failure }, 'failed');
@@ -165,6 +194,7 @@ export class FakeTransfers implements TransferPort {
     const held = this.held.get(transferId);
     this.held.delete(transferId);
     for (const [url, blob] of this.blobs) if (held && (blob.bytes === held.bytes || blob.bytes === held.converted?.bytes || blob.bytes === held.sidecar)) this.blobs.delete(url);
+    this.next();
   }
 
   onFact(listener: (fact: TransferFact) => void): () => void {
@@ -180,6 +210,7 @@ export class FakeTransfers implements TransferPort {
   /** The transfer side's document is gone (the browser closed): every transfer and Blob with it. */
   lose(): void {
     this.held.clear();
+    this.line.length = 0;
     this.blobs.clear();
   }
 
@@ -191,6 +222,7 @@ export class FakeTransfers implements TransferPort {
     held.state = state;
     held.facts.push(fact);
     this.emit(fact);
+    if (state === 'fetched' || state === 'failed') this.next();
   }
 
   private emit(fact: TransferFact): void {

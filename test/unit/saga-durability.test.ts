@@ -60,6 +60,29 @@ describe('the worker stopped in each state of the new transfer', () => {
     expect((await t.streamEvents(a.streamId)).filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
   });
 
+  it('while waiting in line on the transfer side: claimed again, asked once when the lane frees, each saved once', async () => {
+    const t = await sagaHarness({ settings: { concurrency: 1 } });
+    t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });
+    const a = await t.request('cat.jpg', null);
+    const b = await t.request('dog.jpg', null);
+    await t.settle();
+    expect((await t.transfers.status()).map((held) => held.state)).toEqual(['streaming', 'queued']);
+    await t.restart();
+    // Both are held again (one running, one in line): a third request is not granted ahead of them.
+    const c = await t.request('owl.jpg', null);
+    await t.settle();
+    expect(t.transfers.started.map((r) => r.url.split('/').pop())).toEqual(['cat.jpg', 'dog.jpg']);
+    t.transfers.finish(`${a.streamId}:v1`);
+    await t.settled(a.streamId);
+    expect(t.transfers.requests.map((r) => r.url.split('/').pop())).toEqual(['cat.jpg', 'dog.jpg']);
+    t.transfers.finish(`${b.streamId}:v1`);
+    await t.settled(b.streamId);
+    t.transfers.finish(`${c.streamId}:v1`);
+    await t.settled(c.streamId);
+    expect(t.transfers.requests.map((r) => r.url.split('/').pop())).toEqual(['cat.jpg', 'dog.jpg', 'owl.jpg']);
+    for (const { streamId } of [a, b, c]) expect((await t.streamEvents(streamId)).filter((type) => type === 'GoogleImageDownloadCompleted')).toHaveLength(1);
+  });
+
   it('while paused: still paused after the restart, resumed from the popup, saved once', async () => {
     const t = await sagaHarness();
     t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });

@@ -90,6 +90,34 @@ describe('DownloadSaga', () => {
     }
   });
 
+  it('grants as many transfers ahead as run: they wait in the transfer side\'s lanes (as many as `concurrency`), in order', async () => {
+    const t = await sagaHarness({ settings: { concurrency: 2 } });
+    t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });
+    const ids: string[] = [];
+    for (const name of ['1.jpg', '2.jpg', '3.jpg', '4.jpg', '5.jpg', '6.jpg']) ids.push((await t.request(name, null)).streamId);
+    await t.settle();
+    const url = (name: string): string => `https://images.example/${name}`;
+    // Two ask the host, two more wait in line there (nothing asked of the host for them), the last two in the worker.
+    expect(t.transfers.started.map((r) => r.url)).toEqual(['1.jpg', '2.jpg', '3.jpg', '4.jpg'].map(url));
+    expect(t.transfers.started.every((r) => r.lanes === 2)).toBe(true);
+    expect(t.transfers.requests.map((r) => r.url)).toEqual(['1.jpg', '2.jpg'].map(url));
+    expect(await t.phase(ids[2] as string)).toBe('queued');
+    // A body ends: the next in line asks its host, and the worker grants the next one ahead.
+    t.transfers.finish(`${ids[0]}:v1`);
+    await t.settle();
+    expect(t.transfers.requests.map((r) => r.url)).toEqual(['1.jpg', '2.jpg', '3.jpg'].map(url));
+    expect(t.transfers.started.map((r) => r.url)).toEqual(['1.jpg', '2.jpg', '3.jpg', '4.jpg', '5.jpg'].map(url));
+  });
+
+  it('under a host pace nothing is granted ahead (a grant is when the pace counts a start)', async () => {
+    const t = await sagaHarness({ settings: { concurrency: 2, hostRequestsPerSecond: 10 } });
+    t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });
+    for (const name of ['1.jpg', '2.jpg', '3.jpg', '4.jpg']) await t.request(name, null);
+    await t.settle();
+    expect(t.transfers.started).toHaveLength(2);
+    expect(t.transfers.requests).toHaveLength(2);
+  });
+
   it('a slot is handed on the moment the whole body arrives, before anything of it is stored (no IndexedDB transaction on a slot\'s cycle)', async () => {
     const t = await sagaHarness({ settings: { concurrency: 1 } });
     t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });

@@ -269,6 +269,53 @@ describe(mode, () => {
     });
   });
 
+  describe('lanes: at most `lanes` transfers ask hosts; the rest wait in line, in order', () => {
+    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+    const ids = (t: ReturnType<typeof setUp>): string[] => t.host.requests.map((r) => r.url.split('/').pop() as string);
+    const queued = (id: string): TransferRequest => request({ transferId: id, url: `https://images.example/${id}`, lanes: 2 });
+
+    it('the third waits (queued, nothing asked) and is asked the moment the first body\'s last byte is in, before its fact', async () => {
+      let factsOfFirstWhenThirdAsked: string[] | null = null;
+      const t = setUp((req) => {
+        if (req.url.endsWith('/c')) factsOfFirstWhenThirdAsked = t.facts.filter((f) => f.transferId === 'a').map((f) => f.type);
+        return { body: 'tap' };
+      });
+      for (const id of ['a', 'b', 'c']) t.service.start(queued(id));
+      await settle();
+      expect(ids(t)).toEqual(['a', 'b']);
+      expect(t.service.status().map((held) => [held.transferId, held.state])).toEqual([['a', 'streaming'], ['b', 'streaming'], ['c', 'queued']]);
+      // In pieces, as a network body comes (Node's byte streams stall on one chunk bigger than the reader's view).
+      for (let at = 0; at < PNG.length; at += 1000) t.host.taps[0]?.push(PNG.subarray(at, at + 1000));
+      await t.next('sniffed', 'a');
+      t.host.taps[0]?.end();
+      await t.next('fetched', 'a');
+      expect(ids(t)).toEqual(['a', 'b', 'c']);
+      // Asked while `a` was being hashed and assembled: its `fetched` fact came after.
+      expect(factsOfFirstWhenThirdAsked).toEqual(['sniffed']);
+      expectBytes(await t.saved('a'), PNG);
+    });
+
+    it('a failure or a cancel frees a lane; a queued transfer cancelled is never asked; a paused one keeps its lane', async () => {
+      const t = setUp((req) => (req.url.endsWith('/bad') ? { body: HTML } : { body: 'tap' }));
+      const one = (id: string): TransferRequest => request({ transferId: id, url: `https://images.example/${id}`, lanes: 1 });
+      for (const id of ['bad', 'a', 'gone', 'b', 'c']) t.service.start(one(id));
+      await t.ended('bad');
+      await settle();
+      // `bad` failed on its first bytes: `a` has its lane.
+      expect(ids(t)).toEqual(['bad', 'a']);
+      await t.service.cancel('gone');
+      t.host.taps[1]?.push(PNG.subarray(0, 3000));
+      await t.next('sniffed', 'a');
+      await t.service.pause('a');
+      await settle();
+      expect(ids(t)).toEqual(['bad', 'a']);
+      await t.service.cancel('a');
+      await settle();
+      expect(ids(t)).toEqual(['bad', 'a', 'b']);
+      expect(t.service.status().map((held) => [held.transferId, held.state])).toEqual([['bad', 'failed'], ['b', 'streaming'], ['c', 'queued']]);
+    });
+  });
+
   describe('release and cancel', () => {
     it('release revokes the URL and forgets the transfer', async () => {
       const t = setUp(() => ({ body: PNG }));

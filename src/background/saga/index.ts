@@ -92,8 +92,11 @@ export class DownloadSaga {
     const cache = (this.cache = new UnsettledCache(queries));
     const report: Report = (streamId, trigger) => void this.core.handle(streamId, trigger).catch(() => undefined);
     const items = new ChromeItemsCache();
-    const slots = (this.slots = new TransferSlots(() => deps.settings().concurrency, report, { perSecond: () => deps.settings().hostRequestsPerSecond ?? 0, clock }));
-    const transfer = new TransferRunner(deps.transfers, report);
+    const concurrency = (): number => deps.settings().concurrency;
+    const pace = { perSecond: () => deps.settings().hostRequestsPerSecond ?? 0, clock };
+    // As many granted ahead as run: each lane has its next transfer waiting on the transfer side.
+    const slots = (this.slots = new TransferSlots(concurrency, report, pace, concurrency));
+    const transfer = new TransferRunner(deps.transfers, report, concurrency);
     const saves = new ChromeSaves({
       port: deps.transfers,
       downloads: deps.downloads,

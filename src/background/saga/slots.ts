@@ -2,6 +2,11 @@
  * The slot scheduler: at most `concurrency` transfers talk to image hosts at once; the rest wait in the order
  * they were asked for. A slot covers the network transfer only (saving a Blob is local). What it holds is a cache
  * of the store's state: a worker start refills it from recovery (`claim`) before any slot is handed out (`open`).
+ *
+ * Up to `ahead()` slots more are granted than hosts may be asked at once: those transfers wait in line on the
+ * transfer side, which keeps the `concurrency` limit in its lanes and starts the next the moment one ends, without
+ * a round trip through the worker (docs/decisions/0067-transfer-lanes.md). Never ahead under a host pace: a grant
+ * is when the pace counts a start.
  */
 import { nextStartAt, recentStarts } from '../../domain/host-pace.ts';
 import type { Clock } from './clock.ts';
@@ -25,6 +30,7 @@ export class TransferSlots {
     private readonly concurrency: () => number,
     private readonly report: Report,
     private readonly pace?: HostPace,
+    private readonly ahead: () => number = () => 0,
   ) {}
 
   /**
@@ -62,8 +68,9 @@ export class TransferSlots {
     if (!this.opened) return;
     const perSecond = this.pace?.perSecond() ?? 0;
     const now = this.pace?.clock.now() ?? 0;
+    const limit = this.concurrency() + (perSecond > 0 ? 0 : this.ahead());
     let soonest = Infinity;
-    while (this.holders.size < this.concurrency() && this.waiting.size > 0) {
+    while (this.holders.size < limit && this.waiting.size > 0) {
       let next: string | undefined;
       let first = Infinity;
       for (const [streamId, { at, host }] of this.waiting) {
@@ -84,7 +91,7 @@ export class TransferSlots {
       if (perSecond > 0 && host) this.started.set(host, [...recentStarts(this.started.get(host) ?? [], now), now]);
       this.report(next, { type: 'slot-granted' });
     }
-    if (soonest < Infinity && this.holders.size < this.concurrency()) this.wakeAt(soonest);
+    if (soonest < Infinity && this.holders.size < limit) this.wakeAt(soonest);
   }
 
   /** One timer for the earliest paced download: the grant runs again then. */

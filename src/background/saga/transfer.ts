@@ -14,6 +14,8 @@ export class TransferRunner {
   constructor(
     private readonly port: TransferPort,
     private readonly report: Report,
+    /** The transfer side's lanes (the concurrency setting): transfers granted ahead wait there, in order. */
+    private readonly lanes: () => number,
   ) {}
 
   /** Facts pushed by the transfer side, from now on. */
@@ -23,7 +25,7 @@ export class TransferRunner {
 
   start(effect: Of<'start-transfer'>): void {
     const { transferId } = effect.request;
-    this.port.start(effect.request).catch((error: unknown) =>
+    this.port.start({ ...effect.request, lanes: this.lanes() }).catch((error: unknown) =>
       this.report(streamOfTransfer(transferId), {
         type: 'transfer',
         report: { type: 'failed', transferId, failure: { code: 'unknown', retryable: true, message: `The transfer could not start (${errorText(error)}).` } },
