@@ -33,6 +33,8 @@ const CLOCK_SLACK_MS = 5_000;
 /** Outcomes the notifications handler keeps in memory for the failure-rate alert, and how long it trusts them. */
 const OUTCOMES_KEPT = 200;
 const OUTCOMES_FRESH_MS = 5_000;
+/** Batches whose settled downloads are counted in memory at once (the oldest is forgotten: read again if needed). */
+const BATCHES_FOLLOWED = 50;
 export const NOTIFICATIONS_STREAM = 'notifications';
 /** Who is told, and how: the person at this browser, by a desktop notification. */
 export const RECIPIENT = 'local-user';
@@ -82,11 +84,24 @@ export function notificationsSubscriber(deps: NotificationDeps): Subscriber {
     await tell(context, `semantest:${event.eventId}`, failed ? 'download-failed' : 'download-saved', event.streamId, text, [action]);
   };
 
+  /**
+   * Per batch, the downloads seen settled since its rows were last read: a cache, so that a batch of N is read
+   * twice (when its last request is in, and when the count says all settled), not on each of its N outcomes. A
+   * worker start empties it: the next outcome reads the rows again. The rows decide; the count only spares reads.
+   */
+  const settledIn = new Map<string, Set<string>>();
   const bulk = async (event: StoredEvent, context: HandlerContext, batch: { streamIds: readonly string[]; expected: number }): Promise<void> => {
     // A batch's requests are appended one by one: its first downloads may settle before its last is requested.
     if (batch.streamIds.length < batch.expected) return;
+    const seen = settledIn.get(event.correlationId);
+    seen?.add(event.streamId);
+    if (seen && seen.size < new Set(batch.streamIds).size) return;
     const rows = await Promise.all(batch.streamIds.map((id) => deps.download(id)));
+    settledIn.delete(event.correlationId);
+    settledIn.set(event.correlationId, new Set(rows.filter((row) => row !== undefined && isSettled(row)).map((row) => (row as DownloadState).streamId)));
+    if (settledIn.size > BATCHES_FOLLOWED) settledIn.delete(settledIn.keys().next().value as string);
     if (rows.some((row) => !row || !isSettled(row))) return;
+    settledIn.delete(event.correlationId);
     const { text, actions } = bulkSummary(rows as DownloadState[]);
     await tell(context, `semantest:bulk:${event.correlationId}`, 'bulk-finished', event.correlationId, text, actions, true);
   };

@@ -167,6 +167,39 @@ describe('batch summaries', () => {
     expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: 3 images saved']);
   });
 
+  it('a batch of 40 reads its rows twice (its last request in, all settled), not on each of its outcomes', async () => {
+    const t = setup({ failureAlertPercent: 0 });
+    let reads = 0;
+    const get = t.queries.get;
+    t.queries.get = (id) => (reads++, get(id));
+    const url = (id: string): string => `https://img.example/${id}.jpg`;
+    const ids = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    for (const id of ids) await t.store.appendToStream(id, [requested(url(id), 'batch-40')], { expectedVersion: 'no-stream' });
+    for (const id of ids) {
+      await t.store.appendToStream(id, [completed(url(id), 'batch-40')], { expectedVersion: 1 });
+      await t.bus.idle();
+    }
+    expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: 40 images saved']);
+    expect(reads).toBe(80);
+  });
+
+  it('a download of a batch retried after it failed is waited for again: one summary, once it has settled anew', async () => {
+    const t = setup({ failureAlertPercent: 0 });
+    const url = (id: string): string => `https://img.example/${id}.jpg`;
+    const settle = async (id: string, event: NewEvent, version: number): Promise<void> => {
+      await t.store.appendToStream(id, [event], { expectedVersion: version });
+      await t.bus.idle();
+    };
+    for (const id of ['r1', 'r2', 'r3']) await t.store.appendToStream(id, [requested(url(id), 'batch-r')], { expectedVersion: 'no-stream' });
+    await settle('r1', failedForGood(url('r1'), 'batch-r'), 1);
+    await settle('r1', { type: 'GoogleImageDownloadRetryRequested', data: {}, metadata: { correlationId: 'batch-r', causationId: 'retry' } }, 2);
+    await settle('r2', completed(url('r2'), 'batch-r'), 1);
+    await settle('r3', completed(url('r3'), 'batch-r'), 1);
+    expect(t.shown).toEqual([]); // r1 runs again
+    await settle('r1', completed(url('r1'), 'batch-r'), 3);
+    expect(t.shown.map((shown) => shown.title)).toEqual(['Semantest: 3 images saved']);
+  });
+
   it('with batch summaries off, each download of a batch is told on its own', async () => {
     const t = setup({ notifyBulk: false, failureAlertPercent: 0 });
     for (const id of ['y1', 'y2']) await t.store.appendToStream(id, [requested(`https://img.example/${id}.jpg`, 'batch-2')], { expectedVersion: 'no-stream' });
