@@ -154,8 +154,25 @@ const outbox = new Outbox({
   wakeAt: (when) => browserAlarms.wakeAt(OUTBOX_ALARM, when),
 });
 store.onAppended(() => outbox.poke());
-// The pages re-read the downloads when told (the worker is their one writer).
-const downloadsChanged = (): void => browserPages.broadcast({ type: DOWNLOADS_CHANGED });
+// The pages re-read the downloads when told (the worker is their one writer): at most every CHANGED_EVERY_MS, the
+// last change always told. A batch appends hundreds of times a second, and every extension page (the transfer
+// document too) wakes for each message; the pages wait 150 ms after one before they read anyway.
+const CHANGED_EVERY_MS = 100;
+let changedSoon: ReturnType<typeof setTimeout> | null = null;
+let changedAgain = false;
+const downloadsChanged = (): void => {
+  if (changedSoon !== null) {
+    changedAgain = true;
+    return;
+  }
+  browserPages.broadcast({ type: DOWNLOADS_CHANGED });
+  changedSoon = setTimeout(() => {
+    changedSoon = null;
+    if (!changedAgain) return;
+    changedAgain = false;
+    downloadsChanged();
+  }, CHANGED_EVERY_MS);
+};
 store.onAppended(downloadsChanged);
 onSettingsChanged(() => outbox.poke());
 void settingsLoaded.then(() => outbox.poke());
