@@ -16,6 +16,8 @@
 //   bulk100RealisticBlobFloorRatioVsRaw: the same 100 fetched in an extension page and saved from their Blobs
 //   (fetch → Blob → blob: URL → download, a pool of 3, no saga): what the fetch-then-save design itself costs over
 //   Chrome fetching; bulk100RealisticRatioVsBlobFloor: the saga over that floor (no targets: they explain the ratio).
+//   REALISTIC_ROUNDS rounds of the three, side by side; each ratio is the median of the rounds' own ratios. Each
+//   round logs the machine's busy CPU and, at the host, how many requests were open on average (lib/probes.mjs).
 // - firefoxClickToDownloadStartMsWarm: clickToDownloadStartMsWarm in Debian's Firefox ESR with dist-firefox/ (built by
 //   `npm run bench`), measured the same way after Chromium has closed (puppeteer-core over WebDriver BiDi: the
 //   click's time from a capture listener the page gets before any of its own scripts). null without a Firefox.
@@ -29,9 +31,12 @@ import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 import { firefoxPath, launchFirefoxWithExtension, routeGooglePages as routeGooglePagesInFirefox } from '../firefox.mjs';
 import { makeJpeg, startImageHost } from '../image-host.mjs';
 import { extensionHeap } from './lib/extension-heap.mjs';
+import { cpuMeter, hostSpans, pageProbe, startWorkerCpuProfile } from './lib/probes.mjs';
 import { run as runDownloadAll, targets as downloadAllTargets } from './lib/download-all.mjs';
 
 const WARM_RUNS = 7;
+/** The realistic bulk run's rounds (saga, bare pool, floor: ≈ 18 s each); the median of their ratios is kept. */
+const REALISTIC_ROUNDS = 3;
 const COLD_RUNS = 5;
 const BULK = 100;
 const CONTROL = '[data-testid="semantest-download"]';
@@ -340,68 +345,6 @@ function installProfile(withStacks) {
     Object.fromEntries(Object.entries(stats).sort((a, b) => b[1].n - a[1].n).map(([key, { n, ms, max }]) => [key, `${n} × ${(ms / n).toFixed(1)} ms (max ${max.toFixed(0)})`]));
 }
 
-/**
- * SAGA_BENCH_PROFILE=1: a V8 CPU profile of the worker over CDP (its own target, messages through the browser
- * session): the worker's busy time (samples that are not idle) is its CPU spent on the bulk run, less noisy on a
- * loaded machine than wall-clock. Returns stop() → { busyMs, gcMs, top: self time by function }.
- */
-async function startWorkerCpuProfile(context, extensionId) {
-  const cdp = await context.browser().newBrowserCDPSession();
-  const { targetInfos } = await cdp.send('Target.getTargets');
-  const target = targetInfos.find((info) => info.type === 'service_worker' && info.url.startsWith(`chrome-extension://${extensionId}/`));
-  if (!target) throw new Error('no service worker target');
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
-  let nextId = 1;
-  const pending = new Map();
-  cdp.on('Target.receivedMessageFromTarget', (event) => {
-    if (event.sessionId !== sessionId) return;
-    const message = JSON.parse(event.message);
-    if (message.id !== undefined && pending.has(message.id)) {
-      pending.get(message.id)(message.result);
-      pending.delete(message.id);
-    }
-  });
-  const send = async (method, params = {}) => {
-    const id = nextId++;
-    const answer = new Promise((resolve) => pending.set(id, resolve));
-    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-    return answer;
-  };
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 250 });
-  await send('Profiler.start');
-  return async () => {
-    const { profile } = await send('Profiler.stop');
-    await cdp.detach().catch(() => undefined);
-    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-    const parent = new Map();
-    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-    // Native frames (no url: IndexedDB, fetch, postMessage) are charged to the nearest script caller, with the
-    // caller's caller for Dexie's own frames (SAGA_BENCH_DIST built with --minify false gives readable names).
-    const caller = (nodeId) => {
-      const names = [];
-      for (let id = nodeId; id !== undefined && names.length < 3; id = parent.get(id)) {
-        const frame = byId.get(id).callFrame;
-        if (frame.url) names.push(`${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}`);
-      }
-      return names.join(' < ');
-    };
-    const self = new Map();
-    let busy = 0;
-    let gc = 0;
-    profile.samples.forEach((nodeId, i) => {
-      const frame = byId.get(nodeId).callFrame;
-      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-      if (frame.functionName === '(idle)') return;
-      busy += ms;
-      if (frame.functionName === '(garbage collector)') gc += ms;
-      const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber}${frame.url ? '' : ` ← ${caller(nodeId)}`}`;
-      self.set(key, (self.get(key) ?? 0) + ms);
-    });
-    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([key, ms]) => `${ms.toFixed(0)} ${key}`);
-    return { busyMs: Math.round(busy), gcMs: Math.round(gc), top };
-  };
-}
 
 /**
  * SAGA_BENCH_SLOTS=1: in the worker, when each transfer was started and when its `fetched` fact came, so the
@@ -434,9 +377,12 @@ const slotReport = (worker) =>
   });
 
 
+
 /** @param {any} ctx */
 export async function run(ctx) {
   const chromium = await runInChromium(ctx);
+  // SAGA_BENCH_CHROMIUM_ONLY=1: the Chromium runs alone (a quicker loop while working on the saga).
+  if (process.env.SAGA_BENCH_CHROMIUM_ONLY === '1') return chromium;
   const firefox = await runInFirefox(ctx);
   // "Download all" on a scrolling page (issue 19), in a browser of its own.
   return { ...chromium, ...firefox, ...(await runDownloadAll(ctx)) };
@@ -519,7 +465,7 @@ async function runInChromium(ctx) {
   try {
     await routeGooglePages(context, (url) => {
       const set = url.searchParams.get('q') ?? 'warm';
-      if (set === 'real') return udm2Page(host.origin, set, BULK, (i) => `${realHost.origin}/sized/${realisticSize(i)}/real-${i}.jpg`);
+      if (/^real[a-z]?$/.test(set)) return udm2Page(host.origin, set, BULK, (i) => `${realHost.origin}/sized/${realisticSize(i)}/${set}-${i}.jpg`);
       if (set === 'mem') return udm2Page(host.origin, set, 1, () => `${realHost.origin}/large/png/200/big-200.jpg`);
       return udm2Page(host.origin, set, set === 'bulk' ? BULK : 10);
     });
@@ -693,23 +639,67 @@ async function runInChromium(ctx) {
       await page.close();
       return end - start;
     };
-    /** The realistic host: 100 originals of 0.3-3 MB, through the saga, then through a bare pool of 3. */
-    const realisticRun = async () => {
-      if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
-      const page = await openResults('real');
+    /**
+     * The realistic host: 100 originals of 0.3-3 MB through the saga, then through a bare pool of 3, then through the
+     * fetch-then-save floor; REALISTIC_ROUNDS such rounds (each with names of its own), the ratios taken per round
+     * (runs side by side share the machine's mood) and their median kept.
+     */
+    const realisticRound = async (round) => {
+      const letter = round === 0 ? '' : String.fromCharCode(97 + round);
+      const [set, rawSet, floorSet] = [`real${letter}`, `rawr${letter}`, `flor${letter}`];
+      const first = round === 0;
+      if (first && process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
+      const page = await openResults(set);
       await page.locator(CONTROL).nth(BULK - 1).waitFor({ state: 'attached' });
       const startBulk = await selectAll(page);
+      const probes = first ? await Promise.all([
+        process.env.SAGA_BENCH_PROFILE_REAL === '1' ? startWorkerCpuProfile(context, extensionId) : null,
+        process.env.SAGA_BENCH_PROFILE_REAL === '1' ? startWorkerCpuProfile(context, extensionId, 'offscreen') : null,
+        pageProbe(context, page, log),
+      ]) : [null, null, null];
+      const sentBefore = realHost.bytesSent('/sized/');
+      const sagaCpu = cpuMeter();
       const start = now();
       await startBulk();
-      const end = await waitForFiles(downloadDir, 'real-', BULK, 120_000);
+      const end = await waitForFiles(downloadDir, `${set}-`, BULK, 120_000);
+      const sagaBusy = sagaCpu();
+      const [worker$, offscreen$, page$] = probes;
+      for (const [name, stop] of [['worker', worker$], ['offscreen document', offscreen$]]) {
+        if (!stop) continue;
+        const cpu = await stop();
+        log(`${name} CPU during the realistic run: busy ${cpu.busyMs} ms (GC ${cpu.gcMs} ms); self time: ${JSON.stringify(cpu.top, null, 1)}`);
+      }
+      await page$?.();
       await page.close();
-      log(`realistic saga, median ms between events: ${JSON.stringify(await bulkSteps(context, extensionId, manifest, median, 'real'))}`);
-      if (process.env.SAGA_BENCH_SLOTS) log(`realistic saga, slots: ${JSON.stringify(await slotReport(worker))}`);
-      const sagaSent = realHost.bytesSent('/sized/');
-      const saved = bytesOnDisk(downloadDir, 'real-');
-      const rawMs = await rawRun('rawr', 'pool', (i) => `${realHost.origin}/sized/${realisticSize(i)}/rawr-${i}.jpg`);
-      const floorMs = await blobFloorRun('flor', (i) => `${realHost.origin}/sized/${realisticSize(i)}/flor-${i}.jpg`);
-      return { sagaMs: end - start, rawMs, floorMs, fetchedPerSaved: sagaSent / saved };
+      if (first) log(`realistic saga, median ms between events: ${JSON.stringify(await bulkSteps(context, extensionId, manifest, median, set))}`);
+      if (first && process.env.SAGA_BENCH_SLOTS) log(`realistic saga, slots: ${JSON.stringify(await slotReport(worker))}`);
+      const fetchedPerSaved = (realHost.bytesSent('/sized/') - sentBefore) / bytesOnDisk(downloadDir, `${set}-`);
+      const rawCpu = cpuMeter();
+      const rawStart = now();
+      const rawMs = await rawRun(rawSet, 'pool', (i) => `${realHost.origin}/sized/${realisticSize(i)}/${rawSet}-${i}.jpg`);
+      const rawBusy = rawCpu();
+      const floorMs = await blobFloorRun(floorSet, (i) => `${realHost.origin}/sized/${realisticSize(i)}/${floorSet}-${i}.jpg`);
+      const sagaMs = end - start;
+      log(
+        `realistic round ${round + 1}: saga ${sagaMs.toFixed(0)} ms (CPUs ${sagaBusy} busy; at the host: ${hostSpans(realHost, `/${set}-`, start, end)}), ` +
+          `raw pool of 3 ${rawMs.toFixed(0)} ms (CPUs ${rawBusy}; ${hostSpans(realHost, `/${rawSet}-`, rawStart, rawStart + rawMs)}), floor ${floorMs.toFixed(0)} ms; ` +
+          `saga / raw ${(sagaMs / rawMs).toFixed(2)}, bytes sent per byte saved ${fetchedPerSaved.toFixed(3)}`,
+      );
+      return { sagaMs, rawMs, floorMs, fetchedPerSaved };
+    };
+    const realisticRun = async () => {
+      const rounds = [];
+      for (let round = 0; round < REALISTIC_ROUNDS; round++) rounds.push(await realisticRound(round));
+      const of = (pick) => median(rounds.map(pick));
+      return {
+        ratio: of((r) => r.sagaMs / r.rawMs),
+        floorRatio: of((r) => r.floorMs / r.rawMs),
+        sagaOverFloor: of((r) => r.sagaMs / r.floorMs),
+        sagaMs: of((r) => r.sagaMs),
+        rawMs: of((r) => r.rawMs),
+        floorMs: of((r) => r.floorMs),
+        fetchedPerSaved: Math.max(...rounds.map((r) => r.fetchedPerSaved)),
+      };
     };
     /** One click on a 200 MiB original; the extension's heap above idle until the file is complete. */
     const memoryRun = async () => {
@@ -734,7 +724,7 @@ async function runInChromium(ctx) {
     log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
     log(`bulk saga: the host sent ${(host.sent.get('bulk') ?? 0)} bytes for ${bytesOnDisk(downloadDir, 'bulk-')} saved (${fetchedPerSaved.toFixed(3)})`);
     const realistic = await realisticRun();
-    log(`realistic bulk: saga ${realistic.sagaMs.toFixed(0)} ms, raw pool of 3 ${realistic.rawMs.toFixed(0)} ms, fetch-then-save floor ${realistic.floorMs.toFixed(0)} ms, bytes sent per byte saved ${realistic.fetchedPerSaved.toFixed(3)}`);
+    log(`realistic bulk (medians of ${REALISTIC_ROUNDS} rounds): saga ${realistic.sagaMs.toFixed(0)} ms, raw pool of 3 ${realistic.rawMs.toFixed(0)} ms, fetch-then-save floor ${realistic.floorMs.toFixed(0)} ms; saga / raw ${realistic.ratio.toFixed(2)}`);
     // SAGA_BENCH_SKIP_MEMORY=1: for an A/B against a build that cannot save 200 MiB in time (the saga before v2).
     const memory = process.env.SAGA_BENCH_SKIP_MEMORY ? { peakMb: null, ms: null } : await memoryRun();
     if (memory.ms !== null) log(`200 MiB original: saved in ${memory.ms.toFixed(0)} ms, peak ${memory.peakMb.toFixed(1)} MB above idle`);
@@ -796,9 +786,9 @@ async function runInChromium(ctx) {
       bulkMedianFetchedToStartedMs: steps.fetchedToStarted,
       bulkMedianStartedToCompletedMs: steps.startedToCompleted,
       bytesFetchedPerSavedByte: fetchedPerSaved,
-      bulk100RealisticRatioVsRaw: realistic.sagaMs / realistic.rawMs,
-      bulk100RealisticBlobFloorRatioVsRaw: realistic.floorMs / realistic.rawMs,
-      bulk100RealisticRatioVsBlobFloor: realistic.sagaMs / realistic.floorMs,
+      bulk100RealisticRatioVsRaw: realistic.ratio,
+      bulk100RealisticBlobFloorRatioVsRaw: realistic.floorRatio,
+      bulk100RealisticRatioVsBlobFloor: realistic.sagaOverFloor,
       bulk100RealisticSagaMs: realistic.sagaMs,
       bulk100RealisticRawPool3Ms: realistic.rawMs,
       bulk100RealisticBytesPerSavedByte: realistic.fetchedPerSaved,
