@@ -42,8 +42,11 @@ export type TransferFact =
     }
   /** Bytes so far (not an event: for the popup's and the control's progress), at most a few per second. */
   | { type: 'progress'; transferId: string; bytesReceived: number; totalBytes: number | null }
-  /** The whole body is in a Blob: its size and sha-256 (hex). */
-  | { type: 'fetched'; transferId: string; size: number; contentHash: string; mimeType: string }
+  /**
+   * The whole body is in a Blob: its size and sha-256 (hex), and the `blob:` URL that saves it as it is (what
+   * `saveUrl(id, 'original')` answers; given here so that a save needs no call first).
+   */
+  | { type: 'fetched'; transferId: string; size: number; contentHash: string; mimeType: string; saveUrl?: string }
   | { type: 'failed'; transferId: string; failure: Failure }
   | { type: 'paused'; transferId: string; bytesReceived: number }
   | { type: 'resumed'; transferId: string; bytesReceived: number; /** false: the host ignored Range, restarted clean */ ranged: boolean };

@@ -3,7 +3,7 @@
  * with its state and facts, until the worker releases it. `start` is idempotent by `transferId`; calls for an id
  * it no longer holds do nothing (the worker learns what is held from `status()`).
  */
-import type { ConversionResult, SaveWhich, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
+import type { ConversionResult, SaveWhich, TransferFact, TransferRequest, TransferStatus } from '../platform/transfer-port.ts';
 import { Transfer, type TransferEnvironment } from './transfer.ts';
 import { convertFetched, type ImageConverter } from './convert.ts';
 import type { TransferCall } from './protocol.ts';
@@ -42,12 +42,19 @@ export class TransferService {
   /** Starts the transfer now, or (with `lanes`) once fewer than `lanes` transfers ask hosts. */
   start(request: TransferRequest): void {
     if (this.held.has(request.transferId)) return;
-    const transfer = new Transfer(request, this.env, () => this.next());
+    // The `fetched` fact carries the URL that saves the Blob: the worker's save needs no call to ask for it.
+    const emit = (fact: TransferFact): void => this.env.emit(fact.type === 'fetched' ? this.withSaveUrl(fact) : fact);
+    const transfer = new Transfer(request, { ...this.env, emit }, () => this.next());
     this.held.set(request.transferId, { transfer, converted: null, urls: new Map(), saveUrl: null, sidecar: null });
     if (request.lanes === undefined) return transfer.start();
     this.lanes = request.lanes;
     this.line.push(request.transferId);
     this.next();
+  }
+
+  private withSaveUrl(fact: Extract<TransferFact, { type: 'fetched' }>): TransferFact {
+    const url = this.saveUrl(fact.transferId, 'original');
+    return url ? { ...fact, saveUrl: url } : fact;
   }
 
   /** Hands free lanes to the transfers in line, in order. */

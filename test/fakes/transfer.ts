@@ -42,6 +42,8 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 export class FakeTransfers implements TransferPort {
   /** Every request that reached the "host" (a start of a new transferId), in order. */
   readonly requests: TransferRequest[] = [];
+  /** `saveUrl` calls (a save whose URL came with the `fetched` fact makes none). */
+  saveUrlCalls = 0;
   /** Every `start` call, including those that wait in line for a lane. */
   readonly started: TransferRequest[] = [];
   private readonly held = new Map<string, Held>();
@@ -122,7 +124,9 @@ export class FakeTransfers implements TransferPort {
   finish(transferId: string): void {
     const held = this.must(transferId);
     if (!held.bytes || held.state === 'fetched') return;
-    this.push(held, { type: 'fetched', transferId, size: held.bytes.length, contentHash: sha256(held.bytes), mimeType: held.mimeType }, 'fetched');
+    // Given with the URL that saves the Blob as it is (as src/transfer/service.ts does); kept without it.
+    const fact: TransferFact = { type: 'fetched', transferId, size: held.bytes.length, contentHash: sha256(held.bytes), mimeType: held.mimeType };
+    this.push(held, fact, 'fetched', { ...fact, saveUrl: this.urlOf(held, { bytes: held.bytes, mimeType: held.mimeType }) });
   }
 
   /** Bytes so far of a held body (a progress fact). */
@@ -173,13 +177,19 @@ export class FakeTransfers implements TransferPort {
   }
 
   async saveUrl(transferId: string, which: 'result' | 'original' | 'sidecar' = 'result'): Promise<string | null> {
+    this.saveUrlCalls += 1;
     const held = this.held.get(transferId);
     if (!held?.bytes || held.state !== 'fetched') return null;
     if (which === 'sidecar' && !held.sidecar) return null;
     const blob = which === 'sidecar' && held.sidecar ? { bytes: held.sidecar, mimeType: 'application/json' } : which === 'result' && held.converted ? held.converted : { bytes: held.bytes, mimeType: held.mimeType };
+    const url = this.urlOf(held, blob, which !== 'sidecar');
+    return url;
+  }
+
+  private urlOf(held: Held, blob: { bytes: Uint8Array; mimeType: string }, handedOut = true): string {
     const url = `blob:chrome-extension://${this.extensionId}/${++this.urlCount}`;
     this.blobs.set(url, blob);
-    if (which !== 'sidecar') held.saveUrl = url;
+    if (handedOut) held.saveUrl = url;
     return url;
   }
 
@@ -218,10 +228,11 @@ export class FakeTransfers implements TransferPort {
     return this.held.has(transferId);
   }
 
-  private push(held: Held, fact: TransferFact, state: TransferStatus['state']): void {
+  /** Records `fact` and tells it (as `told`, when that says more). */
+  private push(held: Held, fact: TransferFact, state: TransferStatus['state'], told: TransferFact = fact): void {
     held.state = state;
     held.facts.push(fact);
-    this.emit(fact);
+    this.emit(told);
     if (state === 'fetched' || state === 'failed') this.next();
   }
 

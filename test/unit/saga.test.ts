@@ -109,6 +109,15 @@ describe('DownloadSaga', () => {
     expect(t.transfers.started.map((r) => r.url)).toEqual(['1.jpg', '2.jpg', '3.jpg', '4.jpg', '5.jpg'].map(url));
   });
 
+  it('a save uses the URL that came with the `fetched` fact: the transfer side is not asked for it', async () => {
+    const t = await sagaHarness();
+    const { streamId } = await t.request('cat.jpg', null);
+    await t.settled(streamId);
+    expect(await t.phase(streamId)).toBe('completed');
+    expect(t.transfers.saveUrlCalls).toBe(0);
+    expect(t.downloads.calls).toHaveLength(1);
+  });
+
   it('under a host pace nothing is granted ahead (a grant is when the pace counts a start)', async () => {
     const t = await sagaHarness({ settings: { concurrency: 2, hostRequestsPerSecond: 10 } });
     t.transfers.answer = (request) => ({ kind: 'image', bytes: pngBytes(request.url), hold: true });

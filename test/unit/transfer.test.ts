@@ -102,13 +102,17 @@ describe(mode, () => {
     it('a PNG behind a lying Content-Type: one request, sniffed as PNG with its size, fetched with the sha-256 of every byte', async () => {
       const t = setUp(() => ({ headers: { 'content-type': 'image/jpeg; charset=x', 'content-length': String(PNG.length) }, body: PNG, chunkBytes: 700 }));
       t.service.start(request());
-      expect(await t.ended()).toEqual({ type: 'fetched', transferId: 't1', size: PNG.length, contentHash: sha(PNG), mimeType: 'image/png' });
+      // The fact carries the URL that saves the Blob as it is (the worker's save asks nothing first).
+      const fetched = await t.ended();
+      expect(fetched).toEqual({ type: 'fetched', transferId: 't1', size: PNG.length, contentHash: sha(PNG), mimeType: 'image/png', saveUrl: expect.stringMatching(/^blob:/) });
       expect(t.facts[0]).toEqual({ type: 'sniffed', transferId: 't1', mimeType: 'image/png', extension: 'png', declaredMime: 'image/jpeg', contentLength: PNG.length, width: 300, height: 200 });
       expect(t.host.requests).toHaveLength(1);
       expectBytes(await t.saved(), PNG);
       const url = t.service.saveUrl('t1');
+      expect(url).toBe(fetched.type === 'fetched' ? fetched.saveUrl : null);
       expect(t.service.saveUrl('t1')).toBe(url);
-      expect(t.service.status()).toEqual([{ transferId: 't1', state: 'fetched', bytesReceived: PNG.length, facts: t.facts.filter((f) => f.type !== 'progress'), saveUrl: url }]);
+      const { saveUrl: _given, ...recorded } = fetched as Extract<TransferFact, { type: 'fetched' }>;
+      expect(t.service.status()).toEqual([{ transferId: 't1', state: 'fetched', bytesReceived: PNG.length, facts: [t.facts[0], recorded], saveUrl: url }]);
     });
 
     it('the request carries what the check before v2 sent (cookies, no cache), and no Range', async () => {

@@ -24,6 +24,8 @@ export interface SavesDeps {
   report: Report;
   /** Tells the saga's cache which download a new Chrome id belongs to, before its start is recorded. */
   started: (chromeDownloadId: number, streamId: string) => void;
+  /** The URL that saves a transfer's Blob unconverted, when known already (else the transfer side is asked). */
+  knownUrl?: (transferId: string) => string | undefined;
 }
 
 export class ChromeSaves {
@@ -45,7 +47,8 @@ export class ChromeSaves {
     const { deps } = this;
     // The sidecar's Blob is made by the transfer side first (the worker has no URL.createObjectURL).
     if (effect.which === 'sidecar' && !(await deps.port.attachSidecar(effect.transferId, effect.text ?? '').catch(() => false))) return;
-    const url = await deps.port.saveUrl(effect.transferId, effect.which).catch(() => null);
+    const known = effect.which === 'result' ? deps.knownUrl?.(effect.transferId) : undefined;
+    const url = known ?? (await deps.port.saveUrl(effect.transferId, effect.which).catch(() => null));
     if (!url) {
       if (effect.follow) deps.report(streamId, { type: 'transfer-lost', transferId: effect.transferId });
       return;

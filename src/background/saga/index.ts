@@ -98,6 +98,7 @@ export class DownloadSaga {
     const slots = (this.slots = new TransferSlots(concurrency, report, pace, concurrency));
     const transfer = new TransferRunner(deps.transfers, report, concurrency);
     const saves = new ChromeSaves({
+      knownUrl: (transferId) => transfer.urlToSave(transferId),
       port: deps.transfers,
       downloads: deps.downloads,
       items,

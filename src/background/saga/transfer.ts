@@ -11,6 +11,12 @@ import type { Report } from './core.ts';
 type Of<T extends Effect['type']> = Extract<Effect, { type: T }>;
 
 export class TransferRunner {
+  /**
+   * The `blob:` URL that saves each fetched Blob as it is, from its `fetched` fact: a cache (lost with the worker,
+   * then asked for), forgotten when the transfer is converted (the result is another Blob) or dropped.
+   */
+  private readonly savable = new Map<string, string>();
+
   constructor(
     private readonly port: TransferPort,
     private readonly report: Report,
@@ -20,7 +26,15 @@ export class TransferRunner {
 
   /** Facts pushed by the transfer side, from now on. */
   listen(): () => void {
-    return this.port.onFact((fact) => this.report(streamOfTransfer(fact.transferId), { type: 'transfer', report: fact }));
+    return this.port.onFact((fact) => {
+      if (fact.type === 'fetched' && fact.saveUrl) this.savable.set(fact.transferId, fact.saveUrl);
+      this.report(streamOfTransfer(fact.transferId), { type: 'transfer', report: fact });
+    });
+  }
+
+  /** The URL that saves the transfer's Blob unconverted, if its fact gave it. */
+  urlToSave(transferId: string): string | undefined {
+    return this.savable.get(transferId);
   }
 
   start(effect: Of<'start-transfer'>): void {
@@ -43,10 +57,12 @@ export class TransferRunner {
 
   /** `cancel` aborts a running transfer, revokes its URLs and forgets it: one call whatever its state (0010). */
   drop(effect: Of<'drop-transfer'>): void {
+    this.savable.delete(effect.transferId);
     void this.port.cancel(effect.transferId).catch(() => undefined);
   }
 
   convert(effect: Of<'convert'>): void {
+    this.savable.delete(effect.transferId);
     const streamId = streamOfTransfer(effect.transferId);
     this.port.convert(effect.transferId, effect.to, effect.quality, effect.maxPixels).then(
       (outcome) => this.report(streamId, { type: 'converted', outcome }),
