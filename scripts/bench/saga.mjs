@@ -31,7 +31,7 @@ import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 import { firefoxPath, launchFirefoxWithExtension, routeGooglePages as routeGooglePagesInFirefox } from '../firefox.mjs';
 import { makeJpeg, startImageHost } from '../image-host.mjs';
 import { extensionHeap } from './lib/extension-heap.mjs';
-import { cpuMeter, hostSpans, pageProbe, startWorkerCpuProfile } from './lib/probes.mjs';
+import { browserTrace, cpuMeter, offscreenMessages, hostSpans, pageProbe, startWorkerCpuProfile } from './lib/probes.mjs';
 import { run as runDownloadAll, targets as downloadAllTargets } from './lib/download-all.mjs';
 
 const WARM_RUNS = 7;
@@ -538,9 +538,15 @@ async function runInChromium(ctx) {
     if (process.env.SAGA_BENCH_SLOTS) await watchSlots(worker);
     const startBulk = await selectAll(bulkPage);
     const sagaStart = now();
+    const bulkCpu = cpuMeter();
+    const stopTrace = await browserTrace(context, log);
+    const stopCounting = await offscreenMessages(context, extensionId, log);
     await startBulk();
     const sagaEnd = await waitForFiles(downloadDir, 'bulk-', BULK, 90_000);
     const sagaMs = sagaEnd - sagaStart;
+    await stopTrace();
+    await stopCounting();
+    log(`bulk saga: the machine's CPUs ${bulkCpu()} busy`);
     const fetchedPerSaved = (host.sent.get('bulk') ?? 0) / bytesOnDisk(downloadDir, 'bulk-');
     if (process.env.SAGA_BENCH_SLOTS) log(`bulk saga, slots: ${JSON.stringify(await slotReport(worker))}`);
     if (stopCpu) {
@@ -717,9 +723,13 @@ async function runInChromium(ctx) {
       if (process.env.SAGA_BENCH_MEMORY) log(`memory: idle ${JSON.stringify(idle.byTarget)}, peak ${JSON.stringify(peak.byTarget)}`);
       return { peakMb: (peak.total - idle.total) / MB, ms };
     };
+    const rawBatchesCpu = cpuMeter();
     const rawBatchesMs = await rawRun('rawb', 'batches');
+    log(`bulk raw batches of 3: the machine's CPUs ${rawBatchesCpu()} busy`);
     const rawPoolMs = await rawRun('rawp', 'pool');
-    log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms`);
+    // The fetch-then-save floor for these small originals (no saga: fetch, Blob, download; a pool of 3).
+    const floorSmallMs = await blobFloorRun('flos', (i) => `${host.origin}/originals/flos-${i}.jpg`);
+    log(`bulk: saga ${sagaMs.toFixed(0)} ms, raw batches of 3 ${rawBatchesMs.toFixed(0)} ms, raw pool of 3 ${rawPoolMs.toFixed(0)} ms, fetch-then-save floor ${floorSmallMs.toFixed(0)} ms`);
     const rawDownloadMs = await worker.evaluate(() => Object.fromEntries(Object.entries(globalThis.__benchRawDownloadMs ?? {}).map(([set, list]) => [set, list.reduce((a, b) => a + b, 0) / Math.max(1, list.length)])));
     log(`raw download() resolves in (mean ms): ${JSON.stringify(Object.fromEntries(Object.entries(rawDownloadMs).map(([set, ms]) => [set, Number(ms.toFixed(1))])))}`);
     log(`bulk saga: the host sent ${(host.sent.get('bulk') ?? 0)} bytes for ${bytesOnDisk(downloadDir, 'bulk-')} saved (${fetchedPerSaved.toFixed(3)})`);
@@ -781,6 +791,7 @@ async function runInChromium(ctx) {
       bulk100SagaMs: sagaMs,
       bulk100RawBatchesOf3Ms: rawBatchesMs,
       bulk100RatioVsRawPool3: sagaMs / rawPoolMs,
+      bulk100BlobFloorRatioVsRawDownloads: floorSmallMs / rawBatchesMs,
       bulkMedianQueuedMs: steps.requestedToValidated,
       bulkMedianValidatedToFetchedMs: steps.validatedToFetched,
       bulkMedianFetchedToStartedMs: steps.fetchedToStarted,

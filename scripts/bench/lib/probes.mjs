@@ -161,3 +161,64 @@ export async function pageProbe(context, page, log) {
     }
   };
 }
+
+/**
+ * SAGA_BENCH_TRACE_BROWSER=1: Chrome's trace of every process over a stretch (toplevel tasks, mojo), summed by
+ * process and by what ran (the task's posting site or mojo interface); stop() logs the largest.
+ */
+export async function browserTrace(context, log) {
+  if (process.env.SAGA_BENCH_TRACE_BROWSER !== '1') return async () => undefined;
+  const cdp = await context.browser().newBrowserCDPSession();
+  const traced = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => traced.push(...value));
+  await cdp.send('Tracing.start', { categories: 'toplevel,mojom,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  return async () => {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    await complete;
+    const names = new Map();
+    for (const event of traced) if (event.ph === 'M' && event.name === 'process_name') names.set(event.pid, event.args?.name ?? String(event.pid));
+    const threads = new Map();
+    for (const event of traced) if (event.ph === 'M' && event.name === 'thread_name') threads.set(`${event.pid}:${event.tid}`, event.args?.name ?? '');
+    const totals = new Map();
+    for (const event of traced) {
+      if (event.ph !== 'X' || !event.dur || !/RunTask|Mojo|mojo/.test(event.name)) continue;
+      const what = event.args?.chrome_mojo_event_info?.mojo_interface_tag ?? event.args?.src_func ?? event.args?.task?.posted_from?.function_name ?? event.name;
+      const key = `${names.get(event.pid) ?? event.pid}/${threads.get(`${event.pid}:${event.tid}`) ?? event.tid} ${event.name} ${what}`;
+      totals.set(key, (totals.get(key) ?? 0) + event.dur / 1000);
+    }
+    log(`browser trace (ms; nested events overlap): ${JSON.stringify([...totals].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([key, ms]) => `${ms.toFixed(0)} ${key}`), null, 1)}`);
+    await cdp.detach().catch(() => undefined);
+  };
+}
+
+/**
+ * SAGA_BENCH_OFFSCREEN_MESSAGES=1: counts the runtime messages the transfer document receives over a stretch, by
+ * kind and sender (every extension page hears every runtime message); stop() logs them.
+ */
+export async function offscreenMessages(context, extensionId, log) {
+  if (process.env.SAGA_BENCH_OFFSCREEN_MESSAGES !== '1') return async () => undefined;
+  const cdp = await context.browser().newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const target = targetInfos.find((info) => info.url.startsWith(`chrome-extension://${extensionId}/`) && info.url.includes('offscreen'));
+  if (!target) return async () => log('offscreen messages: no document');
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  let nextId = 1;
+  const pending = new Map();
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    const message = JSON.parse(event.message);
+    if (event.sessionId === sessionId && pending.has(message.id)) pending.get(message.id)(message.result);
+  });
+  const evaluate = async (expression) => {
+    const id = nextId++;
+    const answer = new Promise((resolve) => pending.set(id, resolve));
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }) });
+    return answer;
+  };
+  await evaluate(`globalThis.__counts = {}; chrome.runtime.onMessage.addListener((m, s) => { const k = (m && (m.type || (m.call && m.call.op) || (m.fact && 'fact ' + m.fact.type) || m.target)) + ' from ' + (s.tab ? 'tab' : (s.url || '').split('/').pop()); __counts[k] = (__counts[k] || 0) + 1; return false; })`);
+  return async () => {
+    const { result } = await evaluate('JSON.stringify(globalThis.__counts)');
+    log(`offscreen messages: ${result.value}`);
+    await cdp.detach().catch(() => undefined);
+  };
+}
