@@ -59,7 +59,8 @@ test('the offscreen document fetches the original once; chrome.downloads saves i
 
   expect(saved.facts.map((fact) => fact.type)).toEqual(['sniffed', 'fetched']);
   expect(saved.facts[0]).toMatchObject({ type: 'sniffed', mimeType: 'image/png', extension: 'png', declaredMime: 'image/png', contentLength: original.length, width: 160, height: 120 });
-  expect(saved.facts[1]).toEqual({ type: 'fetched', transferId: 'smoke:1', size: original.length, contentHash: sha256(original), mimeType: 'image/png' });
+  // The fact brings the URL that saves the Blob as it is: the one saveUrl() answers.
+  expect(saved.facts[1]).toEqual({ type: 'fetched', transferId: 'smoke:1', size: original.length, contentHash: sha256(original), mimeType: 'image/png', saveUrl: saved.saveUrl });
   expect(saved.saveUrl).toMatch(/^blob:chrome-extension:\/\//);
 
   await waitComplete(worker, saved.downloadId);
