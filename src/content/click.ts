@@ -20,6 +20,8 @@ import type { FoundCandidate } from './strategies/outcome.ts';
 import { parseTabMessage } from './tab-message.ts';
 import { sizeLabel } from '../domain/image-size.ts';
 
+const DRAW_MS = 200;
+
 export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> {
   const notFoundText = t('cNotFound');
   const waiting = new WeakSet<E>();
@@ -281,6 +283,26 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
       });
   }
 
+  /**
+   * A batch's updates come by the hundred a second, and each one drawn is a frame of the page (layout, and Chrome's
+   * hover hit test after it): the first is drawn at once, the next at most every DRAW_MS, the newest per image.
+   */
+  let held: Map<string, ControlUpdate> | null = null;
+  function draw(update: ControlUpdate): void {
+    if (held) return void held.set(update.imageUrl, update);
+    apply([update]);
+    held = new Map();
+    setTimeout(drawHeld, DRAW_MS);
+  }
+  function drawHeld(): void {
+    const list = [...(held as Map<string, ControlUpdate>).values()];
+    held = null;
+    if (list.length === 0) return;
+    // The last through `draw`: it opens the next window, so a stream of updates stays at one drawing per DRAW_MS.
+    draw(list.pop() as ControlUpdate);
+    apply(list);
+  }
+
   function shown(entry: E): void {
     const candidate = entry.found?.candidate;
     if (!candidate) {
@@ -314,7 +336,7 @@ export function createClick<E extends ClickEntry>(host: ClickHost<E>): Click<E> 
     },
     push(raw) {
       const message = parseTabMessage(raw);
-      if (message?.type === 'control.update') apply([message.update]);
+      if (message?.type === 'control.update') draw(message.update);
       // The keyboard shortcut: the preview the user sees now, even if no DOM change told us about it yet.
       else if (message) host.preview().then((entry) => entry && activate(entry)).catch(report);
     },
