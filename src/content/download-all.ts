@@ -37,6 +37,11 @@ export interface DownloadAllSummary {
 }
 
 const POLL_MS = 50;
+/**
+ * The first lot goes as soon as this many are chosen (one more is held back: the batch stays open), so that the
+ * downloads start while the rest of the first page's results are looked up.
+ */
+const FIRST_LOT = 6;
 
 /** Resolves after `ms`, or at once when the run is cancelled. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -114,6 +119,7 @@ export async function downloadAll<E>(host: BulkHost<E>, run: DownloadAllRun): Pr
     return true;
   };
   let looking = true;
+  let firstLot: Promise<boolean> | null = null;
   while (looking) {
     // The results the page added since the last look, in the page's order (infinite scroll appends).
     const fresh = host.live().slice(summary.results, run.limit);
@@ -124,7 +130,10 @@ export async function downloadAll<E>(host: BulkHost<E>, run: DownloadAllRun): Pr
       if (!candidate) summary.noOriginal += 1;
       else if (meetsSize(candidate, run.filter ?? { value: 0, unit: 'px' }) === false || meetsSize(candidate, { value: minSide, unit: 'px' }) === false) summary.smaller += 1;
       else chosen.push([entry, candidate]);
+      if (!firstLot && chosen.length > FIRST_LOT) firstLot = send(chosen.splice(0, FIRST_LOT), true);
     }
+    // The next lot continues the batch the first one opened (and none goes after a refusal).
+    if (firstLot && !(await firstLot)) break;
     if (run.signal.aborted) break;
     looking = summary.results < run.limit;
     // Google loads the next results while these are sent.
