@@ -14,6 +14,8 @@
 //   the 200 files are on disk.
 // - downloadAll200RatioVsRaw = downloadAll200Ms / downloadAll200RawMs (target ≤ 1.15). The saga's run includes the
 //   scrolling (≈ 4 × 300 ms of the page's own loading plus our polls): the raw run has no page to wait for.
+// ROUNDS rounds of the two, side by side, each on names of its own; every value is the median over the rounds (the
+// ratio: of the rounds' own ratios).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GOOGLE_PAGE, launchWithExtension, routeGooglePages } from '../../chromium.mjs';
@@ -25,6 +27,17 @@ export const targets = {
 };
 
 const CONTROL = '[data-testid="semantest-download"]';
+/** Rounds of (saga, bare pool), each on names of its own; the median of the rounds' ratios is kept. */
+const ROUNDS = 3;
+
+/** Requests at the host: the first's start, the last's end, how many were open on average between, the median one's time. */
+function edges(spans) {
+  const first = Math.min(...spans.map((span) => span.from));
+  const last = Math.max(...spans.map((span) => span.to).filter(Number.isFinite));
+  const times = spans.map((span) => span.to - span.from).sort((a, b) => a - b);
+  const open = times.reduce((sum, ms) => sum + ms, 0) / (last - first);
+  return { first: first + performance.timeOrigin, last: last + performance.timeOrigin, open, median: times[Math.floor(times.length / 2)] ?? 0 };
+}
 /** Original i's size: 50-550 KB, spread evenly, the same every run. */
 const sizeOf = (i) => 50_000 + ((i * 37) % 200) * 2_500;
 const now = () => performance.timeOrigin + performance.now();
@@ -83,83 +96,111 @@ export async function run(ctx) {
       if (/^https:\/\/encrypted-tbn\d\.gstatic\.com\//.test(url)) return route.fulfill({ status: 200, contentType: 'image/png', body: thumbnail });
       return route.abort('internetdisconnected');
     });
-    await routeGooglePages(context, () => html.replaceAll('{{IMG}}', host.origin));
-    const page = await context.newPage();
-    await page.goto('https://www.google.com/search?q=cat&udm=2');
-    await page.locator(`[jsname="dTDiAc"] > ${CONTROL}`).nth(99).waitFor({ state: 'attached', timeout: 60_000 });
-    await page.locator(`[jsname="dTDiAc"] > ${CONTROL}`).first().click({ modifiers: ['Shift'] });
-    const start$ = page.locator('[data-testid="semantest-download-all"]');
-    await start$.waitFor({ timeout: 30_000 });
-    const start = now();
-    await start$.click();
-    // When the batch was sent (the bar then says "Saving"): the part of the time that is the page's loading and lookups.
-    const sending = page.locator('[data-testid="semantest-bulk-status"]', { hasText: 'Sending' }).waitFor({ timeout: 120_000 }).then(now, () => null);
-    const sent = page.locator('[data-testid="semantest-bulk-status"]', { hasText: 'Saving' }).waitFor({ timeout: 120_000 }).then(now, () => null);
-    const end = await waitForFiles(join(downloadDir, 'Semantest'), distinct, 120_000);
-    const sentAt = await sent;
-    const sendingAt = await sending;
-    if (sendingAt) log(`download all: results loaded and looked up ${(sendingAt - start).toFixed(0)} ms after the click`);
-    if (sentAt) log(`download all: the worker took the batch ${(sentAt - start).toFixed(0)} ms after the click`);
-    const sagaMs = end - start;
-    // Where the time goes (0065): the click to the host's first request, and the last response's end to the last file
-    // complete on disk (Chrome's own writing and rename, plus, for the saga, its save step after the bytes came).
-    // Requests at the host: how many were open on average over their stretch, and each one's median time.
-    const edges = (spans) => {
-      const first = Math.min(...spans.map((span) => span.from));
-      const last = Math.max(...spans.map((span) => span.to).filter(Number.isFinite));
-      const times = spans.map((span) => span.to - span.from).sort((a, b) => a - b);
-      const open = times.reduce((sum, ms) => sum + ms, 0) / (last - first);
-      return { first: first + performance.timeOrigin, last: last + performance.timeOrigin, open, median: times[Math.floor(times.length / 2)] ?? 0 };
-    };
-    const saga = edges(host.spansOf('/').filter((span) => span.from + performance.timeOrigin >= start));
-    log(`download all: first request ${(saga.first - start).toFixed(0)} ms after the click; last byte sent ${(saga.last - start).toFixed(0)} ms, last file on disk ${(end - saga.last).toFixed(0)} ms after it; ${saga.open.toFixed(2)} requests open on average, each ${saga.median.toFixed(0)} ms (median)`);
-    log(`download all: ${distinct} files in ${sagaMs.toFixed(0)} ms; bar: ${await page.locator('[data-testid="semantest-bulk-status"]').textContent()}`);
-    await page.close();
-
-    // The same sizes through bare downloads.download, a sliding pool of 3.
-    const urls = results.map((result, index) => `${host.origin}/sized/${sizeOf(index)}/raw-${index}.jpg`).slice(0, distinct);
-    const rawStart = now();
-    const done = worker.evaluate(async (urls) => {
-      const finished = (id) =>
-        new Promise((resolve) => {
-          const check = (delta) => {
-            if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
-              chrome.downloads.onChanged.removeListener(check);
-              resolve(delta.state.current);
-            }
-          };
-          chrome.downloads.onChanged.addListener(check);
-          chrome.downloads.search({ id }).then(([item]) => {
-            if (item && item.state !== 'in_progress') {
-              chrome.downloads.onChanged.removeListener(check);
-              resolve(item.state);
-            }
-          });
-        });
-      let next = 0;
-      const lane = async () => {
-        while (next < urls.length) {
-          const i = next++;
-          const id = await chrome.downloads.download({ url: urls[i], filename: `bench-raw/raw-${i}.jpg`, conflictAction: 'uniquify' });
-          await finished(id);
-        }
-      };
-      await Promise.all([lane(), lane(), lane()]);
-    }, urls);
-    const rawEnd = await waitForFiles(join(downloadDir, 'bench-raw'), urls.length, 120_000);
-    await done;
-    const rawMs = rawEnd - rawStart;
-    const raw = edges(host.spansOf('/sized/').filter((span) => span.path.includes('/raw-')));
-    log(`raw pool of 3: ${urls.length} files in ${rawMs.toFixed(0)} ms; first request ${(raw.first - rawStart).toFixed(0)} ms after the start, last file on disk ${(rawEnd - raw.last).toFixed(0)} ms after the last byte; ${raw.open.toFixed(2)} requests open on average, each ${raw.median.toFixed(0)} ms (median)`);
+    // Each round's page names its originals anew (`r<round>real-…`, `scroll<round>-…`): nothing is joined to, or
+    // found saved by, an earlier round.
+    const roundHtml = (round) =>
+      html
+        .replaceAll('{{IMG}}/originals/real-', `{{IMG}}/originals/r${round}real-`)
+        .replaceAll(encodeURIComponent('{{IMG}}/originals/real-'), encodeURIComponent(`{{IMG}}/originals/r${round}real-`))
+        .replaceAll('/scroll-', `/scroll${round}-`)
+        .replaceAll(encodeURIComponent('/scroll-'), encodeURIComponent(`/scroll${round}-`))
+        .replaceAll('{{IMG}}', host.origin);
+    let current = '';
+    await routeGooglePages(context, () => current);
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Bytes of their own too (a round's copy of another's bytes would be a duplicate by content, not saved).
+      results.forEach((result, index) => {
+        if (result.kind !== 'real') return;
+        const name = `r${round}${result.local.replace('/originals/', '')}`;
+        host.images.set(name, { original: sizedJpeg(name, sizeOf(index)), thumb: sizedJpeg(`thumb ${name}`, 2000), contentType: 'image/jpeg' });
+      });
+      current = roundHtml(round);
+      rounds.push(await oneRound(round));
+    }
+    const of = (pick) => [...rounds.map(pick)].sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
+    log(`download all: saga / raw by round ${rounds.map((r) => (r.sagaMs / r.rawMs).toFixed(2)).join(', ')}`);
     return {
-      downloadAll200Ms: distinct === 200 ? sagaMs : null,
-      downloadAll200RawMs: rawMs,
-      downloadAll200RatioVsRaw: sagaMs / rawMs,
-      downloadAllClickToFirstRequestMs: saga.first - start,
-      downloadAllLastByteToDiskMs: end - saga.last,
-      downloadAllRawLastByteToDiskMs: rawEnd - raw.last,
+      downloadAll200Ms: rounds.every((r) => r.files === 200) ? of((r) => r.sagaMs) : null,
+      downloadAll200RawMs: of((r) => r.rawMs),
+      downloadAll200RatioVsRaw: of((r) => r.sagaMs / r.rawMs),
+      downloadAllClickToFirstRequestMs: of((r) => r.firstRequestMs),
+      downloadAllLastByteToDiskMs: of((r) => r.lastByteToDiskMs),
+      downloadAllRawLastByteToDiskMs: of((r) => r.rawLastByteToDiskMs),
       downloadAllFiles: distinct,
     };
+
+    /** One round: "Download all" on a fresh page, then the same sizes through the bare pool. */
+    async function oneRound(round) {
+      const folder = join(downloadDir, 'Semantest');
+      const before = completeFiles(folder).length;
+      const page = await context.newPage();
+      await page.goto('https://www.google.com/search?q=cat&udm=2');
+      await page.locator(`[jsname="dTDiAc"] > ${CONTROL}`).nth(99).waitFor({ state: 'attached', timeout: 60_000 });
+      await page.locator(`[jsname="dTDiAc"] > ${CONTROL}`).first().click({ modifiers: ['Shift'] });
+      const start$ = page.locator('[data-testid="semantest-download-all"]');
+      await start$.waitFor({ timeout: 30_000 });
+      const start = now();
+      await start$.click();
+      // When the batch was sent (the bar then says "Saving"): the part of the time that is the page's loading and lookups.
+      const sending = page.locator('[data-testid="semantest-bulk-status"]', { hasText: 'Sending' }).waitFor({ timeout: 120_000 }).then(now, () => null);
+      const sent = page.locator('[data-testid="semantest-bulk-status"]', { hasText: 'Saving' }).waitFor({ timeout: 120_000 }).then(now, () => null);
+      const end = await waitForFiles(folder, before + distinct, 120_000);
+      const sentAt = await sent;
+      const sendingAt = await sending;
+      if (sendingAt) log(`download all ${round + 1}: results loaded and looked up ${(sendingAt - start).toFixed(0)} ms after the click`);
+      if (sentAt) log(`download all ${round + 1}: the worker took the batch ${(sentAt - start).toFixed(0)} ms after the click`);
+      const sagaMs = end - start;
+      // Where the time goes (0065): the click to the host's first request, and the last response's end to the last file
+      // complete on disk (Chrome's own writing and rename, plus, for the saga, its save step after the bytes came).
+      // Requests at the host: how many were open on average over their stretch, and each one's median time.
+      // The originals' requests since the click (the page may have asked for a result's image before).
+      const saga = edges(host.spansOf('/').filter((span) => span.from + performance.timeOrigin >= start && (span.path.startsWith(`/originals/r${round}real-`) || span.path.includes(`/scroll${round}-`))));
+      log(`download all ${round + 1}: first request ${(saga.first - start).toFixed(0)} ms after the click; last byte sent ${(saga.last - start).toFixed(0)} ms, last file on disk ${(end - saga.last).toFixed(0)} ms after it; ${saga.open.toFixed(2)} requests open on average, each ${saga.median.toFixed(0)} ms (median)`);
+      log(`download all ${round + 1}: ${distinct} files in ${sagaMs.toFixed(0)} ms; bar: ${await page.locator('[data-testid="semantest-bulk-status"]').textContent()}`);
+      await page.close();
+
+      // The same sizes through bare downloads.download, a sliding pool of 3.
+      const rawFolder = `bench-raw/r${round}`;
+      const urls = results.map((result, index) => `${host.origin}/sized/${sizeOf(index)}/raw${round}-${index}.jpg`).slice(0, distinct);
+      const rawStart = now();
+      const done = worker.evaluate(
+        async ({ urls, rawFolder }) => {
+          const finished = (id) =>
+            new Promise((resolve) => {
+              const check = (delta) => {
+                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
+                  chrome.downloads.onChanged.removeListener(check);
+                  resolve(delta.state.current);
+                }
+              };
+              chrome.downloads.onChanged.addListener(check);
+              chrome.downloads.search({ id }).then(([item]) => {
+                if (item && item.state !== 'in_progress') {
+                  chrome.downloads.onChanged.removeListener(check);
+                  resolve(item.state);
+                }
+              });
+            });
+          let next = 0;
+          const lane = async () => {
+            while (next < urls.length) {
+              const i = next++;
+              const id = await chrome.downloads.download({ url: urls[i], filename: `${rawFolder}/raw-${i}.jpg`, conflictAction: 'uniquify' });
+              await finished(id);
+            }
+          };
+          await Promise.all([lane(), lane(), lane()]);
+        },
+        { urls, rawFolder },
+      );
+      const rawEnd = await waitForFiles(join(downloadDir, rawFolder), urls.length, 120_000);
+      await done;
+      const rawMs = rawEnd - rawStart;
+      const raw = edges(host.spansOf('/sized/').filter((span) => span.path.includes(`/raw${round}-`)));
+      log(`raw pool of 3 (${round + 1}): ${urls.length} files in ${rawMs.toFixed(0)} ms; first request ${(raw.first - rawStart).toFixed(0)} ms after the start, last file on disk ${(rawEnd - raw.last).toFixed(0)} ms after the last byte; ${raw.open.toFixed(2)} requests open on average, each ${raw.median.toFixed(0)} ms (median)`);
+      return { sagaMs, rawMs, files: completeFiles(folder).length - before, firstRequestMs: saga.first - start, lastByteToDiskMs: end - saga.last, rawLastByteToDiskMs: rawEnd - raw.last };
+    }
   } finally {
     forget();
     await context.close().catch(() => undefined);
