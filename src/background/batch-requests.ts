@@ -26,13 +26,15 @@ const MAX_OPEN = 20;
 /** How many of a batch's images are requested at once. */
 const BATCH_STEP = 20;
 
+const newBatch = (tabId: number | null, folder: string | undefined): BatchSoFar => ({ tabId, folder, size: 0, streamIds: [], alreadySaved: [], skippedSmaller: 0 });
+
 /** The batches whose page said more would follow (`more`), by id. */
 export class OpenBatches {
   private readonly open = new Map<string, BatchSoFar>();
 
   /** Starts a batch; kept open when `more` follows. */
   start(batchId: string, tabId: number | null, folder: string | undefined, more: boolean): BatchSoFar {
-    const batch: BatchSoFar = { tabId, folder, size: 0, streamIds: [], alreadySaved: [], skippedSmaller: 0 };
+    const batch = newBatch(tabId, folder);
     if (more) this.keep(batchId, batch);
     return batch;
   }
@@ -70,7 +72,7 @@ export async function requestBatch(request: BatchRequest, tabId: number | null, 
   } else {
     // One user action: every image's events share one correlation id; the saga's queue keeps its limit.
     batchId = ctx.newId();
-    batch = ctx.openBatches?.start(batchId, tabId, folder, more) ?? { tabId, folder, size: 0, streamIds: [], alreadySaved: [], skippedSmaller: 0 };
+    batch = ctx.openBatches?.start(batchId, tabId, folder, more) ?? newBatch(tabId, folder);
   }
   return requestImages(request, tabId, ctx, batchId, batch, more);
 }

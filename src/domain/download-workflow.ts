@@ -309,8 +309,8 @@ function chromeReported(state: DownloadState, item: ChromeItem, ctx: WorkflowCon
   };
   // The sidecar once the image is on disk, named after the name Chrome gave it (never beside a failed image); the
   // transfer is dropped after it (saves of a download run in order).
-  const sidecar = ctx.settings.sidecarMetadata && state.filename ? sidecarPath(finalName(state.filename, item.filename)) : null;
-  const sidecarSave: Effect[] = sidecar ? [saveOf(state, 'sidecar', sidecar, false, ctx, sidecarJson(state, finalName(state.filename ?? '', item.filename), ctx.now))] : [];
+  const saved = ctx.settings.sidecarMetadata && state.filename ? finalName(state.filename, item.filename) : null;
+  const sidecarSave: Effect[] = saved ? [saveOf(state, 'sidecar', sidecarPath(saved), false, ctx, sidecarJson(state, saved, ctx.now))] : [];
   return { events: [scanned, completed], effects: [...sidecarSave, ...letGo(state)] };
 }
 

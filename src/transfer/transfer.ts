@@ -116,8 +116,7 @@ export class Transfer {
       this.stop('cancel');
       await this.running;
     }
-    // Never to start (queued), or paused: its lane goes to the next.
-    if (this.state === 'queued') this.state = 'failed';
+    // Paused: its lane goes to the next (a queued one held none, and the service no longer starts it).
     this.freeLane();
     this.dropBytes();
     this.body = null;
