@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { launchWithExtension, routeGooglePages } from '../chromium.mjs';
 import { firefoxPath, launchFirefoxWithExtension, routeGooglePages as routeGooglePagesInFirefox } from '../firefox.mjs';
 import { makeJpeg, startImageHost } from '../image-host.mjs';
+import { bareDownloadsInWorker } from './lib/bare-downloads.mjs';
 import { extensionHeap } from './lib/extension-heap.mjs';
 import { browserTrace, cpuMeter, offscreenMessages, hostSpans, pageProbe, startWorkerCpuProfile } from './lib/probes.mjs';
 import { run as runDownloadAll, targets as downloadAllTargets } from './lib/download-all.mjs';
@@ -569,47 +570,9 @@ async function runInChromium(ctx) {
     const rawRun = async (set, mode, urlOf = (i) => `${host.origin}/originals/${set}-${i}.jpg`) => {
       const urls = Array.from({ length: BULK }, (_, i) => urlOf(i));
       const start = now();
-      const done = worker.evaluate(
-        async ({ urls, set, mode }) => {
-          const finished = (id) =>
-            new Promise((resolve) => {
-              const check = (delta) => {
-                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
-                  chrome.downloads.onChanged.removeListener(check);
-                  resolve(delta.state.current);
-                }
-              };
-              chrome.downloads.onChanged.addListener(check);
-              chrome.downloads.search({ id }).then(([item]) => {
-                if (item && item.state !== 'in_progress') {
-                  chrome.downloads.onChanged.removeListener(check);
-                  resolve(item.state);
-                }
-              });
-            });
-          // How long download() takes to resolve here (compare the saga's, in the profile's `downloads.download`).
-          const calls = (globalThis.__benchRawDownloadMs ??= {})[set] = [];
-          const one = async (url, i) => {
-            const at = performance.now();
-            const id = await chrome.downloads.download({ url, filename: `bench-raw/${set}-${i}.jpg`, conflictAction: 'uniquify' });
-            calls.push(performance.now() - at);
-            return finished(id);
-          };
-          if (mode === 'batches') {
-            for (let i = 0; i < urls.length; i += 3) await Promise.all(urls.slice(i, i + 3).map((url, k) => one(url, i + k)));
-          } else {
-            let next = 0;
-            const lane = async () => {
-              while (next < urls.length) {
-                const i = next++;
-                await one(urls[i], i);
-              }
-            };
-            await Promise.all([lane(), lane(), lane()]);
-          }
-        },
-        { urls, set, mode },
-      );
+      // Each download() call's time is kept under the set's name (compare the saga's, in the profile's `downloads.download`).
+      const names = urls.map((_, i) => `bench-raw/${set}-${i}.jpg`);
+      const done = worker.evaluate(bareDownloadsInWorker, { urls, names, mode, timings: set });
       const end = await waitForFiles(downloadDir, `${set}-`, BULK, 90_000);
       await done;
       return end - start;

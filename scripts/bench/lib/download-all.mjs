@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { GOOGLE_PAGE, launchWithExtension, routeGooglePages } from '../../chromium.mjs';
 import { makePng, sizedJpeg, startImageHost } from '../../image-host.mjs';
 import { scrollingPage } from '../../scrolling-page.mjs';
+import { bareDownloadsInWorker } from './bare-downloads.mjs';
 
 export const targets = {
   downloadAll200RatioVsRaw: { max: 1.15 },
@@ -164,36 +165,7 @@ export async function run(ctx) {
       const rawFolder = `bench-raw/r${round}`;
       const urls = results.map((result, index) => `${host.origin}/sized/${sizeOf(index)}/raw${round}-${index}.jpg`).slice(0, distinct);
       const rawStart = now();
-      const done = worker.evaluate(
-        async ({ urls, rawFolder }) => {
-          const finished = (id) =>
-            new Promise((resolve) => {
-              const check = (delta) => {
-                if (delta.id === id && delta.state && delta.state.current !== 'in_progress') {
-                  chrome.downloads.onChanged.removeListener(check);
-                  resolve(delta.state.current);
-                }
-              };
-              chrome.downloads.onChanged.addListener(check);
-              chrome.downloads.search({ id }).then(([item]) => {
-                if (item && item.state !== 'in_progress') {
-                  chrome.downloads.onChanged.removeListener(check);
-                  resolve(item.state);
-                }
-              });
-            });
-          let next = 0;
-          const lane = async () => {
-            while (next < urls.length) {
-              const i = next++;
-              const id = await chrome.downloads.download({ url: urls[i], filename: `${rawFolder}/raw-${i}.jpg`, conflictAction: 'uniquify' });
-              await finished(id);
-            }
-          };
-          await Promise.all([lane(), lane(), lane()]);
-        },
-        { urls, rawFolder },
-      );
+      const done = worker.evaluate(bareDownloadsInWorker, { urls, names: urls.map((_, i) => `${rawFolder}/raw-${i}.jpg`) });
       const rawEnd = await waitForFiles(join(downloadDir, rawFolder), urls.length, 120_000);
       await done;
       const rawMs = rawEnd - rawStart;

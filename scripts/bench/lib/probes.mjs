@@ -7,16 +7,15 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 /**
- * SAGA_BENCH_PROFILE=1: a V8 CPU profile of the worker over CDP (its own target, messages through the browser
- * session): the worker's busy time (samples that are not idle) is its CPU spent on the bulk run, less noisy on a
- * loaded machine than wall-clock. Returns stop() → { busyMs, gcMs, top: self time by function }.
+ * A CDP session on one of the extension's targets (its own, messages through the browser session): the worker, or
+ * another target by a part of its address (`offscreen`: the transfer document). `send(method, params)` resolves
+ * with the result. Null when there is no such target.
  */
-export async function startWorkerCpuProfile(context, extensionId, which = 'service_worker') {
+async function extensionTarget(context, extensionId, which) {
   const cdp = await context.browser().newBrowserCDPSession();
   const { targetInfos } = await cdp.send('Target.getTargets');
-  // `which`: the worker, or another of the extension's targets by a part of its address (the offscreen document's).
   const target = targetInfos.find((info) => info.url.startsWith(`chrome-extension://${extensionId}/`) && (which === 'service_worker' ? info.type === which : info.url.includes(which)));
-  if (!target) throw new Error(`no ${which} target`);
+  if (!target) return null;
   const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
   let nextId = 1;
   const pending = new Map();
@@ -34,6 +33,18 @@ export async function startWorkerCpuProfile(context, extensionId, which = 'servi
     await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
     return answer;
   };
+  return { cdp, send };
+}
+
+/**
+ * SAGA_BENCH_PROFILE=1: a V8 CPU profile of the worker over CDP (its own target, messages through the browser
+ * session): the worker's busy time (samples that are not idle) is its CPU spent on the bulk run, less noisy on a
+ * loaded machine than wall-clock. Returns stop() → { busyMs, gcMs, top: self time by function }.
+ */
+export async function startWorkerCpuProfile(context, extensionId, which = 'service_worker') {
+  const session = await extensionTarget(context, extensionId, which);
+  if (!session) throw new Error(`no ${which} target`);
+  const { send, cdp } = session;
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 250 });
   await send('Profiler.start');
@@ -198,23 +209,10 @@ export async function browserTrace(context, log) {
  */
 export async function offscreenMessages(context, extensionId, log) {
   if (process.env.SAGA_BENCH_OFFSCREEN_MESSAGES !== '1') return async () => undefined;
-  const cdp = await context.browser().newBrowserCDPSession();
-  const { targetInfos } = await cdp.send('Target.getTargets');
-  const target = targetInfos.find((info) => info.url.startsWith(`chrome-extension://${extensionId}/`) && info.url.includes('offscreen'));
-  if (!target) return async () => log('offscreen messages: no document');
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
-  let nextId = 1;
-  const pending = new Map();
-  cdp.on('Target.receivedMessageFromTarget', (event) => {
-    const message = JSON.parse(event.message);
-    if (event.sessionId === sessionId && pending.has(message.id)) pending.get(message.id)(message.result);
-  });
-  const evaluate = async (expression) => {
-    const id = nextId++;
-    const answer = new Promise((resolve) => pending.set(id, resolve));
-    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }) });
-    return answer;
-  };
+  const session = await extensionTarget(context, extensionId, 'offscreen');
+  if (!session) return async () => log('offscreen messages: no document');
+  const { send, cdp } = session;
+  const evaluate = (expression) => send('Runtime.evaluate', { expression, returnByValue: true });
   await evaluate(`globalThis.__counts = {}; chrome.runtime.onMessage.addListener((m, s) => { const k = (m && (m.type || (m.call && m.call.op) || (m.fact && 'fact ' + m.fact.type) || m.target)) + ' from ' + (s.tab ? 'tab' : (s.url || '').split('/').pop()); __counts[k] = (__counts[k] || 0) + 1; return false; })`);
   return async () => {
     const { result } = await evaluate('JSON.stringify(globalThis.__counts)');
