@@ -63,8 +63,18 @@ export async function launchFirefoxWithExtension({ distDir, downloadDir, headles
 export async function openExtensionPage(browser, url) {
   const page = await browser.newPage();
   void page.goto(url, { timeout: 0 }).catch(() => undefined);
-  await page.waitForFunction((expected) => location.href === expected && document.readyState === 'complete', { timeout: 15_000, polling: 50 }, url);
-  return page;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await page.waitForFunction((expected) => location.href === expected && document.readyState === 'complete', { timeout: Math.max(1, deadline - Date.now()), polling: 50 }, url);
+      return page;
+    } catch (error) {
+      // An evaluation in flight as the page moves into the extension's process can fail inside Firefox's remote
+      // agent ("right-hand side of 'in' should be an object, got null", seen once in a CI run): wait again.
+      if (Date.now() >= deadline || (error instanceof Error && error.name === 'TimeoutError')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /** Google hosts the content script runs on; their search pages are answered from fixtures. */
